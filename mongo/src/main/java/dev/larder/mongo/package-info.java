@@ -1,0 +1,7 @@
+/**
+ * Larder mongo. See this module's README.md.
+ */
+@NullMarked
+package dev.larder.mongo;
+
+import org.jspecify.annotations.NullMarked;
