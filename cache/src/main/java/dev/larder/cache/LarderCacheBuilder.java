@@ -417,12 +417,6 @@ public final class LarderCacheBuilder<V> {
    *     lockWait > 0), {@code refreshAhead >= ttl}, {@code redisTimeout >= loadTimeout}
    */
   public LarderCache<V> build() {
-    if (namespace == null) {
-      throw new IllegalStateException("namespace must be set");
-    }
-    if (redisson == null) {
-      throw new IllegalStateException("redisson must be set");
-    }
     Duration ttl = or(this.ttl, DEFAULT_TTL);
     Duration loadTimeout = or(this.loadTimeout, DEFAULT_LOAD_TIMEOUT);
     Duration redisTimeout = or(this.redisTimeout, DEFAULT_REDIS_TIMEOUT);
@@ -443,6 +437,12 @@ public final class LarderCacheBuilder<V> {
     if (redisTimeout.compareTo(loadTimeout) >= 0) {
       throw new IllegalStateException("redisTimeout must be < loadTimeout (" + loadTimeout + ") but was "
           + redisTimeout + ": a cache that waits longer for Redis than for the database is slower than no cache");
+    }
+    if (namespace == null) {
+      throw new IllegalStateException("namespace must be set");
+    }
+    if (redisson == null) {
+      throw new IllegalStateException("redisson must be set");
     }
     Duration l1Ttl = or(this.l1Ttl, DEFAULT_L1_TTL);
     String name = namespace.name();
