@@ -1,0 +1,72 @@
+package dev.larder.cache;
+
+import dev.larder.core.KeyNamespace;
+import dev.larder.testkit.LarderServices;
+import dev.larder.testkit.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+
+/**
+ * Test support: "instances" of a service are separate Redisson clients and separate caches (each
+ * with its own L1) in this JVM, sharing one namespace on the testkit's Redis.
+ */
+final class RedisCaches implements AutoCloseable {
+  final RedisServer redis = LarderServices.redis();
+  final KeyNamespace namespace;
+  private final List<RedissonClient> clients = new ArrayList<>();
+  private final List<LarderCache<?>> caches = new ArrayList<>();
+
+  RedisCaches(String hint) {
+    String prefix = redis.uniqueKeyPrefix(hint);
+    this.namespace = KeyNamespace.of(prefix.replace(':', '-').replaceAll("-+$", ""), 1);
+  }
+
+  RedissonClient newClient() {
+    RedissonClient c = redis.newRedissonClient();
+    clients.add(c);
+    return c;
+  }
+
+  /** A builder for one more instance, with its own client, and settings roomy enough for 2 cores. */
+  LarderCacheBuilder<String> instance(RedissonClient client) {
+    return LarderCache.newBuilder(CacheCodec.utf8())
+        .namespace(namespace)
+        .redisson(client);
+  }
+
+  <V> LarderCache<V> track(LarderCache<V> cache) {
+    caches.add(cache);
+    return cache;
+  }
+
+  LarderCache<String> standard(RedissonClient client) {
+    return track(instance(client).redisTimeout(Duration.ofSeconds(3)).loadTimeout(Duration.ofSeconds(10))
+        .lockLease(Duration.ofSeconds(10)).lockWait(Duration.ofSeconds(8)).build());
+  }
+
+  /** The raw L2 key holding a cache key's envelope. */
+  String dataKey(String key) {
+    return "{" + namespace.qualify(key) + "}:d";
+  }
+
+  byte[] rawGet(RedissonClient client, String key) {
+    return client.<byte[]>getBucket(dataKey(key), ByteArrayCodec.INSTANCE).get();
+  }
+
+  void rawSet(RedissonClient client, String key, byte[] bytes) {
+    client.getBucket(dataKey(key), ByteArrayCodec.INSTANCE).set(bytes);
+  }
+
+  @Override
+  public void close() {
+    caches.forEach(LarderCache::close);
+    for (RedissonClient c : clients) {
+      if (!c.isShutdown()) {
+        c.shutdown();
+      }
+    }
+  }
+}
