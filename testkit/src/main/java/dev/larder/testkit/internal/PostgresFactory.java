@@ -206,7 +206,8 @@ public final class PostgresFactory {
                 "  mkdir -p \"$PGDATA\" && chown -R postgres:postgres \"$PGDATA\" && chmod 700 \"$PGDATA\"",
                 "  as_postgres pg_basebackup -h larder-primary -p 5432 -U " + USER + " -D \"$PGDATA\" -R -X stream",
                 "fi",
-                "exec docker-entrypoint.sh postgres -c hot_standby=on -c wal_retrieve_retry_interval=500ms",
+                // a hot standby refuses to run with lower limits (max_connections...) than its primary
+                "exec docker-entrypoint.sh " + String.join(" ", command),
                 "");
         @SuppressWarnings("resource") // closed by the exit hook through its lifecycle
         GenericContainer<?> standbyContainer = new GenericContainer<>(imageName)
