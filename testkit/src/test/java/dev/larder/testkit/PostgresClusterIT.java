@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -114,6 +116,26 @@ class PostgresClusterIT {
         await().atMost(CATCH_UP).ignoreExceptions()
                 .untilAsserted(() -> assertThat(query(pg.standby(), db, "SELECT i::text FROM n")).contains("42"));
         assertThat(query(pg.standby(), db, "SELECT pg_is_in_recovery()::text")).contains("true");
+    }
+
+    @Test
+    void pausedStandbyLeavesAClientHangingUntilItsTimeoutAndAnswersAfterResume(PostgresCluster pg) throws SQLException {
+        PostgresServer standby = pg.standby();
+        try (Connection c = DriverManager.getConnection(standby.jdbcUrl() + "?socketTimeout=1", standby.username(), standby.password())) {
+            assertThat(c.isValid(2)).isTrue();
+            standby.pause();
+            try {
+                assertThat(standby.isRunning()).isFalse();
+                assertThatThrownBy(() -> c.createStatement().execute("SELECT 1"))
+                        .isInstanceOf(SQLException.class)
+                        .hasRootCauseInstanceOf(SocketTimeoutException.class);
+            } finally {
+                standby.resume();
+            }
+        }
+        assertThat(standby.isRunning()).isTrue();
+        await().atMost(CATCH_UP).ignoreExceptions()
+                .untilAsserted(() -> assertThat(query(standby, "postgres", "SELECT pg_is_in_recovery()::text")).contains("true"));
     }
 
     @Test
