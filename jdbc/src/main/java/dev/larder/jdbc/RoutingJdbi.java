@@ -4,6 +4,9 @@ import dev.larder.core.LarderException;
 import dev.larder.core.internal.Require;
 import dev.larder.jdbc.internal.Engine;
 import dev.larder.jdbc.internal.Target;
+import dev.larder.resilience.Resilience;
+import dev.larder.resilience.RetryPolicy;
+import dev.larder.resilience.ThrowingSupplier;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -43,9 +46,14 @@ public final class RoutingJdbi {
   private final Engine engine;
   private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
   private final Jdbi primaryJdbi;
+  private final @Nullable RetryPolicy retryPolicy;
+  private final @Nullable Resilience resilience;
 
-  private RoutingJdbi(ReplicaRouter router, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger) {
+  private RoutingJdbi(ReplicaRouter router, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger,
+      @Nullable RetryPolicy retryPolicy, @Nullable Resilience resilience) {
     this.router = router;
+    this.retryPolicy = retryPolicy;
+    this.resilience = resilience;
     this.engine = router.engine();
     List<Target> targets = new ArrayList<>(engine.replicas());
     targets.add(engine.primary());
@@ -137,6 +145,10 @@ public final class RoutingJdbi {
   public <T, X extends Exception> T read(ReadIntent intent, HandleCallback<T, X> callback) throws X {
     Require.notNull(intent, "intent");
     Require.notNull(callback, "callback");
+    return call(true, () -> readOnce(intent, callback));
+  }
+
+  private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback) throws X {
     try {
       return engine.read(intent, target -> {
         try (Handle h = jdbis.get(target).open()) {
@@ -167,8 +179,24 @@ public final class RoutingJdbi {
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> write(HandleCallback<T, X> callback) throws X {
+    return write(false, callback);
+  }
+
+  /**
+   * {@link #write(HandleCallback)}, declaring whether the work is safe to repeat: with a retry
+   * policy, idempotent work is also repeated after failures of unknown outcome (a connection
+   * lost mid-statement), other work only after transient ones.
+   *
+   * @param idempotent whether running the work twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after it committed
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> write(boolean idempotent, HandleCallback<T, X> callback) throws X {
     Require.notNull(callback, "callback");
-    return onPrimary(callback);
+    return onPrimary(idempotent, callback);
   }
 
   /**
@@ -199,8 +227,25 @@ public final class RoutingJdbi {
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> inTransaction(HandleCallback<T, X> callback) throws X {
+    return inTransaction(false, callback);
+  }
+
+  /**
+   * {@link #inTransaction(HandleCallback)}, declaring whether the transaction is safe to repeat
+   * (see {@link #write(boolean, HandleCallback)}). A transaction the server rolled back
+   * (serialization failure, deadlock, server shutting down) is transient and repeated either way.
+   *
+   * @param idempotent whether running the transaction twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after the commit
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> inTransaction(boolean idempotent, HandleCallback<T, X> callback)
+      throws X {
     Require.notNull(callback, "callback");
-    return onPrimary(h -> h.inTransaction(callback));
+    return onPrimary(idempotent, h -> h.inTransaction(callback));
   }
 
   /**
@@ -220,19 +265,26 @@ public final class RoutingJdbi {
     return w;
   }
 
-  private <T, X extends Exception> Written<T> onPrimary(HandleCallback<T, X> work) throws X {
-    T value;
-    ConsistencyToken token = null;
-    try (Handle h = primaryJdbi.open()) {
-      value = work.withHandle(h);
-      if (!h.isInTransaction()) {
-        try {
-          token = engine.mint(h.getConnection());
-        } catch (SQLException | RuntimeException e) {
-          token = null; // read again below on a fresh connection: the write must not be repeated
+  /** A write's outcome inside the retried part: the token may be missing if it could not be read. */
+  private record Outcome<T>(@Nullable T value, @Nullable ConsistencyToken token) {}
+
+  private <T, X extends Exception> Written<T> onPrimary(boolean idempotent, HandleCallback<T, X> work) throws X {
+    Outcome<T> outcome = call(idempotent, () -> {
+      try (Handle h = primaryJdbi.open()) {
+        T value = work.withHandle(h);
+        ConsistencyToken minted = null;
+        if (!h.isInTransaction()) {
+          try {
+            minted = engine.mint(h.getConnection());
+          } catch (SQLException | RuntimeException e) {
+            minted = null; // read below on a fresh connection: a committed write must not be retried
+          }
         }
+        return new Outcome<>(value, minted);
       }
-    }
+    });
+    T value = outcome.value();
+    ConsistencyToken token = outcome.token();
     if (token == null) {
       try {
         token = router.currentPosition();
@@ -241,6 +293,16 @@ public final class RoutingJdbi {
       }
     }
     return new Written<>(value, token);
+  }
+
+  private <T, X extends Exception> T call(boolean idempotent, ThrowingSupplier<T, X> work) throws X {
+    if (resilience != null) {
+      return resilience.callChecked(idempotent, work);
+    }
+    if (retryPolicy != null) {
+      return retryPolicy.callChecked(idempotent, work);
+    }
+    return work.get();
   }
 
   private static Exception readOnlyViolation(Exception e, Target target) {
@@ -258,6 +320,8 @@ public final class RoutingJdbi {
     private final ReplicaRouter router;
     private final List<Consumer<Jdbi>> customizers = new ArrayList<>();
     private @Nullable SqlLogger sqlLogger;
+    private @Nullable RetryPolicy retryPolicy;
+    private @Nullable Resilience resilience;
 
     private Builder(ReplicaRouter router) {
       this.router = router;
@@ -290,12 +354,42 @@ public final class RoutingJdbi {
     }
 
     /**
+     * Repeats failed calls by this policy: reads (idempotent) after transient failures and
+     * failures of unknown outcome, writes after transient failures only unless declared
+     * idempotent. A read already moves between servers without it; the policy adds backoff when
+     * every server failed (the primary restarting).
+     *
+     * @param policy the policy from larder-resilience
+     * @return this builder
+     * @throws IllegalStateException if a policy or a resilience stack was already set
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      Require.notYetSet(retryPolicy != null ? retryPolicy : resilience, "retryPolicy");
+      this.retryPolicy = Require.notNull(policy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Like {@link #retryPolicy(RetryPolicy)}, with larder-resilience's full stack (circuit
+     * breaker, retry, retry budget).
+     *
+     * @param resilience the stack
+     * @return this builder
+     * @throws IllegalStateException if a policy or a resilience stack was already set
+     */
+    public Builder resilience(Resilience resilience) {
+      Require.notYetSet(retryPolicy != null ? retryPolicy : this.resilience, "resilience");
+      this.resilience = Require.notNull(resilience, "resilience");
+      return this;
+    }
+
+    /**
      * Builds the facade.
      *
      * @return the facade
      */
     public RoutingJdbi build() {
-      return new RoutingJdbi(router, customizers, sqlLogger);
+      return new RoutingJdbi(router, customizers, sqlLogger, retryPolicy, resilience);
     }
   }
 

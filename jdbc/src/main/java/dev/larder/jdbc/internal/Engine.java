@@ -1,6 +1,5 @@
 package dev.larder.jdbc.internal;
 
-import dev.larder.core.FailureClass;
 import dev.larder.core.FailureClassifier;
 import dev.larder.core.TimeSource;
 import dev.larder.jdbc.ConsistencyToken;
@@ -297,19 +296,23 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Whether a failure is transient: a connection that could not be had, or what the classifier
-   * calls {@link FailureClass#TRANSIENT}.
+   * Whether a read that failed this way should move to another server: a connection that could
+   * not be had, or a database failure the classifier allows repeating for idempotent work (reads
+   * are), such as a connection lost mid-read. Failures without a {@link SQLException} in their
+   * chain (a bug in the caller's mapping code) never move.
    *
    * @param failure the failure
    * @return whether moving the work elsewhere may help
    */
   public boolean isTransient(Throwable failure) {
+    boolean database = false;
     for (Throwable t : FailureClassifier.causalChain(failure)) {
       if (t instanceof SQLTransientConnectionException) {
         return true;
       }
+      database |= t instanceof SQLException;
     }
-    return FailureClassifier.walkingCauses(settings.classifier()).classify(failure) == FailureClass.TRANSIENT;
+    return database && FailureClassifier.walkingCauses(settings.classifier()).classify(failure).isRetryable(true);
   }
 
   /**
