@@ -3,6 +3,7 @@ package dev.larder.testkit;
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
@@ -60,6 +61,15 @@ class MongoIT {
         try (MongoClient client = client(mongo)) {
             assertThat(client.getDatabase(db).getCollection("items").countDocuments()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void theInProcessStandInRefusesToPauseAndSaysWhy(MongoServer mongo) {
+        assumeFalse(mongo.features().contains(MongoFeature.REPLICA_SET), "only the stand-in cannot be frozen");
+        assertThatThrownBy(mongo::pause)
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("cannot be frozen");
+        assertThat(mongo.isRunning()).isTrue();
     }
 
     @Test

@@ -56,6 +56,9 @@ class PostgresClusterIT {
                 assertThat(lag.replayDelay()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
             });
             assertThat(query(pg.standby(), db, "SELECT count(*)::text FROM event")).contains("0");
+            assertThatThrownBy(() -> pg.createDatabase("whilePaused"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("paused");
             assertThatThrownBy(() -> pg.awaitStandbyCaughtUp(Duration.ofMillis(300)))
                     .isInstanceOf(TestServerException.class)
                     .hasMessageContaining("replay paused: true");
@@ -143,6 +146,8 @@ class PostgresClusterIT {
         String a = pg.createDatabase("Fresh-DB");
         String b = pg.createDatabase("Fresh-DB");
         assertThat(a).isNotEqualTo(b).startsWith("fresh_db_").hasSizeLessThanOrEqualTo(63);
+        assertThat(pg.primary().jdbcUrl(a)).isEqualTo("jdbc:postgresql://" + pg.primary().host() + ":" + pg.primary().port() + "/" + a);
+        assertThat(pg.standby().port()).isNotEqualTo(pg.primary().port());
         assertThat(query(pg.standby(), b, "SELECT current_database()")).contains(b);
         assertThat(query(pg.primary(), a, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")).contains("0");
     }

@@ -53,6 +53,7 @@ public final class MongoFactory {
      */
     public static MongoServer docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "MongoDB", Settings.MONGO_IMAGE_PROPERTY + " / " + Settings.MONGO_IMAGE_ENV);
         int port = Ports.free();
         @SuppressWarnings("resource") // closed by the exit hook through its lifecycle
         MongoDBContainer container = new MongoDBContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("mongo"))

@@ -143,6 +143,7 @@ public final class PostgresFactory {
      */
     public static PostgresCluster docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "PostgreSQL", Settings.POSTGRES_IMAGE_PROPERTY + " / " + Settings.POSTGRES_IMAGE_ENV);
         DockerImageName imageName = DockerImageName.parse(image).asCompatibleSubstituteFor("postgres");
         Network network = Network.newNetwork();
         List<Runnable> teardown = new ArrayList<>();

@@ -56,6 +56,7 @@ public final class RedisFactory {
      */
     public static RedisServer docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "Redis", Settings.REDIS_IMAGE_PROPERTY + " / " + Settings.REDIS_IMAGE_ENV);
         int port = Ports.free();
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image).asCompatibleSubstituteFor("redis"))
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1))
