@@ -1,43 +1,112 @@
 package dev.larder.examples;
 
-import dev.larder.core.FailureClass;
-import dev.larder.core.KeyNamespace;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The examples' entry point, run by the README's first command.
+ * The examples' entry point, run by the README's first command: starts (or connects to) the
+ * catalog's servers, walks the scripted scenario printing evidence for each pattern, ends with a
+ * summary table, and fails if any step's evidence did not hold.
  *
- * <p>For now it shows the shared vocabulary every pattern builds on; each pattern's wiring joins
- * this program as it lands (see examples/README.md).
+ * <pre>
+ * ./mvnw -B -q -Pexamples -pl examples -am verify                      # embedded servers
+ * java ... dev.larder.examples.Main --jdbc-primary jdbc:postgresql://db1/shop \
+ *     --jdbc-standby jdbc:postgresql://db2/shop --jdbc-user app --jdbc-password secret \
+ *     --redis redis://cache:6379 --mongo mongodb://mongo:27017
+ * </pre>
  */
 public final class Main {
+  private static final Set<String> OPTIONS = Set.of("--jdbc-primary", "--jdbc-standby", "--jdbc-user",
+      "--jdbc-password", "--redis", "--mongo");
+
   private Main() {}
 
   /**
-   * Runs the walkthrough and exits non-zero if any step's evidence does not hold.
+   * Runs the scenario.
    *
-   * @param args ignored
-   * @throws IllegalStateException if a step's evidence does not hold
+   * @param args none for the testkit's servers, or every server option (see the class doc)
+   * @throws IllegalArgumentException if the options are incomplete or unknown
+   * @throws IllegalStateException if a step's evidence did not hold
    */
   public static void main(String[] args) {
-    KeyNamespace catalog = KeyNamespace.of("catalog", 3);
-    String key = catalog.qualify("product:42");
-    boolean ok = key.equals("catalog:v3:product:42");
-    System.out.println("Larder examples");
-    System.out.println("  key namespace  catalog v3 qualifies product:42 as " + key);
-    boolean rejected;
-    try {
-      catalog.qualify("bad\nkey");
-      rejected = false;
-    } catch (IllegalArgumentException e) {
-      rejected = true;
-      System.out.println("  bad key        rejected: " + e.getMessage());
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(usage());
+      return;
     }
-    System.out.println("  retry rule     TRANSIENT retried: " + FailureClass.TRANSIENT.isRetryable(false)
-        + ", UNKNOWN retried when not idempotent: " + FailureClass.UNKNOWN.isRetryable(false));
-    ok &= rejected;
-    if (!ok) {
-      throw new IllegalStateException("A step's evidence did not hold; see above.");
+    List<StepResult> results = run(args, new Console(System.out));
+    long failed = results.stream().filter(r -> !r.held()).count();
+    if (failed > 0) {
+      throw new IllegalStateException(failed + " of " + results.size()
+          + " steps' evidence did not hold; see the summary above.");
     }
-    System.out.println("All steps held.");
+  }
+
+  /**
+   * Runs the scenario and prints its summary.
+   *
+   * @param args the command line
+   * @param console where to print
+   * @return the steps' results
+   */
+  static List<StepResult> run(String[] args, Console console) {
+    long start = System.nanoTime();
+    Servers servers = servers(parse(args), console);
+    console.line("Servers: " + servers.description());
+    List<StepResult> results = new CatalogScenario(servers, console).run();
+    console.summary(results, Duration.ofNanos(System.nanoTime() - start));
+    return results;
+  }
+
+  private static Servers servers(Map<String, String> options, Console console) {
+    if (options.isEmpty()) {
+      console.line("Larder examples: a product catalog on servers started by the testkit");
+      return Servers.fromTestkit(what -> console.line("  starting " + what + " ..."));
+    }
+    for (String required : List.of("--jdbc-primary", "--jdbc-standby", "--redis", "--mongo")) {
+      if (!options.containsKey(required)) {
+        throw new IllegalArgumentException(required + " is required with external servers but was not given\n"
+            + usage());
+      }
+    }
+    console.line("Larder examples: a product catalog on external servers");
+    return Servers.external(options.get("--jdbc-primary"), options.get("--jdbc-standby"),
+        options.getOrDefault("--jdbc-user", "postgres"), options.getOrDefault("--jdbc-password", ""),
+        options.get("--redis"), options.get("--mongo"));
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg;
+      String value;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("option " + arg + " needs a value\n" + usage());
+      }
+      if (!OPTIONS.contains(name)) {
+        throw new IllegalArgumentException("unknown option '" + name + "'\n" + usage());
+      }
+      options.put(name, value);
+    }
+    return options;
+  }
+
+  static String usage() {
+    return String.join("\n",
+        "usage: Main                      start embedded servers through the testkit (docker if LARDER_TEST_SERVICES=docker)",
+        "       Main --jdbc-primary URL --jdbc-standby URL [--jdbc-user U] [--jdbc-password P] --redis URI --mongo URI",
+        "  --jdbc-primary  JDBC URL of the PostgreSQL primary (migrations run there)",
+        "  --jdbc-standby  JDBC URL of its streaming standby (the user may call pg_wal_replay_pause/resume)",
+        "  --redis         redis://host:port",
+        "  --mongo         mongodb:// connection string");
   }
 }
