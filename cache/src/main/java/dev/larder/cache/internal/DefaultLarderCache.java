@@ -22,6 +22,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -455,6 +456,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     l1Seen.forEach((k, e) -> stale.put(k, new Stale<>(e, Source.L1)));
     try {
       List<String> pending = new ArrayList<>(owned.keySet());
+      // What the batched read returned per key: the lease round trip returns the same bytes again
+      // when nobody wrote meanwhile, and a corrupt entry must be reported once, not twice.
+      Map<String, byte[]> readBytes = new HashMap<>();
       boolean redisUp = true;
       Map<String, byte[]> raw = null;
       try {
@@ -467,6 +471,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         String key = it.next();
         byte[] bytes = raw == null ? null : raw.get(Keys.of(namespace.qualify(key)).data());
         Entry<V> l2 = bytes == null ? null : decode(key, bytes, now);
+        if (bytes != null) {
+          readBytes.put(key, bytes);
+        }
         if (l2 != null && now < l2.softExpiryMillis()) {
           storeL1(key, l2, owned.get(key));
           finish(key, owned.get(key), hit(key, l2, Source.L2, loader, now));
@@ -496,7 +503,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
           Acquired a = acquired.get(i);
           versions.put(key, a.version());
           byte[] data = a.data();
-          Entry<V> seen = data == null ? null : decode(key, data, now);
+          // Unchanged bytes were judged not fresh (or corrupt) at the last look: skip decoding them again.
+          Entry<V> seen = data == null || Arrays.equals(data, readBytes.get(key)) ? null : decode(key, data, now);
+          if (data != null) {
+            readBytes.put(key, data);
+          }
           if (seen != null && now < seen.softExpiryMillis()) {
             if (a.acquired()) {
               release.add(Keys.of(namespace.qualify(key)));
