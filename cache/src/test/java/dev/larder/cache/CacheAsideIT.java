@@ -25,8 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.redisnode.RedisNode;
-import org.redisson.api.redisnode.RedisNodes;
 
 /** The cache-aside paths themselves: batched reads, negative caching, write-through, warming, fencing. */
 @LarderTest
@@ -38,17 +36,6 @@ class CacheAsideIT {
   void tearDown() {
     pool.shutdownNow();
     env.close();
-  }
-
-  /** How often Redis has run a command since it started (INFO commandstats). */
-  private static long calls(RedissonClient client, String command) {
-    String stats = client.getRedisNodes(RedisNodes.SINGLE).getInstance()
-        .info(RedisNode.InfoSection.COMMANDSTATS).get("cmdstat_" + command);
-    if (stats == null) {
-      return 0;
-    }
-    String calls = stats.substring(stats.indexOf("calls=") + 6);
-    return Long.parseLong(calls.substring(0, calls.indexOf(',')));
   }
 
   @Test
@@ -72,14 +59,14 @@ class CacheAsideIT {
     }
     keys.add("miss-0"); // a duplicate is served once
     List<Set<String>> batches = new CopyOnWriteArrayList<>();
-    long mgetBefore = calls(client, "mget");
+    long mgetBefore = RedisCaches.commandCalls(client, "mget");
     Map<String, CacheResult<String>> results = cache.lookupAll(keys, asked -> {
       batches.add(Set.copyOf(asked));
       Map<String, String> out = new HashMap<>();
       asked.stream().filter(k -> !k.equals("miss-2")).forEach(k -> out.put(k, "v-" + k));
       return out;
     });
-    long mgets = calls(client, "mget") - mgetBefore;
+    long mgets = RedisCaches.commandCalls(client, "mget") - mgetBefore;
 
     assertThat(batches).as("one batched load, of exactly the keys cached nowhere")
         .containsExactly(Set.of("miss-0", "miss-1", "miss-2"));

@@ -52,6 +52,16 @@ class RedisOutageIT {
 
   @Test
   void redisStoppedMidLoadDegradesToL1AndLoaderThenL2IsUsedAgainAfterRestart() throws Exception {
+    outageMidLoad("stopped", env.redis::stop, env.redis::start);
+  }
+
+  @Test
+  void redisPausedMidLoadDegradesToL1AndLoaderThenL2IsUsedAgainAfterResume() throws Exception {
+    // Paused: connections stay open and nothing answers, so only timeouts end the calls.
+    outageMidLoad("paused", env.redis::pause, env.redis::resume);
+  }
+
+  private void outageMidLoad(String how, Runnable breakRedis, Runnable restoreRedis) throws Exception {
     RedissonClient client = env.newClient();
     LarderCache<String> cache = instance(client);
     RedissonClient observerClient = env.newClient();
@@ -59,34 +69,15 @@ class RedisOutageIT {
     assertThat(env.rawGet(observerClient, "before")).as("L2 works before the outage").isNotNull();
     try {
       String v = bounded(() -> cache.get("k", key -> {
-        env.redis.stop(); // Redis goes away while the value is being loaded
+        breakRedis.run(); // while the value is being loaded
         return Optional.of("v1");
       }));
       assertThat(v).isEqualTo("v1");
-      duringTheOutage(cache, "stopped");
+      duringTheOutage(cache, how);
     } finally {
-      env.redis.start();
+      restoreRedis.run();
     }
-    l2IsUsedAgain(cache, observerClient, "restarted");
-  }
-
-  @Test
-  void redisPausedMidLoadDegradesToL1AndLoaderThenL2IsUsedAgainAfterResume() throws Exception {
-    RedissonClient client = env.newClient();
-    LarderCache<String> cache = instance(client);
-    RedissonClient observerClient = env.newClient();
-    assertThat(cache.get("before", k -> Optional.of("v0"))).isEqualTo("v0");
-    try {
-      String v = bounded(() -> cache.get("k", key -> {
-        env.redis.pause(); // Redis hangs: connections stay open, nothing answers
-        return Optional.of("v1");
-      }));
-      assertThat(v).isEqualTo("v1");
-      duringTheOutage(cache, "paused");
-    } finally {
-      env.redis.resume();
-    }
-    l2IsUsedAgain(cache, observerClient, "resumed");
+    l2IsUsedAgain(cache, observerClient, how);
   }
 
   /** L1 serves what it has, new keys come from the loader, one JVM still loads a key once. */
