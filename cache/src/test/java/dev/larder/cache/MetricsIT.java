@@ -109,6 +109,16 @@ class MetricsIT {
     assertThat(count(meters, "larder.cache.early.refreshes")).isEqualTo(1);
     assertThat(loads).hasValue(2);
     assertThat(cache.get("hot", loader)).isEqualTo("v2");
+
+    SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
+    DefaultLarderCache<String> other = (DefaultLarderCache<String>) env.track(instance(otherMeters).build());
+    random.set(1e-300);
+    CacheResult<String> fromL2 = other.lookup("hot", loader);
+    random.set(1.0);
+    assertThat(fromL2.source()).isEqualTo(CacheResult.Source.L2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !other.isLoading("hot"));
+    assertThat(count(otherMeters, "larder.cache.early.refreshes")).as("an L2 hit may refresh early too").isEqualTo(1);
+    assertThat(loads).hasValue(3);
   }
 
   @Test

@@ -476,7 +476,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         }
         if (l2 != null && now < l2.softExpiryMillis()) {
           storeL1(key, l2, owned.get(key));
-          finish(key, owned.get(key), hit(key, l2, Source.L2, loader, now));
+          metrics.hit(Source.L2, l2.value() == null);
+          finish(key, owned.get(key), CacheResult.fresh(l2.value(), Source.L2, age(l2, now)));
+          // After finish: while this lookup's own flight was registered, a refresh could not start.
+          maybeRefreshEarly(key, l2, loader, now);
           it.remove();
         } else {
           metrics.miss();
@@ -590,8 +593,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
       }
       metrics.load("failure", System.nanoTime() - started);
-      // The load goes on; if it succeeds it still fills the cache, fenced by the version.
-      call.thenAccept(m -> store(keys, m, millisSince(startedTs), versions, token, flights));
+      // The load goes on; if it succeeds it still fills the cache, fenced by the version. If it
+      // fails, free the lease now rather than make other instances wait for it to expire.
+      call.whenComplete((m, t) -> {
+        if (t == null) {
+          store(keys, m, millisSince(startedTs), versions, token, flights);
+        } else {
+          redis.releaseQuietly(keysOf(keys), token);
+        }
+      });
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
       return;
     } catch (ExecutionException e) {
@@ -678,6 +688,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   private CacheResult<V> hit(String key, Entry<V> e, Source source, BatchLoader<V> loader, long now) {
     metrics.hit(source, e.value() == null);
+    maybeRefreshEarly(key, e, loader, now);
+    return CacheResult.fresh(e.value(), source, age(e, now));
+  }
+
+  private void maybeRefreshEarly(String key, Entry<V> e, BatchLoader<V> loader, long now) {
     double beta = settings.earlyRefreshBeta();
     if (beta > 0) {
       // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
@@ -686,7 +701,6 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         startRefresh(key, loader, e);
       }
     }
-    return CacheResult.fresh(e.value(), source, age(e, now));
   }
 
   /** Starts one background refresh of a key unless a load of it is already running here. */
