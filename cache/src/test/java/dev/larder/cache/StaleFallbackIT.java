@@ -4,15 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larder.core.ManualTimeSource;
+import dev.larder.testkit.LarderServices;
+import dev.larder.testkit.PostgresCluster;
 import dev.larder.testkit.LarderTest;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +63,44 @@ class StaleFallbackIT {
         .isInstanceOf(StaleValueUnavailableException.class)
         .hasCause(dbDown)
         .hasMessageContaining("key 'k'");
+  }
+
+  @Test
+  void whileTheDatabaseIsStoppedTheStaleValueIsServedUntilMaxStaleThenTheTypedException() throws Exception {
+    PostgresCluster postgres = LarderServices.postgres();
+    DataSource db = postgres.primary().dataSource(postgres.createDatabase("stale"));
+    try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+      s.execute("create table prices (id text primary key, price text not null)");
+      s.execute("insert into prices values ('p1', '9.99')");
+    }
+    CacheLoader<String> fromDatabase = key -> {
+      try (Connection c = db.getConnection();
+          PreparedStatement ps = c.prepareStatement("select price from prices where id = ?")) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      }
+    };
+    LarderCache<String> cache = cache(Duration.ofSeconds(5));
+    assertThat(cache.get("p1", fromDatabase)).isEqualTo("9.99");
+    clock.advance(Duration.ofSeconds(3));
+    postgres.primary().stop();
+    try {
+      CacheResult<String> r = cache.lookup("p1", fromDatabase);
+      assertThat(r.isStale()).isTrue();
+      assertThat(r.valueOrNull()).isEqualTo("9.99");
+      assertThat(r.age()).isEqualTo(Duration.ofSeconds(3));
+      assertThat(r.failure()).containsInstanceOf(SQLException.class);
+
+      clock.advance(Duration.ofSeconds(9)); // past ttl + maxStale
+      assertThatThrownBy(() -> cache.get("p1", fromDatabase))
+          .isInstanceOf(StaleValueUnavailableException.class)
+          .hasCauseInstanceOf(SQLException.class);
+    } finally {
+      postgres.primary().start();
+    }
+    assertThat(cache.get("p1", fromDatabase)).as("loads again once the database is back").isEqualTo("9.99");
   }
 
   @Test
