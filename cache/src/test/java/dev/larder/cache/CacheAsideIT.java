@@ -176,6 +176,30 @@ class CacheAsideIT {
   }
 
   @Test
+  void invalidateAllEmptiesThisNamespaceInRedisAndThisJvmsL1Only() {
+    RedissonClient client = env.newClient();
+    LarderCache<String> cache = env.standard(client);
+    RedisCaches neighbour = new RedisCaches("cache-aside-neighbour");
+    try {
+      LarderCache<String> other = neighbour.standard(neighbour.newClient());
+      for (int i = 0; i < 5; i++) {
+        cache.put("k" + i, "v" + i);
+      }
+      other.put("k0", "neighbour");
+      cache.invalidateAll();
+      for (int i = 0; i < 5; i++) {
+        assertThat(env.rawGet(client, "k" + i)).as("k%d deleted from Redis", i).isNull();
+      }
+      assertThat(cache.get("k1", k -> Optional.of("reloaded"))).isEqualTo("reloaded");
+      assertThat(other.get("k0", k -> Optional.of("must not reload"))).as("another namespace is untouched")
+          .isEqualTo("neighbour");
+      assertThat(neighbour.rawGet(client, "k0")).isNotNull();
+    } finally {
+      neighbour.close();
+    }
+  }
+
+  @Test
   void anInvalidationDuringASlowLoadWinsOverTheLoadsOlderValue() throws Exception {
     RedissonClient client = env.newClient();
     LarderCache<String> slow = env.standard(client);
