@@ -176,6 +176,24 @@ class CacheAsideIT {
   }
 
   @Test
+  void warmingCountsTheKeysOfAFailedBatchAndGoesOn() {
+    LarderCache<String> cache = env.standard(env.newClient());
+    List<String> keys = List.of("a1", "a2", "b1", "b2", "c1", "c2");
+    WarmupProgress result = cache.warm(keys, asked -> {
+      if (asked.contains("b1")) {
+        throw new IllegalStateException("database hiccup");
+      }
+      Map<String, String> out = new HashMap<>();
+      asked.forEach(k -> out.put(k, "v-" + k));
+      return out;
+    }, 2, 1, p -> { });
+    assertThat(result).isEqualTo(new WarmupProgress(6, 6, 4, 0, 2));
+    assertThatThrownBy(() -> cache.get("b1", k -> {
+      throw new IllegalStateException("still down");
+    })).as("nothing was cached for the failed batch").isInstanceOf(StaleValueUnavailableException.class);
+  }
+
+  @Test
   void invalidateAllEmptiesThisNamespaceInRedisAndThisJvmsL1Only() {
     RedissonClient client = env.newClient();
     LarderCache<String> cache = env.standard(client);
