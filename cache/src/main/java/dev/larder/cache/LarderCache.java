@@ -94,8 +94,9 @@ public interface LarderCache<V> extends AutoCloseable {
 
   /**
    * Returns the values for many keys: L1 first, then one batched Redis read for the rest, then one
-   * batched load for the keys still missing (plus at most one more for keys whose lease holder in
-   * another instance gave up). Duplicate keys are served once.
+   * batched load for the keys still missing. Keys another instance is loading at that moment are
+   * waited for (up to {@code lockWait}); only if that instance gives up without a value are they
+   * loaded here, in a further batch. Duplicate keys are served once.
    *
    * @param keys the keys
    * @param loader loads the missing keys in one call
@@ -153,7 +154,8 @@ public interface LarderCache<V> extends AutoCloseable {
    * load lease; then tells every other instance, over the cache's invalidation channel, to drop the key
    * from its L1, and returns once Redis has taken that message (bounded by {@code redisTimeout}).
    * Messages are at most once: an instance that may have missed one clears its L1 (see
-   * {@code INVALIDATION.md} for the bound).
+   * {@code INVALIDATION.md} for the bound). If Redis is unavailable only this JVM's L1 is cleared and
+   * the L2 entry lives until its TTL; callers that need more must retry the invalidation.
    *
    * @param key the key
    * @throws NullPointerException if the key is null

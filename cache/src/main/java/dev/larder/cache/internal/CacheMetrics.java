@@ -14,7 +14,7 @@ public interface CacheMetrics {
   /** A key found in neither tier (or only stale). */
   default void miss() {}
 
-  /** A loader call ended; {@code result} is success, absent or failure. */
+  /** A loader call ended; {@code result} is {@code success} (values or absences) or {@code failure}. */
   default void load(String result, long nanos) {}
 
   /** A caller joined a load already running: in this JVM ({@code remote=false}) or another. */

@@ -22,6 +22,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -537,6 +538,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     l1Seen.forEach((k, e) -> stale.put(k, new Stale<>(e, Source.L1)));
     try {
       List<String> pending = new ArrayList<>(owned.keySet());
+      // What the batched read returned per key: the lease round trip returns the same bytes again
+      // when nobody wrote meanwhile, and a corrupt entry must be reported once, not twice.
+      Map<String, byte[]> readBytes = new HashMap<>();
       boolean redisUp = true;
       Map<String, byte[]> raw = null;
       try {
@@ -549,9 +553,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         String key = it.next();
         byte[] bytes = raw == null ? null : raw.get(Keys.of(namespace.qualify(key)).data());
         Entry<V> l2 = bytes == null ? null : decode(key, bytes, now);
+        if (bytes != null) {
+          readBytes.put(key, bytes);
+        }
         if (l2 != null && now < l2.softExpiryMillis()) {
           storeL1(key, l2, owned.get(key));
-          finish(key, owned.get(key), hit(key, l2, Source.L2, loader, now));
+          metrics.hit(Source.L2, l2.value() == null);
+          finish(key, owned.get(key), CacheResult.fresh(l2.value(), Source.L2, age(l2, now)));
+          // After finish: while this lookup's own flight was registered, a refresh could not start.
+          maybeRefreshEarly(key, l2, loader, now);
           it.remove();
         } else {
           metrics.miss();
@@ -578,7 +588,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           Acquired a = acquired.get(i);
           versions.put(key, a.version());
           byte[] data = a.data();
-          Entry<V> seen = data == null ? null : decode(key, data, now);
+          // Unchanged bytes were judged not fresh (or corrupt) at the last look: skip decoding them again.
+          Entry<V> seen = data == null || Arrays.equals(data, readBytes.get(key)) ? null : decode(key, data, now);
+          if (data != null) {
+            readBytes.put(key, data);
+          }
           if (seen != null && now < seen.softExpiryMillis()) {
             if (a.acquired()) {
               release.add(Keys.of(namespace.qualify(key)));
@@ -661,8 +675,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
       }
       metrics.load("failure", System.nanoTime() - started);
-      // The load goes on; if it succeeds it still fills the cache, fenced by the version.
-      call.thenAccept(m -> store(keys, m, millisSince(startedTs), versions, token, flights));
+      // The load goes on; if it succeeds it still fills the cache, fenced by the version. If it
+      // fails, free the lease now rather than make other instances wait for it to expire.
+      call.whenComplete((m, t) -> {
+        if (t == null) {
+          store(keys, m, millisSince(startedTs), versions, token, flights);
+        } else {
+          redis.releaseQuietly(keysOf(keys), token);
+        }
+      });
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
       return;
     } catch (ExecutionException e) {
@@ -751,6 +772,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   private CacheResult<V> hit(String key, Entry<V> e, Source source, BatchLoader<V> loader, long now) {
     metrics.hit(source, e.value() == null);
+    maybeRefreshEarly(key, e, loader, now);
+    return CacheResult.fresh(e.value(), source, age(e, now));
+  }
+
+  private void maybeRefreshEarly(String key, Entry<V> e, BatchLoader<V> loader, long now) {
     double beta = settings.earlyRefreshBeta();
     if (beta > 0) {
       // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
@@ -759,7 +785,6 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         startRefresh(key, loader, e);
       }
     }
-    return CacheResult.fresh(e.value(), source, age(e, now));
   }
 
   /** Starts one background refresh of a key unless a load of it is already running here. */
