@@ -416,8 +416,9 @@ public final class ReplicaRouter implements AutoCloseable {
 
     /**
      * Whether {@link #build()} checks every server once before returning (so replicas serve
-     * reads at once); otherwise the first background round does, and reads go to the primary
-     * until then.
+     * reads at once, and a primary pool that reaches a standby is refused); otherwise the first
+     * background round does, and reads go to the primary until then. A primary that does not
+     * answer at start is logged, not refused: it may be starting.
      *
      * @param check whether to check on start (default {@code true})
      * @return this builder
@@ -433,7 +434,8 @@ public final class ReplicaRouter implements AutoCloseable {
      * Builds the router and starts its health checks.
      *
      * @return the router
-     * @throws IllegalStateException if no primary was given, or a replica pool is the primary's
+     * @throws IllegalStateException if no primary was given, a replica pool is the primary's,
+     *     or (when checking on start) the primary's pool reaches a server in recovery (a standby)
      */
     public ReplicaRouter build() {
       if (primary == null) {

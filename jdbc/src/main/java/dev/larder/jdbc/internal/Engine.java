@@ -87,6 +87,7 @@ public final class Engine implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
+  private volatile boolean primaryInRecovery;
 
   /**
    * Creates the engine; call {@link #start(boolean)} next.
@@ -115,6 +116,11 @@ public final class Engine implements AutoCloseable {
   public void start(boolean checkNow) {
     if (checkNow) {
       checkAll();
+      if (primaryInRecovery) {
+        scheduler.shutdownNow();
+        throw new IllegalStateException("primary must be a server out of recovery but pg_is_in_recovery() is true"
+            + " on the pool given as primary: it is a standby (give the primary's pool, and the standby as a replica)");
+      }
     }
     long every = settings.healthCheckInterval().toNanos();
     scheduler.scheduleWithFixedDelay(this::checkPrimary, checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
@@ -137,6 +143,7 @@ public final class Engine implements AutoCloseable {
   private void checkPrimary() {
     try (Connection c = primary.dataSource().getConnection()) {
       Positions.PrimaryPosition p = Positions.primary(c);
+      primaryInRecovery = p.inRecovery();
       if (p.inRecovery()) {
         setPrimaryUp(false, "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
         return;
