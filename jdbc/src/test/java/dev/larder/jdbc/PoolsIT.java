@@ -75,6 +75,7 @@ class PoolsIT {
       try {
         holder.submit(() -> {
           try (Connection c = pool.getConnection()) {
+            assertThat(c.isValid(1)).isTrue();
             held.countDown();
             release.await(30, TimeUnit.SECONDS);
           }
