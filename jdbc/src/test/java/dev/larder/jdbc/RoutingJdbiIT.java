@@ -108,6 +108,35 @@ class RoutingJdbiIT {
   }
 
   @Test
+  void everyReadWithItsWritesTokenSeesTheWriteUnderLiveReplication() {
+    // default wait (50 ms): a read goes to the standby once it has replayed, else to the primary
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ReplicaRouter live = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(100))
+        .maxReplayDelay(Duration.ofSeconds(30)).meterRegistry(registry));
+    try {
+      RoutingJdbi ryw = RoutingJdbi.create(live);
+      int rounds = 20;
+      int onStandby = 0;
+      long before = live.readYourWritesFallbacks();
+      for (int i = 0; i < rounds; i++) {
+        String name = "round-" + i;
+        Written<Integer> w = ryw.write(h -> h.execute("UPDATE item SET name = ? WHERE id = 1", name));
+        Seen seen = ryw.read(ReadIntent.readYourWrites(w.token()), RoutingJdbiIT::item);
+        assertThat(seen.name()).as("round %d read on %s", i, seen.onStandby() ? "standby" : "primary").isEqualTo(name);
+        onStandby += seen.onStandby() ? 1 : 0;
+      }
+      long fallbacks = live.readYourWritesFallbacks() - before;
+      assertThat(fallbacks).isEqualTo(rounds - onStandby);
+      double waited = registry.counter("larder.jdbc.reads", "route", "replica", "intent", "READ_YOUR_WRITES",
+          "reason", "waited").count();
+      System.out.printf("RYW fallbacks (live replication, wait 50 ms): %d of %d reads; %d served by the standby"
+          + " (%.0f of them after waiting for replay)%n", fallbacks, rounds, onStandby, waited);
+    } finally {
+      live.close();
+    }
+  }
+
+  @Test
   void readYourWritesWaitsForTheStandbyToReplayWhenAllowed() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (var replica = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "ryw-wait");
