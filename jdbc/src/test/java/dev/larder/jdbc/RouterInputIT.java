@@ -28,6 +28,15 @@ class RouterInputIT {
     return h.createQuery("SELECT pg_is_in_recovery()").mapTo(Boolean.class).one();
   }
 
+  /** A replica-preset pool that, by mistake, points at the primary. */
+  private static HikariDataSource poolOnThePrimary(String name) {
+    return PgFixture.pool(PoolPreset.REPLICA, pg.cluster.primary(), pg.database, name);
+  }
+
+  private static ReplicaRouter.Builder routerOver(HikariDataSource notAStandby) {
+    return ReplicaRouter.builder().primary(pg.primaryPool).replica("not-a-standby", notAStandby);
+  }
+
   @Test
   void aPrimaryPoolThatReachesTheStandbyIsRefusedAtBuild() {
     assertThatThrownBy(() -> ReplicaRouter.builder().primary(pg.replicaPool).build())
@@ -37,10 +46,8 @@ class RouterInputIT {
 
   @Test
   void aReplicaPoolThatReachesThePrimaryIsKeptOutOfRotation() {
-    try (HikariDataSource notAStandby = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.primary(), pg.database,
-            "router-input-wrong-role");
-        ReplicaRouter router = ReplicaRouter.builder().primary(pg.primaryPool)
-            .replica("not-a-standby", notAStandby).healthCheckInterval(Duration.ofMillis(200)).build()) {
+    try (HikariDataSource notAStandby = poolOnThePrimary("router-input-wrong-role");
+        ReplicaRouter router = routerOver(notAStandby).healthCheckInterval(Duration.ofMillis(200)).build()) {
       ReplicaStatus status = router.replica("not-a-standby");
       assertThat(status.state()).isEqualTo(ReplicaStatus.State.WRONG_ROLE);
       assertThat(status.detail()).contains("pg_is_in_recovery() is false");
@@ -58,10 +65,8 @@ class RouterInputIT {
 
   @Test
   void withTheFailPolicyAReadWithoutAnEligibleReplicaFailsTyped() {
-    try (HikariDataSource notAStandby = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.primary(), pg.database,
-            "router-input-fail");
-        ReplicaRouter router = ReplicaRouter.builder().primary(pg.primaryPool)
-            .replica("not-a-standby", notAStandby).whenNoReplica(ReplicaRouter.NoReplicaPolicy.FAIL).build()) {
+    try (HikariDataSource notAStandby = poolOnThePrimary("router-input-fail");
+        ReplicaRouter router = routerOver(notAStandby).whenNoReplica(ReplicaRouter.NoReplicaPolicy.FAIL).build()) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThatThrownBy(() -> db.read(RouterInputIT::inRecovery))
           .isInstanceOf(NoEligibleReplicaException.class)
