@@ -372,11 +372,13 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * Judges failures: a read failing on a replica with a {@code TRANSIENT} failure moves to
-     * another server. A connection that cannot be had is always transient.
+     * Judges failures: a read failing on a replica with a database failure the classifier allows
+     * repeating for idempotent work ({@code TRANSIENT} or {@code UNKNOWN}, such as a connection
+     * lost mid-read) moves to another server. A connection that cannot be had always moves;
+     * a failure with no {@code SQLException} in its chain (the caller's own code) never does.
      *
-     * @param classifier the classifier (default: larder-resilience's PostgreSQL classifier
-     *     when present, otherwise connection failures only)
+     * @param classifier the classifier (default: larder-resilience's
+     *     {@code FailureClassifiers.standard()})
      * @return this builder
      * @throws IllegalStateException if already set
      */

@@ -26,9 +26,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reads are read-only everywhere: a standby refuses writes, and a read that falls back to the
  * primary runs in a {@code READ ONLY} transaction, so a write inside {@code read} fails with
- * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails with a
- * transient failure (a connection that cannot be had, or one the router's classifier calls
- * transient) is run again on another replica or the primary. With a retry policy or a
+ * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails at the
+ * database (a connection that cannot be had, or one lost mid-read: what the router's classifier
+ * allows repeating for idempotent work) is run again on another replica or the primary, and that
+ * replica leaves rotation until its next health check. With a retry policy or a
  * resilience stack ({@link Builder#retryPolicy}, {@link Builder#resilience}) whole calls are
  * repeated with backoff: reads after transient failures and failures of unknown outcome, writes
  * after transient failures only (a transaction the server rolled back), unless declared
