@@ -53,17 +53,41 @@ class RoutingDataSourceIT {
 
   @Test
   void springStyleReadOnlyTransactionRoutesBecauseTheFlagIsSetBeforeFirstUse() throws SQLException {
-    // the order DataSourceTransactionManager uses for @Transactional(readOnly = true)
+    // the calls DataSourceTransactionManager.doBegin makes for @Transactional(readOnly = true):
+    // getConnection, setReadOnly(true) (DataSourceUtils.prepareConnectionForTransaction), then
+    // getAutoCommit / setAutoCommit(false); the statements; commit; then the reset on completion
     try (Connection c = ds.getConnection()) {
+      c.setReadOnly(true);
       assertThat(c.getAutoCommit()).isTrue();
       c.setAutoCommit(false);
-      c.setReadOnly(true);
       assertThat(RoutingDataSource.routedTo(c)).isNull();
       assertThat(inRecovery(c)).isTrue();
+      assertThat(RoutingDataSource.routedTo(c)).isEqualTo(PgFixture.STANDBY);
       assertThat(c.getAutoCommit()).isFalse();
       c.commit();
       c.setAutoCommit(true);
       c.setReadOnly(false);
+    }
+    // with an isolation level, Spring reads the current one after setReadOnly: that takes the
+    // physical connection early, but the flag is already known, so it still goes to the standby
+    try (Connection c = ds.getConnection()) {
+      c.setReadOnly(true);
+      int previous = c.getTransactionIsolation();
+      assertThat(RoutingDataSource.routedTo(c)).isEqualTo(PgFixture.STANDBY);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      c.setAutoCommit(false);
+      assertThat(inRecovery(c)).isTrue();
+      c.commit();
+      c.setAutoCommit(true);
+      c.setTransactionIsolation(previous);
+      c.setReadOnly(false);
+    }
+    // @Transactional without readOnly: the primary
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      assertThat(inRecovery(c)).isFalse();
+      c.rollback();
+      c.setAutoCommit(true);
     }
   }
 
