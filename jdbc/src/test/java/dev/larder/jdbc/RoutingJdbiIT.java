@@ -239,6 +239,26 @@ class RoutingJdbiIT {
   }
 
   @Test
+  void boundedStalenessReadsGoToTheStandbyOnlyWhileItIsWithinTheBound() {
+    pg.cluster.pauseReplay();
+    try {
+      db.write(h -> h.execute("UPDATE item SET name = 'fresh' WHERE id = 1"));
+      // the router's own bound is 30 s, so the standby stays in rotation for ANY reads
+      await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
+          .until(() -> router.replica(PgFixture.STANDBY).replayDelay().toMillis() > 300);
+      assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
+
+      assertThat(db.read(ReadIntent.boundedStaleness(Duration.ofMillis(300)), RoutingJdbiIT::item))
+          .isEqualTo(new Seen("fresh", false));
+      assertThat(db.read(ReadIntent.boundedStaleness(Duration.ofHours(1)), RoutingJdbiIT::item))
+          .isEqualTo(new Seen("old", true));
+      assertThat(db.read(ReadIntent.any(), RoutingJdbiIT::item)).isEqualTo(new Seen("old", true));
+    } finally {
+      pg.cluster.resumeReplay();
+    }
+  }
+
+  @Test
   void standbyBehindByMoreBytesThanTheBoundLeavesRotation() {
     ReplicaRouter byBytes = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(100))
         .maxReplayDelay(Duration.ofMinutes(5)).maxLagBytes(64 * 1024));
