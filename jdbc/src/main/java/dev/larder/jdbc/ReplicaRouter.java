@@ -67,6 +67,8 @@ public final class ReplicaRouter implements AutoCloseable {
   public static final Duration DEFAULT_MAX_REPLAY_DELAY = Duration.ofSeconds(5);
   /** Default {@link Builder#healthCheckInterval(Duration)}. */
   public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+  /** Default {@link Builder#healthCheckTimeout(Duration)}. */
+  public static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(2);
   /** Default {@link Builder#readYourWritesWait(Duration)}. */
   public static final Duration DEFAULT_READ_YOUR_WRITES_WAIT = Duration.ofMillis(50);
 
@@ -224,6 +226,7 @@ public final class ReplicaRouter implements AutoCloseable {
     private @Nullable Long maxLagBytes;
     private @Nullable Duration maxReplayDelay;
     private @Nullable Duration healthCheckInterval;
+    private @Nullable Duration healthCheckTimeout;
     private @Nullable Balancing balancing;
     private @Nullable NoReplicaPolicy noReplicaPolicy;
     private @Nullable Duration readYourWritesWait;
@@ -309,6 +312,23 @@ public final class ReplicaRouter implements AutoCloseable {
     public Builder healthCheckInterval(Duration interval) {
       Require.notYetSet(healthCheckInterval, "healthCheckInterval");
       this.healthCheckInterval = Require.positive(interval, "healthCheckInterval");
+      return this;
+    }
+
+    /**
+     * How long one health check waits for a server's answer before counting it as down (set as
+     * the connection's network timeout). A frozen server keeps its sockets open and answers
+     * nothing; without a bound its check would wait for the pool's socket timeout while it
+     * stayed in rotation. Also bounds each read-your-writes probe.
+     *
+     * @param timeout the bound, more than 0 (default 2 s)
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder healthCheckTimeout(Duration timeout) {
+      Require.notYetSet(healthCheckTimeout, "healthCheckTimeout");
+      this.healthCheckTimeout = Require.positive(timeout, "healthCheckTimeout");
       return this;
     }
 
@@ -453,6 +473,7 @@ public final class ReplicaRouter implements AutoCloseable {
           maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
           maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
           healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,
+          healthCheckTimeout != null ? healthCheckTimeout : DEFAULT_HEALTH_CHECK_TIMEOUT,
           balancing == Balancing.LEAST_IN_FLIGHT,
           noReplicaPolicy == NoReplicaPolicy.FAIL,
           readYourWritesWait != null ? readYourWritesWait : DEFAULT_READ_YOUR_WRITES_WAIT,

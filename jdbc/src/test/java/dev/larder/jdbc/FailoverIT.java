@@ -73,6 +73,34 @@ class FailoverIT {
   }
 
   @Test
+  void aFrozenStandbyLeavesRotationWithinTheCheckTimeoutAndReadsGoToThePrimary() {
+    // the replica pool's socket timeout is 30 s: only the check's own timeout can find a frozen server sooner
+    try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200))
+        .healthCheckTimeout(Duration.ofSeconds(1)).maxReplayDelay(Duration.ofSeconds(30)))) {
+      RoutingJdbi db = RoutingJdbi.create(router);
+      assertThat(db.read(FailoverIT::inRecovery)).isTrue();
+      long frozenMs;
+      long fallbacks;
+      try {
+        pg.cluster.standby().pause();
+        long paused = System.nanoTime();
+        await().atMost(15, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
+            .until(() -> router.replica(PgFixture.STANDBY).state() == ReplicaStatus.State.DOWN);
+        frozenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - paused);
+        fallbacks = router.primaryFallbacks();
+        assertThat(db.read(FailoverIT::inRecovery)).as("read with the standby frozen").isFalse();
+        assertThat(router.primaryFallbacks()).isEqualTo(fallbacks + 1);
+      } finally {
+        pg.cluster.standby().resume();
+      }
+      await().atMost(60, TimeUnit.SECONDS).until(() -> router.replica(PgFixture.STANDBY).inRotation());
+      assertThat(db.read(FailoverIT::inRecovery)).isTrue();
+      System.out.printf("frozen standby: out of rotation %d ms after SIGSTOP/docker pause (check every 200 ms,"
+          + " check timeout 1 s, pool socket timeout 30 s)%n", frozenMs);
+    }
+  }
+
+  @Test
   void transactionCutByAPrimaryRestartIsClassifiedAndRetriedOnRecovery() throws Exception {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     RetryPolicy policy = RetryPolicy.builder("failover-it")
