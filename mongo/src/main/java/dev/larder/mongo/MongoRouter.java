@@ -3,9 +3,11 @@ package dev.larder.mongo;
 import com.mongodb.ClientSessionOptions;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.ReadPreference;
+import com.mongodb.TaggableReadPreference;
 import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.connection.ClusterConnectionMode;
 import com.mongodb.connection.ClusterDescription;
 import com.mongodb.connection.ClusterType;
 import com.mongodb.connection.ServerSettings;
@@ -41,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>Where the deployment refuses client sessions the router follows its {@link CausalFallback}:
  * by default token-carrying reads go to the primary; with {@link CausalFallback#FAIL} it throws
  * {@link SessionsUnsupportedException}. A read preference no member can satisfy fails with
- * {@link UnsatisfiableReadPreferenceException}: at once where the deployment is a standalone
- * server and the mode requires a secondary, otherwise when the driver's server selection timeout
- * runs out. Thread-safe; holds no resources of its own (the caller owns the client).
+ * {@link UnsatisfiableReadPreferenceException}: at once where the client sees a standalone server
+ * and the mode requires a secondary (or a direct connection to one member that does not match),
+ * otherwise when the driver's server selection timeout runs out. Before the client's first
+ * contact with the deployment the driver's own selection applies. Thread-safe; holds no resources of its own (the caller owns the client).
  */
 public final class MongoRouter {
   private static final Logger LOG = LoggerFactory.getLogger(MongoRouter.class);
@@ -200,19 +203,27 @@ public final class MongoRouter {
   }
 
   private void checkSatisfiable(ReadPreference preference) {
-    ClusterDescription d = client.getClusterDescription();
-    if (d.getType() != ClusterType.STANDALONE) {
+    if (preference.equals(ReadPreference.primary())) {
       return;
     }
-    // The driver sends any read preference to a standalone server and lets it answer; a read that
-    // demands a secondary (or a tagged member) would silently read the only server there is.
-    boolean tags = preference instanceof com.mongodb.TaggableReadPreference t
-        && t.getTagSetList().stream().anyMatch(s -> s.iterator().hasNext());
-    String mode = preference.getName();
-    if (mode.equals("secondary") || (mode.equals("nearest") && tags)) {
+    ClusterDescription d = client.getClusterDescription();
+    if (d.getType() == ClusterType.STANDALONE) {
+      // The driver sends any read preference to a standalone server and lets it answer; a read
+      // that demands a secondary (or a tagged member) would silently read the only server there is.
+      boolean tags = preference instanceof TaggableReadPreference t
+          && t.getTagSetList().stream().anyMatch(s -> s.iterator().hasNext());
+      String mode = preference.getName();
+      if (mode.equals("secondary") || (mode.equals("nearest") && tags)) {
+        throw new UnsatisfiableReadPreferenceException("read preference " + preference
+            + " cannot be satisfied by a standalone server (" + Sessions.describe(d)
+            + "): it has no secondaries and no tags", null);
+      }
+    } else if (d.getConnectionMode() == ClusterConnectionMode.SINGLE
+        && d.getType() == ClusterType.REPLICA_SET && preference.choose(d).isEmpty()) {
+      // A direct connection to one member: the driver would read from it whatever it is.
       throw new UnsatisfiableReadPreferenceException("read preference " + preference
-          + " cannot be satisfied by a standalone server (" + Sessions.describe(d)
-          + "): it has no secondaries and no tags", null);
+          + " cannot be satisfied over a direct connection to " + Sessions.describe(d)
+          + "; connect with replica set discovery to reach other members", null);
     }
   }
 

@@ -21,17 +21,30 @@ final class Sessions {
    * @throws RuntimeException any other driver failure, unchanged (e.g. a server selection timeout)
    */
   static @Nullable ClientSession tryStart(MongoClient client, ClientSessionOptions options) {
+    ClientSession session;
     try {
-      return client.startSession(options);
+      session = client.startSession(options);
     } catch (MongoClientException e) {
-      // The driver says "not supported" with a plain MongoClientException after it has connected
-      // and found no logicalSessionTimeoutMinutes; judge by that state, not by the message.
-      if (!(e instanceof MongoTimeoutException)
-          && client.getClusterDescription().getLogicalSessionTimeoutMinutes() == null) {
+      // Older drivers refuse here with a plain MongoClientException once connected; judge by the
+      // deployment's state, not by the message.
+      if (!(e instanceof MongoTimeoutException) && !supportsSessions(client)) {
         return null;
       }
       throw e;
     }
+    // The 5.x driver hands out a session for a standalone server that does not support sessions
+    // and fails only when an operation uses it ("Attempting to use a ClientSession while connected
+    // to a server that doesn't support sessions"), possibly after other work has run. startSession
+    // has waited for a connected view of the deployment, so decide now, before any work.
+    if (!supportsSessions(client)) {
+      session.close();
+      return null;
+    }
+    return session;
+  }
+
+  private static boolean supportsSessions(MongoClient client) {
+    return client.getClusterDescription().getLogicalSessionTimeoutMinutes() != null;
   }
 
   /** Starts a session or fails with {@link SessionsUnsupportedException}. */
