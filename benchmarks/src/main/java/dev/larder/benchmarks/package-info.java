@@ -1,5 +1,6 @@
 /**
- * Larder benchmarks. See this module's README.md.
+ * Larder measured against its anchors in the same run, reported as ratios: JMH benchmarks for hot
+ * paths and a scenario runner for system behaviour. Not deployed. See benchmarks/README.md.
  */
 @NullMarked
 package dev.larder.benchmarks;

@@ -20,8 +20,8 @@ import org.testcontainers.DockerClientFactory;
  * no process or container outlives the test run.
  *
  * <pre>{@code
- * try (var redisson = LarderServices.redis().newRedissonClient()) { ... }   // well, shutdown()
- * String db = LarderServices.postgres().createDatabase("orders");
+ * RedissonClient redisson = LarderServices.redis().newRedissonClient();   // the caller shuts it down
+ * String db = LarderServices.postgres().createDatabase("orders");         // on primary and standby
  * DataSource primary = LarderServices.postgres().primary().dataSource(db);
  * }</pre>
  *

@@ -32,7 +32,7 @@ public interface PostgresCluster {
      *     other than letters, digits and {@code _} are replaced
      * @return the new database's name, unique in this JVM, at most 63 characters
      * @throws IllegalStateException if replay is paused on the standby (the database would
-     *     never appear there)
+     *     never appear there), or either server is stopped or paused
      * @throws TestServerException if the standby does not show the database within 30 s
      */
     String createDatabase(String hint);

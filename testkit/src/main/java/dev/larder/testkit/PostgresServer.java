@@ -8,6 +8,20 @@ import javax.sql.DataSource;
 public interface PostgresServer extends ManagedServer {
 
     /**
+     * The host clients connect to.
+     *
+     * @return always {@code 127.0.0.1}
+     */
+    String host();
+
+    /**
+     * The port clients connect to; it stays the same across {@link #stop()} and {@link #start()}.
+     *
+     * @return the TCP port
+     */
+    int port();
+
+    /**
      * A JDBC URL for the server's default database.
      *
      * @return a URL such as {@code jdbc:postgresql://127.0.0.1:54321/larder}

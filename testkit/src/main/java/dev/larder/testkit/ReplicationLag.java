@@ -9,7 +9,8 @@ import java.time.Duration;
  *     ({@code 0} when the standby has replayed everything the primary wrote; never negative)
  * @param replayDelay time since the last transaction the standby replayed was committed on the
  *     primary ({@code now() - pg_last_xact_replay_timestamp()}), or {@link Duration#ZERO} when
- *     the standby has caught up
+ *     the standby has caught up (and when it has replayed no transaction since it started, as
+ *     there is no timestamp to measure from then)
  * @param primaryLsn the primary's {@code pg_current_wal_lsn()}, such as {@code "0/3000148"}
  * @param replayLsn the standby's {@code pg_last_wal_replay_lsn()}
  */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -54,6 +56,9 @@ class PostgresClusterIT {
                 assertThat(lag.replayDelay()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
             });
             assertThat(query(pg.standby(), db, "SELECT count(*)::text FROM event")).contains("0");
+            assertThatThrownBy(() -> pg.createDatabase("whilePaused"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("paused");
             assertThatThrownBy(() -> pg.awaitStandbyCaughtUp(Duration.ofMillis(300)))
                     .isInstanceOf(TestServerException.class)
                     .hasMessageContaining("replay paused: true");
@@ -117,10 +122,32 @@ class PostgresClusterIT {
     }
 
     @Test
+    void pausedStandbyLeavesAClientHangingUntilItsTimeoutAndAnswersAfterResume(PostgresCluster pg) throws SQLException {
+        PostgresServer standby = pg.standby();
+        try (Connection c = DriverManager.getConnection(standby.jdbcUrl() + "?socketTimeout=1", standby.username(), standby.password())) {
+            assertThat(c.isValid(2)).isTrue();
+            standby.pause();
+            try {
+                assertThat(standby.isRunning()).isFalse();
+                assertThatThrownBy(() -> c.createStatement().execute("SELECT 1"))
+                        .isInstanceOf(SQLException.class)
+                        .hasRootCauseInstanceOf(SocketTimeoutException.class);
+            } finally {
+                standby.resume();
+            }
+        }
+        assertThat(standby.isRunning()).isTrue();
+        await().atMost(CATCH_UP).ignoreExceptions()
+                .untilAsserted(() -> assertThat(query(standby, "postgres", "SELECT pg_is_in_recovery()::text")).contains("true"));
+    }
+
+    @Test
     void createdDatabasesAreFreshAndExistOnBothServers(PostgresCluster pg) throws SQLException {
         String a = pg.createDatabase("Fresh-DB");
         String b = pg.createDatabase("Fresh-DB");
         assertThat(a).isNotEqualTo(b).startsWith("fresh_db_").hasSizeLessThanOrEqualTo(63);
+        assertThat(pg.primary().jdbcUrl(a)).isEqualTo("jdbc:postgresql://" + pg.primary().host() + ":" + pg.primary().port() + "/" + a);
+        assertThat(pg.standby().port()).isNotEqualTo(pg.primary().port());
         assertThat(query(pg.standby(), b, "SELECT current_database()")).contains(b);
         assertThat(query(pg.primary(), a, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")).contains("0");
     }

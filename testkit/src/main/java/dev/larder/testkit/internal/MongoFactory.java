@@ -38,7 +38,7 @@ public final class MongoFactory {
     public static MongoServer embedded(Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
         StandIn server = new StandIn(Ports.free());
-        onExit.accept(server::stop);
+        onExit.accept(server::destroy);
         server.start();
         LOG.info("larder-testkit: started MongoDB {} on {} in {} ms", server.flavour(), server.connectionString(), Millis.since(t0));
         return server;
@@ -53,6 +53,7 @@ public final class MongoFactory {
      */
     public static MongoServer docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "MongoDB", Settings.MONGO_IMAGE_PROPERTY + " / " + Settings.MONGO_IMAGE_ENV);
         int port = Ports.free();
         @SuppressWarnings("resource") // closed by the exit hook through its lifecycle
         MongoDBContainer container = new MongoDBContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("mongo"))
@@ -148,12 +149,32 @@ public final class MongoFactory {
         }
     }
 
+    /**
+     * mongo-java-server's {@code shutdown} closes (empties) its backend; a stopped-then-started
+     * server keeps its data, as a real one does, so closing waits for JVM exit.
+     */
+    private static final class RetainingBackend extends MemoryBackend {
+        private volatile boolean closing;
+
+        @Override
+        public void close() {
+            if (closing) {
+                super.close();
+            }
+        }
+
+        void closeForGood() {
+            closing = true;
+            close();
+        }
+    }
+
     /** mongo-java-server in this JVM. Stop and start keep the data (the backend outlives the listener). */
     private static final class StandIn implements MongoServer {
         private static final Pattern JAR_VERSION = Pattern.compile("mongo-java-server-core-([0-9.]+)\\.jar");
 
         private final int port;
-        private final MemoryBackend backend = new MemoryBackend();
+        private final RetainingBackend backend = new RetainingBackend();
         private final ReentrantLock lock = new ReentrantLock();
         private de.bwaldvogel.mongo.@Nullable MongoServer server;
 
@@ -229,6 +250,11 @@ public final class MongoFactory {
             } finally {
                 lock.unlock();
             }
+        }
+
+        void destroy() {
+            stop();
+            backend.closeForGood();
         }
 
         @Override

@@ -46,6 +46,10 @@ public final class PostgresClusterImpl implements PostgresCluster {
 
     @Override
     public String createDatabase(String hint) {
+        if (!primary.isRunning() || !standby.isRunning()) {
+            throw new IllegalStateException("createDatabase needs both servers running, but " + (primary.isRunning() ? standby.name() : primary.name())
+                    + " is stopped or paused; start or resume it first");
+        }
         if (replayPaused()) {
             throw new IllegalStateException("createDatabase needs WAL replay running on the standby, but it is paused;"
                     + " call resumeReplay() first");

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,8 +61,7 @@ public final class PostgresFactory {
         OsUser user = OsUser.forPostgres(osUser);
         Path runDir;
         try {
-            runDir = Files.createTempDirectory(BinaryCache.root(), "postgres-" + ProcessHandle.current().pid() + "-");
-            Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            runDir = RunDirs.create("postgres");
             user.own(runDir);
         } catch (IOException e) {
             throw new TestServerException("cannot create a directory for embedded PostgreSQL: " + e.getMessage(), e);
@@ -145,6 +143,7 @@ public final class PostgresFactory {
      */
     public static PostgresCluster docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "PostgreSQL", Settings.POSTGRES_IMAGE_PROPERTY + " / " + Settings.POSTGRES_IMAGE_ENV);
         DockerImageName imageName = DockerImageName.parse(image).asCompatibleSubstituteFor("postgres");
         Network network = Network.newNetwork();
         List<Runnable> teardown = new ArrayList<>();
@@ -206,7 +205,8 @@ public final class PostgresFactory {
                 "  mkdir -p \"$PGDATA\" && chown -R postgres:postgres \"$PGDATA\" && chmod 700 \"$PGDATA\"",
                 "  as_postgres pg_basebackup -h larder-primary -p 5432 -U " + USER + " -D \"$PGDATA\" -R -X stream",
                 "fi",
-                "exec docker-entrypoint.sh postgres -c hot_standby=on -c wal_retrieve_retry_interval=500ms",
+                // a hot standby refuses to run with lower limits (max_connections...) than its primary
+                "exec docker-entrypoint.sh " + String.join(" ", command),
                 "");
         @SuppressWarnings("resource") // closed by the exit hook through its lifecycle
         GenericContainer<?> standbyContainer = new GenericContainer<>(imageName)

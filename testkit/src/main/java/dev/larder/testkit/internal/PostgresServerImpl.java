@@ -43,11 +43,12 @@ public final class PostgresServerImpl implements PostgresServer {
         this.lifecycle = lifecycle;
     }
 
-    /**
-     * The loopback port.
-     *
-     * @return the port
-     */
+    @Override
+    public String host() {
+        return Ports.LOOPBACK;
+    }
+
+    @Override
     public int port() {
         return port;
     }

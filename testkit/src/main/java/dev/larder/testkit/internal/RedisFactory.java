@@ -2,8 +2,6 @@ package dev.larder.testkit.internal;
 
 import dev.larder.testkit.RedisServer;
 import dev.larder.testkit.TestServerException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +30,7 @@ public final class RedisFactory {
     public static RedisServer embedded(Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
         Path exe = BinaryCache.redisServer();
-        Path runDir;
-        try {
-            runDir = Files.createTempDirectory(BinaryCache.root(), "redis-" + ProcessHandle.current().pid() + "-");
-        } catch (IOException e) {
-            throw new TestServerException("cannot create a directory for embedded Redis: " + e.getMessage(), e);
-        }
+        Path runDir = RunDirs.create("redis");
         int port = Ports.free();
         List<String> cmd = List.of(exe.toString(), "--port", Integer.toString(port), "--bind", Ports.LOOPBACK,
                 "--protected-mode", "no", "--save", "", "--appendonly", "no", "--daemonize", "no",
@@ -63,6 +56,7 @@ public final class RedisFactory {
      */
     public static RedisServer docker(String image, Consumer<Runnable> onExit) {
         long t0 = System.nanoTime();
+        Images.require(image, "Redis", Settings.REDIS_IMAGE_PROPERTY + " / " + Settings.REDIS_IMAGE_ENV);
         int port = Ports.free();
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image).asCompatibleSubstituteFor("redis"))
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1))

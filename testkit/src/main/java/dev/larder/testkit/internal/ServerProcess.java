@@ -74,6 +74,7 @@ public final class ServerProcess implements Lifecycle {
             }
             process = p;
             paused = false;
+            writePidFile(p.pid());
             Process started = p;
             boolean up = Poll.until(startTimeout, () -> !started.isAlive() || ready.getAsBoolean());
             if (!up || !started.isAlive()) {
@@ -182,6 +183,19 @@ public final class ServerProcess implements Lifecycle {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * Leaves the pid beside the log, so that a later JVM can kill this server if this JVM dies
+     * without running its shutdown hook ({@link RunDirs#sweepLeftovers()}).
+     */
+    private void writePidFile(long pid) {
+        String file = logFile.getFileName().toString().replaceFirst("\\.log$", "") + ".pid";
+        try {
+            java.nio.file.Files.writeString(logFile.resolveSibling(file), Long.toString(pid));
+        } catch (IOException e) {
+            LOG.debug("cannot write pid file for {}: {}", name, e.getMessage());
         }
     }
 
