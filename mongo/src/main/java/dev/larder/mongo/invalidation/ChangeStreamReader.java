@@ -170,7 +170,7 @@ final class ChangeStreamReader implements InvalidationSource {
           advanceIdle(cursor.getResumeToken());
         }
         consume(cursor);
-      } catch (MongoException | IllegalStateException e) {
+      } catch (RuntimeException e) {
         if (closed.get()) {
           break;
         }

@@ -13,6 +13,8 @@ import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns one change event into invalidation events. Pure: no I/O, so every branch is unit-tested
@@ -25,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * builds, collection creation, unknown types) is ignored: it changes no document.
  */
 final class ChangeTranslator {
+  private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
 
   /** What the reader must do after an event besides delivering {@link #events}. */
   enum Next {
@@ -70,7 +73,16 @@ final class ChangeTranslator {
           if (id == null) {
             return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
           }
-          CacheKey key = mapper.map(id);
+          CacheKey key;
+          try {
+            key = mapper.map(id);
+          } catch (RuntimeException e) {
+            // A mapper bug must not stall the stream on one event (a reopen would replay it
+            // forever); clearing is the safe answer for a change we cannot place.
+            log.warn("{}: mapper {} failed on _id of a {} event; clearing its caches", origin, mapper,
+                type, e);
+            return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
+          }
           if (key == null) {
             return new Result(List.of(), Next.CONTINUE);
           }

@@ -159,6 +159,27 @@ class ChangeTranslatorTest {
   }
 
   @Test
+  void failingMapperClearsItsCachesInsteadOfStallingTheStream() {
+    ChangeMapper broken =
+        new ChangeMapper() {
+          @Override
+          public @Nullable CacheKey map(BsonValue id) {
+            throw new IllegalStateException("mapper bug");
+          }
+
+          @Override
+          public Set<String> cacheNames() {
+            return Set.of("c1", "c2");
+          }
+        };
+    ChangeTranslator t = new ChangeTranslator("o", "things", Map.of("things", broken));
+    assertThat(t.translate(event("update", "things", "documentKey: {_id: 5}"), NOW).events())
+        .extracting(InvalidationEvent::cacheName, InvalidationEvent::all)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("c1", true), org.assertj.core.groups.Tuple.tuple("c2", true));
+  }
+
+  @Test
   void positionIsTheTokensDataOrItsJson() {
     assertThat(ChangeTranslator.position(org.bson.BsonDocument.parse("{_data: 'F00'}"))).isEqualTo("F00");
     assertThat(ChangeTranslator.position(org.bson.BsonDocument.parse("{ts: 1}"))).isEqualTo("{\"ts\": 1}");
