@@ -55,7 +55,7 @@ final class Console {
   void summary(List<StepResult> results, Duration total) {
     line("");
     line("Summary");
-    String format = "%-3s %-44s %-22s %-5s %7s  %s";
+    String format = "%-3s %-50s %-25s %-5s %7s  %s";
     line(String.format(Locale.ROOT, format, "#", "step", "wiring", "held", "time", "evidence"));
     for (StepResult r : results) {
       line(String.format(Locale.ROOT, format, r.number(), r.title(), r.wiring(), r.held() ? "yes" : "NO",

@@ -7,19 +7,27 @@ import java.time.Duration;
 import org.redisson.api.RedissonClient;
 
 /**
- * Cross-instance invalidation (larder-cache): a write on one instance invalidates the key in Redis
- * and tells every other instance to drop its in-JVM copy.
+ * Cross-instance invalidation (larder-cache): {@code invalidate}, {@code put} and
+ * {@code writeThrough} on one instance bump the key's version in Redis (so no slow load can write
+ * an older value back) and publish on the cache's Redis channel; every other instance drops the key
+ * from its in-JVM tier at once. Pub/sub is at most once, so the channel carries heartbeats: an
+ * instance that stops hearing them, or reconnects, clears its whole L1. An L1 copy is therefore
+ * never older than {@code max(3 x busHeartbeat, l1Ttl)} even when messages are lost.
  *
- * <p>Copy this class when more than one instance caches the same keys.
+ * <p>Copy this class when more than one instance caches the same keys (any real deployment).
  */
 public final class InvalidationWiring {
+  /** The channel's heartbeat: a silent channel clears L1 after three missed beats. */
+  public static final Duration BUS_HEARTBEAT = Duration.ofSeconds(1);
+
   private InvalidationWiring() {}
 
   /**
    * The product cache of one instance, with invalidation across instances.
    *
    * @param redisson this instance's client
-   * @param namespace the key prefix, the same in every instance
+   * @param namespace the key prefix, the same in every instance (its name is the cache's name, and
+   *     the channel's)
    * @return the cache
    */
   public static LarderCache<Product> productCache(RedissonClient redisson, KeyNamespace namespace) {
@@ -28,6 +36,8 @@ public final class InvalidationWiring {
         .redisson(redisson)
         .ttl(Duration.ofMinutes(5))
         .l1Ttl(Duration.ofSeconds(30))
+        .invalidationBus(true)
+        .busHeartbeat(BUS_HEARTBEAT)
         .build();
   }
 }

@@ -55,7 +55,12 @@ public final class Main {
     long start = System.nanoTime();
     Servers servers = servers(parse(args), console);
     console.line("Servers: " + servers.description());
-    List<StepResult> results = new CatalogScenario(servers, console).run();
+    List<StepResult> results;
+    try {
+      results = new CatalogScenario(servers, console).run();
+    } finally {
+      servers.stopOwned().run();
+    }
     console.summary(results, Duration.ofNanos(System.nanoTime() - start));
     return results;
   }

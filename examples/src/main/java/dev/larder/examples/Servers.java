@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  * @param mongoDatabase the MongoDB database for reviews
  * @param description what is serving, for the report
  * @param faults how faults are injected
+ * @param stopOwned stops the servers this program started (nothing for external servers)
  */
 public record Servers(String primaryUrl, String standbyUrl, String user, String password, String redisUri,
-    String mongoUri, String mongoDatabase, String description, Faults faults) {
+    String mongoUri, String mongoDatabase, String description, Faults faults, Runnable stopOwned) {
 
   /** Validates the components. */
   public Servers {
@@ -40,6 +41,7 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
     Objects.requireNonNull(mongoDatabase, "mongoDatabase");
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(faults, "faults");
+    Objects.requireNonNull(stopOwned, "stopOwned");
   }
 
   /** Fault injection: what the scenario does to the servers to show each pattern's evidence. */
@@ -123,7 +125,15 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
     };
     return new Servers(pg.primary().jdbcUrl(db), pg.standby().jdbcUrl(db), pg.primary().username(),
         pg.primary().password(), redis.uri(), mongo.connectionString(), mongo.uniqueDatabaseName("catalog"),
-        "testkit tier " + LarderServices.tier().name().toLowerCase() + "; MongoDB: " + mongo.flavour(), faults);
+        "testkit tier " + LarderServices.tier().name().toLowerCase() + "; MongoDB: " + mongo.flavour(), faults,
+        () -> {
+          // The testkit would stop them at JVM exit; under `mvn exec:java` the JVM is Maven's and
+          // waits for the in-process MongoDB stand-in's non-daemon threads, so stop them now.
+          mongo.stop();
+          redis.stop();
+          pg.standby().stop();
+          pg.primary().stop();
+        });
   }
 
   /**
@@ -176,7 +186,7 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
     };
     return new Servers(primaryUrl, standbyUrl, user, password, redisUri, mongoUri, "larder_examples",
         "external servers: " + redact(primaryUrl) + ", " + redact(standbyUrl) + ", " + redact(redisUri) + ", "
-            + redact(mongoUri), faults);
+            + redact(mongoUri), faults, () -> { });
   }
 
   /** Drops user info and query (where passwords hide) from a URL for printing. */

@@ -23,7 +23,7 @@ class ScenarioIT {
     List<StepResult> results = Main.run(new String[0], new Console(tee));
 
     assertThat(results).extracting(StepResult::wiring).containsExactly(
-        "PoolTuningWiring", "ReplicaRoutingWiring", "CacheAsideWiring", "InvalidationWiring",
+        "PoolTuningWiring", "ReplicaRoutingWiring", "CacheAsideWiring", "InvalidationWiring", "OutboxInvalidationWiring",
         "ReplicaRoutingWiring", "ReplicaRoutingWiring", "RetryWiring", "KeysetPagingWiring", "MongoWiring",
         "StaleFallbackWiring");
     assertThat(results).allSatisfy(r -> assertThat(r.held())

@@ -41,12 +41,13 @@ class WiringIsolationTest {
     return Stream.of(
         Arguments.of("CacheAsideWiring", Set.of("cache")),
         Arguments.of("InvalidationWiring", Set.of("cache")),
+        Arguments.of("OutboxInvalidationWiring", Set.of("core", "cache", "jdbc")),
         Arguments.of("StaleFallbackWiring", Set.of("cache", "resilience")),
         Arguments.of("RetryWiring", Set.of("resilience")),
         Arguments.of("ReplicaRoutingWiring", Set.of("jdbc")),
         Arguments.of("PoolTuningWiring", Set.of("jdbc")),
         Arguments.of("KeysetPagingWiring", Set.of("core", "jdbc")),
-        Arguments.of("MongoWiring", Set.of("mongo")));
+        Arguments.of("MongoWiring", Set.of("core", "mongo")));
   }
 
   @ParameterizedTest(name = "{0} uses only larder-{1}")
