@@ -36,7 +36,7 @@ public final class Main {
       System.out.println(usage());
       return;
     }
-    List<StepResult> results = run(args, new Console(System.out));
+    List<StepResult> results = run(args, new Console(System.out), true);
     long failed = results.stream().filter(r -> !r.held()).count();
     if (failed > 0) {
       throw new IllegalStateException(failed + " of " + results.size()
@@ -49,9 +49,11 @@ public final class Main {
    *
    * @param args the command line
    * @param console where to print
+   * @param stopOwnedServers whether to stop the servers the program started once it is done (a
+   *     test JVM leaves them to the testkit, which stops them at exit)
    * @return the steps' results
    */
-  static List<StepResult> run(String[] args, Console console) {
+  static List<StepResult> run(String[] args, Console console, boolean stopOwnedServers) {
     long start = System.nanoTime();
     Servers servers = servers(parse(args), console);
     console.line("Servers: " + servers.description());
@@ -59,7 +61,10 @@ public final class Main {
     try {
       results = new CatalogScenario(servers, console).run();
     } finally {
-      servers.stopOwned().run();
+      if (stopOwnedServers) {
+        console.line("stopping the servers this program started ...");
+        servers.stopOwned().run();
+      }
     }
     console.summary(results, Duration.ofNanos(System.nanoTime() - start));
     return results;
