@@ -57,6 +57,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
@@ -281,14 +282,14 @@ public final class CatalogScenario {
     // and the invalidation to every other instance over the cache's Redis channel.
     a.writeThrough(key, () -> db().write(h -> setPrice(h, 42, newPrice)).value());
     long written = System.nanoTime();
-    CacheResult<Product>[] seen = new CacheResult[1];
+    AtomicReference<CacheResult<Product>> seen = new AtomicReference<>();
     Duration after = console.await("B to see the new price", Duration.ofSeconds(10), () -> {
-      seen[0] = b.lookup(key, this::load);
-      Product p = seen[0].valueOrNull();
+      seen.set(b.lookup(key, this::load));
+      Product p = seen.get().valueOrNull();
       return p != null && p.priceCents() == newPrice;
     });
     long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
-    console.detail("B sees " + newPrice + " after " + ms + " ms (served from " + require(seen[0]).source()
+    console.detail("B sees " + newPrice + " after " + ms + " ms (served from " + require(seen.get()).source()
         + "); without the channel B's L1 copy would live up to its L1 TTL");
     return new Evidence(after.compareTo(Duration.ofSeconds(10)) < 0,
         "A set price " + oldPrice + " -> " + newPrice + "; B saw it after " + ms + " ms");
@@ -339,15 +340,15 @@ public final class CatalogScenario {
       updatePrice(c, 42, newPrice);
     }
     long written = System.nanoTime();
-    CacheResult<Product>[] seen = new CacheResult[1];
+    AtomicReference<CacheResult<Product>> seen = new AtomicReference<>();
     console.await("B to see the price written by SQL", Duration.ofSeconds(10), () -> {
-      seen[0] = b.lookup(key, this::load);
-      Product p = seen[0].valueOrNull();
+      seen.set(b.lookup(key, this::load));
+      Product p = seen.get().valueOrNull();
       return p != null && p.priceCents() == newPrice;
     });
     long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
     console.detail("UPDATE committed by SQL alone; B serves " + newPrice + " after " + ms + " ms (from "
-        + require(seen[0]).source() + "): trigger -> outbox row -> NOTIFY -> A's source -> Redis + channel -> B");
+        + require(seen.get()).source() + "): trigger -> outbox row -> NOTIFY -> A's source -> Redis + channel -> B");
     return new Evidence(true, "SQL-only update " + oldPrice + " -> " + newPrice + "; B saw it after " + ms + " ms");
   }
 
@@ -650,18 +651,18 @@ public final class CatalogScenario {
     String recovered = "not checked (external servers)";
     boolean recoveredOk = true;
     if (stopped) {
-      CacheResult<Product>[] last = new CacheResult[1];
+      AtomicReference<CacheResult<Product>> last = new AtomicReference<>();
       Duration back = console.await("a fresh load after the restart", STEP_TIMEOUT, () -> {
         try {
-          last[0] = cache.lookup("5", loader);
-          return !last[0].isStale();
+          last.set(cache.lookup("5", loader));
+          return !last.get().isStale();
         } catch (RuntimeException e) {
           return false;
         }
       });
       recovered = "fresh again after " + Console.seconds(back);
-      console.detail("primary up: " + describe(require(last[0])));
-      recoveredOk = !require(last[0]).isStale();
+      console.detail("primary up: " + describe(require(last.get())));
+      recoveredOk = !require(last.get()).isStale();
     }
     boolean held = !fresh.isStale() && stale.isStale() && stale.isPresent()
         && stale.age().compareTo(ttl) > 0 && "StaleValueUnavailableException".equals(uncached) && recoveredOk;

@@ -32,13 +32,7 @@ public final class PoolTuningWiring {
    * @return a started pool (the caller closes it)
    */
   public static HikariDataSource primaryPool(String jdbcUrl, String user, String password) {
-    return Pools.builder(PoolPreset.OLTP, jdbcUrl)
-        .credentials(user, password)
-        .poolName("catalog-primary")
-        .databaseCores(DATABASE_CORES)
-        .expectedConcurrency(EXPECTED_CONCURRENCY)
-        .minimumIdle(1) // the demo is small; production keeps HikariCP's fixed-size default
-        .build();
+    return pool(PoolPreset.OLTP, "catalog-primary", jdbcUrl, user, password);
   }
 
   /**
@@ -50,12 +44,17 @@ public final class PoolTuningWiring {
    * @return a pool (the caller closes it)
    */
   public static HikariDataSource standbyPool(String jdbcUrl, String user, String password) {
-    return Pools.builder(PoolPreset.REPLICA, jdbcUrl)
+    return pool(PoolPreset.REPLICA, "catalog-standby", jdbcUrl, user, password);
+  }
+
+  private static HikariDataSource pool(PoolPreset preset, String name, String jdbcUrl, String user,
+      String password) {
+    return Pools.builder(preset, jdbcUrl)
         .credentials(user, password)
-        .poolName("catalog-standby")
+        .poolName(name)
         .databaseCores(DATABASE_CORES)
         .expectedConcurrency(EXPECTED_CONCURRENCY)
-        .minimumIdle(1)
+        .minimumIdle(1) // the demo is small; production keeps HikariCP's fixed-size default
         .build();
   }
 
