@@ -1,9 +1,11 @@
 package dev.larder.examples;
 
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.larder.cache.CacheLoader;
 import dev.larder.cache.CacheResult;
@@ -59,6 +61,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
@@ -93,6 +96,9 @@ public final class CatalogScenario {
   private @Nullable LarderCache<Product> cacheA;
   private @Nullable LarderCache<Product> cacheB;
   private @Nullable RedissonClient redissonA;
+  private @Nullable RedissonClient redissonB;
+  private @Nullable MongoClient mongoClient;
+  private final String reviews = "reviews_" + runId;
 
   /**
    * A scenario against the given servers.
@@ -122,6 +128,7 @@ public final class CatalogScenario {
       step("transient failure injected: retried", "RetryWiring", this::retry);
       step("keyset pages walked with cursors", "KeysetPagingWiring", this::keyset);
       step("reviews in MongoDB via the router", "MongoWiring", this::mongo);
+      step("review edited in MongoDB: change stream drops it", "MongoInvalidationWiring", this::mongoChanges);
       step("database down: stale value served", "StaleFallbackWiring", this::staleFallback);
     } finally {
       closeAll();
@@ -218,6 +225,7 @@ public final class CatalogScenario {
     redissonA = a;
     RedissonClient b = CacheAsideWiring.redisson(servers.redisUri());
     closeables.push(b::shutdown);
+    redissonB = b;
     LarderCache<Product> ca = InvalidationWiring.productCache(a, ns);
     closeables.push(ca);
     cacheA = ca;
@@ -555,8 +563,9 @@ public final class CatalogScenario {
   private Evidence mongo() {
     MongoClient client = MongoWiring.client(servers.mongoUri());
     closeables.push(client);
+    mongoClient = client;
     MongoRouter router = MongoWiring.router(client, servers.mongoDatabase());
-    String collection = "reviews_" + runId;
+    String collection = reviews;
     List<Document> reviews = new ArrayList<>();
     int[] ratings = {5, 4, 4, 3, 5, 2};
     for (int i = 0; i < 30; i++) {
@@ -598,6 +607,52 @@ public final class CatalogScenario {
     return new Evidence(held, "30 reviews written; token read sees product 42's " + forProduct42
         + " reviews, avg " + String.format(Locale.ROOT, "%.1f", average) + "; " + pages
         + " keyset pages, each review once");
+  }
+
+  private Evidence mongoChanges() throws Exception {
+    MongoCollection<Document> coll = require(mongoClient).getDatabase(servers.mongoDatabase()).getCollection(reviews);
+    LarderCache<String> a = MongoInvalidationWiring.reviewTextCache(require(redissonA));
+    closeables.push(a);
+    LarderCache<String> b = MongoInvalidationWiring.reviewTextCache(require(redissonB));
+    closeables.push(b);
+    InvalidationSource source = MongoInvalidationWiring.reviewChanges(coll, servers.mongoStandIn());
+    closeables.push(source);
+    CountDownLatch listening = new CountDownLatch(1);
+    closeables.push(source.subscribe(new InvalidationListener() {
+      @Override
+      public void onInvalidation(InvalidationEvent event) {
+        listening.countDown();
+      }
+
+      @Override
+      public void onGap(String reason) {}
+    }));
+    closeables.push(MongoInvalidationWiring.bind(a, source));
+    // As with the outbox, subscribe() returns before the stream is open: wait for a probe's event.
+    console.await("the change stream to open (a probe document round-trips)", STEP_TIMEOUT, () -> {
+      coll.insertOne(new Document("probe", true));
+      try {
+        return listening.await(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    });
+    Document review = require(coll.find(Filters.eq("productId", 42)).first());
+    String key = review.getObjectId("_id").toHexString();
+    CacheLoader<String> loader = k -> Optional.ofNullable(coll.find(Filters.eq("_id", new ObjectId(k))).first())
+        .map(d -> d.getString("text"));
+    String before = require(b.get(key, loader));
+    String edited = before + " (edited by a moderator)";
+    // Another program edits the review: a plain driver call, no cache call anywhere.
+    coll.updateOne(Filters.eq("_id", review.getObjectId("_id")), Updates.set("text", edited));
+    long written = System.nanoTime();
+    console.await("B to see the edited review", Duration.ofSeconds(10), () -> edited.equals(b.get(key, loader)));
+    long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
+    console.detail("review " + key + " cached on B as '" + before + "'; edited in MongoDB directly; B serves the edit after "
+        + ms + " ms: change stream -> A's source -> Redis + channel -> B"
+        + (servers.mongoStandIn() ? " (stand-in: update events looked up by _id)" : ""));
+    return new Evidence(true, "direct update of a review; B saw it after " + ms + " ms");
   }
 
   private Evidence staleFallback() throws Exception {

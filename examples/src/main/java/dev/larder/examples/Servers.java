@@ -1,6 +1,7 @@
 package dev.larder.examples;
 
 import dev.larder.testkit.LarderServices;
+import dev.larder.testkit.MongoFeature;
 import dev.larder.testkit.MongoServer;
 import dev.larder.testkit.PostgresCluster;
 import dev.larder.testkit.RedisServer;
@@ -23,12 +24,14 @@ import java.util.function.Consumer;
  * @param redisUri {@code redis://host:port}
  * @param mongoUri a MongoDB connection string
  * @param mongoDatabase the MongoDB database for reviews
+ * @param mongoStandIn whether MongoDB is the in-process stand-in (its update events need a lookup)
  * @param description what is serving, for the report
  * @param faults how faults are injected
  * @param stopOwned stops the servers this program started (nothing for external servers)
  */
 public record Servers(String primaryUrl, String standbyUrl, String user, String password, String redisUri,
-    String mongoUri, String mongoDatabase, String description, Faults faults, Runnable stopOwned) {
+    String mongoUri, String mongoDatabase, boolean mongoStandIn, String description, Faults faults,
+    Runnable stopOwned) {
 
   /** Validates the components. */
   public Servers {
@@ -125,6 +128,7 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
     };
     return new Servers(pg.primary().jdbcUrl(db), pg.standby().jdbcUrl(db), pg.primary().username(),
         pg.primary().password(), redis.uri(), mongo.connectionString(), mongo.uniqueDatabaseName("catalog"),
+        !mongo.features().contains(MongoFeature.TRANSACTIONS),
         "testkit tier " + LarderServices.tier().name().toLowerCase() + "; MongoDB: " + mongo.flavour(), faults,
         () -> {
           // The testkit would stop them at JVM exit; under `mvn exec:java` the JVM is Maven's and
@@ -184,7 +188,7 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
         throw new UnsupportedOperationException("the program does not own the primary at " + redact(primaryUrl));
       }
     };
-    return new Servers(primaryUrl, standbyUrl, user, password, redisUri, mongoUri, "larder_examples",
+    return new Servers(primaryUrl, standbyUrl, user, password, redisUri, mongoUri, "larder_examples", false,
         "external servers: " + redact(primaryUrl) + ", " + redact(standbyUrl) + ", " + redact(redisUri) + ", "
             + redact(mongoUri), faults, () -> { });
   }

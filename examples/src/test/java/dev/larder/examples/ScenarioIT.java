@@ -27,6 +27,7 @@ class ScenarioIT {
     assertThat(results).extracting(StepResult::wiring).containsExactly(
         "PoolTuningWiring", "ReplicaRoutingWiring", "CacheAsideWiring", "InvalidationWiring", "OutboxInvalidationWiring",
         "ReplicaRoutingWiring", "ReplicaRoutingWiring", "RetryWiring", "KeysetPagingWiring", "MongoWiring",
+        "MongoInvalidationWiring",
         "StaleFallbackWiring");
     assertThat(results).allSatisfy(r -> assertThat(r.held())
         .as("step %d (%s): %s", r.number(), r.title(), r.evidence()).isTrue());
@@ -49,7 +50,7 @@ class ScenarioIT {
     for (int run = 1; run <= 2; run++) {
       List<StepResult> results = Main.run(args, new Console(System.out), false);
       int r = run;
-      assertThat(results).hasSize(11).allSatisfy(s -> assertThat(s.held())
+      assertThat(results).hasSize(12).allSatisfy(s -> assertThat(s.held())
           .as("run %d, step %d (%s): %s", r, s.number(), s.title(), s.evidence()).isTrue());
     }
   }

@@ -47,7 +47,8 @@ class WiringIsolationTest {
         Arguments.of("ReplicaRoutingWiring", Set.of("jdbc")),
         Arguments.of("PoolTuningWiring", Set.of("jdbc")),
         Arguments.of("KeysetPagingWiring", Set.of("core", "jdbc")),
-        Arguments.of("MongoWiring", Set.of("core", "mongo")));
+        Arguments.of("MongoWiring", Set.of("core", "mongo")),
+        Arguments.of("MongoInvalidationWiring", Set.of("core", "cache", "mongo")));
   }
 
   @ParameterizedTest(name = "{0} imports larder-{1} and what they bring, nothing else")
