@@ -441,20 +441,18 @@ public final class CatalogScenario {
       int n = attempts.incrementAndGet();
       long at = Duration.ofNanos(System.nanoTime() - start).toMillis();
       try {
-        return inTransaction(primary, c -> {
+        Product p = inTransaction(primary, c -> {
           if (n <= 2) {
             injectSerializationFailure(c);
           }
           return updatePrice(c, 3, newPrice);
         });
+        timeline.add("attempt " + n + " at " + at + " ms: committed");
+        return p;
       } catch (SQLException e) {
         timeline.add("attempt " + n + " at " + at + " ms: SQLSTATE " + e.getSQLState() + " "
             + classifier.classify(e));
         throw e;
-      } finally {
-        if (attempts.get() == n && n > 2) {
-          timeline.add("attempt " + n + " at " + at + " ms: committed");
-        }
       }
     });
     timeline.forEach(console::detail);
@@ -483,16 +481,14 @@ public final class CatalogScenario {
     JdbiKeyset<Product> query = KeysetPagingWiring.productsByCategory(codec, 100);
     long total = db().read(h -> h.createQuery("SELECT count(*) FROM product").mapTo(Long.class).one());
     List<Product> forward = new ArrayList<>();
-    List<String> previousCursors = new ArrayList<>();
     PageRequest request = PageRequest.first();
     int pages = 0;
-    String lastPreviousCursor = null;
+    @Nullable String lastPreviousCursor = null;
     while (true) {
       PageRequest req = request;
       Page<Product> page = db().read(h -> query.fetch(h, req));
       pages++;
       forward.addAll(page.items());
-      page.previousCursor().ifPresent(previousCursors::add);
       if (pages % 3 == 0) {
         console.detail("... page " + pages + ": " + forward.size() + " of " + total + " rows");
       }
@@ -512,7 +508,7 @@ public final class CatalogScenario {
         + " distinct, in (category ASC, price DESC, id ASC) order: " + ordered);
 
     List<Product> backward = new ArrayList<>();
-    String cursor = lastPreviousCursor;
+    @Nullable String cursor = lastPreviousCursor;
     int backPages = 0;
     while (cursor != null) {
       String c = cursor;
