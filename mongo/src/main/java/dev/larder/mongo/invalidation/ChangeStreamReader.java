@@ -174,7 +174,7 @@ final class ChangeStreamReader implements InvalidationSource {
         if (closed.get()) {
           break;
         }
-        if (isNotResumable(e)) {
+        if (isNotResumable(e) && token != null) {
           restartAfterLoss(e);
           continue;
         }
@@ -188,9 +188,9 @@ final class ChangeStreamReader implements InvalidationSource {
             e instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
             TimeUnit.NANOSECONDS.toMillis(delay),
             token != null ? "from its resume token" : "from the current end");
-        if (token == null) {
+        if (token == null && failures == 1) {
           // Without a token the reopened stream starts at the current end: whatever changed in
-          // between cannot be replayed, so say so.
+          // between cannot be replayed, so say so (once per outage).
           gap("change stream failed before it had a resume token (" + e.getClass().getSimpleName()
               + "); changes until it reopens are not replayed");
         }
