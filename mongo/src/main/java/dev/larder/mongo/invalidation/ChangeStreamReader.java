@@ -246,6 +246,11 @@ final class ChangeStreamReader implements InvalidationSource {
   private void consume(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor) {
     while (!closed.get()) {
       ChangeStreamDocument<BsonDocument> change = cursor.tryNext();
+      if (closed.get()) {
+        // close() may have given up waiting and cleared the listeners: an event taken now would
+        // reach nobody, so the token must not move past it (a restart replays it instead).
+        return;
+      }
       if (change == null) {
         advanceIdle(cursor.getResumeToken());
         continue;
