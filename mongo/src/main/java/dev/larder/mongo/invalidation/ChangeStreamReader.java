@@ -59,6 +59,8 @@ final class ChangeStreamReader implements InvalidationSource {
   private final CountDownLatch closeSignal = new CountDownLatch(1);
   private final Thread thread;
   private final java.util.concurrent.atomic.AtomicLong streamFailures = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong streamOpens = new java.util.concurrent.atomic.AtomicLong();
+  private volatile boolean hasToken;
 
   // Owned by the reader thread.
   private boolean loaded;
@@ -139,6 +141,16 @@ final class ChangeStreamReader implements InvalidationSource {
     return streamFailures.get();
   }
 
+  /** How many times a stream was opened (for tests and diagnosis). */
+  long streamOpens() {
+    return streamOpens.get();
+  }
+
+  /** Whether the reader holds a resume token, i.e. could resume exactly after a failure now. */
+  boolean hasToken() {
+    return hasToken;
+  }
+
   /** Whether the reader thread has ended (for tests). */
   boolean stopped() {
     return started.get() && !thread.isAlive();
@@ -169,12 +181,14 @@ final class ChangeStreamReader implements InvalidationSource {
           // never sees an event resumes exactly after a failure or restart.
           advanceIdle(cursor.getResumeToken());
         }
+        hasToken = token != null;
+        streamOpens.incrementAndGet();
         consume(cursor);
       } catch (RuntimeException e) {
         if (closed.get()) {
           break;
         }
-        if (isNotResumable(e)) {
+        if (isNotResumable(e) && token != null) {
           restartAfterLoss(e);
           continue;
         }
@@ -188,9 +202,9 @@ final class ChangeStreamReader implements InvalidationSource {
             e instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
             TimeUnit.NANOSECONDS.toMillis(delay),
             token != null ? "from its resume token" : "from the current end");
-        if (token == null) {
+        if (token == null && failures == 1) {
           // Without a token the reopened stream starts at the current end: whatever changed in
-          // between cannot be replayed, so say so.
+          // between cannot be replayed, so say so (once per outage).
           gap("change stream failed before it had a resume token (" + e.getClass().getSimpleName()
               + "); changes until it reopens are not replayed");
         }
@@ -232,6 +246,11 @@ final class ChangeStreamReader implements InvalidationSource {
   private void consume(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor) {
     while (!closed.get()) {
       ChangeStreamDocument<BsonDocument> change = cursor.tryNext();
+      if (closed.get()) {
+        // close() may have given up waiting and cleared the listeners: an event taken now would
+        // reach nobody, so the token must not move past it (a restart replays it instead).
+        return;
+      }
       if (change == null) {
         advanceIdle(cursor.getResumeToken());
         continue;
@@ -239,6 +258,7 @@ final class ChangeStreamReader implements InvalidationSource {
       ChangeTranslator.Result result = translator.translate(change, time.now());
       deliver(result);
       token = change.getResumeToken();
+      hasToken = token != null;
       afterInvalidate = result.next() == ChangeTranslator.Next.REOPEN_AFTER_INVALIDATE;
       if (afterInvalidate) {
         saveQuietly();
@@ -258,6 +278,7 @@ final class ChangeStreamReader implements InvalidationSource {
       return;
     }
     token = postBatch;
+    hasToken = true;
     afterInvalidate = false;
     if (saved == null || time.nanoTime() - savedAtNanos >= idleSaveInterval.toNanos()) {
       saveQuietly();
@@ -286,6 +307,7 @@ final class ChangeStreamReader implements InvalidationSource {
         "change stream cannot resume from its token (" + describe(e)
             + "); continuing from the current end";
     token = null;
+    hasToken = false;
     afterInvalidate = false;
     ResumeTokenStore s = store;
     if (s != null) {

@@ -209,6 +209,41 @@ class ChangeStreamSourceIT {
   }
 
   @Test
+  void outageBeforeTheStreamHasATokenIsReportedAsAGapAndAfterItIsReplayed() {
+    Recorder rec = new Recorder();
+    InvalidationSource source =
+        track(
+            ChangeStreamSource.builder()
+                .collection(products, ChangeMapper.idAsKey(CACHE))
+                .consumerName("tokenless-outage")
+                .fullDocumentLookup(true)
+                .maxAwaitTime(Duration.ofMillis(200))
+                .reconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .build());
+    ChangeStreamReader reader = (ChangeStreamReader) source;
+    source.subscribe(rec);
+    await().atMost(DELIVERY).until(() -> reader.streamOpens() >= 1);
+    // No write yet: a real server has handed out a post-batch token, the stand-in has none.
+    boolean hadToken = reader.hasToken();
+    LOG.info("stream opened on {} {} a resume token before its first event", mongo.flavour(),
+        hadToken ? "with" : "without");
+    mongo.stop();
+    try {
+      await().atMost(DELIVERY).until(() -> reader.streamFailures() >= 1);
+    } finally {
+      mongo.start();
+    }
+    await().atMost(DELIVERY).until(() -> reader.streamOpens() >= 2);
+    products.updateOne(Filters.eq("_id", 73), Updates.inc("v", 1));
+    awaitKeys(rec, "73");
+    if (hadToken) {
+      assertThat(rec.gaps).isEmpty();
+    } else {
+      assertThat(rec.gaps).singleElement().asString().contains("before it had a resume token");
+    }
+  }
+
+  @Test
   void failingListenerDoesNotStopDeliveryToOthers() {
     Recorder rec = new Recorder();
     InvalidationSource source = track(source("failing-listener", null));

@@ -141,17 +141,7 @@ class ChangeTranslatorTest {
   @Test
   void mapperReturningNullIgnoresTheChange() {
     ChangeMapper onlyStrings =
-        new ChangeMapper() {
-          @Override
-          public @Nullable CacheKey map(BsonValue id) {
-            return id.isString() ? new CacheKey("c", id.asString().getValue()) : null;
-          }
-
-          @Override
-          public Set<String> cacheNames() {
-            return Set.of("c");
-          }
-        };
+        mapper(Set.of("c"), id -> id.isString() ? new CacheKey("c", id.asString().getValue()) : null);
     ChangeTranslator t = new ChangeTranslator("o", "things", Map.of("things", onlyStrings));
     assertThat(t.translate(event("insert", "things", "documentKey: {_id: 5}"), NOW).events()).isEmpty();
     assertThat(t.translate(event("insert", "things", "documentKey: {_id: 'five'}"), NOW).events())
@@ -161,17 +151,9 @@ class ChangeTranslatorTest {
   @Test
   void failingMapperClearsItsCachesInsteadOfStallingTheStream() {
     ChangeMapper broken =
-        new ChangeMapper() {
-          @Override
-          public @Nullable CacheKey map(BsonValue id) {
-            throw new IllegalStateException("mapper bug");
-          }
-
-          @Override
-          public Set<String> cacheNames() {
-            return Set.of("c1", "c2");
-          }
-        };
+        mapper(Set.of("c1", "c2"), id -> {
+          throw new IllegalStateException("mapper bug");
+        });
     ChangeTranslator t = new ChangeTranslator("o", "things", Map.of("things", broken));
     assertThat(t.translate(event("update", "things", "documentKey: {_id: 5}"), NOW).events())
         .extracting(InvalidationEvent::cacheName, InvalidationEvent::all)
@@ -184,5 +166,20 @@ class ChangeTranslatorTest {
     assertThat(ChangeTranslator.position(org.bson.BsonDocument.parse("{_data: 'F00'}"))).isEqualTo("F00");
     assertThat(ChangeTranslator.position(org.bson.BsonDocument.parse("{ts: 1}"))).isEqualTo("{\"ts\": 1}");
     assertThat(ChangeTranslator.position(null)).isNull();
+  }
+
+  private static ChangeMapper mapper(
+      Set<String> caches, java.util.function.Function<BsonValue, @Nullable CacheKey> map) {
+    return new ChangeMapper() {
+      @Override
+      public @Nullable CacheKey map(BsonValue id) {
+        return map.apply(id);
+      }
+
+      @Override
+      public Set<String> cacheNames() {
+        return caches;
+      }
+    };
   }
 }
