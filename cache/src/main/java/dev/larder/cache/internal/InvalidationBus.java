@@ -77,6 +77,7 @@ public final class InvalidationBus implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final AtomicBoolean subscribedOnce = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean subscribing = new AtomicBoolean();
   private volatile boolean listening;
   private volatile boolean healthy = true;
   private volatile long lastEchoNanos;
@@ -201,7 +202,9 @@ public final class InvalidationBus implements AutoCloseable {
   }
 
   private void subscribe() {
-    if (closed.get() || listening) {
+    // One attempt at a time: Redisson may retry a subscription for longer than a heartbeat, and two
+    // attempts that both succeed would register the listeners twice.
+    if (closed.get() || listening || !subscribing.compareAndSet(false, true)) {
       return;
     }
     StatusListener status = new StatusListener() {
@@ -215,20 +218,32 @@ public final class InvalidationBus implements AutoCloseable {
         onUnsubscribed();
       }
     };
-    topic.addListenerAsync(status).toCompletableFuture()
+    CompletableFuture<Integer> added;
+    try {
+      added = topic.addListenerAsync(status).toCompletableFuture();
+    } catch (RuntimeException e) {
+      added = CompletableFuture.failedFuture(e);
+    }
+    added
         .thenCompose(sid -> {
           statusListenerId = sid;
           return topic.addListenerAsync(byte[].class, (ch, msg) -> onMessage(msg)).toCompletableFuture();
         })
         .whenComplete((mid, t) -> {
           if (t != null) {
+            if (statusListenerId != 0) {
+              topic.removeListenerAsync(statusListenerId);
+              statusListenerId = 0;
+            }
+            subscribing.set(false);
             LOG.warn("cache '{}': could not subscribe to the invalidation channel ({}); retrying every heartbeat, "
                 + "L1 entries live at most l1Ttl meanwhile", cacheName, t.toString());
             return;
           }
           messageListenerId = mid;
-          listening = true;
           lastEchoNanos = System.nanoTime();
+          listening = true;
+          subscribing.set(false);
           if (closed.get()) {
             removeListeners();
           }
