@@ -9,9 +9,12 @@ import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
-import dev.larder.mongo.internal.Backoff;
+import dev.larder.resilience.Jitter;
+import dev.larder.resilience.RetryPolicy;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.functions.Either;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,10 +62,21 @@ public final class MongoTransactions {
   private MongoTransactions(Builder b) {
     this.client = b.client;
     this.options = b.options;
-    Backoff backoff = new Backoff(b.initialBackoff, b.maxBackoff, () -> ThreadLocalRandom.current().nextDouble());
-    this.loop = new TransactionLoop(b.maxAttempts, b.deadline, backoff, b.timeSource,
+    this.loop = new TransactionLoop(b.maxAttempts, b.deadline, waits(Require.notNull(b.pacing, "pacing")), b.timeSource,
         d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000));
   }
+
+  /**
+   * The waits between tries, drawn as larder-resilience's {@link RetryPolicy} draws them (cap first,
+   * then the jitter), from the policy's resilience4j interval function.
+   */
+  static IntFunction<Duration> waits(RetryPolicy pacing) {
+    IntervalBiFunction<Object> intervals = pacing.retry().getRetryConfig().getIntervalBiFunction();
+    return retry -> Duration.ofMillis(Math.max(0L, intervals.apply(retry, Either.left(PACING))));
+  }
+
+  /** The interval function only reads the attempt number; the outcome it is handed is a placeholder. */
+  private static final Throwable PACING = new IllegalStateException("pacing only");
 
   /**
    * Starts a builder.
@@ -121,6 +135,8 @@ public final class MongoTransactions {
     private Duration deadline = DEFAULT_DEADLINE;
     private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Jitter jitter = Jitter.FULL;
+    private @Nullable RetryPolicy pacing;
     private TimeSource timeSource = TimeSource.system();
     private TransactionOptions options = TransactionOptions.builder()
         .readConcern(ReadConcern.SNAPSHOT)
@@ -161,14 +177,14 @@ public final class MongoTransactions {
      * Backoff ceilings: the first retry waits up to {@code initial}, each later one up to twice
      * the previous ceiling, never more than {@code max}; the wait is uniform below the ceiling.
      *
-     * @param initial {@code > 0} (default 20 ms)
-     * @param max {@code >= initial} (default 1 s)
+     * @param initial {@code > 0}, whole milliseconds (default 20 ms)
+     * @param max {@code >= initial}, whole milliseconds (default 1 s)
      * @return this builder
-     * @throws IllegalArgumentException if not positive or {@code max < initial}
+     * @throws IllegalArgumentException if not positive, not whole milliseconds or {@code max < initial}
      */
     public Builder backoff(Duration initial, Duration max) {
-      Require.positive(initial, "initialBackoff");
-      Require.positive(max, "maxBackoff");
+      wholeMillis(Require.positive(initial, "initialBackoff"), "initialBackoff");
+      wholeMillis(Require.positive(max, "maxBackoff"), "maxBackoff");
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException(
             "maxBackoff must be >= initialBackoff (" + initial + ") but was " + max);
@@ -176,6 +192,24 @@ public final class MongoTransactions {
       this.initialBackoff = initial;
       this.maxBackoff = max;
       return this;
+    }
+
+    /**
+     * How waits are spread below their ceiling (default {@link Jitter#FULL}); the formulas are
+     * larder-resilience's, which apply the cap before the random draw.
+     *
+     * @param jitter the jitter
+     * @return this builder
+     */
+    public Builder jitter(Jitter jitter) {
+      this.jitter = Require.notNull(jitter, "jitter");
+      return this;
+    }
+
+    private static void wholeMillis(Duration d, String field) {
+      if (d.getNano() % 1_000_000 != 0) {
+        throw new IllegalArgumentException(field + " must be whole milliseconds but was " + d);
+      }
     }
 
     /**
@@ -207,6 +241,11 @@ public final class MongoTransactions {
      * @return the runner
      */
     public MongoTransactions build() {
+      // Only the pacing is borrowed: the attempt limit and deadline are this class's own, because a
+      // retried commit is not a retried body.
+      this.pacing = RetryPolicy.builder("mongo-transactions")
+          .initialInterval(initialBackoff).maxInterval(maxBackoff).jitter(jitter)
+          .maxAttempts(Integer.MAX_VALUE).noDeadline().build();
       return new MongoTransactions(this);
     }
   }

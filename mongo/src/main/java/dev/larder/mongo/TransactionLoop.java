@@ -4,8 +4,8 @@ import com.mongodb.MongoException;
 import dev.larder.core.FailureClass;
 import dev.larder.core.FailureClassifier;
 import dev.larder.core.TimeSource;
-import dev.larder.mongo.internal.Backoff;
 import java.time.Duration;
+import java.util.function.IntFunction;
 
 /**
  * The retry rules of {@link MongoTransactions}, apart from the driver so they can be exercised
@@ -34,11 +34,15 @@ final class TransactionLoop {
 
   private final int maxAttempts;
   private final Duration deadline;
-  private final Backoff backoff;
+  private final IntFunction<Duration> backoff;
   private final TimeSource time;
   private final Sleeper sleeper;
 
-  TransactionLoop(int maxAttempts, Duration deadline, Backoff backoff, TimeSource time, Sleeper sleeper) {
+  /**
+   * @param backoff the wait before retry {@code n} (1 for the first)
+   */
+  TransactionLoop(int maxAttempts, Duration deadline, IntFunction<Duration> backoff, TimeSource time,
+      Sleeper sleeper) {
     this.maxAttempts = maxAttempts;
     this.deadline = deadline;
     this.backoff = backoff;
@@ -95,7 +99,7 @@ final class TransactionLoop {
     if (tries >= maxAttempts) {
       throw exhausted("after " + tries + " attempts (maxAttempts " + maxAttempts + ")", last, tries, kind);
     }
-    Duration delay = backoff.delay(retries);
+    Duration delay = backoff.apply(retries);
     Duration elapsed = Duration.ofNanos(time.nanoTime() - start);
     if (elapsed.plus(delay).compareTo(deadline) >= 0) {
       throw exhausted("after " + tries + " attempts: the deadline " + deadline + " would pass", last, tries, kind);

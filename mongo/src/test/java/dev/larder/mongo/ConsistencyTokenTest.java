@@ -57,7 +57,7 @@ class ConsistencyTokenTest {
   void corruptedPayloadsFailTyped(@ForAll("tokens") ConsistencyToken token, @ForAll byte flip, @ForAll int where) {
     byte[] bytes = Base64.getUrlDecoder().decode(token.toHeader().substring(3));
     int i = Math.floorMod(where, bytes.length);
-    bytes[i] ^= (byte) (flip == 0 ? 1 : flip);
+    bytes[i] ^= flip == 0 ? 1 : flip;
     String header = "m1." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     try {
       ConsistencyToken parsed = ConsistencyToken.fromHeader(header);

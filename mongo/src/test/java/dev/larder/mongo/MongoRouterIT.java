@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.mongodb.ReadPreference;
+import com.mongodb.Tag;
+import com.mongodb.TagSet;
+import com.mongodb.connection.ServerType;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.InsertOneResult;
@@ -116,11 +119,28 @@ class MongoRouterIT {
     assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
         assertThatThrownBy(() -> router.read(ctx -> ctx.collection("items").findById(1)))
             .isInstanceOf(UnsatisfiableReadPreferenceException.class)
-            .hasMessageContaining("read preference ReadPreference{name=secondary}")
+            .hasMessageContaining("read preference ReadPreference{name=secondary,")
+            .hasMessageContaining(mongo.connectionString().replaceAll("mongodb://([^/]+)/.*", "$1")));
+  }
+
+  @Test
+  void aTagSetNoMemberHasFailsClearlyNotHangs(MongoServer mongo) {
+    ReadPreference mars = ReadPreference.nearest(List.of(new TagSet(new Tag("dc", "mars"))));
+    MongoRouter router = MongoRouter.builder(client, db).readPreference(mars).build();
+    router.readPrimary(ctx -> ctx.database().runCommand(new Document("ping", 1)));
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+        assertThatThrownBy(() -> router.read(ctx -> ctx.collection("items").findById(1)))
+            .isInstanceOf(UnsatisfiableReadPreferenceException.class)
+            .isInstanceOf(dev.larder.core.LarderException.class)
+            .hasMessageContaining("read preference ReadPreference{name=nearest")
+            .hasMessageContaining("value='mars'")
             .hasMessageContaining(mongo.connectionString().replaceAll("mongodb://([^/]+)/.*", "$1")));
   }
 
   private boolean hasSecondary() {
-    return client.getClusterDescription().getServerDescriptions().stream().anyMatch(s -> s.isSecondary());
+    // ServerDescription.isSecondary() is also true for a standalone server (it may serve
+    // secondary reads); only a replica set secondary counts here.
+    return client.getClusterDescription().getServerDescriptions().stream()
+        .anyMatch(s -> s.getType() == ServerType.REPLICA_SET_SECONDARY);
   }
 }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.MongoCommandException;
 import dev.larder.core.FailureClass;
 import dev.larder.core.ManualTimeSource;
-import dev.larder.mongo.internal.Backoff;
 import java.time.Duration;
+import java.util.function.IntFunction;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,13 +21,14 @@ import org.junit.jupiter.api.Test;
  * runs them against a real replica set.
  */
 class TransactionLoopTest {
+  /** Half of min(400 ms, 100 ms * 2^(n-1)): a predictable schedule; the real draw is MongoTransactionsTest's. */
+  private static final IntFunction<Duration> HALF_CEILING =
+      n -> Duration.ofMillis(Math.min(400, 100L << Math.min(n - 1, 20)) / 2);
   private final ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<Duration> slept = new ArrayList<>();
 
   private TransactionLoop loop(int maxAttempts, Duration deadline) {
-    // random = 0.5: every delay is half its ceiling, so the schedule is predictable
-    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), () -> 0.5);
-    return new TransactionLoop(maxAttempts, deadline, backoff, time, d -> {
+    return new TransactionLoop(maxAttempts, deadline, HALF_CEILING, time, d -> {
       slept.add(d);
       time.advance(d);
     });
@@ -163,8 +164,7 @@ class TransactionLoopTest {
 
   @Test
   void interruptedBackoffStopsAndKeepsTheFlag() {
-    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), () -> 0.5);
-    TransactionLoop l = new TransactionLoop(5, Duration.ofSeconds(10), backoff, time, d -> {
+    TransactionLoop l = new TransactionLoop(5, Duration.ofSeconds(10), HALF_CEILING, time, d -> {
       throw new InterruptedException("stop");
     });
     try {
