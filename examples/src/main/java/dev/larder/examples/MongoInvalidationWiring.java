@@ -1,40 +1,43 @@
 package dev.larder.examples;
 
 import com.mongodb.client.MongoCollection;
-import dev.larder.cache.CacheCodec;
 import dev.larder.cache.LarderCache;
 import dev.larder.cache.SourcedInvalidation;
 import dev.larder.core.InvalidationSource;
 import dev.larder.core.KeyNamespace;
+import dev.larder.mongo.CachedRepository;
 import dev.larder.mongo.invalidation.ChangeMapper;
 import dev.larder.mongo.invalidation.ChangeStreamSource;
 import java.time.Duration;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.redisson.api.RedissonClient;
 
 /**
- * MongoDB-driven invalidation (larder-mongo change streams + larder-cache): every insert, update,
- * replace and delete in the watched collection invalidates the cache entry keyed by the document's
- * {@code _id} (an ObjectId as 24 hex digits), in Redis and, over the cache's channel, in every
- * instance, without the writer calling the cache.
+ * A cached MongoDB repository that follows every edit (larder-mongo + larder-cache): reads go
+ * through a two-tier cache (misses of many ids in one {@code $in} query, loads on the primary),
+ * writes through the repository invalidate the entry in every instance, and a change stream
+ * invalidates what other programs edit, keyed by the document's {@code _id} (an ObjectId as 24 hex
+ * digits, the repository's key too).
  *
- * <p>Copy this class when a cache holds documents other programs edit. Add a
+ * <p>Copy this class when a cache holds documents that this service and others edit. Add a
  * {@code ResumeTokenStore} and a consumer name so a restarted instance resumes where it stopped.
  */
 public final class MongoInvalidationWiring {
-  /** The review cache's name, also the name the change mapper invalidates. */
+  /** The review cache's name: its Redis prefix and the name the change mapper invalidates. */
   public static final String REVIEWS_CACHE = "reviews";
 
   private MongoInvalidationWiring() {}
 
   /**
-   * A cache of review texts by review id, with the invalidation channel on.
+   * This instance's review cache: documents stored as BSON, the invalidation channel on.
    *
    * @param redisson this instance's client
-   * @return the cache
+   * @param reviews the collection
+   * @return the cache (close it on shutdown)
    */
-  public static LarderCache<String> reviewTextCache(RedissonClient redisson) {
-    return LarderCache.newBuilder(CacheCodec.utf8())
+  public static LarderCache<Document> reviewCache(RedissonClient redisson, MongoCollection<Document> reviews) {
+    return LarderCache.newBuilder(CachedRepository.bsonCodec(reviews))
         .namespace(KeyNamespace.of(REVIEWS_CACHE, 1))
         .redisson(redisson)
         .ttl(Duration.ofMinutes(5))
@@ -43,11 +46,23 @@ public final class MongoInvalidationWiring {
   }
 
   /**
+   * The repository over the cache.
+   *
+   * @param reviews the collection
+   * @param cache this instance's cache
+   * @return the repository
+   */
+  public static CachedRepository<ObjectId, Document> reviewRepository(MongoCollection<Document> reviews,
+      LarderCache<Document> cache) {
+    return CachedRepository.builder(reviews, cache, d -> d.getObjectId("_id")).build();
+  }
+
+  /**
    * The change stream of the reviews collection as an invalidation source.
    *
    * @param reviews the collection
    * @param lookUpFullDocument true only where the server's update events lack {@code documentKey}'s
-   *     {@code _id} (the in-process stand-in); it costs one lookup per update on a real server
+   *     {@code _id} (some stand-ins); it costs one lookup per update on a real server
    * @return the source (close it on shutdown)
    */
   public static InvalidationSource reviewChanges(MongoCollection<Document> reviews, boolean lookUpFullDocument) {
@@ -59,7 +74,7 @@ public final class MongoInvalidationWiring {
   }
 
   /**
-   * Applies the source's events to the cache.
+   * Applies the source's events to the cache (in Redis, and over the channel in every instance).
    *
    * @param cache the cache
    * @param source the source
