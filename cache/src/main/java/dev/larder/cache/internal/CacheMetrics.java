@@ -34,4 +34,19 @@ public interface CacheMetrics {
 
   /** A wait for another instance's load that ran out, so this instance loaded itself. */
   default void lockWaitTimeout() {}
+
+  /** An invalidation bus message published ({@code keys|all|heartbeat}, or {@code failed}). */
+  default void invalidationSent(String kind) {}
+
+  /** An invalidation bus message from another instance applied ({@code keys|all}), or {@code malformed}. */
+  default void invalidationReceived(String kind) {}
+
+  /** Time from a message's publish (the publisher's wall clock) to its L1 drop here. */
+  default void invalidationPropagation(long nanos) {}
+
+  /** L1 cleared because invalidations may have been missed ({@code resubscribed|unsubscribed|gap|silent|recovered}). */
+  default void busClear(String reason) {}
+
+  /** A value from a load that an invalidation overtook, refused by a tier ({@code l1|l2}). */
+  default void staleSetRejected(String tier) {}
 }

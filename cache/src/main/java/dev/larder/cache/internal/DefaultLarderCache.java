@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <V> the value type
  */
-public final class DefaultLarderCache<V> implements LarderCache<V> {
+public final class DefaultLarderCache<V> implements LarderCache<V>, InvalidationBus.Target {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultLarderCache.class);
   private static final byte[] EMPTY = new byte[0];
 
@@ -91,6 +91,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
   private final long l1TtlNanos;
   private final long maxStaleMillis;
   private final long joinTimeoutNanos;
+  private final L1Fence fence;
+  private final @Nullable InvalidationBus bus;
 
   /** One cached value (or absence) with the metadata of its envelope. */
   record Entry<V>(@Nullable V value, long version, long writtenAtMillis, long softExpiryMillis, int loadMillis,
@@ -115,8 +117,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
    *
    * @param settings the settings
    */
-  @SuppressWarnings("unchecked")
   public DefaultLarderCache(Settings settings) {
+    this(settings, BusSettings.DISABLED);
+  }
+
+  /**
+   * Creates the cache from validated settings, with its invalidation channel.
+   *
+   * @param settings the settings
+   * @param busSettings how it takes part in the invalidation channel
+   */
+  @SuppressWarnings("unchecked")
+  public DefaultLarderCache(Settings settings, BusSettings busSettings) {
     this.settings = settings;
     this.namespace = settings.namespace();
     this.name = namespace.name();
@@ -156,6 +168,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     });
     long every = settings.hotKeyCheckInterval().toNanos();
     scheduler.scheduleWithFixedDelay(this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
+    // Tombstones must outlive any load that can still try to store: the lease bounds a leader's load,
+    // the join timeout a follower's wait, the L1 TTL what a late store could keep alive.
+    this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()),
+        settings.lockLease().plus(settings.l1Ttl()).plusNanos(joinTimeoutNanos));
+    if (busSettings.enabled()) {
+      this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
+          this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), settings.redisBreaker(), metrics,
+          time);
+      bus.start();
+    } else {
+      this.bus = null;
+    }
     settings.redisBreaker().getEventPublisher().onStateTransition(e ->
         LOG.warn("cache '{}': redis circuit breaker {} (the cache serves from L1 and the loader while it is open)",
             name, e.getStateTransition()));
@@ -219,8 +243,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
       // Degraded: L1 only; the old L2 entry, if any, lives until its TTL.
     }
     if (cacheL1) {
-      l1.put(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime()));
+      storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime()), null);
     }
+    publish(List.of(key), new long[] {Math.max(0, version)});
   }
 
   @Override
@@ -239,13 +264,30 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   @Override
   public void invalidate(String key) {
-    Keys keys = Keys.of(namespace.qualify(key));
-    invalidateLocal(key);
-    try {
-      redis.bump(keys, true);
-    } catch (UnavailableException e) {
-      // Counted by the Redis tier; the L2 entry expires by its TTL.
+    invalidateAll(List.of(key));
+  }
+
+  @Override
+  public void invalidateAll(Collection<String> keys) {
+    List<String> distinct = validKeys(keys);
+    if (distinct.isEmpty()) {
+      return;
     }
+    distinct.forEach(this::invalidateLocal);
+    long[] versions = new long[distinct.size()];
+    try {
+      List<Long> bumped = redis.bumpAll(keysOf(distinct), true);
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = bumped.get(i);
+      }
+      // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop again,
+      // now behind a tombstone at the new version.
+      dropLocal(distinct, versions);
+    } catch (UnavailableException e) {
+      // Counted by the Redis tier; the L2 entries expire by their TTL. Still publish (version 0 only
+      // drops): if Redis is gone the publish fails too, and receivers see the skipped sequence number.
+    }
+    publish(distinct, versions);
   }
 
   @Override
@@ -256,6 +298,38 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     } catch (UnavailableException e) {
       // Counted by the Redis tier; L2 entries expire by their TTL.
     }
+    if (bus != null) {
+      bus.await(bus.publishAll());
+    }
+  }
+
+  private void publish(List<String> keys, long[] versions) {
+    if (bus != null) {
+      bus.await(bus.publishKeys(keys, versions));
+    }
+  }
+
+  @Override
+  public void dropLocal(List<String> keys, long[] versions) {
+    for (int i = 0; i < keys.size(); i++) {
+      fence.record(keys.get(i), versions[i]);
+      invalidateLocal(keys.get(i));
+    }
+  }
+
+  @Override
+  public void clearLocal(String reason) {
+    invalidateLocalAll();
+  }
+
+  /**
+   * Whether this instance's invalidation channel is subscribed and answering (for tests and health
+   * checks); false when the bus is off.
+   *
+   * @return true while other instances' invalidations reach this L1
+   */
+  public boolean busHealthy() {
+    return bus != null && bus.healthy();
   }
 
   /**
@@ -274,12 +348,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   /** Drops every key from this JVM's L1 and fences off loads in flight here (for a bus gap). */
   public void invalidateLocalAll() {
-    localEpoch.incrementAndGet();
-    for (Flight<V> f : inFlight.values()) {
-      f.invalidated = true;
+    fence.clearLock().lock();
+    try {
+      localEpoch.incrementAndGet();
+      for (Flight<V> f : inFlight.values()) {
+        f.invalidated = true;
+      }
+      inFlight.clear();
+      fence.clear();
+      l1.invalidateAll();
+    } finally {
+      fence.clearLock().unlock();
     }
-    inFlight.clear();
-    l1.invalidateAll();
   }
 
   @Override
@@ -355,6 +435,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   @Override
   public void close() {
+    if (bus != null) {
+      bus.close();
+    }
     scheduler.shutdownNow();
     if (ownExecutor) {
       executor.shutdown();
@@ -671,6 +754,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         if (written.get(i)) {
           String key = writeKeys.get(i);
           storeL1(key, entries.get(key), flights.get(key));
+        } else {
+          metrics.staleSetRejected("l2");
         }
       }
     }
@@ -787,11 +872,29 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
   }
 
   private void storeL1(String key, Entry<V> entry, @Nullable Flight<V> flight) {
-    if (flight != null && (flight.invalidated || flight.epoch != localEpoch.get())) {
-      return;
+    boolean[] rejected = new boolean[1];
+    fence.storeLock().lock();
+    try {
+      if (flight != null && (flight.invalidated || flight.epoch != localEpoch.get())) {
+        return;
+      }
+      Entry<V> stored = new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
+          entry.loadMillis(), time.nanoTime());
+      // No I/O in here: a version comparison under the key's bin lock, so a racing drop either
+      // comes after this store or has already left its tombstone.
+      l1.asMap().compute(key, (k, old) -> {
+        if (fence.admits(k, stored.version())) {
+          return stored;
+        }
+        rejected[0] = true;
+        return old;
+      });
+    } finally {
+      fence.storeLock().unlock();
     }
-    l1.put(key, new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
-        entry.loadMillis(), time.nanoTime()));
+    if (rejected[0]) {
+      metrics.staleSetRejected("l1");
+    }
   }
 
   private @Nullable Entry<V> decode(String key, byte[] bytes, long now) {
