@@ -36,11 +36,14 @@ class MongoFailureClassifierIT {
         .buildClient();
   }
 
+  private static MongoCollection<Document> items(MongoClient client, MongoServer mongo, String hint) {
+    return client.getDatabase(mongo.uniqueDatabaseName(hint)).getCollection("items");
+  }
+
   @Test
   void aDuplicateKeyFromTheServerIsPermanent(MongoServer mongo) {
     try (MongoClient client = client(mongo)) {
-      MongoCollection<Document> items =
-          client.getDatabase(mongo.uniqueDatabaseName("dup")).getCollection("items");
+      MongoCollection<Document> items = items(client, mongo, "dup");
       items.insertOne(new Document("_id", 1));
 
       Throwable single = catchThrowable(() -> items.insertOne(new Document("_id", 1)));
@@ -61,8 +64,7 @@ class MongoFailureClassifierIT {
   @Test
   void aStoppedServerIsATransientFailure(MongoServer mongo) {
     try (MongoClient connected = client(mongo)) {
-      MongoCollection<Document> items =
-          connected.getDatabase(mongo.uniqueDatabaseName("stopped")).getCollection("items");
+      MongoCollection<Document> items = items(connected, mongo, "stopped");
       items.insertOne(new Document("_id", 1));
       mongo.stop();
       try {
