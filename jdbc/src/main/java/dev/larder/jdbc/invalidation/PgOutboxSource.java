@@ -1,6 +1,7 @@
 package dev.larder.jdbc.invalidation;
 
 import dev.larder.core.InvalidationSource;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import java.sql.Connection;
@@ -63,9 +64,9 @@ public final class PgOutboxSource {
   /** Default interval between prunes: 5 minutes. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(5);
   /** Default first reconnect delay: 100 ms. */
-  public static final Duration DEFAULT_RECONNECT_INITIAL = Duration.ofMillis(100);
+  public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
   /** Default longest reconnect delay: 10 s. */
-  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
   /** Default consumer name, for sources that keep their position in memory only. */
   public static final String DEFAULT_CONSUMER = "local";
 
@@ -97,8 +98,7 @@ public final class PgOutboxSource {
     private @Nullable Duration retention;
     private @Nullable Boolean pruning;
     private @Nullable Duration pruneInterval;
-    private @Nullable Duration reconnectInitial;
-    private @Nullable Duration reconnectMax;
+    private @Nullable ReconnectBackoff reconnectBackoff;
     private @Nullable TimeSource timeSource;
 
     private Builder() {}
@@ -272,15 +272,8 @@ public final class PgOutboxSource {
      * @throws IllegalStateException if already set
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      Require.notYetSet(this.reconnectInitial, "reconnectBackoff");
-      Require.positive(initial, "reconnectBackoff.initial");
-      Require.positive(max, "reconnectBackoff.max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff.max must be >= initial " + initial + " but was " + max);
-      }
-      this.reconnectInitial = initial;
-      this.reconnectMax = max;
+      Require.notYetSet(this.reconnectBackoff, "reconnectBackoff");
+      this.reconnectBackoff = ReconnectBackoff.of(initial, max);
       return this;
     }
 
@@ -334,9 +327,7 @@ public final class PgOutboxSource {
           batchSize != null ? batchSize : DEFAULT_BATCH_SIZE,
           prune ? (retention != null ? retention : DEFAULT_RETENTION) : null,
           pruneInterval != null ? pruneInterval : DEFAULT_PRUNE_INTERVAL,
-          new Backoff(
-              reconnectInitial != null ? reconnectInitial : DEFAULT_RECONNECT_INITIAL,
-              reconnectMax != null ? reconnectMax : DEFAULT_RECONNECT_MAX),
+          reconnectBackoff != null ? reconnectBackoff : ReconnectBackoff.defaults(),
           timeSource != null ? timeSource : TimeSource.system());
     }
 
