@@ -6,6 +6,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import dev.larder.core.InvalidationSource;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import java.time.Duration;
@@ -67,9 +68,9 @@ public final class ChangeStreamSource {
   /** Default interval between saves of a quiet stream's post-batch token: 30 s. */
   public static final Duration DEFAULT_IDLE_SAVE_INTERVAL = Duration.ofSeconds(30);
   /** Default first reconnect delay: 100 ms. */
-  public static final Duration DEFAULT_RECONNECT_INITIAL = Duration.ofMillis(100);
+  public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
   /** Default longest reconnect delay: 10 s. */
-  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
 
   private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9_.:\\-]{1,100}");
 
@@ -95,8 +96,7 @@ public final class ChangeStreamSource {
     private @Nullable Boolean fullDocumentLookup;
     private @Nullable Duration maxAwaitTime;
     private @Nullable Duration idleSaveInterval;
-    private @Nullable Duration reconnectInitial;
-    private @Nullable Duration reconnectMax;
+    private @Nullable ReconnectBackoff reconnectBackoff;
     private @Nullable TimeSource timeSource;
 
     private Builder() {}
@@ -247,15 +247,8 @@ public final class ChangeStreamSource {
      * @throws IllegalStateException if already set
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      Require.notYetSet(this.reconnectInitial, "reconnectBackoff");
-      Require.positive(initial, "reconnectBackoff.initial");
-      Require.positive(max, "reconnectBackoff.max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff.max must be >= initial " + initial + " but was " + max);
-      }
-      this.reconnectInitial = initial;
-      this.reconnectMax = max;
+      Require.notYetSet(this.reconnectBackoff, "reconnectBackoff");
+      this.reconnectBackoff = ReconnectBackoff.of(initial, max);
       return this;
     }
 
@@ -338,8 +331,7 @@ public final class ChangeStreamSource {
           Boolean.TRUE.equals(fullDocumentLookup),
           maxAwaitTime != null ? maxAwaitTime : DEFAULT_MAX_AWAIT_TIME,
           idleSaveInterval != null ? idleSaveInterval : DEFAULT_IDLE_SAVE_INTERVAL,
-          reconnectInitial != null ? reconnectInitial : DEFAULT_RECONNECT_INITIAL,
-          reconnectMax != null ? reconnectMax : DEFAULT_RECONNECT_MAX,
+          reconnectBackoff != null ? reconnectBackoff : ReconnectBackoff.defaults(),
           timeSource != null ? timeSource : TimeSource.system());
     }
   }
