@@ -65,7 +65,7 @@ public abstract class InvalidationSourceBuilder<B extends InvalidationSourceBuil
    */
   public final B reconnectBackoff(Duration initial, Duration max) {
     Require.notYetSet(this.reconnectBackoff, "reconnectBackoff");
-    this.reconnectBackoff = ReconnectBackoff.of(initial, max);
+    this.reconnectBackoff = new ReconnectBackoff(initial, max);
     return self();
   }
 

@@ -4,7 +4,6 @@ import dev.larder.core.internal.Require;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
-import org.jspecify.annotations.Nullable;
 
 /**
  * How long a long-lived reader (an {@link AbstractInvalidationSource}) waits before reconnecting
@@ -15,8 +14,11 @@ import org.jspecify.annotations.Nullable;
  * <p>This is not a retry policy for calls (see larder-resilience's {@code RetryPolicy} for that):
  * a reader reconnects for as long as it lives, with no attempt limit and no deadline. Immutable
  * and thread-safe.
+ *
+ * @param initial the first delay, before jitter; {@code > 0}
+ * @param max the longest delay; {@code >= initial}
  */
-public final class ReconnectBackoff {
+public record ReconnectBackoff(Duration initial, Duration max) {
   /** Default first delay: 100 ms. */
   public static final Duration DEFAULT_INITIAL = Duration.ofMillis(100);
   /** Default longest delay: 10 s. */
@@ -26,35 +28,22 @@ public final class ReconnectBackoff {
   /** Past this shift the exponential is above any cap a Duration in nanoseconds can hold. */
   private static final int MAX_SHIFT = 40;
 
-  private final Duration initial;
-  private final Duration max;
-
-  private ReconnectBackoff(Duration initial, Duration max) {
-    this.initial = initial;
-    this.max = max;
-  }
-
   /**
-   * A backoff with the given bounds. The messages name the builder setting
-   * {@code reconnectBackoff(initial, max)} that the sources expose, so callers can pass their
-   * arguments straight through.
+   * Checks the bounds. The messages name the builder setting {@code reconnectBackoff(initial, max)}
+   * that the sources expose, so callers can pass their arguments straight through.
    *
-   * @param initial the first delay, {@code > 0}
-   * @param max the longest delay, {@code >= initial}
-   * @return the backoff
    * @throws NullPointerException if either is null
    * @throws IllegalArgumentException if either is not positive ({@code "reconnectBackoff.initial
    *     must be > 0 but was PT0S"}) or {@code max < initial} ({@code "reconnectBackoff.max must be
    *     >= initial PT2S but was PT1S"})
    */
-  public static ReconnectBackoff of(Duration initial, Duration max) {
+  public ReconnectBackoff {
     Require.positive(initial, "reconnectBackoff.initial");
     Require.positive(max, "reconnectBackoff.max");
     if (max.compareTo(initial) < 0) {
       throw new IllegalArgumentException(
           "reconnectBackoff.max must be >= initial " + initial + " but was " + max);
     }
-    return new ReconnectBackoff(initial, max);
   }
 
   /**
@@ -64,24 +53,6 @@ public final class ReconnectBackoff {
    */
   public static ReconnectBackoff defaults() {
     return DEFAULTS;
-  }
-
-  /**
-   * The first delay, before jitter.
-   *
-   * @return the initial delay
-   */
-  public Duration initial() {
-    return initial;
-  }
-
-  /**
-   * The longest delay.
-   *
-   * @return the cap
-   */
-  public Duration max() {
-    return max;
   }
 
   /**
@@ -110,20 +81,5 @@ public final class ReconnectBackoff {
     long half = capped / 2;
     long jitter = half > 0 ? random.nextLong(half + 1) : 0;
     return Duration.ofNanos(capped - half + jitter);
-  }
-
-  @Override
-  public boolean equals(@Nullable Object o) {
-    return o instanceof ReconnectBackoff other && initial.equals(other.initial) && max.equals(other.max);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * initial.hashCode() + max.hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "ReconnectBackoff[initial=" + initial + ", max=" + max + "]";
   }
 }

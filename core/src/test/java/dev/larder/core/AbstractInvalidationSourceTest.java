@@ -20,7 +20,7 @@ class AbstractInvalidationSourceTest {
   private static final long WAIT_SECONDS = 10;
   private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
   private static final ReconnectBackoff FAST =
-      ReconnectBackoff.of(Duration.ofMillis(1), Duration.ofMillis(2));
+      new ReconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(2));
 
   private final List<ScriptedSource> sources = new CopyOnWriteArrayList<>();
 
@@ -166,7 +166,7 @@ class AbstractInvalidationSourceTest {
 
   @Test
   void failureTheSourceHandledReconnectsAtOnceWithoutCountingAnAttempt() throws Exception {
-    ScriptedSource source = source(ReconnectBackoff.of(Duration.ofHours(1), Duration.ofHours(1)));
+    ScriptedSource source = source(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)));
     source.steps.add(s -> {
       throw new Lost();
     });
@@ -185,7 +185,7 @@ class AbstractInvalidationSourceTest {
 
   @Test
   void closeWakesTheReaderFromItsBackoffWait() throws Exception {
-    ScriptedSource source = source(ReconnectBackoff.of(Duration.ofHours(1), Duration.ofHours(1)));
+    ScriptedSource source = source(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)));
     source.steps.add(ScriptedSource::fail);
     source.subscribe(new Recording());
     assertThat(source.failures.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();

@@ -36,7 +36,7 @@ class InvalidationSourceBuilderTest {
             .timeSource(clock);
     assertThat(b.hasConsumerName()).isTrue();
     assertThat(b.consumer()).isEqualTo("web-1.eu:a_b");
-    assertThat(b.backoff()).isEqualTo(ReconnectBackoff.of(Duration.ofMillis(300), Duration.ofSeconds(1)));
+    assertThat(b.backoff()).isEqualTo(new ReconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1)));
     assertThat(b.time()).isSameAs(clock);
   }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class ReconnectBackoffTest {
   private final ReconnectBackoff backoff =
-      ReconnectBackoff.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+      new ReconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(10));
 
   /** Draws {@code permille} of the way through {@code [0, bound)}. */
   private static RandomGenerator fraction(long permille) {
@@ -59,7 +59,7 @@ class ReconnectBackoffTest {
 
   @Test
   void equalBoundsGiveTheSameCeilingEveryTime() {
-    ReconnectBackoff flat = ReconnectBackoff.of(Duration.ofSeconds(1), Duration.ofSeconds(1));
+    ReconnectBackoff flat = new ReconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1));
     assertThat(flat.delay(1, fraction(1_000))).isEqualTo(Duration.ofSeconds(1));
     assertThat(flat.delay(30, fraction(0))).isEqualTo(Duration.ofMillis(500));
   }
@@ -69,21 +69,21 @@ class ReconnectBackoffTest {
     assertThat(ReconnectBackoff.defaults().initial()).isEqualTo(ReconnectBackoff.DEFAULT_INITIAL);
     assertThat(ReconnectBackoff.defaults().max()).isEqualTo(ReconnectBackoff.DEFAULT_MAX);
     assertThat(ReconnectBackoff.defaults())
-        .isEqualTo(ReconnectBackoff.of(Duration.ofMillis(100), Duration.ofSeconds(10)));
+        .isEqualTo(new ReconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(10)));
   }
 
   @Test
   void invalidBoundsAreRejectedNamingTheSettingAndValue() {
-    assertThatThrownBy(() -> ReconnectBackoff.of(Duration.ZERO, Duration.ofSeconds(1)))
+    assertThatThrownBy(() -> new ReconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.initial must be > 0 but was PT0S");
-    assertThatThrownBy(() -> ReconnectBackoff.of(Duration.ofSeconds(1), Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> new ReconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.max must be > 0 but was PT-1S");
-    assertThatThrownBy(() -> ReconnectBackoff.of(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(() -> new ReconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.max must be >= initial PT2S but was PT1S");
-    assertThatThrownBy(() -> ReconnectBackoff.of(null, Duration.ofSeconds(1)))
+    assertThatThrownBy(() -> new ReconnectBackoff(null, Duration.ofSeconds(1)))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("reconnectBackoff.initial must not be null");
   }
