@@ -1,8 +1,8 @@
 package dev.larder.jdbc.invalidation;
 
+import dev.larder.core.AbstractInvalidationSource;
 import dev.larder.core.InvalidationEvent;
-import dev.larder.core.InvalidationListener;
-import dev.larder.core.InvalidationSource;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.TimeSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,11 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -47,10 +42,12 @@ import org.slf4j.LoggerFactory;
  * soon as its transaction is below the xmin. After a restart the eager memory is empty, so a few
  * rows can be delivered twice: delivery is at least once.
  */
-final class OutboxPoller implements InvalidationSource {
+final class OutboxPoller extends AbstractInvalidationSource {
   private static final Logger log = LoggerFactory.getLogger(PgOutboxSource.class);
   /** Upper bound on eagerly delivered ids remembered; beyond it only the settled pass runs. */
   static final int MAX_EAGER_TRACKED = 50_000;
+  /** close() aborts the connection, so the reader ends within one statement; this is a backstop. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   /** Opens the dedicated connection. */
   @FunctionalInterface
@@ -58,7 +55,6 @@ final class OutboxPoller implements InvalidationSource {
     Connection open() throws SQLException;
   }
 
-  private final String name;
   private final String consumer;
   private final PgOutbox outbox;
   private final ConnectionFactory connections;
@@ -67,7 +63,6 @@ final class OutboxPoller implements InvalidationSource {
   private final int batchSize;
   private final @Nullable Duration retention;
   private final Duration pruneInterval;
-  private final Backoff backoff;
   private final TimeSource time;
 
   private final String settledSql;
@@ -76,12 +71,6 @@ final class OutboxPoller implements InvalidationSource {
   private final String loadPositionSql;
   private final String savePositionSql;
 
-  private final CopyOnWriteArrayList<InvalidationListener> listeners =
-      new CopyOnWriteArrayList<>();
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final CountDownLatch closeSignal = new CountDownLatch(1);
-  private final Thread thread;
   private volatile @Nullable Connection current;
 
   // Owned by the poller thread.
@@ -101,9 +90,9 @@ final class OutboxPoller implements InvalidationSource {
       int batchSize,
       @Nullable Duration retention,
       Duration pruneInterval,
-      Backoff backoff,
+      ReconnectBackoff backoff,
       TimeSource time) {
-    this.name = "pg-outbox:" + consumer;
+    super("pg-outbox:" + consumer, backoff, CLOSE_TIMEOUT, log);
     this.consumer = consumer;
     this.outbox = outbox;
     this.connections = connections;
@@ -112,7 +101,6 @@ final class OutboxPoller implements InvalidationSource {
     this.batchSize = batchSize;
     this.retention = retention;
     this.pruneInterval = pruneInterval;
-    this.backoff = backoff;
     this.time = time;
     String o = outbox.outboxName().sql();
     String columns = "SELECT id, txid::text, cache_name, cache_key, created_at FROM " + o;
@@ -131,34 +119,10 @@ final class OutboxPoller implements InvalidationSource {
         "INSERT INTO " + p + " (consumer, txid, id, updated_at) VALUES (?, CAST(? AS xid8), ?, now())"
             + " ON CONFLICT (consumer) DO UPDATE"
             + " SET txid = excluded.txid, id = excluded.id, updated_at = now()";
-    this.thread = new Thread(this::run, "larder-" + name);
-    this.thread.setDaemon(true);
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public Subscription subscribe(InvalidationListener listener) {
-    Objects.requireNonNull(listener, "listener must not be null");
-    if (closed.get()) {
-      throw new IllegalStateException("source " + name + " is closed");
-    }
-    listeners.add(listener);
-    if (started.compareAndSet(false, true)) {
-      thread.start();
-    }
-    return () -> listeners.remove(listener);
-  }
-
-  @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    closeSignal.countDown();
+  protected void wakeUp() {
     Connection connection = current;
     if (connection != null) {
       // getNotifications blocks in a socket read while holding the connection's lock; abort closes
@@ -166,93 +130,66 @@ final class OutboxPoller implements InvalidationSource {
       try {
         connection.abort(Runnable::run);
       } catch (SQLException | RuntimeException e) {
-        log.debug("{}: abort on close failed", name, e);
+        log.debug("{}: abort on close failed", name(), e);
       }
     }
-    if (started.get() && Thread.currentThread() != thread) {
-      try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    listeners.clear();
-    log.info("{}: closed", name);
   }
 
   @Override
   public String toString() {
-    return "PgOutboxSource[" + name + ", outbox=" + outbox.outboxTable() + "]";
+    return "PgOutboxSource[" + name() + ", outbox=" + outbox.outboxTable() + "]";
   }
 
-  private void run() {
-    int failures = 0;
-    while (!closed.get()) {
-      Connection connection = null;
-      try {
-        connection = connections.open();
-        current = connection;
-        if (closed.get()) {
-          break;
-        }
-        prepare(connection);
-        resume(connection);
-        if (failures > 0) {
-          log.info("{}: reconnected after {} failed attempt(s), replaying from {}", name, failures,
-              cursor);
-        } else {
-          log.info("{}: listening on channel {} from position {}", name, outbox.channel(), cursor);
-        }
-        failures = 0;
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        int waitMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, pollInterval.toMillis()));
-        while (!closed.get()) {
-          drain(connection);
-          maybePrune(connection);
-          // The doorbell: returns on NOTIFY (delivered only on commit) or after pollInterval, the
-          // safety net for a notification lost while disconnected.
-          pg.getNotifications(waitMillis);
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (closed.get()) {
-          break;
-        }
-        failures++;
-        Duration delay = backoff.delay(failures, b -> ThreadLocalRandom.current().nextLong(b));
-        log.warn(
-            "{}: connection failed ({}{}), reconnecting in {} ms and replaying from {}",
-            name,
-            e.getClass().getSimpleName(),
-            e instanceof SQLException s && s.getSQLState() != null
-                ? ", SQLState " + s.getSQLState()
-                : "",
-            delay.toMillis(),
-            cursor);
-        closeQuietly(connection);
-        current = null;
-        connection = null;
-        try {
-          if (closeSignal.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
-            break;
-          }
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      } finally {
-        if (closed.get()) {
-          closeQuietly(connection);
-          current = null;
-        }
+  @Override
+  protected void runSession() throws SQLException {
+    Connection connection = connections.open();
+    current = connection;
+    try {
+      if (isClosed()) {
+        return;
       }
+      prepare(connection);
+      resume(connection);
+      int failures = connected();
+      if (failures > 0) {
+        log.info("{}: reconnected after {} failed attempt(s), replaying from {}", name(), failures,
+            cursor);
+      } else {
+        log.info("{}: listening on channel {} from position {}", name(), outbox.channel(), cursor);
+      }
+      PGConnection pg = connection.unwrap(PGConnection.class);
+      int waitMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, pollInterval.toMillis()));
+      while (!isClosed()) {
+        drain(connection);
+        maybePrune(connection);
+        // The doorbell: returns on NOTIFY (delivered only on commit) or after pollInterval, the
+        // safety net for a notification lost while disconnected.
+        pg.getNotifications(waitMillis);
+      }
+    } finally {
+      closeQuietly(connection);
+      current = null;
     }
+  }
+
+  @Override
+  protected void sessionFailed(Exception failure, int failedAttempts, Duration retryIn) {
+    log.warn(
+        "{}: connection failed ({}{}), reconnecting in {} ms and replaying from {}",
+        name(),
+        failure.getClass().getSimpleName(),
+        failure instanceof SQLException s && s.getSQLState() != null
+            ? ", SQLState " + s.getSQLState()
+            : "",
+        retryIn.toMillis(),
+        cursor);
   }
 
   private void prepare(Connection connection) throws SQLException {
     connection.setAutoCommit(true);
     try (PreparedStatement set =
         connection.prepareStatement("SELECT set_config('application_name', ?, false)")) {
-      set.setString(1, "larder:" + name);
+      set.setString(1, "larder:" + name());
       set.executeQuery().close();
     }
     try (Statement listen = connection.createStatement()) {
@@ -313,7 +250,7 @@ final class OutboxPoller implements InvalidationSource {
         cursor = rows.get(rows.size() - 1).cursor();
       }
       deliver(fresh);
-    } while (rows.size() == batchSize && !closed.get());
+    } while (rows.size() == batchSize && !isClosed());
 
     OutboxCursor watermark = readWatermark(connection);
     if (watermark != null && watermark.compareTo(before) > 0) {
@@ -344,10 +281,10 @@ final class OutboxPoller implements InvalidationSource {
           log.warn(
               "{}: {} rows wait behind a long-running transaction; delivering in settled order"
                   + " only until it ends",
-              name,
+              name(),
               eagerDelivered.size());
         }
-      } while (rows.size() == batchSize && !eagerPaused && !closed.get());
+      } while (rows.size() == batchSize && !eagerPaused && !isClosed());
     }
 
     if (persist && !Objects.equals(cursor, persisted)) {
@@ -363,7 +300,7 @@ final class OutboxPoller implements InvalidationSource {
     nextPruneAt = time.nanoTime() + pruneInterval.toNanos();
     long deleted = outbox.prune(connection, keep);
     if (deleted > 0) {
-      log.debug("{}: pruned {} outbox rows older than {}", name, deleted, keep);
+      log.debug("{}: pruned {} outbox rows older than {}", name(), deleted, keep);
     }
   }
 
@@ -398,25 +335,8 @@ final class OutboxPoller implements InvalidationSource {
     if (rows.isEmpty()) {
       return;
     }
-    for (InvalidationEvent event : EventBatcher.toEvents(rows, name)) {
-      for (InvalidationListener listener : listeners) {
-        try {
-          listener.onInvalidation(event);
-        } catch (RuntimeException e) {
-          log.warn("{}: listener {} failed on an event; skipped", name, listener, e);
-        }
-      }
-    }
-  }
-
-  private void gap(String reason) {
-    log.warn("{}: gap: {}", name, reason);
-    for (InvalidationListener listener : listeners) {
-      try {
-        listener.onGap(reason);
-      } catch (RuntimeException e) {
-        log.warn("{}: listener {} failed on a gap notice; skipped", name, listener, e);
-      }
+    for (InvalidationEvent event : EventBatcher.toEvents(rows, name())) {
+      deliver(event);
     }
   }
 
@@ -479,12 +399,12 @@ final class OutboxPoller implements InvalidationSource {
         }
       }
     } catch (SQLException | RuntimeException e) {
-      log.debug("{}: UNLISTEN before close failed", name, e);
+      log.debug("{}: UNLISTEN before close failed", name(), e);
     }
     try {
       connection.close();
     } catch (SQLException | RuntimeException e) {
-      log.debug("{}: close failed", name, e);
+      log.debug("{}: close failed", name(), e);
     }
   }
 }

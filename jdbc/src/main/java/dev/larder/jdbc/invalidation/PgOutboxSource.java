@@ -1,7 +1,8 @@
 package dev.larder.jdbc.invalidation;
 
 import dev.larder.core.InvalidationSource;
-import dev.larder.core.TimeSource;
+import dev.larder.core.InvalidationSourceBuilder;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.internal.Require;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -63,11 +64,11 @@ public final class PgOutboxSource {
   /** Default interval between prunes: 5 minutes. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(5);
   /** Default first reconnect delay: 100 ms. */
-  public static final Duration DEFAULT_RECONNECT_INITIAL = Duration.ofMillis(100);
+  public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
   /** Default longest reconnect delay: 10 s. */
-  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
   /** Default consumer name, for sources that keep their position in memory only. */
-  public static final String DEFAULT_CONSUMER = "local";
+  public static final String DEFAULT_CONSUMER = InvalidationSourceBuilder.DEFAULT_CONSUMER;
 
   private PgOutboxSource() {}
 
@@ -82,26 +83,29 @@ public final class PgOutboxSource {
 
   /**
    * Settings of a {@link PgOutboxSource}. Each setting may be given once; cross-setting rules run
-   * in {@link #build()}.
+   * in {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source
+   * ({@code pg-outbox:<name>}), its thread, its connection's {@code application_name} and its row
+   * in the position table; the time source schedules prunes.
    */
-  public static final class Builder {
+  public static final class Builder extends InvalidationSourceBuilder<Builder> {
     private @Nullable DataSource dataSource;
     private @Nullable String jdbcUrl;
     private @Nullable String user;
     private @Nullable String password;
     private @Nullable PgOutbox outbox;
-    private @Nullable String consumerName;
     private @Nullable Boolean persistPosition;
     private @Nullable Duration pollInterval;
     private @Nullable Integer batchSize;
     private @Nullable Duration retention;
     private @Nullable Boolean pruning;
     private @Nullable Duration pruneInterval;
-    private @Nullable Duration reconnectInitial;
-    private @Nullable Duration reconnectMax;
-    private @Nullable TimeSource timeSource;
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * Where the dedicated connection comes from. Prefer an unpooled data source (e.g. PgJDBC's
@@ -152,22 +156,6 @@ public final class PgOutboxSource {
     public Builder outbox(PgOutbox outbox) {
       Require.notYetSet(this.outbox, "outbox");
       this.outbox = Require.notNull(outbox, "outbox");
-      return this;
-    }
-
-    /**
-     * Who is reading: names the source ({@code pg-outbox:<name>}), its thread, its connection's
-     * {@code application_name}, and its row in the position table. Every process that caches
-     * must have its own name (each needs every event); default {@value PgOutboxSource#DEFAULT_CONSUMER}.
-     *
-     * @param consumerName matching {@code [A-Za-z0-9_.:-]{1,100}}
-     * @return this builder
-     * @throws IllegalArgumentException if it does not match
-     * @throws IllegalStateException if already set
-     */
-    public Builder consumerName(String consumerName) {
-      Require.notYetSet(this.consumerName, "consumerName");
-      this.consumerName = SqlNames.cacheName(consumerName, "consumerName");
       return this;
     }
 
@@ -262,42 +250,6 @@ public final class PgOutboxSource {
     }
 
     /**
-     * Reconnect delays: doubling from {@code initial}, capped at {@code max}, jittered into
-     * {@code [d/2, d]}; defaults 100 ms and 10 s.
-     *
-     * @param initial {@code > 0}
-     * @param max {@code >= initial}
-     * @return this builder
-     * @throws IllegalArgumentException if not positive or {@code max < initial}
-     * @throws IllegalStateException if already set
-     */
-    public Builder reconnectBackoff(Duration initial, Duration max) {
-      Require.notYetSet(this.reconnectInitial, "reconnectBackoff");
-      Require.positive(initial, "reconnectBackoff.initial");
-      Require.positive(max, "reconnectBackoff.max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff.max must be >= initial " + initial + " but was " + max);
-      }
-      this.reconnectInitial = initial;
-      this.reconnectMax = max;
-      return this;
-    }
-
-    /**
-     * The clock for prune scheduling; default {@link TimeSource#system()}.
-     *
-     * @param timeSource the time source
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      Require.notYetSet(this.timeSource, "timeSource");
-      this.timeSource = Require.notNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
      * Builds the source. Nothing connects until the first {@code subscribe}.
      *
      * @return the source
@@ -315,7 +267,7 @@ public final class PgOutboxSource {
                 + redact(jdbcUrl) + ")");
       }
       boolean persist = Boolean.TRUE.equals(persistPosition);
-      if (persist && consumerName == null) {
+      if (persist && !hasConsumerName()) {
         throw new IllegalStateException(
             "persistPosition needs an explicit consumerName, unique per process, but none was set");
       }
@@ -326,7 +278,7 @@ public final class PgOutboxSource {
       }
       OutboxPoller.ConnectionFactory connections = connectionFactory();
       return new OutboxPoller(
-          consumerName != null ? consumerName : DEFAULT_CONSUMER,
+          consumer(),
           outbox != null ? outbox : PgOutbox.defaults(),
           connections,
           persist,
@@ -334,10 +286,8 @@ public final class PgOutboxSource {
           batchSize != null ? batchSize : DEFAULT_BATCH_SIZE,
           prune ? (retention != null ? retention : DEFAULT_RETENTION) : null,
           pruneInterval != null ? pruneInterval : DEFAULT_PRUNE_INTERVAL,
-          new Backoff(
-              reconnectInitial != null ? reconnectInitial : DEFAULT_RECONNECT_INITIAL,
-              reconnectMax != null ? reconnectMax : DEFAULT_RECONNECT_MAX),
-          timeSource != null ? timeSource : TimeSource.system());
+          backoff(),
+          time());
     }
 
     private OutboxPoller.ConnectionFactory connectionFactory() {

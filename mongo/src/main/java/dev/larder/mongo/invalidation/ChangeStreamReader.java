@@ -5,18 +5,14 @@ import com.mongodb.client.ChangeStreamIterable;
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import com.mongodb.client.model.changestream.FullDocument;
+import dev.larder.core.AbstractInvalidationSource;
 import dev.larder.core.InvalidationEvent;
-import dev.larder.core.InvalidationListener;
-import dev.larder.core.InvalidationSource;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.TimeSource;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.bson.BsonDocument;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * when nothing relevant happens, at most every {@code idleSaveInterval} from the server's
  * post-batch token (so a quiet stream's saved token does not fall out of the oplog window).
  */
-final class ChangeStreamReader implements InvalidationSource {
+final class ChangeStreamReader extends AbstractInvalidationSource {
   private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
 
   /** Errors after which a stream cannot resume from its token: events were lost. */
@@ -41,7 +37,6 @@ final class ChangeStreamReader implements InvalidationSource {
           280, // ChangeStreamFatalError
           260); // InvalidResumeToken
 
-  private final String name;
   private final String consumer;
   private final Supplier<ChangeStreamIterable<BsonDocument>> watch;
   private final ChangeTranslator translator;
@@ -49,17 +44,10 @@ final class ChangeStreamReader implements InvalidationSource {
   private final boolean fullDocumentLookup;
   private final Duration maxAwaitTime;
   private final Duration idleSaveInterval;
-  private final Duration reconnectInitial;
-  private final Duration reconnectMax;
   private final TimeSource time;
 
-  private final CopyOnWriteArrayList<InvalidationListener> listeners = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final CountDownLatch closeSignal = new CountDownLatch(1);
-  private final Thread thread;
-  private final java.util.concurrent.atomic.AtomicLong streamFailures = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong streamOpens = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong streamFailures = new AtomicLong();
+  private final AtomicLong streamOpens = new AtomicLong();
   private volatile boolean hasToken;
 
   // Owned by the reader thread.
@@ -77,10 +65,15 @@ final class ChangeStreamReader implements InvalidationSource {
       boolean fullDocumentLookup,
       Duration maxAwaitTime,
       Duration idleSaveInterval,
-      Duration reconnectInitial,
-      Duration reconnectMax,
+      ReconnectBackoff backoff,
       TimeSource time) {
-    this.name = "mongo-change-stream:" + consumer;
+    // The cursor belongs to the reader thread; it sees the close flag after at most one
+    // maxAwaitTime, so close() waits that long plus a margin.
+    super(
+        "mongo-change-stream:" + consumer,
+        backoff,
+        maxAwaitTime.plusSeconds(5),
+        log);
     this.consumer = consumer;
     this.watch = watch;
     this.translator = translator;
@@ -88,52 +81,12 @@ final class ChangeStreamReader implements InvalidationSource {
     this.fullDocumentLookup = fullDocumentLookup;
     this.maxAwaitTime = maxAwaitTime;
     this.idleSaveInterval = idleSaveInterval;
-    this.reconnectInitial = reconnectInitial;
-    this.reconnectMax = reconnectMax;
     this.time = time;
-    this.thread = new Thread(this::run, "larder-" + name);
-    this.thread.setDaemon(true);
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public Subscription subscribe(InvalidationListener listener) {
-    Objects.requireNonNull(listener, "listener must not be null");
-    if (closed.get()) {
-      throw new IllegalStateException("source " + name + " is closed");
-    }
-    listeners.add(listener);
-    if (started.compareAndSet(false, true)) {
-      thread.start();
-    }
-    return () -> listeners.remove(listener);
-  }
-
-  @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    closeSignal.countDown();
-    // The cursor belongs to the reader thread; it sees the flag after at most one maxAwaitTime.
-    if (started.get() && Thread.currentThread() != thread) {
-      try {
-        thread.join(maxAwaitTime.toMillis() + TimeUnit.SECONDS.toMillis(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    listeners.clear();
-    log.info("{}: closed", name);
   }
 
   @Override
   public String toString() {
-    return "ChangeStreamSource[" + name + "]";
+    return "ChangeStreamSource[" + name() + "]";
   }
 
   /** How many times the stream failed and was reopened (for tests and diagnosis). */
@@ -153,79 +106,73 @@ final class ChangeStreamReader implements InvalidationSource {
 
   /** Whether the reader thread has ended (for tests). */
   boolean stopped() {
-    return started.get() && !thread.isAlive();
+    return readerStopped();
   }
 
-  private void run() {
-    int failures = 0;
-    while (!closed.get()) {
-      MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor = null;
+  @Override
+  protected void runSession() {
+    if (!loaded) {
+      token = store != null ? store.load(consumer).orElse(null) : null;
+      saved = token;
+      savedAtNanos = time.nanoTime();
+      loaded = true;
+    }
+    boolean resumed = token != null;
+    MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor = open();
+    try {
+      int failures = connected();
+      if (failures > 0) {
+        log.info("{}: stream reopened after {} failed attempt(s){}", name(), failures,
+            resumed ? ", resuming from its token" : "");
+      } else {
+        log.info("{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
+      }
+      if (token == null) {
+        // A real server hands out a post-batch token at once; keep it so even a stream that
+        // never sees an event resumes exactly after a failure or restart.
+        advanceIdle(cursor.getResumeToken());
+      }
+      hasToken = token != null;
+      streamOpens.incrementAndGet();
+      consume(cursor);
+    } finally {
       try {
-        if (!loaded) {
-          token = store != null ? store.load(consumer).orElse(null) : null;
-          saved = token;
-          savedAtNanos = time.nanoTime();
-          loaded = true;
-        }
-        boolean resumed = token != null;
-        cursor = open();
-        if (failures > 0) {
-          log.info("{}: stream reopened after {} failed attempt(s){}", name, failures,
-              resumed ? ", resuming from its token" : "");
-        } else {
-          log.info("{}: watching {}", name, resumed ? "from its resume token" : "from the current end");
-        }
-        failures = 0;
-        if (token == null) {
-          // A real server hands out a post-batch token at once; keep it so even a stream that
-          // never sees an event resumes exactly after a failure or restart.
-          advanceIdle(cursor.getResumeToken());
-        }
-        hasToken = token != null;
-        streamOpens.incrementAndGet();
-        consume(cursor);
+        cursor.close();
       } catch (RuntimeException e) {
-        if (closed.get()) {
-          break;
-        }
-        if (isNotResumable(e) && token != null) {
-          restartAfterLoss(e);
-          continue;
-        }
-        failures++;
-        streamFailures.incrementAndGet();
-        long delay = backoffNanos(failures);
-        log.warn(
-            "{}: change stream failed ({}{}), reopening in {} ms {}",
-            name,
-            e.getClass().getSimpleName(),
-            e instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
-            TimeUnit.NANOSECONDS.toMillis(delay),
-            token != null ? "from its resume token" : "from the current end");
-        if (token == null && failures == 1) {
-          // Without a token the reopened stream starts at the current end: whatever changed in
-          // between cannot be replayed, so say so (once per outage).
-          gap("change stream failed before it had a resume token (" + e.getClass().getSimpleName()
-              + "); changes until it reopens are not replayed");
-        }
-        try {
-          if (closeSignal.await(delay, TimeUnit.NANOSECONDS)) {
-            break;
-          }
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      } finally {
-        if (cursor != null) {
-          try {
-            cursor.close();
-          } catch (RuntimeException e) {
-            log.debug("{}: closing the cursor failed", name, e);
-          }
-        }
+        log.debug("{}: closing the cursor failed", name(), e);
       }
     }
+  }
+
+  @Override
+  protected boolean reconnectAtOnce(Exception failure) {
+    if (isNotResumable(failure) && token != null) {
+      restartAfterLoss(failure);
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  protected void sessionFailed(Exception failure, int failedAttempts, Duration retryIn) {
+    streamFailures.incrementAndGet();
+    log.warn(
+        "{}: change stream failed ({}{}), reopening in {} ms {}",
+        name(),
+        failure.getClass().getSimpleName(),
+        failure instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
+        retryIn.toMillis(),
+        token != null ? "from its resume token" : "from the current end");
+    if (token == null && failedAttempts == 1) {
+      // Without a token the reopened stream starts at the current end: whatever changed in
+      // between cannot be replayed, so say so (once per outage).
+      gap("change stream failed before it had a resume token ("
+          + failure.getClass().getSimpleName() + "); changes until it reopens are not replayed");
+    }
+  }
+
+  @Override
+  protected void onStopped() {
     saveQuietly();
   }
 
@@ -244,9 +191,9 @@ final class ChangeStreamReader implements InvalidationSource {
   }
 
   private void consume(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor) {
-    while (!closed.get()) {
+    while (!isClosed()) {
       ChangeStreamDocument<BsonDocument> change = cursor.tryNext();
-      if (closed.get()) {
+      if (isClosed()) {
         // close() may have given up waiting and cleared the listeners: an event taken now would
         // reach nobody, so the token must not move past it (a restart replays it instead).
         return;
@@ -256,14 +203,16 @@ final class ChangeStreamReader implements InvalidationSource {
         continue;
       }
       ChangeTranslator.Result result = translator.translate(change, time.now());
-      deliver(result);
+      for (InvalidationEvent event : result.events()) {
+        deliver(event);
+      }
       token = change.getResumeToken();
       hasToken = token != null;
       afterInvalidate = result.next() == ChangeTranslator.Next.REOPEN_AFTER_INVALIDATE;
       if (afterInvalidate) {
         saveQuietly();
         log.info("{}: stream invalidated (collection or database dropped or renamed); reopening",
-            name);
+            name());
         return;
       }
       if (cursor.available() == 0) {
@@ -297,12 +246,12 @@ final class ChangeStreamReader implements InvalidationSource {
       savedAtNanos = time.nanoTime();
     } catch (RuntimeException e) {
       // The next batch saves a newer token; until then a restart replays a little more.
-      log.warn("{}: saving the resume token failed ({}); will retry with the next one", name,
+      log.warn("{}: saving the resume token failed ({}); will retry with the next one", name(),
           e.getClass().getSimpleName());
     }
   }
 
-  private void restartAfterLoss(RuntimeException e) {
+  private void restartAfterLoss(Exception e) {
     String reason =
         "change stream cannot resume from its token (" + describe(e)
             + "); continuing from the current end";
@@ -315,7 +264,7 @@ final class ChangeStreamReader implements InvalidationSource {
         s.clear(consumer);
         saved = null;
       } catch (RuntimeException clearFailed) {
-        log.warn("{}: clearing the lost resume token failed ({})", name,
+        log.warn("{}: clearing the lost resume token failed ({})", name(),
             clearFailed.getClass().getSimpleName());
       }
     }
@@ -327,44 +276,9 @@ final class ChangeStreamReader implements InvalidationSource {
         && (NOT_RESUMABLE_CODES.contains(m.getCode()) || m.hasErrorLabel("NonResumableChangeStreamError"));
   }
 
-  private static String describe(RuntimeException e) {
+  private static String describe(Exception e) {
     return e instanceof MongoException m
         ? e.getClass().getSimpleName() + ", code " + m.getCode()
         : e.getClass().getSimpleName();
-  }
-
-  /** Doubling from the initial delay, capped first, then jittered into the upper half. */
-  private long backoffNanos(int failures) {
-    long cap = reconnectMax.toNanos();
-    long d = reconnectInitial.toNanos();
-    for (int i = 1; i < failures && d < cap; i++) {
-      d = d > cap / 2 ? cap : d * 2;
-    }
-    d = Math.min(d, cap);
-    long half = d / 2;
-    return half + (half > 0 ? ThreadLocalRandom.current().nextLong(half + 1) : 0);
-  }
-
-  private void deliver(ChangeTranslator.Result result) {
-    for (InvalidationEvent event : result.events()) {
-      for (InvalidationListener listener : listeners) {
-        try {
-          listener.onInvalidation(event);
-        } catch (RuntimeException e) {
-          log.warn("{}: listener {} failed on an event; skipped", name, listener, e);
-        }
-      }
-    }
-  }
-
-  private void gap(String reason) {
-    log.warn("{}: gap: {}", name, reason);
-    for (InvalidationListener listener : listeners) {
-      try {
-        listener.onGap(reason);
-      } catch (RuntimeException e) {
-        log.warn("{}: listener {} failed on a gap notice; skipped", name, listener, e);
-      }
-    }
   }
 }

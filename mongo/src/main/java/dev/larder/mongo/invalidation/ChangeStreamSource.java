@@ -6,7 +6,8 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import dev.larder.core.InvalidationSource;
-import dev.larder.core.TimeSource;
+import dev.larder.core.InvalidationSourceBuilder;
+import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.internal.Require;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.bson.BsonDocument;
 import org.bson.conversions.Bson;
 import org.jspecify.annotations.Nullable;
@@ -61,17 +61,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ChangeStreamSource {
   /** Default consumer name, for sources that keep their token in memory only. */
-  public static final String DEFAULT_CONSUMER = "local";
+  public static final String DEFAULT_CONSUMER = InvalidationSourceBuilder.DEFAULT_CONSUMER;
   /** Default longest wait of one {@code getMore} on the server: 1 s. */
   public static final Duration DEFAULT_MAX_AWAIT_TIME = Duration.ofSeconds(1);
   /** Default interval between saves of a quiet stream's post-batch token: 30 s. */
   public static final Duration DEFAULT_IDLE_SAVE_INTERVAL = Duration.ofSeconds(30);
   /** Default first reconnect delay: 100 ms. */
-  public static final Duration DEFAULT_RECONNECT_INITIAL = Duration.ofMillis(100);
+  public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
   /** Default longest reconnect delay: 10 s. */
-  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(10);
-
-  private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9_.:\\-]{1,100}");
+  public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
 
   private ChangeStreamSource() {}
 
@@ -84,22 +82,29 @@ public final class ChangeStreamSource {
     return new Builder();
   }
 
-  /** Settings of a change-stream source. Each setting may be given once; cross-setting rules run in {@link #build()}. */
-  public static final class Builder {
+  /**
+   * Settings of a change-stream source. Each setting may be given once; cross-setting rules run in
+   * {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source
+   * ({@code mongo-change-stream:<name>}) and its thread, and keys its token in the
+   * {@link #tokenStore(ResumeTokenStore)}; the time source drives save intervals and stamps events
+   * whose server time is unknown.
+   */
+  public static final class Builder extends InvalidationSourceBuilder<Builder> {
     private @Nullable MongoCollection<?> collection;
     private @Nullable ChangeMapper collectionMapper;
     private @Nullable MongoDatabase database;
     private final Map<String, ChangeMapper> routes = new LinkedHashMap<>();
-    private @Nullable String consumerName;
     private @Nullable ResumeTokenStore tokenStore;
     private @Nullable Boolean fullDocumentLookup;
     private @Nullable Duration maxAwaitTime;
     private @Nullable Duration idleSaveInterval;
-    private @Nullable Duration reconnectInitial;
-    private @Nullable Duration reconnectMax;
-    private @Nullable TimeSource timeSource;
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * Watch one collection. Exclusive with {@link #database(MongoDatabase)}.
@@ -152,27 +157,6 @@ public final class ChangeStreamSource {
         throw new IllegalStateException(
             "route for collection " + collectionName + " was already set to " + previous);
       }
-      return this;
-    }
-
-    /**
-     * Who is reading: names the source ({@code mongo-change-stream:<name>}) and its thread, and
-     * keys its token in the {@link #tokenStore(ResumeTokenStore)}. Every process that caches needs
-     * its own name; default {@value ChangeStreamSource#DEFAULT_CONSUMER}.
-     *
-     * @param consumerName matching {@code [A-Za-z0-9_.:-]{1,100}}
-     * @return this builder
-     * @throws IllegalArgumentException if it does not match
-     * @throws IllegalStateException if already set
-     */
-    public Builder consumerName(String consumerName) {
-      Require.notYetSet(this.consumerName, "consumerName");
-      Require.notNull(consumerName, "consumerName");
-      if (!CONSUMER.matcher(consumerName).matches()) {
-        throw new IllegalArgumentException(
-            "consumerName must match " + CONSUMER.pattern() + " but was '" + consumerName + "'");
-      }
-      this.consumerName = consumerName;
       return this;
     }
 
@@ -237,43 +221,6 @@ public final class ChangeStreamSource {
     }
 
     /**
-     * Reopen delays after a failure: doubling from {@code initial}, capped at {@code max}, then
-     * jittered into {@code [d/2, d]}; defaults 100 ms and 10 s.
-     *
-     * @param initial {@code > 0}
-     * @param max {@code >= initial}
-     * @return this builder
-     * @throws IllegalArgumentException if not positive or {@code max < initial}
-     * @throws IllegalStateException if already set
-     */
-    public Builder reconnectBackoff(Duration initial, Duration max) {
-      Require.notYetSet(this.reconnectInitial, "reconnectBackoff");
-      Require.positive(initial, "reconnectBackoff.initial");
-      Require.positive(max, "reconnectBackoff.max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff.max must be >= initial " + initial + " but was " + max);
-      }
-      this.reconnectInitial = initial;
-      this.reconnectMax = max;
-      return this;
-    }
-
-    /**
-     * The clock for save intervals and for events whose server time is unknown; default
-     * {@link TimeSource#system()}.
-     *
-     * @param timeSource the time source
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      Require.notYetSet(this.timeSource, "timeSource");
-      this.timeSource = Require.notNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
      * Builds the source. Nothing is opened until the first {@code subscribe}.
      *
      * @return the source
@@ -299,11 +246,11 @@ public final class ChangeStreamSource {
             "routes apply only to a database stream but were set for collection "
                 + collection.getNamespace() + ": " + routes.keySet());
       }
-      if (tokenStore != null && consumerName == null) {
+      if (tokenStore != null && !hasConsumerName()) {
         throw new IllegalStateException(
             "tokenStore needs an explicit consumerName, unique per process, but none was set");
       }
-      String consumer = consumerName != null ? consumerName : DEFAULT_CONSUMER;
+      String consumer = consumer();
       Supplier<ChangeStreamIterable<BsonDocument>> watch;
       ChangeTranslator translator;
       MongoCollection<?> c = collection;
@@ -338,9 +285,8 @@ public final class ChangeStreamSource {
           Boolean.TRUE.equals(fullDocumentLookup),
           maxAwaitTime != null ? maxAwaitTime : DEFAULT_MAX_AWAIT_TIME,
           idleSaveInterval != null ? idleSaveInterval : DEFAULT_IDLE_SAVE_INTERVAL,
-          reconnectInitial != null ? reconnectInitial : DEFAULT_RECONNECT_INITIAL,
-          reconnectMax != null ? reconnectMax : DEFAULT_RECONNECT_MAX,
-          timeSource != null ? timeSource : TimeSource.system());
+          backoff(),
+          time());
     }
   }
 }
