@@ -1,0 +1,252 @@
+package dev.larder.cache;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A two-tier cache-aside: this JVM's Caffeine cache (L1) in front of a shared Redis (L2) in front
+ * of the caller's loader.
+ *
+ * <pre>{@code
+ * LarderCache<String> names = LarderCache.newBuilder(CacheCodec.utf8())
+ *     .namespace(KeyNamespace.of("names", 1)).redisson(redisson)
+ *     .ttl(Duration.ofMinutes(5)).maxStale(Duration.ofHours(1)).build();
+ * String name = names.get("user:42", key -> userDao.findName(key));
+ * }</pre>
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>One load per key at a time.</b> Concurrent callers in one JVM join one in-flight load
+ *       (futures, no I/O under a lock); across JVMs a per-key lease in Redis lets one instance load
+ *       while the others wait for its value, up to {@code lockWait}, after which they load
+ *       themselves rather than hang. A lease whose holder died expires after {@code lockLease}.</li>
+ *   <li><b>Hot keys do not expire under load.</b> A hit may trigger one background refresh before
+ *       expiry with probability rising as expiry nears (XFetch, scaled by the last load's
+ *       duration), and keys {@linkplain #markHot marked hot} are refreshed ahead of expiry.</li>
+ *   <li><b>Stale on failure.</b> After its TTL an entry stays in Redis for {@code maxStale}; if a
+ *       load fails, times out, or the loader's circuit breaker is open (then the loader is not
+ *       called), that value is served, marked {@linkplain CacheResult#isStale() stale} with its
+ *       age. With nothing to fall back on, {@link StaleValueUnavailableException} is thrown.</li>
+ *   <li><b>Redis is optional at run time.</b> Every Redis call has a timeout and a circuit breaker;
+ *       when Redis is down or hung the cache serves from L1 and the loader without throwing, and uses
+ *       Redis again once it answers.</li>
+ *   <li><b>No poisoned entries.</b> A value the codec cannot encode, or that is larger than
+ *       {@code maxValueBytes}, is returned to the caller but stored in neither tier; an L2 entry
+ *       that cannot be decoded is treated as a miss, overwritten by the next load, and counted.</li>
+ *   <li><b>Invalidation wins over slow loads.</b> Every L2 write is made under a per-key version
+ *       checked atomically in Redis; {@link #invalidate} and {@link #put} bump it, so a load that
+ *       started earlier cannot write its older value afterwards.</li>
+ * </ul>
+ *
+ * <p>Keys are non-empty strings without control characters; the namespace limits their length.
+ * Implementations are thread-safe.
+ *
+ * @param <V> the value type
+ */
+public interface LarderCache<V> extends AutoCloseable {
+
+  /**
+   * Starts a builder.
+   *
+   * @param codec turns values into bytes for Redis
+   * @param <V> the value type
+   * @return a new builder
+   * @throws NullPointerException if {@code codec} is null
+   */
+  static <V> LarderCacheBuilder<V> newBuilder(CacheCodec<V> codec) {
+    return new LarderCacheBuilder<>(codec);
+  }
+
+  /**
+   * The cache's name (its namespace's name), used in metrics and logs.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * Returns the value for a key, loading it on a miss.
+   *
+   * @param key the key
+   * @param loader called at most once per key across concurrent callers (see class doc)
+   * @return the value, possibly a stale fallback; {@code null} if the loader said the key does not
+   *     exist (that answer is cached for the negative TTL)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key is empty, has control characters or is too long
+   * @throws StaleValueUnavailableException if the load failed and no stale value was cached
+   */
+  @Nullable V get(String key, CacheLoader<V> loader);
+
+  /**
+   * Like {@link #get}, but says where the value came from, how old it is and whether it is stale.
+   *
+   * @param key the key
+   * @param loader the loader
+   * @return the result
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key is invalid
+   * @throws StaleValueUnavailableException if the load failed and no stale value was cached
+   */
+  CacheResult<V> lookup(String key, CacheLoader<V> loader);
+
+  /**
+   * Returns the values for many keys: L1 first, then one batched Redis read for the rest, then one
+   * batched load for the keys still missing. Keys another instance is loading at that moment are
+   * waited for (up to {@code lockWait}); only if that instance gives up without a value are they
+   * loaded here, in a further batch. Duplicate keys are served once.
+   *
+   * @param keys the keys
+   * @param loader loads the missing keys in one call
+   * @return the values found, by key, in the order given; keys that do not exist are left out
+   * @throws NullPointerException if an argument or a key is null
+   * @throws IllegalArgumentException if a key is invalid
+   * @throws StaleValueUnavailableException for the first key whose load failed with no stale value
+   */
+  Map<String, V> getAll(Collection<String> keys, BatchLoader<V> loader);
+
+  /**
+   * Like {@link #getAll}, with a {@link CacheResult} per key (absent keys included).
+   *
+   * @param keys the keys
+   * @param loader loads the missing keys in one call
+   * @return a result for every distinct key, in the order given
+   * @throws NullPointerException if an argument or a key is null
+   * @throws IllegalArgumentException if a key is invalid
+   * @throws StaleValueUnavailableException for the first key whose load failed with no stale value
+   */
+  Map<String, CacheResult<V>> lookupAll(Collection<String> keys, BatchLoader<V> loader);
+
+  /**
+   * Stores a value in both tiers as the key's newest version: a load that started before this call
+   * cannot overwrite it. If Redis is unavailable only L1 is written (and the L2 entry, if any,
+   * expires by its TTL).
+   *
+   * @param key the key
+   * @param value the value
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key is invalid or the encoded value is larger than
+   *     {@code maxValueBytes}
+   * @throws CacheCodecException if the codec cannot encode the value
+   */
+  void put(String key, V value);
+
+  /**
+   * Runs a write against the system of record and, if it succeeds, {@linkplain #put puts} the value
+   * it returns, in the same call. If the write throws, nothing is cached and the exception
+   * propagates unchanged. If caching the result fails, the key is invalidated instead so no stale
+   * copy survives.
+   *
+   * @param key the key
+   * @param write performs the write and returns the new value
+   * @param <E> what the write may throw
+   * @return the value the write returned
+   * @throws E if the write failed
+   * @throws NullPointerException if an argument or the write's result is null
+   */
+  <E extends Exception> V writeThrough(String key, Write<? extends V, E> write) throws E;
+
+  /**
+   * Removes a key from both tiers and bumps its version in Redis, so a load in flight when this is
+   * called cannot write its older value afterwards (in Redis or in any instance's L1), and revokes any
+   * load lease; then tells every other instance, over the cache's invalidation channel, to drop the key
+   * from its L1, and returns once Redis has taken that message (bounded by {@code redisTimeout}).
+   * Messages are at most once: an instance that may have missed one clears its L1 (see
+   * {@code INVALIDATION.md} for the bound). If Redis is unavailable only this JVM's L1 is cleared and
+   * the L2 entry lives until its TTL; callers that need more must retry the invalidation.
+   *
+   * @param key the key
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException if the key is invalid
+   */
+  void invalidate(String key);
+
+  /**
+   * {@link #invalidate(String) Invalidates} many keys at once: one pipelined round of version bumps in
+   * Redis and one message to the other instances. Duplicates are invalidated once; an empty
+   * collection does nothing.
+   *
+   * @param keys the keys
+   * @throws NullPointerException if the collection or a key is null
+   * @throws IllegalArgumentException if a key is invalid (then nothing is invalidated)
+   */
+  void invalidateAll(Collection<String> keys);
+
+  /**
+   * Removes every key of this cache from this JVM's L1, deletes this namespace's values in Redis
+   * (by scanning, so not atomic with concurrent writes; loads in flight elsewhere are not fenced in
+   * Redis) and tells every other instance to clear its L1.
+   */
+  void invalidateAll();
+
+  /**
+   * Marks a key hot: it is refreshed in the background shortly before it expires (the refresh-ahead
+   * window) for as long as it stays marked, whether or not it is read.
+   *
+   * @param key the key
+   * @param loader loads it
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key is invalid
+   */
+  void markHot(String key, CacheLoader<V> loader);
+
+  /**
+   * Stops refreshing a key ahead of expiry.
+   *
+   * @param key the key
+   */
+  void unmarkHot(String key);
+
+  /**
+   * Loads a key set into both tiers in batches, at most {@code parallelism} batches at a time, through
+   * {@link #lookupAll} (so keys already cached are not reloaded and concurrent readers join).
+   *
+   * @param keys the keys to warm
+   * @param loader loads one batch
+   * @param batchSize keys per batch, {@code > 0}
+   * @param parallelism batches in flight at once, {@code > 0}
+   * @param progress called after each batch, from the thread that ran it
+   * @return the final progress
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a size is not positive or a key is invalid
+   */
+  WarmupProgress warm(Collection<String> keys, BatchLoader<V> loader, int batchSize, int parallelism,
+      Consumer<WarmupProgress> progress);
+
+  /**
+   * The breaker guarding the loader; observe it or force it with resilience4j's own API.
+   *
+   * @return the loader breaker
+   */
+  CircuitBreaker loaderCircuitBreaker();
+
+  /**
+   * The breaker guarding Redis calls.
+   *
+   * @return the Redis breaker
+   */
+  CircuitBreaker redisCircuitBreaker();
+
+  /** Stops background refreshes and releases the cache's threads. The Redisson client is the caller's. */
+  @Override
+  void close();
+
+  /**
+   * A write against the system of record that returns the new value.
+   *
+   * @param <V> the value type
+   * @param <E> what the write may throw
+   */
+  @FunctionalInterface
+  interface Write<V, E extends Exception> {
+    /**
+     * Performs the write.
+     *
+     * @return the value now stored, never null
+     * @throws E if the write failed
+     */
+    V write() throws E;
+  }
+}

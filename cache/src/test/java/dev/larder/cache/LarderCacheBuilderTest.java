@@ -1,0 +1,68 @@
+package dev.larder.cache;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.larder.core.KeyNamespace;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class LarderCacheBuilderTest {
+
+  private final LarderCacheBuilder<String> builder = LarderCache.newBuilder(CacheCodec.utf8());
+
+  @Test
+  void badValuesFailAtOnceNamingTheSettingAndValue() {
+    assertThatThrownBy(() -> builder.ttl(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("ttl must be > 0 but was PT-1S");
+    assertThatThrownBy(() -> builder.maxStale(Duration.ofMillis(-5)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxStale must be >= 0 but was PT-0.005S");
+    assertThatThrownBy(() -> builder.l1MaximumSize(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("l1MaximumSize must be > 0 but was 0");
+    assertThatThrownBy(() -> builder.ttlJitter(0.95))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("ttlJitter must be in [0.0, 0.9] but was 0.95");
+    assertThatThrownBy(() -> builder.earlyRefreshBeta(Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("earlyRefreshBeta must be in");
+    assertThatThrownBy(() -> builder.maxValueBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxValueBytes must be > 0 but was -1");
+    assertThatThrownBy(() -> builder.namespace(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("namespace must not be null");
+    assertThatThrownBy(() -> LarderCache.newBuilder(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("codec must not be null");
+  }
+
+  @Test
+  void aRepeatedSettingFailsNamingTheEarlierValue() {
+    builder.ttl(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> builder.ttl(Duration.ofSeconds(6)))
+        .isInstanceOf(IllegalStateException.class).hasMessage("ttl was already set to PT5S");
+    builder.namespace(KeyNamespace.of("a", 1));
+    assertThatThrownBy(() -> builder.namespace(KeyNamespace.of("b", 1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("namespace was already set to");
+  }
+
+  @Test
+  void conflictingSettingsFailInBuild() {
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .loadTimeout(Duration.ofSeconds(5)).lockLease(Duration.ofSeconds(2)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("lockLease must be >= loadTimeout (PT5S) but was PT2S");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .lockWait(Duration.ofMillis(10)).lockPollInterval(Duration.ofMillis(50)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("lockPollInterval must be <= lockWait (PT0.01S) but was PT0.05S");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .ttl(Duration.ofSeconds(10)).refreshAhead(Duration.ofSeconds(10)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("refreshAhead must be < ttl (PT10S) but was PT10S");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .loadTimeout(Duration.ofSeconds(1)).redisTimeout(Duration.ofSeconds(1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("redisTimeout must be < loadTimeout (PT1S)");
+  }
+
+  @Test
+  void requiredSettingsAreNamed() {
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("namespace must be set");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8()).namespace(KeyNamespace.of("a", 1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("redisson must be set");
+  }
+}
