@@ -10,14 +10,15 @@ import org.redisson.api.RedissonClient;
  * Cross-instance invalidation (larder-cache): {@code invalidate}, {@code put} and
  * {@code writeThrough} on one instance bump the key's version in Redis (so no slow load can write
  * an older value back) and publish on the cache's Redis channel; every other instance drops the key
- * from its in-JVM tier at once. Pub/sub is at most once, so the channel carries heartbeats: an
- * instance that stops hearing them, or reconnects, clears its whole L1. An L1 copy is therefore
- * never older than {@code max(3 x busHeartbeat, l1Ttl)} even when messages are lost.
+ * from its in-JVM tier at once. Pub/sub is at most once, so the channel carries sequence numbers
+ * and heartbeats: an instance that sees a gap, stops hearing the channel (about four heartbeat
+ * intervals) or reconnects clears its whole L1; and no L1 copy is served as fresh once it is
+ * {@code l1Ttl} old, whatever the channel did (larder-cache's INVALIDATION.md states the bound).
  *
  * <p>Copy this class when more than one instance caches the same keys (any real deployment).
  */
 public final class InvalidationWiring {
-  /** The channel's heartbeat: a silent channel clears L1 after three missed beats. */
+  /** The channel's heartbeat: a silent channel is noticed, and L1 cleared, within a few beats. */
   public static final Duration BUS_HEARTBEAT = Duration.ofSeconds(1);
 
   private InvalidationWiring() {}
