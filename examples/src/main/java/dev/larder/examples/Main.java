@@ -36,6 +36,11 @@ public final class Main {
       System.out.println(usage());
       return;
     }
+    // The README promises embedded servers: without an explicit choice, do not let the testkit's
+    // "auto" try a Docker engine that may answer but have no images (or no registry) to run.
+    if (System.getProperty("larder.test.services") == null && System.getenv("LARDER_TEST_SERVICES") == null) {
+      System.setProperty("larder.test.services", "embedded");
+    }
     List<StepResult> results = run(args, new Console(System.out), true);
     long failed = results.stream().filter(r -> !r.held()).count();
     if (failed > 0) {
@@ -112,7 +117,7 @@ public final class Main {
 
   static String usage() {
     return String.join("\n",
-        "usage: Main                      start embedded servers through the testkit (docker if LARDER_TEST_SERVICES=docker)",
+        "usage: Main                      start embedded servers through the testkit (containers if LARDER_TEST_SERVICES=docker)",
         "       Main --jdbc-primary URL --jdbc-standby URL [--jdbc-user U] [--jdbc-password P] --redis URI --mongo URI",
         "  --jdbc-primary  JDBC URL of the PostgreSQL primary (migrations run there)",
         "  --jdbc-standby  JDBC URL of its streaming standby (the user may call pg_wal_replay_pause/resume)",
