@@ -1,0 +1,396 @@
+package dev.larder.jdbc;
+
+import dev.larder.core.LarderException;
+import dev.larder.core.internal.Require;
+import dev.larder.jdbc.internal.Engine;
+import dev.larder.jdbc.internal.Target;
+import dev.larder.resilience.Resilience;
+import dev.larder.resilience.RetryPolicy;
+import dev.larder.resilience.ThrowingSupplier;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * JDBI over a {@link ReplicaRouter}: {@code read(...)} runs on a replica chosen for the read's
+ * intent, {@code write(...)} and {@code inTransaction(...)} on the primary, and every write
+ * returns the position it reached so later reads can see it.
+ *
+ * <p>Reads are read-only everywhere: a standby refuses writes, and a read that falls back to the
+ * primary runs in a {@code READ ONLY} transaction, so a write inside {@code read} fails with
+ * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails with a
+ * transient failure (a connection that cannot be had, or one the router's classifier calls
+ * transient) is run again on another replica or the primary. Writes are never repeated here:
+ * wrap them in a retry policy that knows they are safe to repeat.
+ *
+ * <pre>{@code
+ * RoutingJdbi db = RoutingJdbi.create(router);
+ * Written<Integer> w = db.write(h -> h.execute("INSERT INTO note(body) VALUES (?)", "hi"));
+ * long n = db.read(ReadIntent.readYourWrites(w.token()),
+ *     h -> h.createQuery("SELECT count(*) FROM note").mapTo(Long.class).one());
+ * }</pre>
+ */
+public final class RoutingJdbi {
+  /** SQLSTATE read_only_sql_transaction: a write in a read-only transaction or on a standby. */
+  private static final String READ_ONLY_SQL_TRANSACTION = "25006";
+
+  private final ReplicaRouter router;
+  private final Engine engine;
+  private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
+  private final Jdbi primaryJdbi;
+  private final @Nullable RetryPolicy retryPolicy;
+  private final @Nullable Resilience resilience;
+
+  private RoutingJdbi(ReplicaRouter router, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger,
+      @Nullable RetryPolicy retryPolicy, @Nullable Resilience resilience) {
+    this.router = router;
+    this.retryPolicy = retryPolicy;
+    this.resilience = resilience;
+    this.engine = router.engine();
+    List<Target> targets = new ArrayList<>(engine.replicas());
+    targets.add(engine.primary());
+    for (Target t : targets) {
+      Jdbi jdbi = Jdbi.create(t.dataSource());
+      jdbi.define(QueryMetrics.ROUTE_ATTRIBUTE, t.route());
+      if (logger != null) {
+        jdbi.setSqlLogger(logger);
+      }
+      customizers.forEach(c -> c.accept(jdbi));
+      jdbis.put(t, jdbi);
+    }
+    this.primaryJdbi = jdbis.get(engine.primary());
+  }
+
+  /**
+   * A facade with JDBI's defaults.
+   *
+   * @param router the router
+   * @return the facade
+   */
+  public static RoutingJdbi create(ReplicaRouter router) {
+    return builder(router).build();
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param router the router
+   * @return a new builder
+   */
+  public static Builder builder(ReplicaRouter router) {
+    return new Builder(Require.notNull(router, "router"));
+  }
+
+  /**
+   * The primary's {@link Jdbi}, configured like the others, for work outside this facade.
+   *
+   * @return the primary's Jdbi
+   */
+  public Jdbi primary() {
+    return primaryJdbi;
+  }
+
+  /**
+   * Runs read-only work with the router's default intent.
+   *
+   * @param callback the work; it may run more than once if a replica fails under it
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the callback's result
+   * @throws X what the callback throws
+   * @throws ReadOnlyViolationException if the callback tries to write
+   * @throws NoEligibleReplicaException if no replica qualifies and the router must not fall back
+   */
+  public <T, X extends Exception> T read(HandleCallback<T, X> callback) throws X {
+    return read(router.defaultReadIntent(), callback);
+  }
+
+  /**
+   * Runs read-only work in a session: it sees every write the session made.
+   *
+   * @param session the session
+   * @param callback the work; it may run more than once if a replica fails under it
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the callback's result
+   * @throws X what the callback throws
+   * @throws ReadOnlyViolationException if the callback tries to write
+   * @throws ForeignClusterTokenException if the session's token is of another cluster
+   */
+  public <T, X extends Exception> T read(ConsistencySession session, HandleCallback<T, X> callback) throws X {
+    return read(session.readIntent(router.defaultReadIntent()), callback);
+  }
+
+  /**
+   * Runs read-only work on a server chosen for {@code intent}.
+   *
+   * @param intent what the read needs
+   * @param callback the work; it may run more than once if a replica fails under it
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the callback's result
+   * @throws X what the callback throws
+   * @throws ReadOnlyViolationException if the callback tries to write
+   * @throws NoEligibleReplicaException if no replica qualifies and the router must not fall back
+   * @throws ForeignClusterTokenException if a read-your-writes token is of another cluster
+   */
+  public <T, X extends Exception> T read(ReadIntent intent, HandleCallback<T, X> callback) throws X {
+    Require.notNull(intent, "intent");
+    Require.notNull(callback, "callback");
+    return call(true, () -> readOnce(intent, callback));
+  }
+
+  private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback) throws X {
+    try {
+      return engine.read(intent, target -> {
+        try (Handle h = jdbis.get(target).open()) {
+          if (target.isPrimary()) {
+            // BEGIN READ ONLY: the primary would accept a write the standby refuses
+            h.setReadOnly(true);
+            return h.inTransaction(callback);
+          }
+          return callback.withHandle(h);
+        } catch (Exception e) {
+          throw readOnlyViolation(e, target);
+        }
+      });
+    } catch (Exception e) {
+      throw LarderJdbcSupport.<X>rethrow(e);
+    }
+  }
+
+  /**
+   * Runs work on the primary (in auto-commit unless the callback begins a transaction) and
+   * returns its result with the position it reached.
+   *
+   * @param callback the work; it runs once
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after it committed
+   * @throws X what the callback throws
+   * @throws LarderException if the work committed but the position could not be read
+   */
+  public <T, X extends Exception> Written<T> write(HandleCallback<T, X> callback) throws X {
+    return write(false, callback);
+  }
+
+  /**
+   * {@link #write(HandleCallback)}, declaring whether the work is safe to repeat: with a retry
+   * policy, idempotent work is also repeated after failures of unknown outcome (a connection
+   * lost mid-statement), other work only after transient ones.
+   *
+   * @param idempotent whether running the work twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after it committed
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> write(boolean idempotent, HandleCallback<T, X> callback) throws X {
+    Require.notNull(callback, "callback");
+    return onPrimary(idempotent, callback);
+  }
+
+  /**
+   * {@link #write(HandleCallback)}, recording the position in a session.
+   *
+   * @param session the session
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> write(ConsistencySession session, HandleCallback<T, X> callback) throws X {
+    Written<T> w = write(callback);
+    session.observe(w.token());
+    return w;
+  }
+
+  /**
+   * Runs work in one transaction on the primary and returns its result with the position after
+   * the commit.
+   *
+   * @param callback the work; it runs once
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after the commit
+   * @throws X what the callback throws (the transaction is rolled back)
+   * @throws LarderException if the work committed but the position could not be read
+   */
+  public <T, X extends Exception> Written<T> inTransaction(HandleCallback<T, X> callback) throws X {
+    return inTransaction(false, callback);
+  }
+
+  /**
+   * {@link #inTransaction(HandleCallback)}, declaring whether the transaction is safe to repeat
+   * (see {@link #write(boolean, HandleCallback)}). A transaction the server rolled back
+   * (serialization failure, deadlock, server shutting down) is transient and repeated either way.
+   *
+   * @param idempotent whether running the transaction twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after the commit
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> inTransaction(boolean idempotent, HandleCallback<T, X> callback)
+      throws X {
+    Require.notNull(callback, "callback");
+    return onPrimary(idempotent, h -> h.inTransaction(callback));
+  }
+
+  /**
+   * {@link #inTransaction(HandleCallback)}, recording the position in a session.
+   *
+   * @param session the session
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position
+   * @throws X what the callback throws
+   */
+  public <T, X extends Exception> Written<T> inTransaction(ConsistencySession session, HandleCallback<T, X> callback)
+      throws X {
+    Written<T> w = inTransaction(callback);
+    session.observe(w.token());
+    return w;
+  }
+
+  /** A write's outcome inside the retried part: the token may be missing if it could not be read. */
+  private record Outcome<T>(@Nullable T value, @Nullable ConsistencyToken token) {}
+
+  private <T, X extends Exception> Written<T> onPrimary(boolean idempotent, HandleCallback<T, X> work) throws X {
+    Outcome<T> outcome = call(idempotent, () -> {
+      try (Handle h = primaryJdbi.open()) {
+        T value = work.withHandle(h);
+        ConsistencyToken minted = null;
+        if (!h.isInTransaction()) {
+          try {
+            minted = engine.mint(h.getConnection());
+          } catch (SQLException | RuntimeException e) {
+            minted = null; // read below on a fresh connection: a committed write must not be retried
+          }
+        }
+        return new Outcome<>(value, minted);
+      }
+    });
+    T value = outcome.value();
+    ConsistencyToken token = outcome.token();
+    if (token == null) {
+      try {
+        token = router.currentPosition();
+      } catch (SQLException | RuntimeException e) {
+        throw new LarderException("the write committed on the primary but its WAL position could not be read", e);
+      }
+    }
+    return new Written<>(value, token);
+  }
+
+  private <T, X extends Exception> T call(boolean idempotent, ThrowingSupplier<T, X> work) throws X {
+    if (resilience != null) {
+      return resilience.callChecked(idempotent, work);
+    }
+    if (retryPolicy != null) {
+      return retryPolicy.callChecked(idempotent, work);
+    }
+    return work.get();
+  }
+
+  private static Exception readOnlyViolation(Exception e, Target target) {
+    for (Throwable t : dev.larder.core.FailureClassifier.causalChain(e)) {
+      if (t instanceof SQLException s && READ_ONLY_SQL_TRANSACTION.equals(s.getSQLState())) {
+        return new ReadOnlyViolationException("a write was attempted inside read() on " + target.name()
+            + ": reads are read-only; use write() or inTransaction()", e);
+      }
+    }
+    return e;
+  }
+
+  /** Builds a {@link RoutingJdbi}. */
+  public static final class Builder {
+    private final ReplicaRouter router;
+    private final List<Consumer<Jdbi>> customizers = new ArrayList<>();
+    private @Nullable SqlLogger sqlLogger;
+    private @Nullable RetryPolicy retryPolicy;
+    private @Nullable Resilience resilience;
+
+    private Builder(ReplicaRouter router) {
+      this.router = router;
+    }
+
+    /**
+     * Configures each of the facade's {@link Jdbi} instances (one per server): install plugins,
+     * register mappers. Applied in the order given.
+     *
+     * @param customizer the configuration
+     * @return this builder
+     */
+    public Builder configure(Consumer<Jdbi> customizer) {
+      customizers.add(Require.notNull(customizer, "customizer"));
+      return this;
+    }
+
+    /**
+     * Logs or measures every statement, for example with {@link QueryMetrics}; statements see
+     * the attribute {@value QueryMetrics#ROUTE_ATTRIBUTE} ({@code primary} or {@code replica}).
+     *
+     * @param logger the logger
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder sqlLogger(SqlLogger logger) {
+      Require.notYetSet(sqlLogger, "sqlLogger");
+      this.sqlLogger = Require.notNull(logger, "sqlLogger");
+      return this;
+    }
+
+    /**
+     * Repeats failed calls by this policy: reads (idempotent) after transient failures and
+     * failures of unknown outcome, writes after transient failures only unless declared
+     * idempotent. A read already moves between servers without it; the policy adds backoff when
+     * every server failed (the primary restarting).
+     *
+     * @param policy the policy from larder-resilience
+     * @return this builder
+     * @throws IllegalStateException if a policy or a resilience stack was already set
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      Require.notYetSet(retryPolicy != null ? retryPolicy : resilience, "retryPolicy");
+      this.retryPolicy = Require.notNull(policy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Like {@link #retryPolicy(RetryPolicy)}, with larder-resilience's full stack (circuit
+     * breaker, retry, retry budget).
+     *
+     * @param resilience the stack
+     * @return this builder
+     * @throws IllegalStateException if a policy or a resilience stack was already set
+     */
+    public Builder resilience(Resilience resilience) {
+      Require.notYetSet(retryPolicy != null ? retryPolicy : this.resilience, "resilience");
+      this.resilience = Require.notNull(resilience, "resilience");
+      return this;
+    }
+
+    /**
+     * Builds the facade.
+     *
+     * @return the facade
+     */
+    public RoutingJdbi build() {
+      return new RoutingJdbi(router, customizers, sqlLogger, retryPolicy, resilience);
+    }
+  }
+
+}

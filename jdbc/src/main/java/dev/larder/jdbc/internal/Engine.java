@@ -1,0 +1,557 @@
+package dev.larder.jdbc.internal;
+
+import dev.larder.core.FailureClassifier;
+import dev.larder.core.TimeSource;
+import dev.larder.jdbc.ConsistencyToken;
+import dev.larder.jdbc.ForeignClusterTokenException;
+import dev.larder.jdbc.NoEligibleReplicaException;
+import dev.larder.jdbc.ReadIntent;
+import dev.larder.jdbc.ReplicaStatus;
+import dev.larder.jdbc.ReplicaStatus.State;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's engine: background health checks of every server, the map of replay positions,
+ * and the routing decision. Routing itself does no I/O except in the bounded read-your-writes
+ * wait.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.larder.jdbc.ReplicaRouter");
+  private static final long PROBE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /**
+   * The router's settings, validated by the public builder.
+   *
+   * @param maxLagBytes a replica further behind than this leaves rotation
+   * @param maxReplayDelay a replica whose replay delay exceeds this leaves rotation
+   * @param healthCheckInterval pause between two checks of one server
+   * @param leastInFlight balance by fewest in-flight reads instead of round robin
+   * @param failWhenNoReplica throw instead of reading from the primary when no replica qualifies
+   * @param readYourWritesWait how long a read-your-writes read may wait for a replica
+   * @param time the clock
+   * @param metrics where to report
+   * @param classifier judges failures; a transient failure on a replica moves the read elsewhere
+   */
+  public record Settings(
+      long maxLagBytes,
+      Duration maxReplayDelay,
+      Duration healthCheckInterval,
+      boolean leastInFlight,
+      boolean failWhenNoReplica,
+      Duration readYourWritesWait,
+      TimeSource time,
+      JdbcMetrics metrics,
+      FailureClassifier classifier) {}
+
+  /**
+   * Work run against one chosen server.
+   *
+   * @param <T> the result type
+   */
+  @FunctionalInterface
+  public interface Work<T> {
+    /**
+     * Runs the work.
+     *
+     * @param target the chosen server
+     * @return the result
+     * @throws Exception whatever the work throws
+     */
+    T run(Target target) throws Exception;
+  }
+
+  private final Target primary;
+  private final List<Target> replicas;
+  private final Settings settings;
+  private final AtomicInteger roundRobin = new AtomicInteger();
+  private final AtomicLong rywFallbacks = new AtomicLong();
+  private final AtomicLong primaryFallbacks = new AtomicLong();
+  private final AtomicLong requiredLsn = new AtomicLong(-1);
+  private final ScheduledExecutorService scheduler;
+  private volatile Positions.@Nullable PrimaryPosition cluster;
+  private volatile boolean primaryUp = true;
+
+  /**
+   * Creates the engine; call {@link #start(boolean)} next.
+   *
+   * @param primary the primary
+   * @param replicas the replicas
+   * @param settings the settings
+   */
+  public Engine(Target primary, List<Target> replicas, Settings settings) {
+    this.primary = primary;
+    this.replicas = List.copyOf(replicas);
+    this.settings = settings;
+    AtomicInteger n = new AtomicInteger();
+    this.scheduler = Executors.newScheduledThreadPool(Math.min(1 + replicas.size(), 4), r -> {
+      Thread t = new Thread(r, "larder-replica-health-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Starts the background checks.
+   *
+   * @param checkNow run one round of checks before returning, so replicas are in rotation at once
+   */
+  public void start(boolean checkNow) {
+    if (checkNow) {
+      checkAll();
+    }
+    long every = settings.healthCheckInterval().toNanos();
+    scheduler.scheduleWithFixedDelay(this::checkPrimary, checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
+    for (Target r : replicas) {
+      settings.metrics().replica(r);
+      scheduler.scheduleWithFixedDelay(() -> checkReplica(r), checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
+    }
+    LOG.info("replica router started: primary and {} replica(s) {}, health check every {} ms",
+        replicas.size(), replicas, settings.healthCheckInterval().toMillis());
+  }
+
+  /** Checks the primary, then every replica, on the calling thread. */
+  public void checkAll() {
+    checkPrimary();
+    for (Target r : replicas) {
+      checkReplica(r);
+    }
+  }
+
+  private void checkPrimary() {
+    try (Connection c = primary.dataSource().getConnection()) {
+      Positions.PrimaryPosition p = Positions.primary(c);
+      if (p.inRecovery()) {
+        setPrimaryUp(false, "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+        return;
+      }
+      noteCluster(p);
+      setPrimaryUp(true, "");
+    } catch (SQLException | RuntimeException e) {
+      setPrimaryUp(false, "unreachable: " + e.getMessage());
+    }
+  }
+
+  private void setPrimaryUp(boolean up, String why) {
+    if (primaryUp != up) {
+      primaryUp = up;
+      if (up) {
+        LOG.info("primary is answering again");
+      } else {
+        LOG.warn("primary check failed: {}", why);
+      }
+    }
+  }
+
+  private void noteCluster(Positions.PrimaryPosition p) {
+    Positions.PrimaryPosition before = cluster;
+    cluster = p;
+    if (before != null && before.timeline() != p.timeline()) {
+      LOG.warn("primary timeline changed from {} to {} (a promotion): older tokens read from the primary",
+          before.timeline(), p.timeline());
+    }
+  }
+
+  private void checkReplica(Target replica) {
+    long now = settings.time().nanoTime();
+    ReplicaStatus next;
+    try (Connection c = replica.dataSource().getConnection()) {
+      Positions.PrimaryPosition p = cluster;
+      next = evaluate(replica, Positions.replica(c, p == null ? -1 : p.lsn()), p);
+    } catch (SQLException | RuntimeException e) {
+      replica.forgetReplayPosition();
+      next = status(replica, State.DOWN, null, -1, 0, "unreachable: " + e.getMessage());
+    }
+    transition(replica, next, now);
+  }
+
+  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p) {
+    String replay = pos.replayLsn() < 0 ? null : Lsn.format(pos.replayLsn());
+    if (!pos.inRecovery()) {
+      return status(r, State.WRONG_ROLE, null, -1, 0,
+          "not in recovery (pg_is_in_recovery() is false): a primary, not a standby");
+    }
+    if (p != null && pos.systemIdentifier() != p.systemIdentifier()) {
+      return status(r, State.OTHER_CLUSTER, replay, -1, 0, "system identifier "
+          + Long.toUnsignedString(pos.systemIdentifier()) + " but the primary's is "
+          + Long.toUnsignedString(p.systemIdentifier()));
+    }
+    if (pos.replayLsn() < 0) {
+      return status(r, State.LAGGING, null, pos.lagBytes(), pos.replayDelayMillis(), "nothing replayed yet");
+    }
+    if (pos.lagBytes() > settings.maxLagBytes()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
+          "behind by " + pos.lagBytes() + " bytes > maxLagBytes " + settings.maxLagBytes());
+    }
+    if (pos.replayDelayMillis() > settings.maxReplayDelay().toMillis()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
+          "replay delay " + pos.replayDelayMillis() + " ms > maxReplayDelay "
+              + settings.maxReplayDelay().toMillis() + " ms");
+    }
+    long required = requiredLsn.get();
+    if (required >= 0 && !Lsn.reached(pos.replayLsn(), required)) {
+      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), pos.replayDelayMillis(),
+          "replayed " + replay + " but " + Lsn.format(required) + " is required");
+    }
+    return status(r, State.HEALTHY, replay, pos.lagBytes(), pos.replayDelayMillis(),
+        "lag " + pos.lagBytes() + " bytes, replay delay " + pos.replayDelayMillis() + " ms");
+  }
+
+  private ReplicaStatus status(Target r, State state, @Nullable String replay, long lagBytes, long delayMillis, String detail) {
+    return new ReplicaStatus(r.name(), state, replay, lagBytes, Duration.ofMillis(delayMillis),
+        settings.time().now(), r.inFlight(), detail);
+  }
+
+  private void transition(Target replica, ReplicaStatus next, long nanos) {
+    ReplicaStatus previous = replica.update(next, nanos);
+    if (previous.state() == next.state()) {
+      return;
+    }
+    if (next.state() == State.HEALTHY) {
+      LOG.info("replica {} {} rotation: {}", replica.name(),
+          previous.state() == State.UNKNOWN ? "in" : "back in", next.detail());
+    } else if (previous.state() == State.HEALTHY || previous.state() == State.UNKNOWN) {
+      LOG.warn("replica {} out of rotation ({}): {}", replica.name(), next.state(), next.detail());
+    } else {
+      LOG.info("replica {} still out of rotation, now {}: {}", replica.name(), next.state(), next.detail());
+    }
+  }
+
+  /**
+   * Takes a replica out of rotation after a read on it failed at the connection level; the next
+   * health check puts it back if it answers.
+   *
+   * @param target the replica
+   * @param failure what failed
+   */
+  public void markFailed(Target target, Throwable failure) {
+    if (target.isPrimary()) {
+      return;
+    }
+    target.forgetReplayPosition();
+    transition(target, status(target, State.DOWN, null, -1, 0, "a read failed: " + failure.getMessage()),
+        settings.time().nanoTime());
+  }
+
+  /**
+   * Runs read work on a server chosen for the intent; when it fails on a replica with a
+   * transient failure, takes that replica out of rotation and runs it again elsewhere (another
+   * replica or the primary), once per server at most.
+   *
+   * @param intent the read intent
+   * @param work the work
+   * @param <T> the result type
+   * @return the work's result
+   * @throws Exception the work's failure when it is not transient or no server is left
+   */
+  public <T> T read(ReadIntent intent, Work<T> work) throws Exception {
+    Set<Target> excluded = new HashSet<>();
+    @Nullable Exception first = null;
+    while (true) {
+      Target target;
+      try {
+        target = route(intent, excluded);
+      } catch (NoEligibleReplicaException e) {
+        if (first != null) {
+          first.addSuppressed(e);
+          throw first;
+        }
+        throw e;
+      }
+      try {
+        return work.run(target);
+      } catch (Exception e) {
+        if (!isTransient(e) || target.isPrimary()) {
+          if (first != null) {
+            e.addSuppressed(first);
+          }
+          throw e;
+        }
+        LOG.debug("read on {} failed, trying another server: {}", target, e.toString());
+        markFailed(target, e);
+        excluded.add(target);
+        if (first == null) {
+          first = e;
+        }
+      } finally {
+        target.release();
+      }
+    }
+  }
+
+  /**
+   * Whether a read that failed this way should move to another server: a connection that could
+   * not be had, or a database failure the classifier allows repeating for idempotent work (reads
+   * are), such as a connection lost mid-read. Failures without a {@link SQLException} in their
+   * chain (a bug in the caller's mapping code) never move.
+   *
+   * @param failure the failure
+   * @return whether moving the work elsewhere may help
+   */
+  public boolean isTransient(Throwable failure) {
+    boolean database = false;
+    for (Throwable t : FailureClassifier.causalChain(failure)) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      database |= t instanceof SQLException;
+    }
+    return database && FailureClassifier.walkingCauses(settings.classifier()).classify(failure).isRetryable(true);
+  }
+
+  /**
+   * Chooses a server for a read and counts it in flight; the caller must call
+   * {@link Target#release()} when done.
+   *
+   * @param intent the read intent
+   * @param excluded servers that already failed this read
+   * @return the chosen server
+   * @throws NoEligibleReplicaException when no replica qualifies and the policy is to fail, or
+   *     when the primary is excluded too
+   * @throws ForeignClusterTokenException for a token of another cluster
+   * @throws SQLException if the cluster's identity must be read and cannot be
+   */
+  public Target route(ReadIntent intent, Set<Target> excluded) throws SQLException {
+    String kind = intent.kind().name();
+    List<Target> candidates;
+    switch (intent.kind()) {
+      case STRONG:
+        return choose(primary, kind, "strong");
+      case READ_YOUR_WRITES:
+        return routeReadYourWrites(intent, excluded);
+      case BOUNDED_STALENESS:
+        long bound = intent.maxStaleness().toNanos();
+        long now = settings.time().nanoTime();
+        candidates = inRotation(excluded).stream()
+            .filter(t -> t.status().replayDelay().toNanos() + (now - t.checkedAtNanos()) <= bound)
+            .collect(Collectors.toList());
+        break;
+      default:
+        candidates = inRotation(excluded);
+    }
+    Target chosen = pick(candidates);
+    return chosen != null ? choose(chosen, kind, "eligible") : noReplica(intent, excluded);
+  }
+
+  private Target routeReadYourWrites(ReadIntent intent, Set<Target> excluded) throws SQLException {
+    ConsistencyToken token = intent.token();
+    Positions.PrimaryPosition p = clusterIdentity();
+    if (token.systemIdentifier() != p.systemIdentifier()) {
+      throw new ForeignClusterTokenException(token.systemIdentifier(), p.systemIdentifier());
+    }
+    String kind = intent.kind().name();
+    if (token.timeline() == p.timeline()) {
+      List<Target> rotation = inRotation(excluded);
+      Target chosen = pick(rotation.stream()
+          .filter(t -> t.replayLsn() >= 0 && Lsn.reached(t.replayLsn(), token.lsnValue()))
+          .collect(Collectors.toList()));
+      if (chosen != null) {
+        return choose(chosen, kind, "eligible");
+      }
+      if (!settings.readYourWritesWait().isZero() && !rotation.isEmpty()) {
+        Target best = rotation.get(0);
+        for (Target t : rotation) {
+          if (Long.compareUnsigned(t.replayLsn() + 1, best.replayLsn() + 1) > 0) {
+            best = t;
+          }
+        }
+        long deadline = settings.time().nanoTime() + settings.readYourWritesWait().toNanos();
+        if (waitFor(best, token.lsnValue(), deadline)) {
+          return choose(best, kind, "waited");
+        }
+      }
+    }
+    rywFallbacks.incrementAndGet();
+    settings.metrics().readYourWritesFallback();
+    return noReplica(intent, excluded);
+  }
+
+  private Target choose(Target t, String kind, String reason) {
+    t.acquire();
+    settings.metrics().routed(t.route(), kind, reason);
+    return t;
+  }
+
+  private Target noReplica(ReadIntent intent, Set<Target> excluded) {
+    if (settings.failWhenNoReplica() || excluded.contains(primary)) {
+      throw new NoEligibleReplicaException("no replica can serve a read with intent " + intent
+          + (excluded.isEmpty() ? "" : " (failed already: " + excluded + ")") + "; replicas: " + describe());
+    }
+    primaryFallbacks.incrementAndGet();
+    return choose(primary, intent.kind().name(), "fallback");
+  }
+
+  private String describe() {
+    return replicas.stream()
+        .map(t -> t.name() + "=" + t.status().state() + " (" + t.status().detail() + ")")
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private List<Target> inRotation(Set<Target> excluded) {
+    long required = requiredLsn.get();
+    List<Target> out = new ArrayList<>(replicas.size());
+    for (Target t : replicas) {
+      if (t.state() == State.HEALTHY
+          && !excluded.contains(t)
+          && (required < 0 || (t.replayLsn() >= 0 && Lsn.reached(t.replayLsn(), required)))) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  private @Nullable Target pick(List<Target> candidates) {
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    int start = Math.floorMod(roundRobin.getAndIncrement(), candidates.size());
+    if (!settings.leastInFlight()) {
+      return candidates.get(start);
+    }
+    Target best = null;
+    for (int i = 0; i < candidates.size(); i++) {
+      Target t = candidates.get((start + i) % candidates.size());
+      if (best == null || t.inFlight() < best.inFlight()) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  private boolean waitFor(Target replica, long lsn, long deadlineNanos) {
+    try (Connection c = replica.dataSource().getConnection()) {
+      while (true) {
+        long replayed = Positions.replayLsn(c);
+        if (replayed >= 0) {
+          replica.observe(replayed);
+          if (Lsn.reached(replayed, lsn)) {
+            return true;
+          }
+        }
+        long remaining = deadlineNanos - settings.time().nanoTime();
+        if (remaining <= 0 || Thread.currentThread().isInterrupted()) {
+          return false;
+        }
+        LockSupport.parkNanos(Math.min(remaining, PROBE_PAUSE_NANOS));
+      }
+    } catch (SQLException e) {
+      LOG.debug("read-your-writes wait on {} failed: {}", replica, e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * The cluster's identity and timeline as last read from the primary, reading it now if never.
+   *
+   * @return the primary's last position
+   * @throws SQLException if it must be read and cannot be
+   */
+  public Positions.PrimaryPosition clusterIdentity() throws SQLException {
+    Positions.PrimaryPosition p = cluster;
+    if (p != null) {
+      return p;
+    }
+    try (Connection c = primary.dataSource().getConnection()) {
+      Positions.PrimaryPosition fresh = Positions.primary(c);
+      if (fresh.inRecovery()) {
+        throw new IllegalStateException("the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+      }
+      noteCluster(fresh);
+      return fresh;
+    }
+  }
+
+  /**
+   * Reads the primary's current position on a connection to it, as a token.
+   *
+   * @param primaryConnection a connection to the primary, after the write committed
+   * @return the token
+   * @throws SQLException if the query fails
+   * @throws IllegalStateException if the server is in recovery
+   */
+  public ConsistencyToken mint(Connection primaryConnection) throws SQLException {
+    Positions.PrimaryPosition p = Positions.primary(primaryConnection);
+    ConsistencyToken token = p.token();
+    noteCluster(p);
+    return token;
+  }
+
+  /**
+   * Requires every replica to have replayed {@code token} before it is in rotation again.
+   *
+   * @param token the position
+   * @throws SQLException if the cluster's identity cannot be read
+   */
+  public void require(ConsistencyToken token) throws SQLException {
+    Positions.PrimaryPosition p = clusterIdentity();
+    if (token.systemIdentifier() != p.systemIdentifier()) {
+      throw new ForeignClusterTokenException(token.systemIdentifier(), p.systemIdentifier());
+    }
+    requiredLsn.accumulateAndGet(token.lsnValue(), (a, b) -> a < 0 || Long.compareUnsigned(b, a) > 0 ? b : a);
+  }
+
+  /**
+   * Waits until every replica has replayed {@code token}.
+   *
+   * @param token the position
+   * @param timeout the longest wait
+   * @return the names of replicas that had not replayed it in time (empty when all did)
+   */
+  public List<String> awaitReplayed(ConsistencyToken token, Duration timeout) {
+    long deadline = settings.time().nanoTime() + timeout.toNanos();
+    List<String> late = new ArrayList<>();
+    for (Target r : replicas) {
+      if (!waitFor(r, token.lsnValue(), deadline)) {
+        late.add(r.name());
+      }
+    }
+    return late;
+  }
+
+  /** @return every replica's status */
+  public List<ReplicaStatus> statuses() {
+    return replicas.stream().map(Target::status).collect(Collectors.toList());
+  }
+
+  /** @return the primary */
+  public Target primary() {
+    return primary;
+  }
+
+  /** @return the replicas */
+  public List<Target> replicas() {
+    return replicas;
+  }
+
+  /** @return read-your-writes reads no replica could serve in time */
+  public long readYourWritesFallbacks() {
+    return rywFallbacks.get();
+  }
+
+  /** @return reads sent to the primary because no replica qualified */
+  public long primaryFallbacks() {
+    return primaryFallbacks.get();
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    LOG.info("replica router stopped");
+  }
+}

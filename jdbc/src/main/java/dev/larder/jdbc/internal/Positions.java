@@ -1,0 +1,141 @@
+package dev.larder.jdbc.internal;
+
+import dev.larder.jdbc.ConsistencyToken;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
+
+/** The SQL that reads WAL positions and cluster identity. */
+public final class Positions {
+  private Positions() {}
+
+  /**
+   * The primary's position and identity. The timeline is read from the name of the WAL file
+   * being written (its first 8 hex digits), which changes at once on promotion, unlike the
+   * last checkpoint's timeline. {@code pg_current_wal_lsn()} is guarded: it raises an error
+   * on a server in recovery.
+   */
+  private static final String PRIMARY_SQL = "SELECT pg_is_in_recovery(),"
+      + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
+      + " (SELECT system_identifier FROM pg_control_system()),"
+      + " CASE WHEN pg_is_in_recovery() THEN NULL"
+      + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END";
+
+  /**
+   * A replica's role, positions and lag. The replay delay counts only while received WAL waits
+   * to be replayed: on an idle primary {@code pg_last_xact_replay_timestamp()} grows old without
+   * any lag, so receive == replay means no delay.
+   */
+  private static final String REPLICA_SQL = "SELECT pg_is_in_recovery(),"
+      + " pg_last_wal_receive_lsn()::text,"
+      + " pg_last_wal_replay_lsn()::text,"
+      + " CASE WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_replay_lsn() IS NULL"
+      + "   OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0"
+      + " ELSE COALESCE((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0)"
+      + " END,"
+      + " pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())::bigint,"
+      + " (SELECT system_identifier FROM pg_control_system())";
+
+  /**
+   * What the primary reports about itself.
+   *
+   * @param inRecovery whether it is (unexpectedly) in recovery
+   * @param lsn its current WAL write position, or -1 when in recovery
+   * @param systemIdentifier the cluster's identifier
+   * @param timeline its current timeline, or 0 when in recovery
+   */
+  public record PrimaryPosition(boolean inRecovery, long lsn, long systemIdentifier, int timeline) {
+    /**
+     * This position as a token.
+     *
+     * @return the token
+     * @throws IllegalStateException if the server is in recovery
+     */
+    public ConsistencyToken token() {
+      if (inRecovery) {
+        throw new IllegalStateException("the primary is in recovery (a standby): it has no write position");
+      }
+      return ConsistencyToken.of(systemIdentifier, timeline, Lsn.format(lsn));
+    }
+  }
+
+  /**
+   * What a replica reports about itself.
+   *
+   * @param inRecovery whether it is a standby
+   * @param receiveLsn last WAL position received, or -1
+   * @param replayLsn last WAL position replayed, or -1 (always -1 on a primary)
+   * @param replayDelayMillis time since the last replayed commit while WAL waits, else 0
+   * @param lagBytes bytes behind the given primary position, or -1 if unknown
+   * @param systemIdentifier its cluster's identifier
+   */
+  public record ReplicaPosition(
+      boolean inRecovery, long receiveLsn, long replayLsn, long replayDelayMillis, long lagBytes, long systemIdentifier) {}
+
+  /**
+   * Reads the primary's position on the given connection (after a commit on it, this is at or
+   * after the commit record).
+   *
+   * @param connection a connection to the primary
+   * @return the position
+   * @throws SQLException if the query fails
+   */
+  public static PrimaryPosition primary(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(PRIMARY_SQL)) {
+      rs.next();
+      boolean inRecovery = rs.getBoolean(1);
+      String lsn = rs.getString(2);
+      long system = rs.getLong(3);
+      int timeline = rs.getInt(4);
+      return new PrimaryPosition(inRecovery, lsn == null ? -1 : Lsn.parse(lsn), system, timeline);
+    }
+  }
+
+  /**
+   * Reads a replica's role, positions and lag.
+   *
+   * @param connection a connection to the replica
+   * @param primaryLsn the primary's latest known position, or -1
+   * @return the position
+   * @throws SQLException if the query fails
+   */
+  public static ReplicaPosition replica(Connection connection, long primaryLsn) throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
+      ps.setString(1, primaryLsn < 0 ? null : Lsn.format(primaryLsn));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        boolean inRecovery = rs.getBoolean(1);
+        long receive = lsnOrMinus(rs.getString(2));
+        long replay = lsnOrMinus(rs.getString(3));
+        long delay = rs.getLong(4);
+        long lag = rs.getLong(5);
+        // the primary's position may be older than this replay position: that is no lag
+        lag = rs.wasNull() ? -1 : Math.max(0, lag);
+        long system = rs.getLong(6);
+        return new ReplicaPosition(inRecovery, receive, replay, delay, lag, system);
+      }
+    }
+  }
+
+  /**
+   * Reads only the replay position (the read-your-writes wait loop).
+   *
+   * @param connection a connection to the replica
+   * @return the replay position, or -1 if none (a primary)
+   * @throws SQLException if the query fails
+   */
+  public static long replayLsn(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
+      rs.next();
+      return lsnOrMinus(rs.getString(1));
+    }
+  }
+
+  private static long lsnOrMinus(@Nullable String text) {
+    return text == null ? -1 : Lsn.parse(text);
+  }
+}
