@@ -36,7 +36,7 @@ public final class HotPathsScenario implements Scenario {
   public List<Measurement> run(boolean quick, Report report, Plots plots) throws Exception {
     int forks = quick ? 0 : 1;
     int warmups = quick ? 1 : 3;
-    int iterations = quick ? 2 : 5;
+    int iterations = quick ? 1 : 5;
     int seconds = quick ? 1 : 3;
     ChainedOptionsBuilder options = new OptionsBuilder()
         .include(L1HitBenchmark.class.getName() + "\\.")

@@ -50,7 +50,7 @@ public final class RoutingScenario implements Scenario {
   @Override
   public List<Measurement> run(boolean quick, Report report, Plots plots) throws Exception {
     int threads = quick ? 4 : 8;
-    long millis = quick ? 3_000 : 10_000;
+    long millis = quick ? 2_000 : 10_000;
     int rounds = quick ? 1 : 2;
     Params params = Params.quick(quick).with("threads", threads).with("seconds_per_round", millis / 1000)
         .with("rounds", rounds).with("rows", ROWS).with("standbys_available", 1).with("cores",
@@ -83,7 +83,7 @@ public final class RoutingScenario implements Scenario {
       readers.put("larder routing, 1 standby",
           id -> routedOne.read(h -> h.createQuery(SQL).bind("id", id).mapTo(String.class).one()));
       for (Reader r : readers.values()) { // warm every path: JIT, pools, plans
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < (quick ? 200 : 2_000); i++) {
           r.read(i);
         }
       }
