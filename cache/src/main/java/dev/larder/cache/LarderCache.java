@@ -94,8 +94,9 @@ public interface LarderCache<V> extends AutoCloseable {
 
   /**
    * Returns the values for many keys: L1 first, then one batched Redis read for the rest, then one
-   * batched load for the keys still missing (plus at most one more for keys whose lease holder in
-   * another instance gave up). Duplicate keys are served once.
+   * batched load for the keys still missing. Keys another instance is loading at that moment are
+   * waited for (up to {@code lockWait}); only if that instance gives up without a value are they
+   * loaded here, in a further batch. Duplicate keys are served once.
    *
    * @param keys the keys
    * @param loader loads the missing keys in one call
@@ -149,7 +150,12 @@ public interface LarderCache<V> extends AutoCloseable {
 
   /**
    * Removes a key from both tiers and bumps its version in Redis, so a load in flight when this is
-   * called cannot write its older value afterwards, and revokes any load lease.
+   * called cannot write its older value afterwards (in Redis or in any instance's L1), and revokes any
+   * load lease; then tells every other instance, over the cache's invalidation channel, to drop the key
+   * from its L1, and returns once Redis has taken that message (bounded by {@code redisTimeout}).
+   * Messages are at most once: an instance that may have missed one clears its L1 (see
+   * {@code INVALIDATION.md} for the bound). If Redis is unavailable only this JVM's L1 is cleared and
+   * the L2 entry lives until its TTL; callers that need more must retry the invalidation.
    *
    * @param key the key
    * @throws NullPointerException if the key is null
@@ -158,8 +164,20 @@ public interface LarderCache<V> extends AutoCloseable {
   void invalidate(String key);
 
   /**
-   * Removes every key of this cache from this JVM's L1 and deletes this namespace's values in Redis
-   * (by scanning, so not atomic with concurrent writes; loads in flight are not fenced).
+   * {@link #invalidate(String) Invalidates} many keys at once: one pipelined round of version bumps in
+   * Redis and one message to the other instances. Duplicates are invalidated once; an empty
+   * collection does nothing.
+   *
+   * @param keys the keys
+   * @throws NullPointerException if the collection or a key is null
+   * @throws IllegalArgumentException if a key is invalid (then nothing is invalidated)
+   */
+  void invalidateAll(Collection<String> keys);
+
+  /**
+   * Removes every key of this cache from this JVM's L1, deletes this namespace's values in Redis
+   * (by scanning, so not atomic with concurrent writes; loads in flight elsewhere are not fenced in
+   * Redis) and tells every other instance to clear its L1.
    */
   void invalidateAll();
 

@@ -1,5 +1,6 @@
 package dev.larder.cache;
 
+import dev.larder.cache.internal.BusSettings;
 import dev.larder.cache.internal.CacheMetrics;
 import dev.larder.cache.internal.DefaultLarderCache;
 import dev.larder.cache.internal.MicrometerCacheMetrics;
@@ -55,6 +56,10 @@ public final class LarderCacheBuilder<V> {
   public static final double DEFAULT_EARLY_REFRESH_BETA = 1.0;
   /** Default interval between hot-key checks. */
   public static final Duration DEFAULT_HOT_KEY_CHECK_INTERVAL = Duration.ofSeconds(1);
+  /** Default interval between invalidation-channel heartbeats. */
+  public static final Duration DEFAULT_BUS_HEARTBEAT = Duration.ofSeconds(1);
+  /** Heartbeats an instance may miss before it clears L1 (its channel timeout is this times the interval). */
+  public static final int BUS_HEARTBEATS_MISSED = 3;
   /** Default largest encoded value stored, in bytes. */
   public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
@@ -82,6 +87,8 @@ public final class LarderCacheBuilder<V> {
   private @Nullable TimeSource timeSource;
   private @Nullable ExecutorService executor;
   private @Nullable DoubleSupplier random;
+  private @Nullable Boolean invalidationBus;
+  private @Nullable Duration busHeartbeat;
 
   LarderCacheBuilder(CacheCodec<V> codec) {
     this.codec = Require.notNull(codec, "codec");
@@ -402,6 +409,41 @@ public final class LarderCacheBuilder<V> {
     return this;
   }
 
+  /**
+   * Whether the cache publishes its invalidations on a Redis pub/sub channel and drops what other
+   * instances invalidate from its L1. Turn it off only when one JVM uses the cache, or every writer
+   * goes through another channel.
+   *
+   * @param enabled default {@code true}
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public LarderCacheBuilder<V> invalidationBus(boolean enabled) {
+    Require.notYetSet(this.invalidationBus, "invalidationBus");
+    this.invalidationBus = enabled;
+    return this;
+  }
+
+  /**
+   * How often each instance publishes a heartbeat on the invalidation channel. An instance that has
+   * not heard its own messages back for {@value #BUS_HEARTBEATS_MISSED} intervals clears its L1, so a
+   * silent channel costs at most that long of staleness.
+   *
+   * @param interval {@code >= 10 ms}; default 1 s
+   * @return this builder
+   * @throws IllegalArgumentException if shorter than 10 ms
+   * @throws IllegalStateException if already set
+   */
+  public LarderCacheBuilder<V> busHeartbeat(Duration interval) {
+    Require.notYetSet(this.busHeartbeat, "busHeartbeat");
+    Require.notNull(interval, "busHeartbeat");
+    if (interval.compareTo(Duration.ofMillis(10)) < 0) {
+      throw new IllegalArgumentException("busHeartbeat must be >= PT0.01S but was " + interval);
+    }
+    this.busHeartbeat = interval;
+    return this;
+  }
+
   /** For tests: the uniform (0, 1] source behind XFetch and jitter. */
   LarderCacheBuilder<V> random(DoubleSupplier random) {
     this.random = Require.notNull(random, "random");
@@ -414,7 +456,8 @@ public final class LarderCacheBuilder<V> {
    * @return the cache
    * @throws IllegalStateException if {@code namespace} or {@code redisson} is missing, or settings
    *     conflict: {@code lockLease < loadTimeout}, {@code lockPollInterval > lockWait} (when
-   *     lockWait > 0), {@code refreshAhead >= ttl}, {@code redisTimeout >= loadTimeout}
+   *     lockWait > 0), {@code refreshAhead >= ttl}, {@code redisTimeout >= loadTimeout}, or
+   *     {@code busHeartbeat} is set while {@code invalidationBus} is off
    */
   public LarderCache<V> build() {
     Duration ttl = or(this.ttl, DEFAULT_TTL);
@@ -437,6 +480,9 @@ public final class LarderCacheBuilder<V> {
     if (redisTimeout.compareTo(loadTimeout) >= 0) {
       throw new IllegalStateException("redisTimeout must be < loadTimeout (" + loadTimeout + ") but was "
           + redisTimeout + ": a cache that waits longer for Redis than for the database is slower than no cache");
+    }
+    if (Boolean.FALSE.equals(invalidationBus) && busHeartbeat != null) {
+      throw new IllegalStateException("busHeartbeat was set to " + busHeartbeat + " but invalidationBus is false");
     }
     if (namespace == null) {
       throw new IllegalStateException("namespace must be set");
@@ -466,7 +512,10 @@ public final class LarderCacheBuilder<V> {
         lockLease, lockWait, lockPoll, or(earlyRefreshBeta, DEFAULT_EARLY_REFRESH_BETA), refreshAhead,
         or(hotKeyCheckInterval, DEFAULT_HOT_KEY_CHECK_INTERVAL), or(maxValueBytes, DEFAULT_MAX_VALUE_BYTES),
         loader, redis, metrics, or(timeSource, TimeSource.system()), executor, rnd);
-    return new DefaultLarderCache<>(settings);
+    Duration heartbeat = or(busHeartbeat, DEFAULT_BUS_HEARTBEAT);
+    BusSettings bus = new BusSettings(or(invalidationBus, Boolean.TRUE), heartbeat,
+        heartbeat.multipliedBy(BUS_HEARTBEATS_MISSED));
+    return new DefaultLarderCache<>(settings, bus);
   }
 
   private static <T> T or(@Nullable T value, T fallback) {

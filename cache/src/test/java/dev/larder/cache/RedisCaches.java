@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNode;
+import org.redisson.api.redisnode.RedisNodes;
 import org.redisson.client.codec.ByteArrayCodec;
 
 /**
@@ -58,6 +60,17 @@ final class RedisCaches implements AutoCloseable {
 
   void rawSet(RedissonClient client, String key, byte[] bytes) {
     client.getBucket(dataKey(key), ByteArrayCodec.INSTANCE).set(bytes);
+  }
+
+  /** How often Redis has run a command since it started (INFO commandstats); 0 if never. */
+  static long commandCalls(RedissonClient client, String command) {
+    String stats = client.getRedisNodes(RedisNodes.SINGLE).getInstance()
+        .info(RedisNode.InfoSection.COMMANDSTATS).get("cmdstat_" + command);
+    if (stats == null) {
+      return 0;
+    }
+    String calls = stats.substring(stats.indexOf("calls=") + 6);
+    return Long.parseLong(calls.substring(0, calls.indexOf(',')));
   }
 
   @Override

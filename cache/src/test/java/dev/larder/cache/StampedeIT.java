@@ -135,6 +135,37 @@ class StampedeIT {
   }
 
   @Test
+  void waitersStopWaitingForASlowHolderAfterLockWaitAndLoadThemselves() throws Exception {
+    env = new RedisCaches("stampede-lockwait");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    LarderCache<String> holder = env.track(env.instance(env.newClient()).redisTimeout(Duration.ofSeconds(2))
+        .loadTimeout(Duration.ofSeconds(20)).lockLease(Duration.ofSeconds(30)).build());
+    LarderCache<String> waiter = env.track(env.instance(env.newClient()).redisTimeout(Duration.ofSeconds(2))
+        .loadTimeout(Duration.ofSeconds(5)).lockWait(Duration.ofMillis(500)).meterRegistry(meters).build());
+    CountDownLatch holderLoading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Future<String> holderCall = pool.submit(() -> holder.get("k", key -> {
+      holderLoading.countDown();
+      release.await(30, TimeUnit.SECONDS); // alive, holding its 30 s lease, but slow
+      return Optional.of("from-holder");
+    }));
+    try {
+      assertThat(holderLoading.await(30, TimeUnit.SECONDS)).isTrue();
+      AtomicInteger loads = new AtomicInteger();
+      String v = waiter.get("k", key -> {
+        loads.incrementAndGet();
+        return Optional.of("from-waiter");
+      });
+      assertThat(v).isEqualTo("from-waiter");
+      assertThat(loads).hasValue(1);
+      assertThat(meters.get("larder.cache.lock.wait.timeouts").counter().count()).isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+    assertThat(holderCall.get(30, TimeUnit.SECONDS)).isEqualTo("from-holder");
+  }
+
+  @Test
   void waitersLoadAfterTheLeaseOfACrashedHolderExpires() throws Exception {
     env = new RedisCaches("stampede-crash");
     RedissonClient holderClient = env.newClient();

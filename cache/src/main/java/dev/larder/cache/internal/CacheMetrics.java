@@ -14,7 +14,7 @@ public interface CacheMetrics {
   /** A key found in neither tier (or only stale). */
   default void miss() {}
 
-  /** A loader call ended; {@code result} is success, absent or failure. */
+  /** A loader call ended; {@code result} is {@code success} (values or absences) or {@code failure}. */
   default void load(String result, long nanos) {}
 
   /** A caller joined a load already running: in this JVM ({@code remote=false}) or another. */
@@ -34,4 +34,19 @@ public interface CacheMetrics {
 
   /** A wait for another instance's load that ran out, so this instance loaded itself. */
   default void lockWaitTimeout() {}
+
+  /** An invalidation bus message published ({@code keys|all|heartbeat}, or {@code failed}). */
+  default void invalidationSent(String kind) {}
+
+  /** An invalidation bus message from another instance applied ({@code keys|all}), or {@code malformed}. */
+  default void invalidationReceived(String kind) {}
+
+  /** Time from a message's publish (the publisher's wall clock) to its L1 drop here. */
+  default void invalidationPropagation(long nanos) {}
+
+  /** L1 cleared because invalidations may have been missed ({@code resubscribed|unsubscribed|gap|silent|recovered|source-gap}). */
+  default void busClear(String reason) {}
+
+  /** A value from a load that an invalidation overtook, refused by a tier ({@code l1|l2}). */
+  default void staleSetRejected(String tier) {}
 }

@@ -22,6 +22,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <V> the value type
  */
-public final class DefaultLarderCache<V> implements LarderCache<V> {
+public final class DefaultLarderCache<V> implements LarderCache<V>, InvalidationBus.Target {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultLarderCache.class);
   private static final byte[] EMPTY = new byte[0];
 
@@ -90,6 +91,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
   private final long l1TtlNanos;
   private final long maxStaleMillis;
   private final long joinTimeoutNanos;
+  private final L1Fence fence;
+  private final @Nullable InvalidationBus bus;
 
   /** One cached value (or absence) with the metadata of its envelope. */
   record Entry<V>(@Nullable V value, long version, long writtenAtMillis, long softExpiryMillis, int loadMillis,
@@ -114,8 +117,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
    *
    * @param settings the settings
    */
-  @SuppressWarnings("unchecked")
   public DefaultLarderCache(Settings settings) {
+    this(settings, BusSettings.DISABLED);
+  }
+
+  /**
+   * Creates the cache from validated settings, with its invalidation channel.
+   *
+   * @param settings the settings
+   * @param busSettings how it takes part in the invalidation channel
+   */
+  @SuppressWarnings("unchecked")
+  public DefaultLarderCache(Settings settings, BusSettings busSettings) {
     this.settings = settings;
     this.namespace = settings.namespace();
     this.name = namespace.name();
@@ -155,6 +168,17 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     });
     long every = settings.hotKeyCheckInterval().toNanos();
     scheduler.scheduleWithFixedDelay(this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
+    // Tombstones must outlive any load that can still try to store: the lease bounds a leader's load,
+    // the join timeout a follower's wait, the L1 TTL what a late store could keep alive.
+    this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()),
+        settings.lockLease().plus(settings.l1Ttl()).plusNanos(joinTimeoutNanos));
+    if (busSettings.enabled()) {
+      this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
+          this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), metrics, time);
+      bus.start();
+    } else {
+      this.bus = null;
+    }
     settings.redisBreaker().getEventPublisher().onStateTransition(e ->
         LOG.warn("cache '{}': redis circuit breaker {} (the cache serves from L1 and the loader while it is open)",
             name, e.getStateTransition()));
@@ -218,8 +242,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
       // Degraded: L1 only; the old L2 entry, if any, lives until its TTL.
     }
     if (cacheL1) {
-      l1.put(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime()));
+      storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime()), null);
     }
+    publish(List.of(key), new long[] {Math.max(0, version)});
   }
 
   @Override
@@ -238,13 +263,30 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   @Override
   public void invalidate(String key) {
-    Keys keys = Keys.of(namespace.qualify(key));
-    invalidateLocal(key);
-    try {
-      redis.bump(keys, true);
-    } catch (UnavailableException e) {
-      // Counted by the Redis tier; the L2 entry expires by its TTL.
+    invalidateAll(List.of(key));
+  }
+
+  @Override
+  public void invalidateAll(Collection<String> keys) {
+    List<String> distinct = validKeys(keys);
+    if (distinct.isEmpty()) {
+      return;
     }
+    distinct.forEach(this::invalidateLocal);
+    long[] versions = new long[distinct.size()];
+    try {
+      List<Long> bumped = redis.bumpAll(keysOf(distinct), true);
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = bumped.get(i);
+      }
+      // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop again,
+      // now behind a tombstone at the new version.
+      dropLocal(distinct, versions);
+    } catch (UnavailableException e) {
+      // Counted by the Redis tier; the L2 entries expire by their TTL. Still publish (version 0 only
+      // drops): if Redis is gone the publish fails too, and receivers see the skipped sequence number.
+    }
+    publish(distinct, versions);
   }
 
   @Override
@@ -255,6 +297,38 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     } catch (UnavailableException e) {
       // Counted by the Redis tier; L2 entries expire by their TTL.
     }
+    if (bus != null) {
+      bus.await(bus.publishAll());
+    }
+  }
+
+  private void publish(List<String> keys, long[] versions) {
+    if (bus != null) {
+      bus.await(bus.publishKeys(keys, versions));
+    }
+  }
+
+  @Override
+  public void dropLocal(List<String> keys, long[] versions) {
+    for (int i = 0; i < keys.size(); i++) {
+      fence.record(keys.get(i), versions[i]);
+      invalidateLocal(keys.get(i));
+    }
+  }
+
+  @Override
+  public void clearLocal(String reason) {
+    invalidateLocalAll();
+  }
+
+  /**
+   * Whether this instance's invalidation channel is subscribed and answering (for tests and health
+   * checks); false when the bus is off.
+   *
+   * @return true while other instances' invalidations reach this L1
+   */
+  public boolean busHealthy() {
+    return bus != null && bus.healthy();
   }
 
   /**
@@ -273,12 +347,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   /** Drops every key from this JVM's L1 and fences off loads in flight here (for a bus gap). */
   public void invalidateLocalAll() {
-    localEpoch.incrementAndGet();
-    for (Flight<V> f : inFlight.values()) {
-      f.invalidated = true;
+    fence.clearLock().lock();
+    try {
+      localEpoch.incrementAndGet();
+      for (Flight<V> f : inFlight.values()) {
+        f.invalidated = true;
+      }
+      inFlight.clear();
+      fence.clear();
+      l1.invalidateAll();
+    } finally {
+      fence.clearLock().unlock();
     }
-    inFlight.clear();
-    l1.invalidateAll();
   }
 
   @Override
@@ -354,6 +434,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   @Override
   public void close() {
+    if (bus != null) {
+      bus.close();
+    }
     scheduler.shutdownNow();
     if (ownExecutor) {
       executor.shutdown();
@@ -455,6 +538,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
     l1Seen.forEach((k, e) -> stale.put(k, new Stale<>(e, Source.L1)));
     try {
       List<String> pending = new ArrayList<>(owned.keySet());
+      // What the batched read returned per key: the lease round trip returns the same bytes again
+      // when nobody wrote meanwhile, and a corrupt entry must be reported once, not twice.
+      Map<String, byte[]> readBytes = new HashMap<>();
       boolean redisUp = true;
       Map<String, byte[]> raw = null;
       try {
@@ -467,9 +553,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         String key = it.next();
         byte[] bytes = raw == null ? null : raw.get(Keys.of(namespace.qualify(key)).data());
         Entry<V> l2 = bytes == null ? null : decode(key, bytes, now);
+        if (bytes != null) {
+          readBytes.put(key, bytes);
+        }
         if (l2 != null && now < l2.softExpiryMillis()) {
           storeL1(key, l2, owned.get(key));
-          finish(key, owned.get(key), hit(key, l2, Source.L2, loader, now));
+          metrics.hit(Source.L2, l2.value() == null);
+          finish(key, owned.get(key), CacheResult.fresh(l2.value(), Source.L2, age(l2, now)));
+          // After finish: while this lookup's own flight was registered, a refresh could not start.
+          maybeRefreshEarly(key, l2, loader, now);
           it.remove();
         } else {
           metrics.miss();
@@ -496,7 +588,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
           Acquired a = acquired.get(i);
           versions.put(key, a.version());
           byte[] data = a.data();
-          Entry<V> seen = data == null ? null : decode(key, data, now);
+          // Unchanged bytes were judged not fresh (or corrupt) at the last look: skip decoding them again.
+          Entry<V> seen = data == null || Arrays.equals(data, readBytes.get(key)) ? null : decode(key, data, now);
+          if (data != null) {
+            readBytes.put(key, data);
+          }
           if (seen != null && now < seen.softExpiryMillis()) {
             if (a.acquired()) {
               release.add(Keys.of(namespace.qualify(key)));
@@ -579,8 +675,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
       }
       metrics.load("failure", System.nanoTime() - started);
-      // The load goes on; if it succeeds it still fills the cache, fenced by the version.
-      call.thenAccept(m -> store(keys, m, millisSince(startedTs), versions, token, flights));
+      // The load goes on; if it succeeds it still fills the cache, fenced by the version. If it
+      // fails, free the lease now rather than make other instances wait for it to expire.
+      call.whenComplete((m, t) -> {
+        if (t == null) {
+          store(keys, m, millisSince(startedTs), versions, token, flights);
+        } else {
+          redis.releaseQuietly(keysOf(keys), token);
+        }
+      });
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
       return;
     } catch (ExecutionException e) {
@@ -650,6 +753,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         if (written.get(i)) {
           String key = writeKeys.get(i);
           storeL1(key, entries.get(key), flights.get(key));
+        } else {
+          metrics.staleSetRejected("l2");
         }
       }
     }
@@ -667,6 +772,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
 
   private CacheResult<V> hit(String key, Entry<V> e, Source source, BatchLoader<V> loader, long now) {
     metrics.hit(source, e.value() == null);
+    maybeRefreshEarly(key, e, loader, now);
+    return CacheResult.fresh(e.value(), source, age(e, now));
+  }
+
+  private void maybeRefreshEarly(String key, Entry<V> e, BatchLoader<V> loader, long now) {
     double beta = settings.earlyRefreshBeta();
     if (beta > 0) {
       // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
@@ -675,7 +785,6 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
         startRefresh(key, loader, e);
       }
     }
-    return CacheResult.fresh(e.value(), source, age(e, now));
   }
 
   /** Starts one background refresh of a key unless a load of it is already running here. */
@@ -762,11 +871,29 @@ public final class DefaultLarderCache<V> implements LarderCache<V> {
   }
 
   private void storeL1(String key, Entry<V> entry, @Nullable Flight<V> flight) {
-    if (flight != null && (flight.invalidated || flight.epoch != localEpoch.get())) {
-      return;
+    boolean[] rejected = new boolean[1];
+    fence.storeLock().lock();
+    try {
+      if (flight != null && (flight.invalidated || flight.epoch != localEpoch.get())) {
+        return;
+      }
+      Entry<V> stored = new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
+          entry.loadMillis(), time.nanoTime());
+      // No I/O in here: a version comparison under the key's bin lock, so a racing drop either
+      // comes after this store or has already left its tombstone.
+      l1.asMap().compute(key, (k, old) -> {
+        if (fence.admits(k, stored.version())) {
+          return stored;
+        }
+        rejected[0] = true;
+        return old;
+      });
+    } finally {
+      fence.storeLock().unlock();
     }
-    l1.put(key, new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
-        entry.loadMillis(), time.nanoTime()));
+    if (rejected[0]) {
+      metrics.staleSetRejected("l1");
+    }
   }
 
   private @Nullable Entry<V> decode(String key, byte[] bytes, long now) {

@@ -95,4 +95,30 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   public void lockWaitTimeout() {
     counter("larder.cache.lock.wait.timeouts").increment();
   }
+
+  @Override
+  public void invalidationSent(String kind) {
+    counter("larder.cache.invalidations.sent", "result", kind).increment();
+  }
+
+  @Override
+  public void invalidationReceived(String kind) {
+    counter("larder.cache.invalidations.received", "result", kind).increment();
+  }
+
+  @Override
+  public void invalidationPropagation(long nanos) {
+    Timer.builder("larder.cache.invalidation.propagation").tag("cache", cache).register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void busClear(String reason) {
+    counter("larder.cache.l1.clears", "result", reason).increment();
+  }
+
+  @Override
+  public void staleSetRejected(String tier) {
+    counter("larder.cache.stale.sets.rejected", "tier", tier).increment();
+  }
 }

@@ -178,6 +178,20 @@ public final class RedisTier {
     return ((Number) raw.get(0)).longValue();
   }
 
+  /**
+   * {@link #bump} for many keys, pipelined, one bounded wait.
+   *
+   * @return the new versions, in order
+   */
+  List<Long> bumpAll(List<Keys> keys, boolean drop) {
+    byte[] ttl = bytes(Long.toString(VERSION_TTL_MILLIS));
+    byte[] flag = bytes(drop ? "1" : "0");
+    List<Object> raw = evalAll(keys, BUMP, RScript.ReturnType.LONG, i -> new Object[] {ttl, flag});
+    List<Long> out = new ArrayList<>(raw.size());
+    raw.forEach(o -> out.add(((Number) o).longValue()));
+    return out;
+  }
+
   /** Deletes every value of a namespace (by SCAN, not atomic); versions are kept. */
   long deleteValues(String namespacePrefix) {
     return call(() -> redisson.getKeys().deleteByPatternAsync("{" + namespacePrefix + "*}:d").toCompletableFuture());

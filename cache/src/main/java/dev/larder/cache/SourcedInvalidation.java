@@ -1,0 +1,119 @@
+package dev.larder.cache;
+
+import dev.larder.core.InvalidationEvent;
+import dev.larder.core.InvalidationListener;
+import dev.larder.core.InvalidationSource;
+import dev.larder.core.KeyNamespace;
+import dev.larder.core.internal.Require;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lets a database drive a cache's invalidation: subscribes a {@link LarderCache} to an
+ * {@link InvalidationSource} (a PostgreSQL outbox in larder-jdbc, a MongoDB change stream in
+ * larder-mongo), so writers need not call {@link LarderCache#invalidate} themselves.
+ *
+ * <pre>{@code
+ * InvalidationSource.Subscription s = SourcedInvalidation.bind(products, outboxSource);
+ * // ... on shutdown
+ * s.close();
+ * }</pre>
+ *
+ * <p>What each call of the source does to the cache:
+ * <ul>
+ *   <li>{@code onInvalidation} for this cache's name: the keys are {@linkplain
+ *       LarderCache#invalidateAll(java.util.Collection) invalidated} (L2 deleted with a version bump
+ *       that fences loads in flight, L1 dropped here and, over the invalidation channel, in every
+ *       instance); an event for every key {@linkplain LarderCache#invalidateAll() clears} the cache.
+ *       Events for other caches are ignored. Keys the cache could never hold (empty, control
+ *       characters, too long) are skipped with a warning, the rest applied.</li>
+ *   <li>{@code onGap}: the source may have lost events, and a lost event may concern any key in
+ *       either tier. L1 is per instance but L2 is shared, so dropping L1 alone would let the next
+ *       read copy the same stale L2 value back: the whole cache is cleared in both tiers and in
+ *       every instance ({@link LarderCache#invalidateAll()}). A burst of reloads is the price of a
+ *       bounded staleness.</li>
+ * </ul>
+ *
+ * <p>The calls run on the source's thread and make Redis calls bounded by the cache's
+ * {@code redisTimeout}; if Redis is unavailable they still drop L1 and the L2 entries expire by
+ * their TTL. Binding the same source in every instance is harmless (each event is applied once per
+ * instance, idempotently); binding it in one instance is enough, since the invalidation channel
+ * carries the drops to the others.
+ */
+public final class SourcedInvalidation {
+  private static final Logger LOG = LoggerFactory.getLogger(SourcedInvalidation.class);
+
+  private SourcedInvalidation() {}
+
+  /**
+   * Starts applying a source's events to a cache.
+   *
+   * @param cache the cache; events are matched on its {@link LarderCache#name()}
+   * @param source the source
+   * @return closes this binding only (the source and the cache stay open)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if the source was closed
+   */
+  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source) {
+    Require.notNull(cache, "cache");
+    Require.notNull(source, "source");
+    return source.subscribe(listener(cache, source.name()));
+  }
+
+  /**
+   * The listener {@link #bind} subscribes, for sources that are wired by other means.
+   *
+   * @param cache the cache
+   * @param sourceName the source's name, for logs
+   * @return a listener applying events to the cache
+   * @throws NullPointerException if an argument is null
+   */
+  public static InvalidationListener listener(LarderCache<?> cache, String sourceName) {
+    Require.notNull(cache, "cache");
+    Require.notNull(sourceName, "sourceName");
+    return new InvalidationListener() {
+      @Override
+      public void onInvalidation(InvalidationEvent event) {
+        if (!cache.name().equals(event.cacheName())) {
+          return;
+        }
+        if (event.all()) {
+          cache.invalidateAll();
+          return;
+        }
+        List<String> keys = new ArrayList<>(event.keys().size());
+        for (String key : event.keys()) {
+          try {
+            KeyNamespace.validateKey(key);
+            keys.add(key);
+          } catch (IllegalArgumentException e) {
+            LOG.warn("cache '{}': skipped an invalid key from source '{}' (position {}): {}", cache.name(),
+                sourceName, event.position(), e.getMessage());
+          }
+        }
+        try {
+          cache.invalidateAll(keys);
+        } catch (IllegalArgumentException e) {
+          // Valid alone but too long for the namespace: apply the others one by one.
+          for (String key : keys) {
+            try {
+              cache.invalidate(key);
+            } catch (IllegalArgumentException tooLong) {
+              LOG.warn("cache '{}': skipped a key from source '{}': {}", cache.name(), sourceName,
+                  tooLong.getMessage());
+            }
+          }
+        }
+      }
+
+      @Override
+      public void onGap(String reason) {
+        LOG.warn("cache '{}': source '{}' may have lost events ({}); clearing the cache in every tier and instance",
+            cache.name(), sourceName, reason);
+        cache.invalidateAll();
+      }
+    };
+  }
+}

@@ -1,0 +1,362 @@
+package dev.larder.cache.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.larder.cache.internal.InvalidationMessage.Type;
+import dev.larder.core.TimeSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cache's invalidation channel over Redis pub/sub (a Redisson {@link RTopic}, byte-array codec).
+ *
+ * <p>Pub/sub delivers at most once, so the bus does not trust silence. It asks its {@link Target} to
+ * clear the whole L1 whenever a message may have been missed:
+ * <ul>
+ *   <li>Redisson reports the channel (re)subscribed after the first subscription, or unsubscribed;</li>
+ *   <li>a publisher's sequence number skips ahead (its publish failed, or this subscriber was away);</li>
+ *   <li>this instance's own heartbeat has not come back within the heartbeat timeout (a silent or
+ *       zombie subscription), and again when it comes back.</li>
+ * </ul>
+ *
+ * <p>Publishes go through one sender thread and each waits for the previous one, so one origin's
+ * messages reach Redis, and so every subscriber, in sequence order: a skipped number is a real loss,
+ * not a reordering.
+ */
+public final class InvalidationBus implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(InvalidationBus.class);
+
+  /** Prefix of every cache's channel name; the namespace prefix follows. */
+  public static final String CHANNEL_PREFIX = "larder:inval:";
+
+  /** What the bus acts on: the cache's local tier. */
+  public interface Target {
+    /**
+     * Drops keys from L1 and fences L1 against values older than the given versions.
+     *
+     * @param keys the caller's keys
+     * @param versions per key, the version Redis holds after the invalidation
+     */
+    void dropLocal(List<String> keys, long[] versions);
+
+    /**
+     * Drops everything from L1 and fences off loads in flight.
+     *
+     * @param reason for the log
+     */
+    void clearLocal(String reason);
+  }
+
+  private final String cacheName;
+  private final RTopic topic;
+  private final Target target;
+  private final CacheMetrics metrics;
+  private final TimeSource time;
+  private final long heartbeatTimeoutNanos;
+  private final Duration publishTimeout;
+  private final UUID instanceId = UUID.randomUUID();
+  private final AtomicLong seq = new AtomicLong();
+  private final Cache<UUID, Long> lastSeqByOrigin;
+  private final ExecutorService sender;
+  private final ScheduledExecutorService ticker;
+  private final AtomicBoolean subscribedOnce = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean listening;
+  private volatile boolean healthy = true;
+  private volatile long lastEchoNanos;
+  private volatile int messageListenerId;
+  private volatile int statusListenerId;
+
+  /**
+   * Creates the bus; {@link #start()} subscribes.
+   *
+   * @param redisson the caller's client
+   * @param channel the channel name
+   * @param cacheName for logs and thread names
+   * @param target the local tier
+   * @param heartbeatInterval how often this instance publishes a heartbeat
+   * @param heartbeatTimeout how long without an echo of its own messages before L1 is cleared
+   * @param publishTimeout bound on each publish
+   * @param metrics meters
+   * @param time clocks
+   */
+  public InvalidationBus(RedissonClient redisson, String channel, String cacheName, Target target,
+      Duration heartbeatInterval, Duration heartbeatTimeout, Duration publishTimeout, CacheMetrics metrics,
+      TimeSource time) {
+    this.cacheName = cacheName;
+    this.topic = redisson.getTopic(channel, ByteArrayCodec.INSTANCE);
+    this.target = target;
+    this.metrics = metrics;
+    this.time = time;
+    this.heartbeatTimeoutNanos = heartbeatTimeout.toNanos();
+    this.publishTimeout = publishTimeout;
+    // Origins that stopped talking are forgotten; one that comes back is treated as new.
+    this.lastSeqByOrigin = Caffeine.newBuilder().maximumSize(10_000)
+        .expireAfterAccess(heartbeatTimeout.multipliedBy(10)).build();
+    this.sender = Executors.newSingleThreadExecutor(daemon("larder-cache-" + cacheName + "-bus"));
+    this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("larder-cache-" + cacheName + "-bus-tick"));
+    long every = heartbeatInterval.toNanos();
+    ticker.scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.NANOSECONDS);
+  }
+
+  /** Subscribes without waiting; a failed subscription is retried on every heartbeat tick. */
+  public void start() {
+    lastEchoNanos = System.nanoTime();
+    subscribe();
+  }
+
+  /**
+   * This instance's id, carried as the origin of what it publishes.
+   *
+   * @return the id
+   */
+  public UUID instanceId() {
+    return instanceId;
+  }
+
+  /**
+   * Whether the channel is subscribed and this instance's own messages come back.
+   *
+   * @return true while the bus can be trusted
+   */
+  public boolean healthy() {
+    return listening && healthy;
+  }
+
+  /**
+   * Publishes an invalidation of keys.
+   *
+   * @param keys the caller's keys, at least one
+   * @param versions per key, the version after the invalidation
+   * @return completes when Redis accepted the message (or exceptionally)
+   */
+  public CompletableFuture<Void> publishKeys(List<String> keys, long[] versions) {
+    return send(Type.KEYS, keys, versions);
+  }
+
+  /**
+   * Publishes "drop everything".
+   *
+   * @return completes when Redis accepted the message (or exceptionally)
+   */
+  public CompletableFuture<Void> publishAll() {
+    return send(Type.ALL, List.of(), new long[0]);
+  }
+
+  /**
+   * Publishes and waits, bounded by the publish timeout; a failure is counted and logged at debug
+   * (receivers see the skipped sequence number and clear their L1).
+   *
+   * @param future what {@link #publishKeys} or {@link #publishAll} returned
+   */
+  public void await(CompletableFuture<Void> future) {
+    try {
+      future.get(publishTimeout.toNanos() * 2, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.debug("cache '{}': invalidation publish failed", cacheName, e);
+    }
+  }
+
+  private CompletableFuture<Void> send(Type type, List<String> keys, long[] versions) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    try {
+      sender.execute(() -> {
+        // Numbered on the sender thread, so numbers go out in order.
+        InvalidationMessage m = new InvalidationMessage(type, instanceId, seq.incrementAndGet(), nowMicros(), keys,
+            versions);
+        try {
+          topic.publishAsync(m.encode()).toCompletableFuture().get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
+          metrics.invalidationSent(kind(type));
+          done.complete(null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          done.completeExceptionally(e);
+        } catch (Exception e) {
+          metrics.invalidationSent("failed");
+          done.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      done.completeExceptionally(e);
+    }
+    return done;
+  }
+
+  private void subscribe() {
+    if (closed.get() || listening) {
+      return;
+    }
+    StatusListener status = new StatusListener() {
+      @Override
+      public void onSubscribe(String channel) {
+        onSubscribed();
+      }
+
+      @Override
+      public void onUnsubscribe(String channel) {
+        onUnsubscribed();
+      }
+    };
+    topic.addListenerAsync(status).toCompletableFuture()
+        .thenCompose(sid -> {
+          statusListenerId = sid;
+          return topic.addListenerAsync(byte[].class, (ch, msg) -> onMessage(msg)).toCompletableFuture();
+        })
+        .whenComplete((mid, t) -> {
+          if (t != null) {
+            LOG.warn("cache '{}': could not subscribe to the invalidation channel ({}); retrying every heartbeat, "
+                + "L1 entries live at most l1Ttl meanwhile", cacheName, t.toString());
+            return;
+          }
+          messageListenerId = mid;
+          listening = true;
+          lastEchoNanos = System.nanoTime();
+          if (closed.get()) {
+            removeListeners();
+          }
+        });
+  }
+
+  private void onSubscribed() {
+    if (closed.get()) {
+      return;
+    }
+    if (subscribedOnce.compareAndSet(false, true)) {
+      LOG.debug("cache '{}': subscribed to the invalidation channel", cacheName);
+      return;
+    }
+    // Messages published while the subscription was down are lost for good.
+    lastEchoNanos = System.nanoTime();
+    gap("resubscribed", "invalidation channel resubscribed (messages may have been missed)");
+  }
+
+  private void onUnsubscribed() {
+    if (!closed.get()) {
+      gap("unsubscribed", "invalidation channel unsubscribed");
+    }
+  }
+
+  private void onMessage(byte[] bytes) {
+    InvalidationMessage m = InvalidationMessage.decode(bytes);
+    if (m == null) {
+      metrics.invalidationReceived("malformed");
+      LOG.debug("cache '{}': ignored a malformed message ({} bytes) on the invalidation channel", cacheName,
+          bytes == null ? 0 : bytes.length);
+      return;
+    }
+    if (m.origin().equals(instanceId)) {
+      lastEchoNanos = System.nanoTime();
+      if (!healthy) {
+        healthy = true;
+        gap("recovered", "own messages come back on the invalidation channel again");
+      }
+      return; // our own echo: L1 was already dropped when we published
+    }
+    checkSequence(m);
+    switch (m.type()) {
+      case KEYS -> target.dropLocal(m.keys(), m.versions());
+      case ALL -> target.clearLocal("clear-all from " + m.origin());
+      case HEARTBEAT -> {
+        return;
+      }
+    }
+    metrics.invalidationReceived(kind(m.type()));
+    long micros = nowMicros() - m.sentAtMicros();
+    metrics.invalidationPropagation(TimeUnit.MICROSECONDS.toNanos(Math.max(0, micros)));
+  }
+
+  private void checkSequence(InvalidationMessage m) {
+    Long[] previous = new Long[1];
+    lastSeqByOrigin.asMap().compute(m.origin(), (o, last) -> {
+      previous[0] = last;
+      return last == null ? m.seq() : Math.max(last, m.seq());
+    });
+    Long last = previous[0];
+    if (last != null && m.seq() > last + 1) {
+      gap("gap", "missed " + (m.seq() - last - 1) + " message(s) from instance " + m.origin());
+    }
+  }
+
+  private void gap(String reason, String detail) {
+    metrics.busClear(reason);
+    LOG.warn("cache '{}': {}; L1 cleared", cacheName, detail);
+    target.clearLocal(detail);
+  }
+
+  private void tickQuietly() {
+    try {
+      if (!listening) {
+        subscribe();
+        return;
+      }
+      if (healthy && System.nanoTime() - lastEchoNanos > heartbeatTimeoutNanos) {
+        healthy = false;
+        gap("silent", "no echo of this instance's heartbeat for "
+            + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms");
+      }
+      send(Type.HEARTBEAT, List.of(), new long[0]);
+    } catch (RuntimeException e) {
+      LOG.debug("cache '{}': bus tick failed", cacheName, e);
+    }
+  }
+
+  private void removeListeners() {
+    try {
+      topic.removeListenerAsync(messageListenerId, statusListenerId);
+    } catch (RuntimeException e) {
+      LOG.debug("cache '{}': could not remove bus listeners", cacheName, e);
+    }
+  }
+
+  /** Stops heartbeats and unsubscribes. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ticker.shutdownNow();
+    sender.shutdown();
+    if (listening) {
+      removeListeners();
+    }
+  }
+
+  private long nowMicros() {
+    Instant now = time.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  private static String kind(Type type) {
+    return switch (type) {
+      case KEYS -> "keys";
+      case ALL -> "all";
+      case HEARTBEAT -> "heartbeat";
+    };
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

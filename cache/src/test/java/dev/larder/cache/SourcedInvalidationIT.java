@@ -1,0 +1,148 @@
+package dev.larder.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.larder.cache.CacheResult.Source;
+import dev.larder.core.InvalidationEvent;
+import dev.larder.core.InvalidationListener;
+import dev.larder.core.InvalidationSource;
+import dev.larder.testkit.LarderTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A database-sourced stream of invalidations drives the cache: the source here is an in-test
+ * implementation of the core SPI (it stands for the outbox or change stream, not for Redis);
+ * Redis and every cache instance are real.
+ */
+@LarderTest
+class SourcedInvalidationIT {
+  private RedisCaches env;
+
+  @AfterEach
+  void tearDown() {
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  /** Delivers what the test emits, on the test's thread, like a source's own thread would. */
+  static final class TestSource implements InvalidationSource {
+    final List<InvalidationListener> listeners = new CopyOnWriteArrayList<>();
+    volatile boolean closed;
+
+    @Override
+    public String name() {
+      return "test-source";
+    }
+
+    @Override
+    public Subscription subscribe(InvalidationListener listener) {
+      if (closed) {
+        throw new IllegalStateException("source closed");
+      }
+      listeners.add(listener);
+      return () -> listeners.remove(listener);
+    }
+
+    void emit(InvalidationEvent e) {
+      listeners.forEach(l -> l.onInvalidation(e));
+    }
+
+    void gap(String reason) {
+      listeners.forEach(l -> l.onGap(reason));
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      listeners.clear();
+    }
+  }
+
+  @Test
+  void sourceEventsInvalidateBothTiersInEveryInstanceWithoutTheWriterCallingInvalidate() {
+    env = new RedisCaches("sourced");
+    Instances in = new Instances(env, 2, b -> b);
+    TestSource source = new TestSource();
+    // Only instance 0 listens to the database; the bus carries the drop to instance 1.
+    InvalidationSource.Subscription sub = SourcedInvalidation.bind(in.get(0), source);
+    in.db.put("a", "a1");
+    in.db.put("b", "b1");
+    for (int i = 0; i < 2; i++) {
+      assertThat(in.read(i, "a")).isEqualTo("a1");
+      assertThat(in.read(i, "b")).isEqualTo("b1");
+    }
+    String name = in.get(0).name();
+
+    in.db.put("a", "a2"); // the database write; nobody calls invalidate
+    source.emit(InvalidationEvent.ofKeys(name, List.of("a"), "pg-outbox", Instant.now()).withPosition("17"));
+    assertThat(env.rawGet(env.newClient(), "a")).as("L2 entry deleted").isNull();
+    assertThat(in.read(0, "a")).isEqualTo("a2");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "a2".equals(in.read(1, "a")));
+    assertThat(in.source(1, "b")).isEqualTo(Source.L1);
+
+    in.db.put("b", "b2");
+    source.emit(InvalidationEvent.ofKeys("some-other-cache", List.of("b"), "pg-outbox", Instant.now()));
+    assertThat(in.source(0, "b")).as("events for other caches are ignored").isEqualTo(Source.L1);
+    assertThat(in.read(0, "b")).isEqualTo("b1");
+
+    // A key the cache could never hold is skipped; the rest of the event still applies.
+    source.emit(InvalidationEvent.ofKeys(name, List.of("bad\u0000key", "b"), "pg-outbox", Instant.now()));
+    assertThat(in.read(0, "b")).isEqualTo("b2");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "b2".equals(in.read(1, "b")));
+
+    sub.close();
+    in.db.put("b", "b3");
+    source.emit(InvalidationEvent.ofKeys(name, List.of("b"), "pg-outbox", Instant.now()));
+    assertThat(in.read(0, "b")).as("a closed binding applies nothing").isEqualTo("b2");
+  }
+
+  @Test
+  void aGapInTheSourceClearsL1AndL2InEveryInstance() {
+    env = new RedisCaches("sourced-gap");
+    Instances in = new Instances(env, 2, b -> b);
+    TestSource source = new TestSource();
+    SourcedInvalidation.bind(in.get(0), source);
+    in.db.put("a", "a1");
+    in.db.put("b", "b1");
+    for (int i = 0; i < 2; i++) {
+      in.read(i, "a");
+      in.read(i, "b");
+    }
+    // Writes whose events the source lost:
+    in.db.put("a", "a2");
+    in.db.put("b", "b2");
+    source.gap("listener reconnected and could not resume");
+    assertThat(env.rawGet(env.newClient(), "a")).as("L2 cleared").isNull();
+    assertThat(env.rawGet(env.newClient(), "b")).as("L2 cleared").isNull();
+    assertThat(in.read(0, "a")).isEqualTo("a2");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "b2".equals(in.read(1, "b")) && "a2".equals(in.read(1, "a")));
+  }
+
+  @Test
+  void clearAllEventAndBadArguments() {
+    env = new RedisCaches("sourced-all");
+    Instances in = new Instances(env, 1, b -> b);
+    TestSource source = new TestSource();
+    SourcedInvalidation.bind(in.get(0), source);
+    in.db.put("a", "a1");
+    in.read(0, "a");
+    in.db.put("a", "a2");
+    source.emit(InvalidationEvent.ofAll(in.get(0).name(), "mongo-change-stream", Instant.now()));
+    assertThat(in.read(0, "a")).isEqualTo("a2");
+
+    assertThatThrownBy(() -> SourcedInvalidation.bind(null, source)).isInstanceOf(NullPointerException.class)
+        .hasMessage("cache must not be null");
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("source must not be null");
+    source.close();
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source)).isInstanceOf(IllegalStateException.class);
+  }
+}
