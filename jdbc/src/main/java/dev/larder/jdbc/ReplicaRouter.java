@@ -67,6 +67,8 @@ public final class ReplicaRouter implements AutoCloseable {
   public static final Duration DEFAULT_MAX_REPLAY_DELAY = Duration.ofSeconds(5);
   /** Default {@link Builder#healthCheckInterval(Duration)}. */
   public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+  /** Default {@link Builder#healthCheckTimeout(Duration)}. */
+  public static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(2);
   /** Default {@link Builder#readYourWritesWait(Duration)}. */
   public static final Duration DEFAULT_READ_YOUR_WRITES_WAIT = Duration.ofMillis(50);
 
@@ -224,6 +226,7 @@ public final class ReplicaRouter implements AutoCloseable {
     private @Nullable Long maxLagBytes;
     private @Nullable Duration maxReplayDelay;
     private @Nullable Duration healthCheckInterval;
+    private @Nullable Duration healthCheckTimeout;
     private @Nullable Balancing balancing;
     private @Nullable NoReplicaPolicy noReplicaPolicy;
     private @Nullable Duration readYourWritesWait;
@@ -313,6 +316,23 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
+     * How long one health check waits for a server's answer before counting it as down (set as
+     * the connection's network timeout). A frozen server keeps its sockets open and answers
+     * nothing; without a bound its check would wait for the pool's socket timeout while it
+     * stayed in rotation. Also bounds each read-your-writes probe.
+     *
+     * @param timeout the bound, more than 0 (default 2 s)
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder healthCheckTimeout(Duration timeout) {
+      Require.notYetSet(healthCheckTimeout, "healthCheckTimeout");
+      this.healthCheckTimeout = Require.positive(timeout, "healthCheckTimeout");
+      return this;
+    }
+
+    /**
      * How reads are spread over eligible replicas.
      *
      * @param balancing the strategy (default {@link Balancing#ROUND_ROBIN})
@@ -372,11 +392,13 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * Judges failures: a read failing on a replica with a {@code TRANSIENT} failure moves to
-     * another server. A connection that cannot be had is always transient.
+     * Judges failures: a read failing on a replica with a database failure the classifier allows
+     * repeating for idempotent work ({@code TRANSIENT} or {@code UNKNOWN}, such as a connection
+     * lost mid-read) moves to another server. A connection that cannot be had always moves;
+     * a failure with no {@code SQLException} in its chain (the caller's own code) never does.
      *
-     * @param classifier the classifier (default: larder-resilience's PostgreSQL classifier
-     *     when present, otherwise connection failures only)
+     * @param classifier the classifier (default: larder-resilience's
+     *     {@code FailureClassifiers.standard()})
      * @return this builder
      * @throws IllegalStateException if already set
      */
@@ -416,8 +438,9 @@ public final class ReplicaRouter implements AutoCloseable {
 
     /**
      * Whether {@link #build()} checks every server once before returning (so replicas serve
-     * reads at once); otherwise the first background round does, and reads go to the primary
-     * until then.
+     * reads at once, and a primary pool that reaches a standby is refused); otherwise the first
+     * background round does, and reads go to the primary until then. A primary that does not
+     * answer at start is logged, not refused: it may be starting.
      *
      * @param check whether to check on start (default {@code true})
      * @return this builder
@@ -433,7 +456,8 @@ public final class ReplicaRouter implements AutoCloseable {
      * Builds the router and starts its health checks.
      *
      * @return the router
-     * @throws IllegalStateException if no primary was given, or a replica pool is the primary's
+     * @throws IllegalStateException if no primary was given, a replica pool is the primary's,
+     *     or (when checking on start) the primary's pool reaches a server in recovery (a standby)
      */
     public ReplicaRouter build() {
       if (primary == null) {
@@ -449,6 +473,7 @@ public final class ReplicaRouter implements AutoCloseable {
           maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
           maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
           healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,
+          healthCheckTimeout != null ? healthCheckTimeout : DEFAULT_HEALTH_CHECK_TIMEOUT,
           balancing == Balancing.LEAST_IN_FLIGHT,
           noReplicaPolicy == NoReplicaPolicy.FAIL,
           readYourWritesWait != null ? readYourWritesWait : DEFAULT_READ_YOUR_WRITES_WAIT,

@@ -26,10 +26,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reads are read-only everywhere: a standby refuses writes, and a read that falls back to the
  * primary runs in a {@code READ ONLY} transaction, so a write inside {@code read} fails with
- * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails with a
- * transient failure (a connection that cannot be had, or one the router's classifier calls
- * transient) is run again on another replica or the primary. Writes are never repeated here:
- * wrap them in a retry policy that knows they are safe to repeat.
+ * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails at the
+ * database (a connection that cannot be had, or one lost mid-read: what the router's classifier
+ * allows repeating for idempotent work) is run again on another replica or the primary, and that
+ * replica leaves rotation until its next health check. With a retry policy or a
+ * resilience stack ({@link Builder#retryPolicy}, {@link Builder#resilience}) whole calls are
+ * repeated with backoff: reads after transient failures and failures of unknown outcome, writes
+ * after transient failures only (a transaction the server rolled back), unless declared
+ * idempotent ({@link #write(boolean, HandleCallback)}). Without one, writes run once.
  *
  * <pre>{@code
  * RoutingJdbi db = RoutingJdbi.create(router);
@@ -171,7 +175,7 @@ public final class RoutingJdbi {
    * Runs work on the primary (in auto-commit unless the callback begins a transaction) and
    * returns its result with the position it reached.
    *
-   * @param callback the work; it runs once
+   * @param callback the work; it runs once unless a retry policy repeats it after a transient failure
    * @param <T> the result type
    * @param <X> the callback's exception type
    * @return the result and the position after it committed
@@ -219,7 +223,7 @@ public final class RoutingJdbi {
    * Runs work in one transaction on the primary and returns its result with the position after
    * the commit.
    *
-   * @param callback the work; it runs once
+   * @param callback the work; it runs once unless a retry policy repeats it after a transient failure
    * @param <T> the result type
    * @param <X> the callback's exception type
    * @return the result and the position after the commit

@@ -20,16 +20,21 @@ import org.slf4j.LoggerFactory;
  * (or, in strict mode, refuses) contradictions that otherwise show up as broken connections in
  * production.
  *
- * <p>Read from {@code pg_settings} on one of the pools' connections (so per-database and per-role
+ * <p>Read from {@code pg_settings} on the first pool's connection (so per-database and per-role
  * settings count): {@code idle_session_timeout}, {@code tcp_keepalives_idle},
  * {@code max_connections}, {@code superuser_reserved_connections} and
- * {@code reserved_connections} (PostgreSQL 16+). Checks:
+ * {@code reserved_connections} (PostgreSQL 16+); and from {@code pg_database} and
+ * {@code pg_roles} the connection limits of that connection's database and user. Give one check
+ * the pools that share a server, database and user. Checks:
  * <ul>
  *   <li><b>contradiction</b>: a pooled connection can sit idle longer than
  *       {@code idle_session_timeout} (no keepalive ping below it and {@code maxLifetime} above
  *       it): the server closes it first and the pool hands out a dead connection;</li>
  *   <li><b>contradiction</b>: the pools' sizes, times the number of application instances, add
  *       up to more than {@code max_connections} minus the reserved connections;</li>
+ *   <li><b>contradiction</b>: for a user who is not a superuser (superusers are exempt), they add
+ *       up to more than the database's or the role's {@code CONNECTION LIMIT}
+ *       ({@code ALTER DATABASE … CONNECTION LIMIT n}, {@code ALTER ROLE … CONNECTION LIMIT n});</li>
  *   <li><b>advice</b>: neither the pool ({@code keepaliveTime}) nor the server's TCP keepalive
  *       probes an idle connection within two hours, so a NAT or firewall may drop it silently.</li>
  * </ul>
@@ -71,9 +76,18 @@ public final class ServerSettingsCheck {
    * @param tcpKeepalivesIdle {@code tcp_keepalives_idle}, zero when the OS default is used
    * @param maxConnections {@code max_connections}
    * @param reservedConnections {@code superuser_reserved_connections + reserved_connections}
+   * @param databaseConnectionLimit the database's {@code CONNECTION LIMIT}, -1 when unlimited
+   * @param roleConnectionLimit the user's {@code CONNECTION LIMIT}, -1 when unlimited
+   * @param superuser whether the user is a superuser (exempt from both connection limits)
    */
   public record ServerSettings(
-      Duration idleSessionTimeout, Duration tcpKeepalivesIdle, int maxConnections, int reservedConnections) {}
+      Duration idleSessionTimeout,
+      Duration tcpKeepalivesIdle,
+      int maxConnections,
+      int reservedConnections,
+      int databaseConnectionLimit,
+      int roleConnectionLimit,
+      boolean superuser) {}
 
   /**
    * What a run found.
@@ -152,6 +166,10 @@ public final class ServerSettingsCheck {
               + " but the server accepts " + usable + " (max_connections " + server.maxConnections() + " minus "
               + server.reservedConnections() + " reserved)"));
     }
+    if (!server.superuser()) {
+      limit(findings, demand, total, server.databaseConnectionLimit(), "the database's CONNECTION LIMIT");
+      limit(findings, demand, total, server.roleConnectionLimit(), "the role's CONNECTION LIMIT");
+    }
     findings.forEach(f -> LOG.warn("pool check: {}", f));
     Report report = new Report(server, List.copyOf(findings));
     if (strict && report.hasContradictions()) {
@@ -161,19 +179,40 @@ public final class ServerSettingsCheck {
     return report;
   }
 
+  private void limit(List<Finding> findings, long demand, int total, int limit, String what) {
+    if (limit >= 0 && demand > limit) {
+      findings.add(new Finding(Severity.CONTRADICTION, "maximumPoolSize",
+          "pools " + names() + " may open " + total + " connections x " + instances + " instance(s) = " + demand
+              + " but " + what + " is " + limit));
+    }
+  }
+
   private List<String> names() {
     return pools.stream().map(HikariDataSource::getPoolName).toList();
   }
 
   private static ServerSettings read(HikariDataSource pool) throws SQLException {
     Map<String, Long> values = new HashMap<>();
-    try (Connection c = pool.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ("
-            + "'idle_session_timeout', 'tcp_keepalives_idle', 'max_connections',"
-            + " 'superuser_reserved_connections', 'reserved_connections')")) {
-      while (rs.next()) {
-        values.put(rs.getString(1), Long.parseLong(rs.getString(2)));
+    int databaseLimit;
+    int roleLimit;
+    boolean superuser;
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ("
+          + "'idle_session_timeout', 'tcp_keepalives_idle', 'max_connections',"
+          + " 'superuser_reserved_connections', 'reserved_connections')")) {
+        while (rs.next()) {
+          values.put(rs.getString(1), Long.parseLong(rs.getString(2)));
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT"
+          + " (SELECT datconnlimit FROM pg_database WHERE datname = current_database()),"
+          + " (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user),"
+          + " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")) {
+        rs.next();
+        // -1 is unlimited; PostgreSQL 15+ marks a half-dropped database with -2
+        databaseLimit = Math.max(-1, rs.getInt(1));
+        roleLimit = Math.max(-1, rs.getInt(2));
+        superuser = rs.getBoolean(3);
       }
     }
     // pg_settings gives each in its base unit: ms for idle_session_timeout, s for tcp_keepalives_idle
@@ -182,7 +221,10 @@ public final class ServerSettingsCheck {
         Duration.ofSeconds(values.getOrDefault("tcp_keepalives_idle", 0L)),
         values.getOrDefault("max_connections", (long) Integer.MAX_VALUE).intValue(),
         (int) (values.getOrDefault("superuser_reserved_connections", 0L)
-            + values.getOrDefault("reserved_connections", 0L)));
+            + values.getOrDefault("reserved_connections", 0L)),
+        databaseLimit,
+        roleLimit,
+        superuser);
   }
 
   /** Builds a {@link ServerSettingsCheck}. */

@@ -39,6 +39,9 @@ class BuildersTest {
     assertThatThrownBy(() -> ReplicaRouter.builder().healthCheckInterval(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("healthCheckInterval must be > 0 but was PT0S");
+    assertThatThrownBy(() -> ReplicaRouter.builder().healthCheckTimeout(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("healthCheckTimeout must be > 0 but was PT-0.001S");
     assertThatThrownBy(() -> ReadIntent.boundedStaleness(Duration.ofMillis(-5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxStaleness must be >= 0 but was PT-0.005S");

@@ -75,6 +75,7 @@ class PoolsIT {
       try {
         holder.submit(() -> {
           try (Connection c = pool.getConnection()) {
+            assertThat(c.isValid(1)).isTrue();
             held.countDown();
             release.await(30, TimeUnit.SECONDS);
           }
@@ -141,6 +142,51 @@ class PoolsIT {
       });
       assertThatThrownBy(() -> ServerSettingsCheck.builder().pool(a).pool(b).instances(2).failOnContradiction().build().run())
           .isInstanceOf(PoolConfigurationException.class);
+    }
+  }
+
+  @Test
+  void connectionLimitsOfTheDatabaseAndTheRoleAreContradictionsForAnOrdinaryUser() throws SQLException {
+    String role = pg.database + "_app";
+    var admin = pg.primaryJdbi();
+    admin.useHandle(h -> h.execute("CREATE ROLE \"" + role + "\" LOGIN PASSWORD 'app-secret'"));
+    try {
+      var server = pg.cluster.primary();
+      Pools.Builder asApp = Pools.builder(PoolPreset.OLTP, server.jdbcUrl(pg.database))
+          .credentials(role, "app-secret").poolName("pools-app").maximumPoolSize(4).minimumIdle(0);
+      try (HikariDataSource app = asApp.build();
+          HikariDataSource superuser = oltp("pools-superuser").maximumPoolSize(4).minimumIdle(0).build()) {
+        ServerSettingsCheck.Report unlimited = ServerSettingsCheck.builder().pool(app).build().run();
+        assertThat(unlimited.server().databaseConnectionLimit()).isEqualTo(-1);
+        assertThat(unlimited.server().superuser()).isFalse();
+        assertThat(unlimited.hasContradictions()).isFalse();
+
+        admin.useHandle(h -> h.execute("ALTER DATABASE \"" + pg.database + "\" CONNECTION LIMIT 3"));
+        ServerSettingsCheck.Report byDatabase = ServerSettingsCheck.builder().pool(app).build().run();
+        assertThat(byDatabase.server().databaseConnectionLimit()).isEqualTo(3);
+        assertThat(byDatabase.findings()).anySatisfy(f -> {
+          assertThat(f.severity()).isEqualTo(ServerSettingsCheck.Severity.CONTRADICTION);
+          assertThat(f.setting()).isEqualTo("maximumPoolSize");
+          assertThat(f.message()).contains("4 connections").contains("the database's CONNECTION LIMIT is 3");
+        });
+        assertThatThrownBy(() -> ServerSettingsCheck.builder().pool(app).failOnContradiction().build().run())
+            .isInstanceOf(PoolConfigurationException.class)
+            .hasMessageContaining("CONNECTION LIMIT is 3");
+        // superusers are exempt from the limit, so the same sizes are fine for them
+        ServerSettingsCheck.Report forSuperuser = ServerSettingsCheck.builder().pool(superuser).build().run();
+        assertThat(forSuperuser.server().superuser()).isTrue();
+        assertThat(forSuperuser.findings()).noneMatch(f -> f.message().contains("CONNECTION LIMIT"));
+
+        admin.useHandle(h -> h.execute("ALTER DATABASE \"" + pg.database + "\" CONNECTION LIMIT -1"));
+        admin.useHandle(h -> h.execute("ALTER ROLE \"" + role + "\" CONNECTION LIMIT 2"));
+        ServerSettingsCheck.Report byRole = ServerSettingsCheck.builder().pool(app).build().run();
+        assertThat(byRole.server().roleConnectionLimit()).isEqualTo(2);
+        assertThat(byRole.findings()).singleElement().satisfies(f ->
+            assertThat(f.message()).contains("the role's CONNECTION LIMIT is 2"));
+      }
+    } finally {
+      admin.useHandle(h -> h.execute("ALTER DATABASE \"" + pg.database + "\" CONNECTION LIMIT -1"));
+      admin.useHandle(h -> h.execute("DROP ROLE IF EXISTS \"" + role + "\""));
     }
   }
 

@@ -5,7 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,5 +60,48 @@ class QueryMetricsIT {
         .tags("query", QueryMetrics.hash("SELECT nope FROM t"), "outcome", "error").timer();
     assertThat(failed).isNotNull();
     assertThat(failed.count()).isGreaterThanOrEqualTo(1);
+  }
+
+  /** Writes to both streams: the test reads one, the build log keeps the other. */
+  private static PrintStream tee(PrintStream original, ByteArrayOutputStream copy) {
+    return new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        original.write(b);
+        copy.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        original.write(b, off, len);
+        copy.write(b, off, len);
+      }
+    }, true, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void slowStatementsAreLoggedOnceWithHashRouteElapsedAndRows() {
+    QueryMetrics metrics = QueryMetrics.builder().slowQueryThreshold(Duration.ofMillis(40)).build();
+    RoutingJdbi db = RoutingJdbi.builder(router).sqlLogger(metrics).build();
+    String slow = "SELECT g FROM generate_series(1, 3) g, pg_sleep(0.06)";
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    List<Integer> rows;
+    // slf4j-simple, the tests' binding, writes to whatever System.err is at the time
+    System.setErr(tee(original, captured));
+    try {
+      rows = db.read(h -> h.createQuery(slow).mapTo(Integer.class).list());
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(rows).containsExactly(1, 2, 3);
+    String log = captured.toString(StandardCharsets.UTF_8);
+    Matcher m = Pattern.compile("slow query query=" + QueryMetrics.hash(slow)
+        + " route=replica elapsedMs=(\\d+) rows=3").matcher(log);
+    assertThat(m.find()).as("slow-query line in %s", log).isTrue();
+    // pg_sleep(0.06) runs on the server, so the statement cannot have taken less
+    assertThat(Long.parseLong(m.group(1))).isGreaterThanOrEqualTo(60);
+    assertThat(m.find()).as("logged once").isFalse();
+    assertThat(log).doesNotContain("generate_series"); // the SQL text is logged only at DEBUG
   }
 }

@@ -108,6 +108,35 @@ class RoutingJdbiIT {
   }
 
   @Test
+  void everyReadWithItsWritesTokenSeesTheWriteUnderLiveReplication() {
+    // default wait (50 ms): a read goes to the standby once it has replayed, else to the primary
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ReplicaRouter live = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(100))
+        .maxReplayDelay(Duration.ofSeconds(30)).meterRegistry(registry));
+    try {
+      RoutingJdbi ryw = RoutingJdbi.create(live);
+      int rounds = 20;
+      int onStandby = 0;
+      long before = live.readYourWritesFallbacks();
+      for (int i = 0; i < rounds; i++) {
+        String name = "round-" + i;
+        Written<Integer> w = ryw.write(h -> h.execute("UPDATE item SET name = ? WHERE id = 1", name));
+        Seen seen = ryw.read(ReadIntent.readYourWrites(w.token()), RoutingJdbiIT::item);
+        assertThat(seen.name()).as("round %d read on %s", i, seen.onStandby() ? "standby" : "primary").isEqualTo(name);
+        onStandby += seen.onStandby() ? 1 : 0;
+      }
+      long fallbacks = live.readYourWritesFallbacks() - before;
+      assertThat(fallbacks).isEqualTo(rounds - onStandby);
+      double waited = registry.counter("larder.jdbc.reads", "route", "replica", "intent", "READ_YOUR_WRITES",
+          "reason", "waited").count();
+      System.out.printf("RYW fallbacks (live replication, wait 50 ms): %d of %d reads; %d served by the standby"
+          + " (%.0f of them after waiting for replay)%n", fallbacks, rounds, onStandby, waited);
+    } finally {
+      live.close();
+    }
+  }
+
+  @Test
   void readYourWritesWaitsForTheStandbyToReplayWhenAllowed() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (var replica = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "ryw-wait");
@@ -206,6 +235,26 @@ class RoutingJdbiIT {
     } finally {
       pg.cluster.resumeReplay();
       lagAware.close();
+    }
+  }
+
+  @Test
+  void boundedStalenessReadsGoToTheStandbyOnlyWhileItIsWithinTheBound() {
+    pg.cluster.pauseReplay();
+    try {
+      db.write(h -> h.execute("UPDATE item SET name = 'fresh' WHERE id = 1"));
+      // the router's own bound is 30 s, so the standby stays in rotation for ANY reads
+      await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
+          .until(() -> router.replica(PgFixture.STANDBY).replayDelay().toMillis() > 300);
+      assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
+
+      assertThat(db.read(ReadIntent.boundedStaleness(Duration.ofMillis(300)), RoutingJdbiIT::item))
+          .isEqualTo(new Seen("fresh", false));
+      assertThat(db.read(ReadIntent.boundedStaleness(Duration.ofHours(1)), RoutingJdbiIT::item))
+          .isEqualTo(new Seen("old", true));
+      assertThat(db.read(ReadIntent.any(), RoutingJdbiIT::item)).isEqualTo(new Seen("old", true));
+    } finally {
+      pg.cluster.resumeReplay();
     }
   }
 

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("dev.larder.jdbc.ReplicaRouter");
   private static final long PROBE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** A read-your-writes probe may overrun its wait by this much while a query is answered. */
+  private static final long PROBE_GRACE_MILLIS = 100;
 
   /**
    * The router's settings, validated by the public builder.
@@ -42,6 +44,7 @@ public final class Engine implements AutoCloseable {
    * @param maxLagBytes a replica further behind than this leaves rotation
    * @param maxReplayDelay a replica whose replay delay exceeds this leaves rotation
    * @param healthCheckInterval pause between two checks of one server
+   * @param healthCheckTimeout longest a check (or a read-your-writes probe) waits for a server's answer
    * @param leastInFlight balance by fewest in-flight reads instead of round robin
    * @param failWhenNoReplica throw instead of reading from the primary when no replica qualifies
    * @param readYourWritesWait how long a read-your-writes read may wait for a replica
@@ -53,6 +56,7 @@ public final class Engine implements AutoCloseable {
       long maxLagBytes,
       Duration maxReplayDelay,
       Duration healthCheckInterval,
+      Duration healthCheckTimeout,
       boolean leastInFlight,
       boolean failWhenNoReplica,
       Duration readYourWritesWait,
@@ -87,6 +91,7 @@ public final class Engine implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
+  private volatile boolean primaryInRecovery;
 
   /**
    * Creates the engine; call {@link #start(boolean)} next.
@@ -115,6 +120,11 @@ public final class Engine implements AutoCloseable {
   public void start(boolean checkNow) {
     if (checkNow) {
       checkAll();
+      if (primaryInRecovery) {
+        scheduler.shutdownNow();
+        throw new IllegalStateException("primary must be a server out of recovery but pg_is_in_recovery() is true"
+            + " on the pool given as primary: it is a standby (give the primary's pool, and the standby as a replica)");
+      }
     }
     long every = settings.healthCheckInterval().toNanos();
     scheduler.scheduleWithFixedDelay(this::checkPrimary, checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
@@ -134,9 +144,27 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * Bounds how long a probe waits for the server: a frozen server (SIGSTOP, a hung host) keeps the
+   * socket open and answers nothing, and without this the check would wait for the pool's socket
+   * timeout while the server stays in rotation. HikariCP restores the pool's own timeout when the
+   * connection is returned.
+   */
+  private Connection probe(Target target, long timeoutMillis) throws SQLException {
+    Connection c = target.dataSource().getConnection();
+    try {
+      c.setNetworkTimeout(Runnable::run, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)));
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
   private void checkPrimary() {
-    try (Connection c = primary.dataSource().getConnection()) {
+    try (Connection c = probe(primary, settings.healthCheckTimeout().toMillis())) {
       Positions.PrimaryPosition p = Positions.primary(c);
+      primaryInRecovery = p.inRecovery();
       if (p.inRecovery()) {
         setPrimaryUp(false, "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
         return;
@@ -171,7 +199,7 @@ public final class Engine implements AutoCloseable {
   private void checkReplica(Target replica) {
     long now = settings.time().nanoTime();
     ReplicaStatus next;
-    try (Connection c = replica.dataSource().getConnection()) {
+    try (Connection c = probe(replica, settings.healthCheckTimeout().toMillis())) {
       Positions.PrimaryPosition p = cluster;
       next = evaluate(replica, Positions.replica(c, p == null ? -1 : p.lsn()), p);
     } catch (SQLException | RuntimeException e) {
@@ -435,7 +463,9 @@ public final class Engine implements AutoCloseable {
   }
 
   private boolean waitFor(Target replica, long lsn, long deadlineNanos) {
-    try (Connection c = replica.dataSource().getConnection()) {
+    long probeMillis = Math.min(settings.healthCheckTimeout().toMillis(),
+        TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.time().nanoTime()) + PROBE_GRACE_MILLIS);
+    try (Connection c = probe(replica, probeMillis)) {
       while (true) {
         long replayed = Positions.replayLsn(c);
         if (replayed >= 0) {
