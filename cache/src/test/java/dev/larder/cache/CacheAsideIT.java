@@ -18,7 +18,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,11 +29,10 @@ import org.redisson.api.RedissonClient;
 @LarderTest
 class CacheAsideIT {
   private final RedisCaches env = new RedisCaches("cache-aside");
-  private final ExecutorService pool = Executors.newFixedThreadPool(4);
+  private final ExecutorService pool = env.threads(4);
 
   @AfterEach
   void tearDown() {
-    pool.shutdownNow();
     env.close();
   }
 

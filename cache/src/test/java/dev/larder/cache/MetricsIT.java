@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,11 +31,10 @@ class MetricsIT {
   private final RedisCaches env = new RedisCaches("metrics");
   private final ManualTimeSource clock = ManualTimeSource.startingAt(Instant.now());
   private final AtomicReference<Double> random = new AtomicReference<>(1.0); // ln(1) = 0: no early refresh
-  private final ExecutorService pool = Executors.newFixedThreadPool(8);
+  private final ExecutorService pool = env.threads(8);
 
   @AfterEach
   void tearDown() {
-    pool.shutdownNow();
     env.close();
   }
 

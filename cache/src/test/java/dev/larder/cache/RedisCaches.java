@@ -6,6 +6,8 @@ import dev.larder.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.redisnode.RedisNode;
 import org.redisson.api.redisnode.RedisNodes;
@@ -20,6 +22,7 @@ final class RedisCaches implements AutoCloseable {
   final KeyNamespace namespace;
   private final List<RedissonClient> clients = new ArrayList<>();
   private final List<LarderCache<?>> caches = new ArrayList<>();
+  private final List<ExecutorService> pools = new ArrayList<>();
 
   RedisCaches(String hint) {
     String prefix = redis.uniqueKeyPrefix(hint);
@@ -37,6 +40,13 @@ final class RedisCaches implements AutoCloseable {
     return LarderCache.newBuilder(CacheCodec.utf8())
         .namespace(namespace)
         .redisson(client);
+  }
+
+  /** A thread pool for a test's concurrent callers, shut down by {@link #close()}. */
+  ExecutorService threads(int n) {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    pools.add(pool);
+    return pool;
   }
 
   <V> LarderCache<V> track(LarderCache<V> cache) {
@@ -75,6 +85,7 @@ final class RedisCaches implements AutoCloseable {
 
   @Override
   public void close() {
+    pools.forEach(ExecutorService::shutdownNow);
     caches.forEach(LarderCache::close);
     for (RedissonClient c : clients) {
       if (!c.isShutdown()) {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,11 +38,10 @@ class RedisOutageIT {
   private static final Duration CALL_BOUND = Duration.ofSeconds(2);
 
   private final RedisCaches env = new RedisCaches("outage");
-  private final ExecutorService pool = Executors.newFixedThreadPool(16);
+  private final ExecutorService pool = env.threads(16);
 
   @AfterEach
   void tearDown() {
-    pool.shutdownNow();
     env.close();
   }
 
