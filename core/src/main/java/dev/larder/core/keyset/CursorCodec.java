@@ -266,6 +266,19 @@ public final class CursorCodec {
     }
   }
 
+  /**
+   * Whether values of a class can go into this codec's cursors: natively supported, or
+   * registered with {@link Builder#customType(CustomKeyType)}. Backends use it to fail at build
+   * time rather than on the first page.
+   *
+   * @param type a value class (matched exactly)
+   * @return true if a cursor can hold its values
+   */
+  public boolean supports(Class<?> type) {
+    Require.notNull(type, "type");
+    return NATIVE.contains(type) || customByClass.containsKey(type);
+  }
+
   /** Names the key ids and settings, never the secrets. */
   @Override
   public String toString() {

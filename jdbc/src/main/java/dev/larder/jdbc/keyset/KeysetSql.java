@@ -2,6 +2,7 @@ package dev.larder.jdbc.keyset;
 
 import dev.larder.core.keyset.KeysetPager;
 import dev.larder.core.keyset.NullOrdering;
+import dev.larder.core.keyset.Seek;
 import dev.larder.core.keyset.SortDirection;
 import dev.larder.core.keyset.SortKey;
 import java.util.ArrayList;
@@ -73,22 +74,17 @@ final class KeysetSql {
   }
 
   /**
-   * OR over i of (keys before i equal to the boundary AND key i strictly after it), with a
-   * leading bound on the first key when it holds no NULL, so an index on it gives a range scan.
+   * The shared expansion ({@link Seek#disjuncts}) rendered as SQL, with a leading bound on the
+   * first key when it holds no NULL, so an index on it gives a range scan.
    */
   private static String orChain(List<SortKey> keys, List<@Nullable Object> boundary) {
     List<String> disjuncts = new ArrayList<>();
-    StringBuilder equalPrefix = new StringBuilder();
-    for (int i = 0; i < keys.size(); i++) {
-      SortKey k = keys.get(i);
-      String after = after(k, boundary.get(i), param(i));
-      if (after != null) {
-        disjuncts.add(equalPrefix.length() == 0 ? after : equalPrefix + " AND " + after);
+    for (List<Seek.Term> conjunction : Seek.disjuncts(keys, boundary)) {
+      StringJoiner and = new StringJoiner(" AND ");
+      for (Seek.Term t : conjunction) {
+        and.add(term(t, param(keys.indexOf(t.key()))));
       }
-      String eq = boundary.get(i) == null
-          ? quote(k.name()) + " IS NULL"
-          : quote(k.name()) + " = :" + param(i);
-      equalPrefix.append(equalPrefix.length() == 0 ? "" : " AND ").append(eq);
+      disjuncts.add(and.toString());
     }
     String chain = disjuncts.isEmpty() ? "FALSE" : "(" + String.join("\n   OR ", disjuncts) + ")";
     SortKey first = keys.get(0);
@@ -99,22 +95,21 @@ final class KeysetSql {
     return chain;
   }
 
-  /**
-   * The rows whose key comes strictly after {@code v} in the key's order, or null when none can
-   * (after a NULL that sorts last).
-   */
-  static @Nullable String after(SortKey k, @Nullable Object v, String param) {
-    String col = quote(k.name());
-    String op = k.direction() == SortDirection.ASC ? " > :" : " < :";
-    if (!k.nullable()) {
-      return col + op + param;
+  /** One comparison; the value, if any, is bound as {@code :param}. */
+  static String term(Seek.Term t, String param) {
+    String col = quote(t.key().name());
+    switch (t.operator()) {
+      case EQUAL:
+        return col + " = :" + param;
+      case IS_NULL:
+        return col + " IS NULL";
+      case IS_NOT_NULL:
+        return col + " IS NOT NULL";
+      case AFTER:
+        return col + (t.key().direction() == SortDirection.ASC ? " > :" : " < :") + param;
+      default:
+        throw new IllegalStateException("unknown operator " + t.operator());
     }
-    boolean nullsLast = k.nulls() == NullOrdering.NULLS_LAST;
-    if (v == null) {
-      // After a NULL: only non-NULLs, and only if NULLs come first.
-      return nullsLast ? null : col + " IS NOT NULL";
-    }
-    return nullsLast ? "(" + col + op + param + " OR " + col + " IS NULL)" : col + op + param;
   }
 
   private static String orderTerm(SortKey k) {

@@ -2,6 +2,7 @@ package dev.larder.jdbc.keyset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.larder.core.keyset.Seek;
 import dev.larder.core.keyset.SortKey;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,21 +22,18 @@ class KeysetSqlTest {
   }
 
   @Test
-  void afterAValuePlacesNullsAsDeclared() {
-    assertThat(KeysetSql.after(SortKey.asc("c").nullsLast(), 5, "p"))
-        .isEqualTo("(\"c\" > :p OR \"c\" IS NULL)");
-    assertThat(KeysetSql.after(SortKey.asc("c").nullsFirst(), 5, "p")).isEqualTo("\"c\" > :p");
-    assertThat(KeysetSql.after(SortKey.desc("c").nullsFirst(), 5, "p")).isEqualTo("\"c\" < :p");
-    assertThat(KeysetSql.after(SortKey.desc("c").nullsLast(), 5, "p"))
-        .isEqualTo("(\"c\" < :p OR \"c\" IS NULL)");
-  }
-
-  @Test
-  void afterANullOnlyNonNullsWhenNullsComeFirstAndNothingWhenLast() {
-    assertThat(KeysetSql.after(SortKey.asc("c").nullsFirst(), null, "p"))
-        .isEqualTo("\"c\" IS NOT NULL");
-    assertThat(KeysetSql.after(SortKey.desc("c").nullsFirst(), null, "p"))
-        .isEqualTo("\"c\" IS NOT NULL");
-    assertThat(KeysetSql.after(SortKey.asc("c").nullsLast(), null, "p")).isNull();
+  void rendersEachSeekTermWithBoundParametersOnly() {
+    SortKey asc = SortKey.asc("c").nullsLast();
+    SortKey desc = SortKey.desc("d").nullsFirst();
+    assertThat(KeysetSql.term(new Seek.Term(asc, Seek.Operator.AFTER, 5), "p"))
+        .isEqualTo("\"c\" > :p");
+    assertThat(KeysetSql.term(new Seek.Term(desc, Seek.Operator.AFTER, 5), "p"))
+        .isEqualTo("\"d\" < :p");
+    assertThat(KeysetSql.term(new Seek.Term(asc, Seek.Operator.EQUAL, "x'; DROP"), "p"))
+        .isEqualTo("\"c\" = :p");
+    assertThat(KeysetSql.term(new Seek.Term(asc, Seek.Operator.IS_NULL, null), "p"))
+        .isEqualTo("\"c\" IS NULL");
+    assertThat(KeysetSql.term(new Seek.Term(desc, Seek.Operator.IS_NOT_NULL, null), "p"))
+        .isEqualTo("\"d\" IS NOT NULL");
   }
 }

@@ -1,0 +1,119 @@
+package dev.larder.mongo.keyset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoCollection;
+import dev.larder.core.keyset.KeysetSpec;
+import dev.larder.core.keyset.PageDirection;
+import dev.larder.core.keyset.SortKey;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+
+/**
+ * Random sorts (fields, directions, declared nullability), random small data (duplicates, null,
+ * missing, ints and doubles in one field), random page sizes: walking forward and walking
+ * backward both give exactly the sorted list, which is the server's own sorted find and MongoDB's
+ * documented order.
+ */
+class MongoKeysetPropertiesIT {
+  private static final String[] FIELDS = {"a", "b", "c"};
+
+  /** Created on first use: jqwik properties do not run JUnit's @BeforeAll. */
+  private static final class Db {
+    static final MongoCollection<Document> ITEMS = MongoKeysetFixtures.freshCollection("prop");
+  }
+
+  /** One generated case; a cell is 0 for missing, 1 for null, else a value code. */
+  record Scenario(List<List<Integer>> cells, List<Integer> keyOrder, List<Boolean> ascending,
+      List<Boolean> declareNullable, int pageSize) {
+
+    @Override
+    public String toString() {
+      return "Scenario{" + cells + ", spec=" + spec().keys() + ", pageSize=" + pageSize + "}";
+    }
+
+    boolean holdsNulls(int field) {
+      return cells.stream().anyMatch(row -> row.get(field) < 2);
+    }
+
+    KeysetSpec spec() {
+      List<SortKey> keys = new ArrayList<>();
+      for (int f : keyOrder) {
+        boolean asc = ascending.get(f);
+        SortKey k = asc ? SortKey.asc(FIELDS[f]) : SortKey.desc(FIELDS[f]);
+        if (holdsNulls(f) || declareNullable.get(f)) {
+          k = asc ? k.nullsFirst() : k.nullsLast(); // MongoDB's only placement
+        }
+        keys.add(k);
+      }
+      return MongoKeyset.spec("prop").sortBy(keys.toArray(SortKey[]::new)).build();
+    }
+
+    List<Document> documents() {
+      List<Document> docs = new ArrayList<>();
+      byte[] oid = new byte[12];
+      for (int i = 0; i < cells.size(); i++) {
+        oid[0] = (byte) (i * 37); // ids out of insertion order
+        oid[11] = (byte) i;
+        Document d = new Document("_id", new ObjectId(oid));
+        List<Integer> row = cells.get(i);
+        put(d, "a", row.get(0), v -> v % 2 == 0 ? (Object) v : (Object) (v - 0.5));
+        put(d, "b", row.get(1), v -> "v" + v);
+        put(d, "c", row.get(2), v -> new Date(1_700_000_000_000L + v));
+        docs.add(d);
+      }
+      return docs;
+    }
+
+    private static void put(Document d, String field, int cell,
+        java.util.function.IntFunction<Object> value) {
+      if (cell == 1) {
+        d.append(field, null);
+      } else if (cell > 1) {
+        d.append(field, value.apply(cell));
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<Scenario> scenarios() {
+    Arbitrary<List<Boolean>> three = Arbitraries.of(true, false).list().ofSize(3);
+    Arbitrary<List<List<Integer>>> cells = Arbitraries.integers().between(0, 5).list().ofSize(3)
+        .list().ofMaxSize(40);
+    Arbitrary<List<Integer>> keyOrder = Arbitraries.shuffle(0, 1, 2)
+        .flatMap(all -> Arbitraries.integers().between(1, 3).map(n -> all.subList(0, n)));
+    return Combinators.combine(cells, keyOrder, three, three,
+        Arbitraries.integers().between(1, 7)).as(Scenario::new);
+  }
+
+  @Property(tries = 30)
+  void walkingEitherWayEqualsTheSortedList(@ForAll("scenarios") Scenario s) {
+    KeysetSpec spec = s.spec();
+    MongoKeyset<Object> keyset = MongoKeyset.builder(spec, MongoKeysetFixtures.codec("p", 'p'),
+        d -> d.get("_id")).allowedFields(FIELDS).build();
+    MongoCollection<Document> items = Db.ITEMS;
+    items.deleteMany(new Document());
+    List<Document> docs = s.documents();
+    if (!docs.isEmpty()) {
+      items.insertMany(docs);
+    }
+    List<Object> expected = MongoKeysetFixtures.sortedIds(items, new Document(), spec.keys());
+    List<Document> oracle = new ArrayList<>(docs);
+    oracle.sort(MongoKeysetFixtures.documentedOrder(spec.keys()));
+    assertThat(expected).as("server order = documented order")
+        .isEqualTo(oracle.stream().map(d -> d.get("_id")).toList());
+    for (PageDirection direction : PageDirection.values()) {
+      assertThat(MongoKeysetFixtures.walk(r -> keyset.fetch(items, r), direction, s.pageSize(),
+          new ArrayList<>())).as(direction.toString()).isEqualTo(expected);
+    }
+  }
+}
