@@ -39,8 +39,7 @@ public final class HotPathsScenario implements Scenario {
     int iterations = quick ? 1 : 5;
     int seconds = quick ? 1 : 3;
     ChainedOptionsBuilder options = new OptionsBuilder()
-        .include(L1HitBenchmark.class.getName() + "\\.")
-        .include(L2HitBenchmark.class.getName() + "\\.")
+        .include(CacheHitBenchmark.class.getName() + "\\.")
         .include(RoutedReadBenchmark.class.getName() + "\\.")
         .forks(forks).threads(1)
         .warmupIterations(warmups).warmupTime(TimeValue.seconds(seconds))
@@ -75,9 +74,9 @@ public final class HotPathsScenario implements Scenario {
     Params params = Params.quick(quick).with("forks", forks).with("warmup_iterations", warmups)
         .with("iterations", iterations).with("iteration_s", seconds).with("threads", 1).with("mode", "avgt");
     return List.of(
-        pair("l1_hit", "L1HitBenchmark.larderL1Hit", "L1HitBenchmark.caffeineGetIfPresent",
+        pair("l1_hit", "CacheHitBenchmark.larderL1Hit", "CacheHitBenchmark.caffeineGetIfPresent",
             "caffeine getIfPresent", scores, units, params),
-        pair("l2_hit", "L2HitBenchmark.larderL2Hit", "L2HitBenchmark.redissonBucketGet",
+        pair("l2_hit", "CacheHitBenchmark.larderL2Hit", "CacheHitBenchmark.redissonBucketGet",
             "redisson RBucket.get", scores, units, params),
         pair("routed_read", "RoutedReadBenchmark.larderRoutedRead", "RoutedReadBenchmark.hikariDirectRead",
             "direct HikariCP connection, same query", scores, units, params),
