@@ -254,7 +254,7 @@ public final class OutageScenario implements Scenario {
             a.latencies.percentileMillis(99), anchor, p.map()),
         new Measurement(name(), "db_calls", "calls", l.dbCalls.sum(), a.dbCalls.sum(), anchor, p.map()),
         new Measurement(name(), "retry_amplification", "db attempts/call", b.amplification(), r.amplification(),
-            retryAnchor, p.plus("larder", "interactive policy + default budget").map()),
+            retryAnchor, p.plus("larder", "interactive policy + budget (10 %, floor 1/s)").map()),
         new Measurement(name(), "retry_amplification", "db attempts/call", nb.amplification(), r.amplification(),
             retryAnchor, p.plus("larder", "interactive policy, no budget").map()));
   }
