@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.larder.cache.CacheResult.Source;
+import dev.larder.cache.internal.InvalidationMessage;
 import dev.larder.testkit.LarderTest;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -17,11 +18,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
@@ -211,6 +214,31 @@ class InvalidationBusIT {
     in.db.put("k", "v2");
     in.get(0).invalidate("k");
     await().atMost(PROPAGATION_BOUND).until(() -> "v2".equals(in.read(1, "k")));
+  }
+
+  @Test
+  void aSkippedSequenceNumberFromAnotherInstanceClearsL1() {
+    env = new RedisCaches("bus-gap");
+    Instances in = new Instances(env, 1, b -> b);
+    await().atMost(PROPAGATION_BOUND).until(() -> in.busHealthy(0));
+    in.db.put("k", "v1");
+    in.read(0, "k");
+    RTopic topic = env.newClient().getTopic(in.channel(), ByteArrayCodec.INSTANCE);
+    UUID other = UUID.randomUUID();
+    topic.publish(keysMessage(other, 1, "x"));
+    topic.publish(keysMessage(other, 2, "y"));
+    await().atMost(PROPAGATION_BOUND).until(() -> in.count(0, "larder.cache.invalidations.received", "result", "keys") == 2);
+    assertThat(in.sum(0, "larder.cache.l1.clears")).as("consecutive numbers are no gap").isZero();
+    assertThat(in.source(0, "k")).isEqualTo(Source.L1);
+
+    topic.publish(keysMessage(other, 4, "z")); // number 3 was lost
+    await().atMost(PROPAGATION_BOUND).until(() -> in.count(0, "larder.cache.l1.clears", "result", "gap") == 1);
+    assertThat(in.source(0, "k")).as("the whole L1 was cleared").isNotEqualTo(Source.L1);
+  }
+
+  private static byte[] keysMessage(UUID origin, long seq, String key) {
+    return new InvalidationMessage(InvalidationMessage.Type.KEYS, origin, seq, 0, List.of(key), new long[] {0})
+        .encode();
   }
 
   @Test

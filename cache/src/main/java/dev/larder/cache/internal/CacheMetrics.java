@@ -44,7 +44,7 @@ public interface CacheMetrics {
   /** Time from a message's publish (the publisher's wall clock) to its L1 drop here. */
   default void invalidationPropagation(long nanos) {}
 
-  /** L1 cleared because invalidations may have been missed ({@code resubscribed|unsubscribed|gap|silent|recovered|source-gap}). */
+  /** L1 cleared because invalidations may have been missed ({@code resubscribed|unsubscribed|gap|silent|recovered}). */
   default void busClear(String reason) {}
 
   /** A value from a load that an invalidation overtook, refused by a tier ({@code l1|l2}). */

@@ -174,7 +174,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         settings.lockLease().plus(settings.l1Ttl()).plusNanos(joinTimeoutNanos));
     if (busSettings.enabled()) {
       this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
-          this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), metrics, time);
+          this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), settings.redisBreaker(), metrics,
+          time);
       bus.start();
     } else {
       this.bus = null;

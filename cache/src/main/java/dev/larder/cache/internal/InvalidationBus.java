@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.larder.cache.internal.InvalidationMessage.Type;
 import dev.larder.core.TimeSource;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -70,6 +72,7 @@ public final class InvalidationBus implements AutoCloseable {
   private final TimeSource time;
   private final long heartbeatTimeoutNanos;
   private final Duration publishTimeout;
+  private final CircuitBreaker redisBreaker;
   private final UUID instanceId = UUID.randomUUID();
   private final AtomicLong seq = new AtomicLong();
   private final Cache<UUID, Long> lastSeqByOrigin;
@@ -77,6 +80,7 @@ public final class InvalidationBus implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final AtomicBoolean subscribedOnce = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean subscribing = new AtomicBoolean();
   private volatile boolean listening;
   private volatile boolean healthy = true;
   private volatile long lastEchoNanos;
@@ -93,12 +97,14 @@ public final class InvalidationBus implements AutoCloseable {
    * @param heartbeatInterval how often this instance publishes a heartbeat
    * @param heartbeatTimeout how long without an echo of its own messages before L1 is cleared
    * @param publishTimeout bound on each publish
+   * @param redisBreaker the cache's Redis breaker: while it is open, publishes fail at once instead
+   *     of queueing behind timeouts (the skipped sequence numbers tell receivers)
    * @param metrics meters
    * @param time clocks
    */
   public InvalidationBus(RedissonClient redisson, String channel, String cacheName, Target target,
-      Duration heartbeatInterval, Duration heartbeatTimeout, Duration publishTimeout, CacheMetrics metrics,
-      TimeSource time) {
+      Duration heartbeatInterval, Duration heartbeatTimeout, Duration publishTimeout, CircuitBreaker redisBreaker,
+      CacheMetrics metrics, TimeSource time) {
     this.cacheName = cacheName;
     this.topic = redisson.getTopic(channel, ByteArrayCodec.INSTANCE);
     this.target = target;
@@ -106,6 +112,7 @@ public final class InvalidationBus implements AutoCloseable {
     this.time = time;
     this.heartbeatTimeoutNanos = heartbeatTimeout.toNanos();
     this.publishTimeout = publishTimeout;
+    this.redisBreaker = redisBreaker;
     // Origins that stopped talking are forgotten; one that comes back is treated as new.
     this.lastSeqByOrigin = Caffeine.newBuilder().maximumSize(10_000)
         .expireAfterAccess(heartbeatTimeout.multipliedBy(10)).build();
@@ -182,6 +189,12 @@ public final class InvalidationBus implements AutoCloseable {
         // Numbered on the sender thread, so numbers go out in order.
         InvalidationMessage m = new InvalidationMessage(type, instanceId, seq.incrementAndGet(), nowMicros(), keys,
             versions);
+        CircuitBreaker.State state = redisBreaker.getState();
+        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
+          metrics.invalidationSent("failed");
+          done.completeExceptionally(CallNotPermittedException.createCallNotPermittedException(redisBreaker));
+          return;
+        }
         try {
           topic.publishAsync(m.encode()).toCompletableFuture().get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
           metrics.invalidationSent(kind(type));
@@ -201,7 +214,9 @@ public final class InvalidationBus implements AutoCloseable {
   }
 
   private void subscribe() {
-    if (closed.get() || listening) {
+    // One attempt at a time: Redisson may retry a subscription for longer than a heartbeat, and two
+    // attempts that both succeed would register the listeners twice.
+    if (closed.get() || listening || !subscribing.compareAndSet(false, true)) {
       return;
     }
     StatusListener status = new StatusListener() {
@@ -215,20 +230,32 @@ public final class InvalidationBus implements AutoCloseable {
         onUnsubscribed();
       }
     };
-    topic.addListenerAsync(status).toCompletableFuture()
+    CompletableFuture<Integer> added;
+    try {
+      added = topic.addListenerAsync(status).toCompletableFuture();
+    } catch (RuntimeException e) {
+      added = CompletableFuture.failedFuture(e);
+    }
+    added
         .thenCompose(sid -> {
           statusListenerId = sid;
           return topic.addListenerAsync(byte[].class, (ch, msg) -> onMessage(msg)).toCompletableFuture();
         })
         .whenComplete((mid, t) -> {
           if (t != null) {
+            if (statusListenerId != 0) {
+              topic.removeListenerAsync(statusListenerId);
+              statusListenerId = 0;
+            }
+            subscribing.set(false);
             LOG.warn("cache '{}': could not subscribe to the invalidation channel ({}); retrying every heartbeat, "
                 + "L1 entries live at most l1Ttl meanwhile", cacheName, t.toString());
             return;
           }
           messageListenerId = mid;
-          listening = true;
           lastEchoNanos = System.nanoTime();
+          listening = true;
+          subscribing.set(false);
           if (closed.get()) {
             removeListeners();
           }
