@@ -1,6 +1,7 @@
 package dev.larder.jdbc.keyset;
 
 import dev.larder.core.internal.Require;
+import dev.larder.core.keyset.AllowList;
 import dev.larder.core.keyset.CursorCodec;
 import dev.larder.core.keyset.InvalidCursorException;
 import dev.larder.core.keyset.KeysetPager;
@@ -12,10 +13,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
@@ -186,7 +185,7 @@ public final class JdbiKeyset<T> {
     private final CursorCodec codec;
     private final RowMapper<T> mapper;
     private @Nullable String baseQuery;
-    private @Nullable Set<String> allowedColumns;
+    private @Nullable AllowList allowedColumns;
 
     private Builder(KeysetSpec spec, CursorCodec codec, RowMapper<T> mapper) {
       this.spec = spec;
@@ -228,19 +227,8 @@ public final class JdbiKeyset<T> {
      * @throws IllegalStateException if already set
      */
     public Builder<T> allowedColumns(String... columns) {
-      Require.notNull(columns, "allowedColumns");
       Require.notYetSet(allowedColumns, "allowedColumns");
-      Set<String> set = new LinkedHashSet<>();
-      for (String c : columns) {
-        Require.notNull(c, "allowedColumns element");
-        if (!IDENTIFIER.matcher(c).matches()) {
-          throw new IllegalArgumentException(
-              "allowedColumns must be identifiers matching " + IDENTIFIER + " but one was \"" + c
-                  + "\"");
-        }
-        set.add(c);
-      }
-      allowedColumns = Set.copyOf(set);
+      allowedColumns = AllowList.of("allowedColumns", "column", IDENTIFIER, columns);
       return this;
     }
 
@@ -258,12 +246,7 @@ public final class JdbiKeyset<T> {
       if (allowedColumns == null) {
         throw new IllegalStateException("allowedColumns must be set");
       }
-      for (SortKey k : spec.keys()) {
-        if (!allowedColumns.contains(k.name())) {
-          throw new IllegalStateException("sort key \"" + k.name()
-              + "\" is not an allowed column; allowed: " + new java.util.TreeSet<>(allowedColumns));
-        }
-      }
+      allowedColumns.check(spec);
       return new JdbiKeyset<>(this);
     }
   }

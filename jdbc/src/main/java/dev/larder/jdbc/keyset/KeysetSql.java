@@ -30,25 +30,36 @@ final class KeysetSql {
     List<SortKey> keys = plan.keys();
     List<@Nullable Object> boundary = plan.boundary();
     Map<String, Object> args = new LinkedHashMap<>();
-    StringBuilder sql = new StringBuilder("SELECT * FROM (\n").append(baseQuery)
-        .append("\n) AS ").append(ALIAS);
-    boolean rowValue = false;
-    if (boundary != null) {
-      for (int i = 0; i < boundary.size(); i++) {
-        Object v = boundary.get(i);
-        if (v != null) {
-          args.put(param(i), v);
-        }
-      }
-      rowValue = rowValueApplies(keys);
-      sql.append("\nWHERE ").append(rowValue ? rowValuePredicate(keys) : orChain(keys, boundary));
-    }
+    String from = "SELECT * FROM (\n" + baseQuery + "\n) AS " + ALIAS;
     StringJoiner order = new StringJoiner(", ", "\nORDER BY ", "");
     for (SortKey k : keys) {
       order.add(orderTerm(k));
     }
-    sql.append(order).append("\nLIMIT :").append(LIMIT_PARAM);
-    return new Rendered(sql.toString(), args, rowValue);
+    String tail = order + "\nLIMIT :" + LIMIT_PARAM;
+    if (boundary == null) {
+      return new Rendered(from + tail, args, false);
+    }
+    for (int i = 0; i < boundary.size(); i++) {
+      Object v = boundary.get(i);
+      if (v != null) {
+        args.put(param(i), v);
+      }
+    }
+    if (rowValueApplies(keys)) {
+      return new Rendered(from + "\nWHERE " + rowValuePredicate(keys) + tail, args, true);
+    }
+    List<String> ranges = orChains(keys, boundary);
+    if (ranges.size() == 1) {
+      return new Rendered(from + "\nWHERE " + ranges.get(0) + tail, args, false);
+    }
+    // The rows after the boundary are two index ranges (the non-NULL and the NULL values of the
+    // first key): one bounded, ordered, limited scan each, merged in order.
+    StringJoiner union = new StringJoiner("\n) UNION ALL (\n", "SELECT * FROM ((\n",
+        "\n)) AS " + ALIAS);
+    for (String range : ranges) {
+      union.add(from + "\nWHERE " + range + tail);
+    }
+    return new Rendered(union + tail, args, false);
   }
 
   /** (a, b) > (:a, :b) is exact only when every key goes the same way and none holds NULL. */
@@ -74,25 +85,40 @@ final class KeysetSql {
   }
 
   /**
-   * The shared expansion ({@link Seek#disjuncts}) rendered as SQL, with a leading bound on the
-   * first key when it holds no NULL, so an index on it gives a range scan.
+   * The shared expansion ({@link Seek#disjuncts}) rendered as SQL, one predicate per index range
+   * of the first key, each led by a bound on that key that PostgreSQL can use as an index
+   * condition: {@code a >= :a} (or {@code <=}) where the first key holds the boundary value or
+   * comes after it, {@code a IS NULL} / {@code a IS NOT NULL} where the expansion says so. A
+   * nullable first key after a value can need both a value range and the NULLs: two predicates.
    */
-  private static String orChain(List<SortKey> keys, List<@Nullable Object> boundary) {
-    List<String> disjuncts = new ArrayList<>();
+  private static List<String> orChains(List<SortKey> keys, List<@Nullable Object> boundary) {
+    Map<Seek.Operator, List<String>> byFirstTerm = new java.util.EnumMap<>(Seek.Operator.class);
     for (List<Seek.Term> conjunction : Seek.disjuncts(keys, boundary)) {
       StringJoiner and = new StringJoiner(" AND ");
       for (Seek.Term t : conjunction) {
         and.add(term(t, param(keys.indexOf(t.key()))));
       }
-      disjuncts.add(and.toString());
+      Seek.Operator first = conjunction.get(0).operator();
+      Seek.Operator range = first == Seek.Operator.EQUAL ? Seek.Operator.AFTER : first;
+      byFirstTerm.computeIfAbsent(range, o -> new ArrayList<>()).add(and.toString());
     }
-    String chain = disjuncts.isEmpty() ? "FALSE" : "(" + String.join("\n   OR ", disjuncts) + ")";
+    if (byFirstTerm.isEmpty()) {
+      return List.of("FALSE");
+    }
     SortKey first = keys.get(0);
-    if (!first.nullable() && disjuncts.size() > 1) {
-      String op = first.direction() == SortDirection.ASC ? " >= :" : " <= :";
-      return quote(first.name()) + op + param(0) + "\n  AND " + chain;
-    }
-    return chain;
+    List<String> chains = new ArrayList<>();
+    byFirstTerm.forEach((range, disjuncts) -> {
+      String chain = disjuncts.size() == 1 ? disjuncts.get(0)
+          : "(" + String.join("\n   OR ", disjuncts) + ")";
+      if (range == Seek.Operator.AFTER && disjuncts.size() > 1) {
+        String op = first.direction() == SortDirection.ASC ? " >= :" : " <= :";
+        chain = quote(first.name()) + op + param(0) + "\n  AND " + chain;
+      } else if (range == Seek.Operator.IS_NULL && disjuncts.size() > 1) {
+        chain = quote(first.name()) + " IS NULL\n  AND " + chain;
+      }
+      chains.add(chain);
+    });
+    return chains;
   }
 
   /** One comparison; the value, if any, is bound as {@code :param}. */

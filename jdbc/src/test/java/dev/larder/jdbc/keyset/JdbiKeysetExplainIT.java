@@ -34,16 +34,43 @@ class JdbiKeysetExplainIT {
           + " repeat('x', 50) FROM generate_series(1::bigint, ?) g", (long) ROWS);
       h.execute("CREATE INDEX events_created_id ON events (created_at, id)");
       h.execute("CREATE INDEX events_created_desc_id ON events (created_at DESC, id ASC)");
-      h.execute("ANALYZE events");
+      h.execute("ALTER TABLE events ADD COLUMN tag text");
+      h.execute("UPDATE events SET tag = CASE WHEN id % 10 = 0 THEN NULL ELSE 't' || (id % 97) END");
+      h.execute("CREATE INDEX events_tag_id ON events (tag ASC NULLS LAST, id)");
+      h.execute("VACUUM ANALYZE events");
     });
+  }
+
+  /**
+   * A nullable first key (ASC NULLS LAST) after a value leaves two index ranges, the values after
+   * it and the NULLs: each is read by its own bounded index scan, not by filtering the index from
+   * its start (which made every deep page cost the rows before it).
+   */
+  @Test
+  void nullableLeadingKeySeeksBothIndexRanges() {
+    JdbiKeyset<Long> keyset = keyset(SortKey.asc("tag").nullsLast());
+    String plan = explainPageAfter(keyset, 50_000);
+    assertThat(plan).contains("using events_tag_id")
+        .containsPattern("Index Cond: \\(tag >= ")
+        .contains("Index Cond: (tag IS NULL)")
+        .doesNotContain("Seq Scan");
+  }
+
+  @Test
+  void nullableLeadingKeyPageAfterANullSeeksTheNulls() {
+    JdbiKeyset<Long> keyset = keyset(SortKey.asc("tag").nullsLast());
+    String plan = explainPageAfter(keyset, 95_000); // inside the NULLs, which sort last
+    assertThat(plan).contains("Index Scan using events_tag_id")
+        .contains("Index Cond: ((tag IS NULL) AND (id > ")
+        .doesNotContain("Seq Scan").doesNotContain("tag >= ").doesNotContain("Sort");
   }
 
   static JdbiKeyset<Long> keyset(SortKey first) {
     KeysetSpec spec = KeysetSpec.builder("events").sortBy(first).tiebreaker("id")
         .maxPageSize(ROWS).build();
     return JdbiKeyset.builder(spec, KeysetFixtures.codec("k", 'e'), ID)
-        .baseQuery("SELECT id, created_at, payload FROM events")
-        .allowedColumns("id", "created_at", "payload").build();
+        .baseQuery("SELECT id, created_at, payload, tag FROM events")
+        .allowedColumns("id", "created_at", "payload", "tag").build();
   }
 
   /** EXPLAIN of the page after row {@code depth}. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Walks a 100,000-row table page by page, both ways, against PostgreSQL's own ORDER BY. */
 class JdbiKeysetWalkIT {
   static final int ROWS = 100_000;
-  static final int PAGE = 500;
+  static final int PAGE = 1_000;
   static Jdbi jdbi;
 
   static final KeysetSpec SPEC = KeysetSpec.builder("items-walk")
@@ -92,11 +92,11 @@ class JdbiKeysetWalkIT {
     List<Long> expected = expectedIds("WHERE owner = 2");
     List<Page<Item>> pages = new ArrayList<>();
     List<Long> forward = jdbi.withHandle(h -> KeysetFixtures.walkForward(
-        r -> byOwner.fetch(h, r, Map.of("owner", 2)), 499, pages)).stream()
+        r -> byOwner.fetch(h, r, Map.of("owner", 2)), 999, pages)).stream()
         .map(Item::id).toList();
     assertThat(forward).isEqualTo(expected);
     List<Long> backward = jdbi.withHandle(h -> KeysetFixtures.walkBackward(
-        r -> byOwner.fetch(h, r, Map.of("owner", 2)), 499, pages)).stream()
+        r -> byOwner.fetch(h, r, Map.of("owner", 2)), 999, pages)).stream()
         .map(Item::id).toList();
     assertThat(backward).isEqualTo(expected);
   }

@@ -18,7 +18,8 @@ import org.jdbi.v3.core.mapper.RowMapper;
 /**
  * Not a test: a manual probe for the issue's closing note. Loads {@code rows} rows into the
  * testkit's PostgreSQL and times a 50-row page at row 0 and at the last page, keyset against
- * OFFSET, for a one-direction sort (row-value seek) and a mixed-direction sort (OR-chain seek),
+ * OFFSET, for a one-direction sort (row-value seek), a mixed-direction sort (OR-chain seek) and a
+ * nullable first key (two index ranges),
  * all in one run, runs interleaved. Prints medians and p95s; asserts nothing. The benchmarks
  * module will own this scenario.
  *
@@ -41,27 +42,33 @@ final class KeysetLatencyProbe {
     long t0 = System.nanoTime();
     jdbi.useHandle(h -> {
       h.execute("CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL,"
-          + " payload text NOT NULL)");
+          + " tag text, payload text NOT NULL)");
       h.execute("INSERT INTO events SELECT g, timestamptz '2026-01-01 00:00:00+00'"
-          + " + ((g * 7919) % 500000) * interval '3 microseconds', md5(g::text)"
+          + " + ((g * 7919) % 500000) * interval '3 microseconds',"
+          + " CASE WHEN g % 10 = 0 THEN NULL ELSE 't' || (g % 997) END, md5(g::text)"
           + " FROM generate_series(1::bigint, ?) g", (long) rows);
       h.execute("CREATE INDEX events_created_id ON events (created_at, id)");
       h.execute("CREATE INDEX events_created_desc_id ON events (created_at DESC, id ASC)");
+      h.execute("CREATE INDEX events_tag_id ON events (tag ASC NULLS LAST, id)");
       h.execute("VACUUM ANALYZE events");
     });
-    System.out.printf(Locale.ROOT, "loaded %,d rows with two indexes in %.1f s (%s)%n", rows,
+    System.out.printf(Locale.ROOT, "loaded %,d rows and three indexes in %.1f s (%s)%n", rows,
         (System.nanoTime() - t0) / 1e9, jdbi.withHandle(h -> h.createQuery("SELECT version()")
             .mapTo(String.class).one()));
 
     Map<String, Supplier<List<Long>>> cases = new LinkedHashMap<>();
     jdbi.useHandle(h -> {
-      for (SortKey first : List.of(SortKey.asc("created_at"), SortKey.desc("created_at"))) {
-        String label = first.direction() == dev.larder.core.keyset.SortDirection.ASC
-            ? "created_at ASC, id ASC (row value)" : "created_at DESC, id ASC (OR-chain)";
+      Map<String, SortKey> sorts = new LinkedHashMap<>();
+      sorts.put("created_at ASC, id ASC (row value)", SortKey.asc("created_at"));
+      sorts.put("created_at DESC, id ASC (OR-chain)", SortKey.desc("created_at"));
+      sorts.put("tag ASC NULLS LAST, id ASC (two ranges)", SortKey.asc("tag").nullsLast());
+      for (Map.Entry<String, SortKey> sort : sorts.entrySet()) {
+        String label = sort.getKey();
+        SortKey first = sort.getValue();
         KeysetSpec spec = KeysetSpec.builder("events").sortBy(first).tiebreaker("id").build();
         JdbiKeyset<Long> keyset = JdbiKeyset.builder(spec, KeysetFixtures.codec("k", 'l'), ID)
-            .baseQuery("SELECT id, created_at, payload FROM events")
-            .allowedColumns("id", "created_at").build();
+            .baseQuery("SELECT id, created_at, tag, payload FROM events")
+            .allowedColumns("id", "created_at", "tag").build();
         String deepCursor = deepCursor(h, keyset);
         String order = KeysetFixtures.orderBy(spec.keys());
         cases.put(label + " | keyset row 0", () -> keyset.fetch(h, PageRequest.first(PAGE))
@@ -88,11 +95,11 @@ final class KeysetLatencyProbe {
           nanos.get(c.getKey())[r] = System.nanoTime() - s;
         }
       }
-      System.out.printf(Locale.ROOT, "%-64s %10s %10s%n", "sort | method at row", "median ms",
+      System.out.printf(Locale.ROOT, "%-72s %10s %10s%n", "sort | method at row", "median ms",
           "p95 ms");
       nanos.forEach((c, n) -> {
         Arrays.sort(n);
-        System.out.printf(Locale.ROOT, "%-64s %10.3f %10.3f%n", c, n[n.length / 2] / 1e6,
+        System.out.printf(Locale.ROOT, "%-72s %10.3f %10.3f%n", c, n[n.length / 2] / 1e6,
             n[(int) Math.ceil(n.length * 0.95) - 1] / 1e6);
       });
     });
@@ -107,7 +114,7 @@ final class KeysetLatencyProbe {
   }
 
   private static List<Long> offset(Handle h, String order, int offset) {
-    return new ArrayList<>(h.createQuery("SELECT id, created_at, payload FROM events ORDER BY "
+    return new ArrayList<>(h.createQuery("SELECT id, created_at, tag, payload FROM events ORDER BY "
         + order + " OFFSET :o LIMIT :l").bind("o", offset).bind("l", PAGE).map(ID).list());
   }
 }

@@ -4,6 +4,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import dev.larder.core.internal.Require;
+import dev.larder.core.keyset.AllowList;
 import dev.larder.core.keyset.CursorCodec;
 import dev.larder.core.keyset.InvalidCursorException;
 import dev.larder.core.keyset.KeysetPager;
@@ -15,11 +16,8 @@ import dev.larder.core.keyset.Seek;
 import dev.larder.core.keyset.SortDirection;
 import dev.larder.core.keyset.SortKey;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.bson.BsonDocument;
@@ -250,7 +248,7 @@ public final class MongoKeyset<T> {
     private final KeysetSpec spec;
     private final CursorCodec codec;
     private final Function<? super Document, ? extends T> mapper;
-    private @Nullable Set<String> allowedFields;
+    private @Nullable AllowList allowedFields;
 
     private Builder(KeysetSpec spec, CursorCodec codec,
         Function<? super Document, ? extends T> mapper) {
@@ -270,19 +268,8 @@ public final class MongoKeyset<T> {
      * @throws IllegalStateException if already set
      */
     public Builder<T> allowedFields(String... fields) {
-      Require.notNull(fields, "allowedFields");
       Require.notYetSet(allowedFields, "allowedFields");
-      Set<String> set = new LinkedHashSet<>();
-      for (String f : fields) {
-        Require.notNull(f, "allowedFields element");
-        if (f.length() > 200 || !FIELD.matcher(f).matches()) {
-          throw new IllegalArgumentException("allowedFields must be field paths matching "
-              + FIELD + " but one was \"" + f + "\"");
-        }
-        set.add(f);
-      }
-      set.add(ID);
-      allowedFields = Set.copyOf(set);
+      allowedFields = AllowList.of("allowedFields", "field", FIELD, fields).with(ID);
       return this;
     }
 
@@ -298,11 +285,8 @@ public final class MongoKeyset<T> {
       if (allowedFields == null) {
         throw new IllegalStateException("allowedFields must be set");
       }
+      allowedFields.check(spec);
       for (SortKey k : spec.keys()) {
-        if (!allowedFields.contains(k.name())) {
-          throw new IllegalStateException("sort key \"" + k.name()
-              + "\" is not an allowed field; allowed: " + new TreeSet<>(allowedFields));
-        }
         NullOrdering mongo = k.direction() == SortDirection.ASC ? NullOrdering.NULLS_FIRST
             : NullOrdering.NULLS_LAST;
         if (k.nullable() && k.nulls() != mongo) {

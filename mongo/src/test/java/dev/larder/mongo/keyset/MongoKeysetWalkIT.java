@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class MongoKeysetWalkIT {
   static final int DOCS = 20_000;
-  static final int PAGE = 500;
+  static final int PAGE = 1_000;
   static final CursorCodec CODEC = MongoKeysetFixtures.codec("k1", 'w');
 
   /** Nullable leading keys: no range bound, an $or from the first key on. */
@@ -133,7 +133,7 @@ class MongoKeysetWalkIT {
     MongoKeyset<Document> keyset = keyset(BY_CATEGORY);
     for (PageDirection direction : PageDirection.values()) {
       List<Object> seen = ids(MongoKeysetFixtures.walk(r -> keyset.fetch(items, r, owner),
-          direction, 499, new ArrayList<>()));
+          direction, 999, new ArrayList<>()));
       assertThat(seen).as(direction.toString()).isEqualTo(expected);
     }
   }
