@@ -9,7 +9,10 @@
  *       failure is judged (transient, permanent, unknown) so retry, routing and fallback agree;</li>
  *   <li>{@link dev.larder.core.InvalidationEvent}, {@link dev.larder.core.InvalidationSource} and
  *       {@link dev.larder.core.InvalidationListener}: the SPI through which databases (jdbc, mongo)
- *       tell caches (cache) what changed, without those modules depending on each other;</li>
+ *       tell caches (cache) what changed, without those modules depending on each other, with
+ *       {@link dev.larder.core.AbstractInvalidationSource}, {@link dev.larder.core.InvalidationSourceBuilder}
+ *       and {@link dev.larder.core.ReconnectBackoff} as the shared skeleton for sources that read a
+ *       database on a background thread;</li>
  *   <li>{@link dev.larder.core.KeyNamespace}: a validated {@code namespace:vN:} key prefix;</li>
  *   <li>{@link dev.larder.core.TimeSource}: the clock seam, with {@link dev.larder.core.ManualTimeSource}
  *       for tests.</li>

@@ -120,16 +120,29 @@ class PostgresRetryIT {
     List<SQLException> failures = new CopyOnWriteArrayList<>();
     policy.retry().getEventPublisher().onRetry(e -> failures.add((SQLException) e.getLastThrowable()));
     AtomicInteger attempts = new AtomicInteger();
+    long before = totalQty();
     Future<?> one = pool.submit(() -> lockBoth(1, 2, bothLocked, attempts));
     Future<?> two = pool.submit(() -> lockBoth(2, 1, bothLocked, attempts));
     one.get(60, TimeUnit.SECONDS);
     two.get(60, TimeUnit.SECONDS);
 
-    assertThat(attempts).hasValue(3);
-    assertThat(failures).singleElement().satisfies(f -> {
+    // PostgreSQL aborts one of the two as the deadlock victim; on a loaded machine both
+    // detectors can fire, so each deadlock is one retry: attempts = 2 + retries.
+    assertThat(failures).isNotEmpty().allSatisfy(f -> {
       assertThat(f.getSQLState()).isEqualTo("40P01");
       assertThat(FailureClassifiers.standard().classify(f)).isEqualTo(FailureClass.TRANSIENT);
     });
+    assertThat(attempts).hasValue(2 + failures.size());
+    assertThat(totalQty()).as("both transactions committed exactly once").isEqualTo(before + 4);
+  }
+
+  private static long totalQty() throws SQLException {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT sum(qty) FROM item")) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private Void lockBoth(int first, int second, CountDownLatch bothLocked, AtomicInteger attempts)

@@ -87,7 +87,7 @@ public final class MongoFactory {
         }
     }
 
-    private static final class Real implements MongoServer {
+    private static final class Real extends LifecycleServer implements MongoServer {
         private final String image;
         private final String connectionString;
         private final Lifecycle lifecycle;
@@ -124,28 +124,8 @@ public final class MongoFactory {
         }
 
         @Override
-        public void stop() {
-            lifecycle.stop();
-        }
-
-        @Override
-        public void start() {
-            lifecycle.start();
-        }
-
-        @Override
-        public void pause() {
-            lifecycle.pause();
-        }
-
-        @Override
-        public void resume() {
-            lifecycle.resume();
-        }
-
-        @Override
-        public boolean isRunning() {
-            return lifecycle.isRunning();
+        protected Lifecycle lifecycle() {
+            return lifecycle;
         }
     }
 

@@ -8,7 +8,7 @@ import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** One PostgreSQL server in either tier; the tier lives in the {@link Lifecycle}. */
-public final class PostgresServerImpl implements PostgresServer {
+public final class PostgresServerImpl extends LifecycleServer implements PostgresServer {
 
     /** The database every server has and {@link #jdbcUrl()} points at. */
     public static final String DEFAULT_DATABASE = "postgres";
@@ -112,28 +112,8 @@ public final class PostgresServerImpl implements PostgresServer {
     }
 
     @Override
-    public void stop() {
-        lifecycle.stop();
-    }
-
-    @Override
-    public void start() {
-        lifecycle.start();
-    }
-
-    @Override
-    public void pause() {
-        lifecycle.pause();
-    }
-
-    @Override
-    public void resume() {
-        lifecycle.resume();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return lifecycle.isRunning();
+    protected Lifecycle lifecycle() {
+        return lifecycle;
     }
 
     @Override

@@ -10,7 +10,7 @@ import org.redisson.config.Config;
 import org.redisson.config.ConstantDelay;
 
 /** A Redis node in either tier; the tier lives in the {@link Lifecycle}. */
-public final class RedisServerImpl implements RedisServer {
+public final class RedisServerImpl extends LifecycleServer implements RedisServer {
 
     private final String name;
     private final int port;
@@ -92,28 +92,8 @@ public final class RedisServerImpl implements RedisServer {
     }
 
     @Override
-    public void stop() {
-        lifecycle.stop();
-    }
-
-    @Override
-    public void start() {
-        lifecycle.start();
-    }
-
-    @Override
-    public void pause() {
-        lifecycle.pause();
-    }
-
-    @Override
-    public void resume() {
-        lifecycle.resume();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return lifecycle.isRunning();
+    protected Lifecycle lifecycle() {
+        return lifecycle;
     }
 
     @Override

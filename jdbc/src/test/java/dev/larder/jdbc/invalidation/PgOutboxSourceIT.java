@@ -1,0 +1,591 @@
+package dev.larder.jdbc.invalidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.larder.core.InvalidationEvent;
+import dev.larder.core.InvalidationSource;
+import dev.larder.testkit.LarderServices;
+import dev.larder.testkit.LarderTest;
+import dev.larder.testkit.PostgresCluster;
+import dev.larder.testkit.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL outbox source against the testkit's real PostgreSQL primary (zonky 17 in the
+ * embedded tier, the Debian 15 image in the docker tier).
+ */
+@LarderTest
+class PgOutboxSourceIT {
+  private static final Logger LOG = LoggerFactory.getLogger(PgOutboxSourceIT.class);
+  private static final Duration DELIVERY = Duration.ofSeconds(20);
+  private static final String CACHE = "products";
+
+  private static PostgresServer pg;
+  private static String db;
+  private static DataSource ds;
+  private static final PgOutbox OUTBOX = PgOutbox.defaults();
+  private static final AtomicLong SENTINEL = new AtomicLong(900_000);
+
+  private final List<InvalidationSource> sources = new ArrayList<>();
+
+  @BeforeAll
+  static void setUp() throws SQLException {
+    PostgresCluster cluster = LarderServices.postgres();
+    pg = cluster.primary();
+    db = cluster.createDatabase("pgoutbox");
+    ds = pg.dataSource(db);
+    OUTBOX.install(ds);
+    try (Connection c = ds.getConnection()) {
+      exec(c, "CREATE TABLE product (id bigint PRIMARY KEY, name text NOT NULL)");
+      exec(c, "INSERT INTO product SELECT g, 'p' || g FROM generate_series(1, 100) g");
+      OUTBOX.installCaptureTrigger(c, "product", "id", CACHE);
+      exec(c, "CREATE TABLE scratch (code text PRIMARY KEY)");
+      OUTBOX.installCaptureTrigger(c, "public.scratch", "code", "scratch");
+    }
+    LOG.info("PostgreSQL outbox tests on tier {} ({})", LarderServices.tier(), pg.jdbcUrl(db));
+  }
+
+  @AfterEach
+  void closeSources() {
+    sources.forEach(InvalidationSource::close);
+  }
+
+  @Test
+  void deliversAnUpdateOnlyAfterItsTransactionCommits() throws SQLException {
+    Recorder rec = new Recorder();
+    start(source("commit", false), rec);
+
+    try (Connection held = ds.getConnection()) {
+      held.setAutoCommit(false);
+      update(held, 1);
+      // A later change committed by someone else arrives: the source is reading, and still has not
+      // seen the held one.
+      try (Connection other = ds.getConnection()) {
+        update(other, 2);
+      }
+      awaitKeys(rec, "2");
+      assertThat(rec.keys()).doesNotContain(CACHE + "/1");
+
+      held.commit();
+    }
+    awaitKeys(rec, "1");
+  }
+
+  @Test
+  void rolledBackTransactionPublishesNothing() throws SQLException {
+    Recorder rec = new Recorder();
+    start(source("rollback", false), rec);
+
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      update(c, 3);
+      c.rollback();
+      c.setAutoCommit(true);
+      update(c, 4);
+    }
+    awaitKeys(rec, "4");
+    assertThat(rec.keys()).doesNotContain(CACHE + "/3");
+    assertThat(count("SELECT count(*) FROM larder_invalidation_outbox WHERE cache_key = '3'"))
+        .isZero();
+  }
+
+  @Test
+  void lowerIdCommittedAfterAHigherOneIsStillDelivered() throws SQLException {
+    Recorder rec = new Recorder();
+    start(source("out-of-order-live", false), rec);
+
+    try (Connection slow = ds.getConnection()) {
+      slow.setAutoCommit(false);
+      update(slow, 10);
+      long slowId = ownOutboxId(slow);
+      long fastId;
+      try (Connection fast = ds.getConnection()) {
+        fast.setAutoCommit(false);
+        update(fast, 11);
+        fastId = ownOutboxId(fast);
+        fast.commit();
+      }
+      assertThat(slowId).isLessThan(fastId);
+      awaitKeys(rec, "11");
+      slow.commit();
+    }
+    awaitKeys(rec, "10");
+  }
+
+  @Test
+  void positionPersistedPastAHigherIdStillReplaysALowerIdCommittedWhileStopped()
+      throws SQLException {
+    Recorder first = new Recorder();
+    InvalidationSource before = start(source("out-of-order-restart", true), first);
+
+    try (Connection slow = ds.getConnection()) {
+      slow.setAutoCommit(false);
+      update(slow, 12);
+      try (Connection fast = ds.getConnection()) {
+        update(fast, 13);
+      }
+      awaitKeys(first, "13");
+      before.close();
+      slow.commit();
+    }
+    assertThat(first.keys()).doesNotContain(CACHE + "/12");
+
+    Recorder second = new Recorder();
+    start(source("out-of-order-restart", true), second);
+    awaitKeys(second, "12");
+    assertThat(second.gaps).isEmpty();
+  }
+
+  @Test
+  void concurrentWritersCommittingOutOfIdOrderMissNothing() throws Exception {
+    Recorder rec = new Recorder();
+    start(source("concurrent", true), rec);
+    int writers = 4;
+    int perWriter = 25;
+    AtomicInteger commitOrder = new AtomicInteger();
+    List<long[]> idAndCommit = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  try (Connection c = ds.getConnection()) {
+                    c.setAutoCommit(false);
+                    for (int i = 0; i < perWriter; i++) {
+                      long key = 20_000 + writer * 1_000L + i;
+                      insert(c, key);
+                      long id = ownOutboxId(c);
+                      // Server-side jitter between taking the id and committing makes commits
+                      // overtake each other's ids.
+                      exec(c, "SELECT pg_sleep(" + ((key * 7) % 13) / 1000.0 + ")");
+                      c.commit();
+                      idAndCommit.add(new long[] {id, commitOrder.incrementAndGet()});
+                    }
+                  }
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    String[] expected =
+        IntStream.range(0, writers)
+            .boxed()
+            .flatMap(w -> IntStream.range(0, perWriter).mapToObj(i -> "" + (20_000 + w * 1_000 + i)))
+            .toArray(String[]::new);
+    awaitKeys(rec, expected);
+    assertThat(rec.gaps).isEmpty();
+    LOG.info(
+        "concurrent writers: {} commits, {} committed after a higher outbox id had committed",
+        idAndCommit.size(),
+        inversions(idAndCommit));
+  }
+
+  @Test
+  void restartedSourceReplaysEveryChangeMadeWhileItWasStopped() throws SQLException {
+    Recorder first = new Recorder();
+    InvalidationSource before = start(source("restart", true), first);
+    before.close();
+
+    List<String> missed = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      for (long key = 30; key < 50; key++) {
+        update(c, key);
+        missed.add("" + key);
+      }
+    }
+    Recorder second = new Recorder();
+    start(source("restart", true), second);
+    awaitKeys(second, missed.toArray(String[]::new));
+    assertThat(second.gaps).isEmpty();
+  }
+
+  @Test
+  void listenerStoppedWhileWritesGoOnThenRestartedGetsEveryWrite() throws Exception {
+    Recorder first = new Recorder();
+    InvalidationSource before = start(source("mid-write", true), first);
+    List<String> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Keys whose insert began after close() had returned: the first reader's thread was gone.
+    List<String> afterClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> writer =
+          pool.submit(
+              () -> {
+                try (Connection c = ds.getConnection()) {
+                  for (long key = 40_000; !stop.get(); key++) {
+                    boolean late = closed.get();
+                    insert(c, key);
+                    written.add("" + key);
+                    if (late) {
+                      afterClose.add("" + key);
+                    }
+                  }
+                }
+                return null;
+              });
+      await().atMost(DELIVERY).until(() -> written.size() >= 5);
+      before.close();
+      closed.set(true);
+      await().atMost(DELIVERY).until(() -> afterClose.size() >= 10);
+      stop.set(true);
+      writer.get();
+
+      Recorder second = new Recorder();
+      start(source("mid-write", true), second);
+      // Only a replay from the persisted position can deliver what was written after the stop.
+      awaitKeys(second, afterClose.toArray(String[]::new));
+      for (String key : written) {
+        assertThat(first.keys().contains(CACHE + "/" + key) || second.keys().contains(CACHE + "/" + key))
+            .as("key %s delivered to one of the two listeners", key)
+            .isTrue();
+      }
+      assertThat(first.keys())
+          .doesNotContainAnyElementsOf(afterClose.stream().map(k -> CACHE + "/" + k).toList());
+      assertThat(second.gaps).isEmpty();
+    } finally {
+      stop.set(true);
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void primaryStoppedAndStartedSourceReconnectsAndReplaysWritesMadeMeanwhile() throws Exception {
+    Recorder rec = new Recorder();
+    InvalidationSource source =
+        track(
+            PgOutboxSource.builder()
+                .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+                .consumerName("primary-restart")
+                .pollInterval(Duration.ofMillis(500))
+                .reconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .build());
+    start(source, rec);
+    int pidBefore = backendPid("larder:pg-outbox:primary-restart").orElseThrow();
+    pg.stop();
+    try {
+      await().atMost(DELIVERY).until(() -> !pg.isRunning());
+    } finally {
+      pg.start();
+    }
+    List<String> written = new ArrayList<>();
+    // Written as soon as the primary is back, typically before the source has reconnected.
+    try (Connection c = ds.getConnection()) {
+      for (long key = 85; key < 95; key++) {
+        update(c, key);
+        written.add("" + key);
+      }
+    }
+    awaitKeys(rec, written.toArray(String[]::new));
+    assertThat(backendPid("larder:pg-outbox:primary-restart")).isPresent().get().isNotEqualTo(pidBefore);
+    assertThat(rec.gaps).isEmpty();
+  }
+
+  @Test
+  void killedListenConnectionReconnectsAndReplaysFromItsPosition() throws SQLException {
+    Recorder rec = new Recorder();
+    InvalidationSource source =
+        track(
+            PgOutboxSource.builder()
+                .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+                .consumerName("killed")
+                .reconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .build());
+    start(source, rec);
+    int pidBefore = backendPid("larder:pg-outbox:killed").orElseThrow();
+
+    List<String> written = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      exec(c, "SELECT pg_terminate_backend(" + pidBefore + ")");
+      for (long key = 50; key < 70; key++) {
+        update(c, key);
+        written.add("" + key);
+      }
+    }
+    awaitKeys(rec, written.toArray(String[]::new));
+    assertThat(backendPid("larder:pg-outbox:killed")).isPresent().get().isNotEqualTo(pidBefore);
+    assertThat(rec.gaps).isEmpty();
+  }
+
+  @Test
+  void consumerWhosePositionWasPrunedIsToldOfTheGapAndContinues() throws SQLException {
+    Recorder first = new Recorder();
+    InvalidationSource before = start(source("pruned", true), first);
+    before.close();
+    try (Connection c = ds.getConnection()) {
+      for (long key = 70; key < 75; key++) {
+        update(c, key);
+      }
+      assertThat(OUTBOX.prune(c, Duration.ZERO)).isPositive();
+    }
+
+    Recorder second = new Recorder();
+    start(source("pruned", true), second);
+    await().atMost(DELIVERY).until(() -> !second.gaps.isEmpty());
+    assertThat(second.gaps.get(0)).contains("pruned");
+    try (Connection c = ds.getConnection()) {
+      update(c, 75);
+    }
+    awaitKeys(second, "75");
+  }
+
+  @Test
+  void callerRecordedInvalidationsAndTruncateArriveAsKeysAndWholeCache() throws SQLException {
+    Recorder rec = new Recorder();
+    InvalidationSource source =
+        track(PgOutboxSource.builder().dataSource(ds).consumerName("recorded").build());
+    start(source, rec);
+
+    try (Connection c = ds.getConnection()) {
+      assertThatThrownBy(() -> OUTBOX.record(c, "orders", List.of("a")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("auto-commit");
+      c.setAutoCommit(false);
+      OUTBOX.record(c, "orders", List.of("o-1", "o-2"));
+      OUTBOX.recordAll(c, "summaries");
+      c.commit();
+      c.setAutoCommit(true);
+      exec(c, "TRUNCATE scratch");
+    }
+    await()
+        .atMost(DELIVERY)
+        .untilAsserted(
+            () -> {
+              assertThat(rec.keys()).contains("orders/o-1", "orders/o-2");
+              assertThat(rec.events)
+                  .filteredOn(InvalidationEvent::all)
+                  .extracting(InvalidationEvent::cacheName)
+                  .contains("summaries", "scratch");
+            });
+    assertThat(rec.events).allSatisfy(e -> assertThat(e.position()).isNotNull());
+  }
+
+  @Test
+  void captureTriggerRejectsAColumnTheTableDoesNotHave() throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      assertThatThrownBy(() -> OUTBOX.installCaptureTrigger(c, "product", "sku", CACHE))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("keyColumn must be a column of table product but was 'sku'");
+    }
+  }
+
+  @Test
+  void closeStopsTheListenerAndReleasesItsConnection() throws SQLException {
+    Recorder rec = new Recorder();
+    InvalidationSource source = start(source("closing", false), rec);
+    assertThat(backendPid("larder:pg-outbox:closing")).isPresent();
+
+    source.close();
+
+    await().atMost(DELIVERY).until(() -> backendPid("larder:pg-outbox:closing").isEmpty());
+    assertThatThrownBy(() -> source.subscribe(rec))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
+        .doesNotContain("larder-pg-outbox:closing");
+  }
+
+  @Test
+  void recordsCommitToDeliveryLatency() throws Exception {
+    Recorder rec = new Recorder();
+    start(source("latency", false), rec);
+    int n = 200;
+    long[] latencies = new long[n];
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      for (int i = 0; i < n; i++) {
+        long key = 80 + (i % 20);
+        String qualified = CACHE + "/" + key;
+        rec.firstArrivalNanos.remove(qualified);
+        update(c, key);
+        long beforeCommit = System.nanoTime();
+        c.commit();
+        await().atMost(DELIVERY).pollInterval(Duration.ofMillis(2))
+            .until(() -> rec.firstArrivalNanos.containsKey(qualified));
+        latencies[i] = rec.firstArrivalNanos.get(qualified) - beforeCommit;
+      }
+    }
+    assertThat(java.util.Arrays.stream(latencies).min().orElseThrow()).isPositive();
+    long[] sorted = latencies.clone();
+    java.util.Arrays.sort(sorted);
+    String line =
+        String.format(
+            "pg-outbox commit->delivery latency over %d commits (tier %s, PostgreSQL %s): p50 %.2f"
+                + " ms, p99 %.2f ms, max %.2f ms",
+            n,
+            LarderServices.tier(),
+            serverVersion(),
+            sorted[n / 2] / 1e6,
+            sorted[(int) Math.ceil(n * 0.99) - 1] / 1e6,
+            sorted[n - 1] / 1e6);
+    LOG.info(line);
+    Path out = Path.of("target", "invalidation-latency-pg.txt");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, line + System.lineSeparator());
+  }
+
+  // ---- helpers
+
+  private InvalidationSource source(String consumer, boolean persist) {
+    return track(
+        PgOutboxSource.builder()
+            .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+            .consumerName(consumer)
+            .persistPosition(persist)
+            .pollInterval(Duration.ofMillis(500))
+            .build());
+  }
+
+  private InvalidationSource track(InvalidationSource source) {
+    sources.add(source);
+    return source;
+  }
+
+  /**
+   * Subscribes and waits until the source demonstrably reads: a fresh consumer starts at the
+   * current end, so sentinel changes are written until one arrives.
+   */
+  private static InvalidationSource start(InvalidationSource source, Recorder rec) {
+    source.subscribe(rec);
+    List<String> sentinels = new java.util.concurrent.CopyOnWriteArrayList<>();
+    await()
+        .atMost(DELIVERY)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              long key = SENTINEL.incrementAndGet();
+              try (Connection c = ds.getConnection()) {
+                insert(c, key);
+              }
+              sentinels.add(CACHE + "/" + key);
+              return sentinels.stream().anyMatch(rec.keys()::contains);
+            });
+    return source;
+  }
+
+  private static void awaitKeys(Recorder rec, String... keys) {
+    String[] qualified =
+        java.util.Arrays.stream(keys).map(k -> CACHE + "/" + k).toArray(String[]::new);
+    await().atMost(DELIVERY).untilAsserted(() -> assertThat(rec.keys()).contains(qualified));
+  }
+
+  private static void update(Connection c, long id) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("UPDATE product SET name = name || '+' WHERE id = ?")) {
+      s.setLong(1, id);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
+  }
+
+  private static void insert(Connection c, long id) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("INSERT INTO product (id, name) VALUES (?, 'new')")) {
+      s.setLong(1, id);
+      s.executeUpdate();
+    }
+  }
+
+  private static long ownOutboxId(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT max(id) FROM larder_invalidation_outbox WHERE txid = pg_current_xact_id()")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static Optional<Integer> backendPid(String applicationName) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+      s.setString(1, applicationName);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getInt(1)) : Optional.empty();
+      }
+    }
+  }
+
+  private static String dump(String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out.toString();
+  }
+
+  private static String serverVersion() throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      return c.getMetaData().getDatabaseProductVersion();
+    }
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void exec(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private static long inversions(List<long[]> idAndCommit) {
+    List<long[]> byCommit = new ArrayList<>(idAndCommit);
+    byCommit.sort((a, b) -> Long.compare(a[1], b[1]));
+    long maxId = Long.MIN_VALUE;
+    long inversions = 0;
+    for (long[] e : byCommit) {
+      if (e[0] < maxId) {
+        inversions++;
+      }
+      maxId = Math.max(maxId, e[0]);
+    }
+    return inversions;
+  }
+}

@@ -1,0 +1,284 @@
+package dev.larder.mongo.invalidation;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.ChangeStreamIterable;
+import com.mongodb.client.MongoChangeStreamCursor;
+import com.mongodb.client.model.changestream.ChangeStreamDocument;
+import com.mongodb.client.model.changestream.FullDocument;
+import dev.larder.core.AbstractInvalidationSource;
+import dev.larder.core.InvalidationEvent;
+import dev.larder.core.ReconnectBackoff;
+import dev.larder.core.TimeSource;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.bson.BsonDocument;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The change-stream reader behind {@link ChangeStreamSource}: one daemon thread, one cursor.
+ *
+ * <p>The resume token is the position. It is kept in memory (so a reconnect inside this process
+ * resumes exactly) and, with a {@link ResumeTokenStore}, saved after each batch of events and,
+ * when nothing relevant happens, at most every {@code idleSaveInterval} from the server's
+ * post-batch token (so a quiet stream's saved token does not fall out of the oplog window).
+ */
+final class ChangeStreamReader extends AbstractInvalidationSource {
+  private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
+
+  /** Errors after which a stream cannot resume from its token: events were lost. */
+  static final Set<Integer> NOT_RESUMABLE_CODES =
+      Set.of(
+          286, // ChangeStreamHistoryLost: the token fell out of the oplog
+          280, // ChangeStreamFatalError
+          260); // InvalidResumeToken
+
+  private final String consumer;
+  private final Supplier<ChangeStreamIterable<BsonDocument>> watch;
+  private final ChangeTranslator translator;
+  private final @Nullable ResumeTokenStore store;
+  private final boolean fullDocumentLookup;
+  private final Duration maxAwaitTime;
+  private final Duration idleSaveInterval;
+  private final TimeSource time;
+
+  private final AtomicLong streamFailures = new AtomicLong();
+  private final AtomicLong streamOpens = new AtomicLong();
+  private volatile boolean hasToken;
+
+  // Owned by the reader thread.
+  private boolean loaded;
+  private @Nullable BsonDocument token;
+  private @Nullable BsonDocument saved;
+  private long savedAtNanos;
+  private boolean afterInvalidate;
+
+  ChangeStreamReader(
+      String consumer,
+      Supplier<ChangeStreamIterable<BsonDocument>> watch,
+      ChangeTranslator translator,
+      @Nullable ResumeTokenStore store,
+      boolean fullDocumentLookup,
+      Duration maxAwaitTime,
+      Duration idleSaveInterval,
+      ReconnectBackoff backoff,
+      TimeSource time) {
+    // The cursor belongs to the reader thread; it sees the close flag after at most one
+    // maxAwaitTime, so close() waits that long plus a margin.
+    super(
+        "mongo-change-stream:" + consumer,
+        backoff,
+        maxAwaitTime.plusSeconds(5),
+        log);
+    this.consumer = consumer;
+    this.watch = watch;
+    this.translator = translator;
+    this.store = store;
+    this.fullDocumentLookup = fullDocumentLookup;
+    this.maxAwaitTime = maxAwaitTime;
+    this.idleSaveInterval = idleSaveInterval;
+    this.time = time;
+  }
+
+  @Override
+  public String toString() {
+    return "ChangeStreamSource[" + name() + "]";
+  }
+
+  /** How many times the stream failed and was reopened (for tests and diagnosis). */
+  long streamFailures() {
+    return streamFailures.get();
+  }
+
+  /** How many times a stream was opened (for tests and diagnosis). */
+  long streamOpens() {
+    return streamOpens.get();
+  }
+
+  /** Whether the reader holds a resume token, i.e. could resume exactly after a failure now. */
+  boolean hasToken() {
+    return hasToken;
+  }
+
+  /** Whether the reader thread has ended (for tests). */
+  boolean stopped() {
+    return readerStopped();
+  }
+
+  @Override
+  protected void runSession() {
+    if (!loaded) {
+      token = store != null ? store.load(consumer).orElse(null) : null;
+      saved = token;
+      savedAtNanos = time.nanoTime();
+      loaded = true;
+    }
+    boolean resumed = token != null;
+    MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor = open();
+    try {
+      int failures = connected();
+      if (failures > 0) {
+        log.info("{}: stream reopened after {} failed attempt(s){}", name(), failures,
+            resumed ? ", resuming from its token" : "");
+      } else {
+        log.info("{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
+      }
+      if (token == null) {
+        // A real server hands out a post-batch token at once; keep it so even a stream that
+        // never sees an event resumes exactly after a failure or restart.
+        advanceIdle(cursor.getResumeToken());
+      }
+      hasToken = token != null;
+      streamOpens.incrementAndGet();
+      consume(cursor);
+    } finally {
+      try {
+        cursor.close();
+      } catch (RuntimeException e) {
+        log.debug("{}: closing the cursor failed", name(), e);
+      }
+    }
+  }
+
+  @Override
+  protected boolean reconnectAtOnce(Exception failure) {
+    if (isNotResumable(failure) && token != null) {
+      restartAfterLoss(failure);
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  protected void sessionFailed(Exception failure, int failedAttempts, Duration retryIn) {
+    streamFailures.incrementAndGet();
+    log.warn(
+        "{}: change stream failed ({}{}), reopening in {} ms {}",
+        name(),
+        failure.getClass().getSimpleName(),
+        failure instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
+        retryIn.toMillis(),
+        token != null ? "from its resume token" : "from the current end");
+    if (token == null && failedAttempts == 1) {
+      // Without a token the reopened stream starts at the current end: whatever changed in
+      // between cannot be replayed, so say so (once per outage).
+      gap("change stream failed before it had a resume token ("
+          + failure.getClass().getSimpleName() + "); changes until it reopens are not replayed");
+    }
+  }
+
+  @Override
+  protected void onStopped() {
+    saveQuietly();
+  }
+
+  private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> open() {
+    ChangeStreamIterable<BsonDocument> iterable =
+        watch.get().maxAwaitTime(maxAwaitTime.toMillis(), TimeUnit.MILLISECONDS);
+    if (fullDocumentLookup) {
+      iterable = iterable.fullDocument(FullDocument.UPDATE_LOOKUP);
+    }
+    BsonDocument from = token;
+    if (from != null) {
+      // startAfter is the only way past an invalidate event; resumeAfter works on older servers.
+      iterable = afterInvalidate ? iterable.startAfter(from) : iterable.resumeAfter(from);
+    }
+    return iterable.cursor();
+  }
+
+  private void consume(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor) {
+    while (!isClosed()) {
+      ChangeStreamDocument<BsonDocument> change = cursor.tryNext();
+      if (isClosed()) {
+        // close() may have given up waiting and cleared the listeners: an event taken now would
+        // reach nobody, so the token must not move past it (a restart replays it instead).
+        return;
+      }
+      if (change == null) {
+        advanceIdle(cursor.getResumeToken());
+        continue;
+      }
+      ChangeTranslator.Result result = translator.translate(change, time.now());
+      for (InvalidationEvent event : result.events()) {
+        deliver(event);
+      }
+      token = change.getResumeToken();
+      hasToken = token != null;
+      afterInvalidate = result.next() == ChangeTranslator.Next.REOPEN_AFTER_INVALIDATE;
+      if (afterInvalidate) {
+        saveQuietly();
+        log.info("{}: stream invalidated (collection or database dropped or renamed); reopening",
+            name());
+        return;
+      }
+      if (cursor.available() == 0) {
+        saveQuietly();
+      }
+    }
+  }
+
+  /** Takes the server's post-batch token while idle; saves it only now and then. */
+  private void advanceIdle(@Nullable BsonDocument postBatch) {
+    if (postBatch == null || postBatch.equals(token)) {
+      return;
+    }
+    token = postBatch;
+    hasToken = true;
+    afterInvalidate = false;
+    if (saved == null || time.nanoTime() - savedAtNanos >= idleSaveInterval.toNanos()) {
+      saveQuietly();
+    }
+  }
+
+  private void saveQuietly() {
+    BsonDocument at = token;
+    ResumeTokenStore s = store;
+    if (s == null || at == null || at.equals(saved)) {
+      return;
+    }
+    try {
+      s.save(consumer, at);
+      saved = at;
+      savedAtNanos = time.nanoTime();
+    } catch (RuntimeException e) {
+      // The next batch saves a newer token; until then a restart replays a little more.
+      log.warn("{}: saving the resume token failed ({}); will retry with the next one", name(),
+          e.getClass().getSimpleName());
+    }
+  }
+
+  private void restartAfterLoss(Exception e) {
+    String reason =
+        "change stream cannot resume from its token (" + describe(e)
+            + "); continuing from the current end";
+    token = null;
+    hasToken = false;
+    afterInvalidate = false;
+    ResumeTokenStore s = store;
+    if (s != null) {
+      try {
+        s.clear(consumer);
+        saved = null;
+      } catch (RuntimeException clearFailed) {
+        log.warn("{}: clearing the lost resume token failed ({})", name(),
+            clearFailed.getClass().getSimpleName());
+      }
+    }
+    gap(reason);
+  }
+
+  static boolean isNotResumable(Throwable e) {
+    return e instanceof MongoException m
+        && (NOT_RESUMABLE_CODES.contains(m.getCode()) || m.hasErrorLabel("NonResumableChangeStreamError"));
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof MongoException m
+        ? e.getClass().getSimpleName() + ", code " + m.getCode()
+        : e.getClass().getSimpleName();
+  }
+}

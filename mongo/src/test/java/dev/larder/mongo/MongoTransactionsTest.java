@@ -1,0 +1,57 @@
+package dev.larder.mongo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import dev.larder.resilience.Jitter;
+import dev.larder.resilience.RetryPolicy;
+import java.time.Duration;
+import java.util.function.IntFunction;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+/** The waits between transaction tries come from larder-resilience's backoff (cap before jitter). */
+class MongoTransactionsTest {
+
+  @Property(tries = 600)
+  void waitsStayWithinTheJittersBoundsBelowTheCap(
+      @ForAll Jitter jitter,
+      @ForAll @LongRange(min = 1, max = 5_000) long baseMs,
+      @ForAll @LongRange(min = 0, max = 60_000) long extraMs,
+      @ForAll @IntRange(min = 1, max = 80) int retry) {
+    long capMs = baseMs + extraMs;
+    Duration wait = waits(baseMs, capMs, jitter).apply(retry);
+    if (jitter == Jitter.FULL) {
+      long ceiling = retry > 40 ? capMs : Math.min(capMs, baseMs << (retry - 1));
+      assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(ceiling));
+    } else {
+      assertThat(wait).isBetween(Duration.ofMillis(baseMs), Duration.ofMillis(capMs));
+    }
+  }
+
+  private static IntFunction<Duration> waits(long baseMs, long capMs, Jitter jitter) {
+    return MongoTransactions.waits(RetryPolicy.builder("t")
+        .initialInterval(Duration.ofMillis(baseMs)).maxInterval(Duration.ofMillis(capMs))
+        .jitter(jitter).noDeadline().build());
+  }
+
+  @Test
+  void badBackoffSettingsAreRefusedNamingTheFieldAndValue() {
+    try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")) {
+      MongoTransactions.Builder b = MongoTransactions.builder(client);
+      assertThatThrownBy(() -> b.backoff(Duration.ofMillis(-1), Duration.ofSeconds(1)))
+          .hasMessage("initialBackoff must be > 0 but was PT-0.001S");
+      assertThatThrownBy(() -> b.backoff(Duration.ofMillis(200), Duration.ofMillis(100)))
+          .hasMessage("maxBackoff must be >= initialBackoff (PT0.2S) but was PT0.1S");
+      assertThatThrownBy(() -> b.backoff(Duration.ofNanos(1_500_000), Duration.ofSeconds(1)))
+          .hasMessage("initialBackoff must be whole milliseconds but was PT0.0015S");
+      assertThatThrownBy(() -> b.maxAttempts(0)).hasMessage("maxAttempts must be > 0 but was 0");
+      assertThatThrownBy(() -> b.deadline(Duration.ZERO)).hasMessage("deadline must be > 0 but was PT0S");
+    }
+  }
+}
