@@ -148,7 +148,7 @@ public final class KeysetScenario implements Scenario {
     }
     List<Long> x = results.stream().map(r -> Math.max(1, r.depth())).toList();
     plots.lines("keyset-vs-offset.png", "Page latency by depth (" + String.format(Locale.ROOT, "%,d", rows)
-            + " rows, page " + PAGE + ", p50)", "depth (rows skipped, log)", "ms (log)", true, true,
+            + " rows, page " + PAGE + ", p50)", "depth (rows skipped, log; the first page is drawn at 1)", "ms (log)", true, true,
         List.of(new Plots.Series("keyset (Larder)", x, results.stream().map(Result::keysetP50).toList()),
             new Plots.Series("OFFSET", x, results.stream().map(Result::offsetP50).toList()),
             new Plots.Series("hand-written seek", x, results.stream().map(Result::seekP50).toList())));
