@@ -22,8 +22,9 @@ public interface Scenario {
    *
    * @param quick whether to use the small sizes meant for a CI smoke run (under a minute on 2 cores)
    * @param report where to print the readable table and progress
+   * @param plots where to write charts
    * @return the measurements, at least one
    * @throws Exception if the scenario cannot run; the runner reports it and exits non-zero
    */
-  List<Measurement> run(boolean quick, Report report) throws Exception;
+  List<Measurement> run(boolean quick, Report report, Plots plots) throws Exception;
 }

@@ -1,13 +1,20 @@
 package dev.larder.benchmarks;
 
+import dev.larder.benchmarks.jmh.HotPathsScenario;
+import dev.larder.benchmarks.scenarios.InvalidationScenario;
+import dev.larder.benchmarks.scenarios.KeysetScenario;
+import dev.larder.benchmarks.scenarios.OutageScenario;
+import dev.larder.benchmarks.scenarios.RoutingScenario;
+import dev.larder.benchmarks.scenarios.StampedeScenario;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The scenario runner: {@code java -cp benchmarks.jar dev.larder.benchmarks.Scenarios [--quick]
- * [--only name,name]}.
+ * The scenario runner: {@code java -jar larder-benchmarks-all.jar [--quick] [--only name,name]
+ * [--plots dir]}.
  *
  * <p>Runs each scenario, prints its table as it finishes and, at the very end, one JSON line per
  * metric (the output contract in benchmarks/README.md). Exits non-zero if any scenario failed.
@@ -22,20 +29,24 @@ public final class Scenarios {
    */
   static Map<String, Scenario> registry() {
     Map<String, Scenario> all = new LinkedHashMap<>();
-    // Scenarios register here as the patterns they measure land (stampede, invalidation, keyset,
-    // outage, routing).
+    for (Scenario s : List.of(new StampedeScenario(), new InvalidationScenario(), new KeysetScenario(),
+        new OutageScenario(), new RoutingScenario(), new HotPathsScenario())) {
+      all.put(s.name(), s);
+    }
     return all;
   }
 
   /**
    * Runs the scenarios named on the command line (all by default).
    *
-   * @param args {@code --quick} for CI sizes, {@code --only a,b} to pick scenarios
+   * @param args {@code --quick} for CI sizes, {@code --only a,b} to pick scenarios, {@code --plots dir}
+   *     where charts go (default {@code docs/benchmarks})
    * @throws Exception never on purpose; a failing scenario is reported and makes the exit code 1
    */
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     List<String> only = new ArrayList<>();
+    Path plots = Path.of("docs", "benchmarks");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -45,14 +56,20 @@ public final class Scenarios {
           }
           only.addAll(List.of(args[++i].split(",")));
         }
+        case "--plots" -> {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("--plots needs a directory");
+          }
+          plots = Path.of(args[++i]);
+        }
         default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-            + "'; use --quick and --only name,name");
+            + "'; use --quick, --only name,name and --plots dir");
       }
     }
-    System.exit(run(quick, only, new Report(System.out)));
+    System.exit(run(quick, only, new Report(System.out), new Plots(plots)));
   }
 
-  static int run(boolean quick, List<String> only, Report report) {
+  static int run(boolean quick, List<String> only, Report report, Plots plots) {
     Map<String, Scenario> registry = registry();
     for (String name : only) {
       if (!registry.containsKey(name)) {
@@ -66,13 +83,16 @@ public final class Scenarios {
         continue;
       }
       report.line("== " + s.name() + (quick ? " (quick)" : ""));
+      long start = System.nanoTime();
       try {
-        List<Measurement> ms = s.run(quick, report);
+        List<Measurement> ms = s.run(quick, report, plots);
+        report.line(String.format(java.util.Locale.ROOT, "  (%s took %.1f s)", s.name(), (System.nanoTime() - start) / 1e9));
         report.table(s.name(), ms);
         all.addAll(ms);
       } catch (Exception e) {
         failed++;
         report.line("scenario " + s.name() + " failed: " + e);
+        e.printStackTrace(System.err);
       }
     }
     for (Measurement m : all) {
