@@ -210,7 +210,7 @@ public final class CatalogScenario {
     boolean onStandby = countAndStandby[1] == 1;
     console.detail("a default read counts " + countAndStandby[0] + " products, served by the "
         + (onStandby ? "standby" : "primary"));
-    // Read the version from Flyway's history: Result.targetVersion() is null when nothing ran.
+    // Cross-check in Flyway's own history: what the database says, not what the library reports.
     String version = db().read(ReadIntent.strong(), h -> h.createQuery(
             "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1")
         .mapTo(String.class).one());

@@ -41,7 +41,8 @@ public final class Migrations {
    * What a migration did.
    *
    * @param migrationsExecuted how many migrations ran
-   * @param targetVersion the schema version now, or null if none
+   * @param targetVersion the schema version after this run (also when nothing ran), or null if
+   *     the schema has no versioned migration applied
    * @param position the primary's WAL position after the migration, or null without a router
    * @param lateReplicas replicas that had not replayed it within the wait (they stay out of
    *     rotation until they have)
@@ -125,9 +126,11 @@ public final class Migrations {
             late, position.lsn(), await);
       }
     }
+    // Flyway reports no target version when nothing ran: the schema is then at its initial version.
+    String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
     LOG.info("migrated to version {} ({} migration(s)); recycled {} pool(s)",
-        result.targetSchemaVersion, result.migrationsExecuted, evicted);
-    return new Result(result.migrationsExecuted, result.targetSchemaVersion, position, late, evicted);
+        version, result.migrationsExecuted, evicted);
+    return new Result(result.migrationsExecuted, version, position, late, evicted);
   }
 
   /** Builds {@link Migrations}. */

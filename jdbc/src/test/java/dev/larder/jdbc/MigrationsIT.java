@@ -94,5 +94,12 @@ class MigrationsIT {
     }
     assertThat(second.position()).isNotNull();
     assertThat(second.position().isAtOrAfter(first.position())).isTrue();
+    assertThat(first.targetVersion()).isEqualTo("1");
+    assertThat(second.targetVersion()).isEqualTo("2");
+
+    // nothing left to run: the result still says which version the schema is at
+    Migrations.Result again = Migrations.builder(router).locations("classpath:db/larder-it/v2").migrate();
+    assertThat(again.migrationsExecuted()).isZero();
+    assertThat(again.targetVersion()).isEqualTo("2");
   }
 }
