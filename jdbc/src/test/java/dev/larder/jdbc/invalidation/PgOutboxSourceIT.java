@@ -274,7 +274,9 @@ class PgOutboxSourceIT {
       awaitKeys(second, afterClose.toArray(String[]::new));
       for (String key : written) {
         assertThat(first.keys().contains(CACHE + "/" + key) || second.keys().contains(CACHE + "/" + key))
-            .as("key %s delivered to one of the two listeners", key)
+            .as(() -> "key " + key + " delivered to one of the two listeners; newest outbox rows"
+                + " (txid,id,key): " + outboxRows() + "; first got " + first.keys()
+                + "; second got " + second.keys() + "; stored positions: " + storedPositions())
             .isTrue();
       }
       assertThat(first.keys())
@@ -499,6 +501,31 @@ class PgOutboxSourceIT {
               return sentinels.stream().anyMatch(rec.keys()::contains);
             });
     return source;
+  }
+
+  /** For failure messages: the outbox rows of the product cache, in id order. */
+  private static String outboxRows() {
+    return queryRows("SELECT txid::text || ',' || id || ',' || cache_key FROM larder_invalidation_outbox"
+        + " ORDER BY id DESC LIMIT 60");
+  }
+
+  /** For failure messages: every consumer's stored position. */
+  private static String storedPositions() {
+    return queryRows("SELECT consumer || '=' || txid::text || ':' || id FROM larder_invalidation_position");
+  }
+
+  private static String queryRows(String sql) {
+    List<String> rows = new java.util.ArrayList<>();
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      return "(query failed: " + e.getMessage() + ")";
+    }
+    return rows.toString();
   }
 
   private static void awaitKeys(Recorder rec, String... keys) {
