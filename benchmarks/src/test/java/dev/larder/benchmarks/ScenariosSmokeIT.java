@@ -3,7 +3,6 @@ package dev.larder.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.io.output.TeeOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +25,7 @@ class ScenariosSmokeIT {
   @Test
   void everyQuickScenarioEndsWithContractJsonLines() throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream both = new PrintStream(new Tee(captured, System.out), true, StandardCharsets.UTF_8);
+    PrintStream both = new PrintStream(new TeeOutputStream(captured, System.out), true, StandardCharsets.UTF_8);
     Path plots = Path.of("target", "smoke-plots");
 
     int exit = Scenarios.run(true, List.of(), new Report(both), new Plots(plots));
@@ -67,34 +67,5 @@ class ScenariosSmokeIT {
     assertThat(plots.resolve("keyset-vs-offset.png")).isNotEmptyFile();
     assertThat(plots.resolve("invalidation-latency.png")).isNotEmptyFile();
     assertThat(Files.readAllBytes(plots.resolve("keyset-vs-offset.png"))).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
-  }
-
-  /** Writes to two streams: the captured copy for the checks, the console for the build log. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
-
-    Tee(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int c) throws java.io.IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public void write(byte[] buf, int off, int len) throws java.io.IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
-
-    @Override
-    public void flush() throws java.io.IOException {
-      a.flush();
-      b.flush();
-    }
   }
 }

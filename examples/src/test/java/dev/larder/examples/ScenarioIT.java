@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import dev.larder.testkit.LarderServices;
 import dev.larder.testkit.PostgresCluster;
 import java.util.List;
+import org.apache.commons.io.output.TeeOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +21,7 @@ class ScenarioIT {
   @Test
   void everyStepsEvidenceHoldsOnTheTestkitsServers() {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    PrintStream tee = new PrintStream(new TeeStream(System.out, buffer), true, StandardCharsets.UTF_8);
+    PrintStream tee = new PrintStream(new TeeOutputStream(System.out, buffer), true, StandardCharsets.UTF_8);
 
     List<StepResult> results = Main.run(new String[0], new Console(tee), false);
 
@@ -52,35 +53,6 @@ class ScenarioIT {
       int r = run;
       assertThat(results).hasSize(12).allSatisfy(s -> assertThat(s.held())
           .as("run %d, step %d (%s): %s", r, s.number(), s.title(), s.evidence()).isTrue());
-    }
-  }
-
-  /** Writes to two streams: the console (for the build log) and a buffer (for assertions). */
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
-
-    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int c) throws java.io.IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public void write(byte[] bytes, int off, int len) throws java.io.IOException {
-      a.write(bytes, off, len);
-      b.write(bytes, off, len);
-    }
-
-    @Override
-    public void flush() throws java.io.IOException {
-      a.flush();
-      b.flush();
     }
   }
 }
