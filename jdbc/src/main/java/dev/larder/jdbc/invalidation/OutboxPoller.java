@@ -103,15 +103,21 @@ final class OutboxPoller extends AbstractInvalidationSource {
     this.pruneInterval = pruneInterval;
     this.time = time;
     String o = outbox.outboxName().sql();
-    String columns = "SELECT id, txid::text, cache_name, cache_key, created_at FROM " + o;
+    // The txid goes out as text (JDBC has no unsigned 64-bit type) under its own alias, and every
+    // condition and ORDER BY names the table's columns through the alias "o": an unqualified
+    // ORDER BY txid would bind to the text output column and sort "10000" before "9999", and a
+    // LIMITed batch would then move the cursor past rows it never read.
+    String columns =
+        "SELECT o.id, o.txid::text AS txid_text, o.cache_name, o.cache_key, o.created_at FROM "
+            + o + " AS o";
     this.settledSql =
         columns
-            + " WHERE (txid, id) > (CAST(? AS xid8), ?)"
-            + " AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid, id LIMIT ?";
+            + " WHERE (o.txid, o.id) > (CAST(? AS xid8), ?)"
+            + " AND o.txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY o.txid, o.id LIMIT ?";
     this.eagerSql =
         columns
-            + " WHERE id > ? AND txid >= pg_snapshot_xmin(pg_current_snapshot())"
-            + " ORDER BY id LIMIT ?";
+            + " WHERE o.id > ? AND o.txid >= pg_snapshot_xmin(pg_current_snapshot())"
+            + " ORDER BY o.id LIMIT ?";
     this.watermarkSql = "SELECT txid::text, id FROM " + outbox.pruned().sql();
     String p = outbox.positionName().sql();
     this.loadPositionSql = "SELECT txid::text, id FROM " + p + " WHERE consumer = ?";
