@@ -5,6 +5,8 @@ import dev.larder.core.InvalidationListener;
 import dev.larder.core.InvalidationSource;
 import dev.larder.core.KeyNamespace;
 import dev.larder.core.internal.Require;
+import dev.larder.core.LarderException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -16,10 +18,16 @@ import org.slf4j.LoggerFactory;
  * larder-mongo), so writers need not call {@link LarderCache#invalidate} themselves.
  *
  * <pre>{@code
- * InvalidationSource.Subscription s = SourcedInvalidation.bind(products, outboxSource);
+ * InvalidationSource.Subscription s =
+ *     SourcedInvalidation.bind(products, outboxSource, Duration.ofSeconds(30)); // waits until it reads
  * // ... on shutdown
  * s.close();
  * }</pre>
+ *
+ * <p>A source starts reading in the background on its first subscription. A brand-new consumer
+ * (no stored position or resume token) starts at the database's present as of its connect, so a
+ * change committed before it connected never reaches it. At start-up, bind with a ready timeout
+ * (or call {@link InvalidationSource#awaitReady}) before the service serves reads.
  *
  * <p>What each call of the source does to the cache:
  * <ul>
@@ -60,6 +68,43 @@ public final class SourcedInvalidation {
     Require.notNull(cache, "cache");
     Require.notNull(source, "source");
     return source.subscribe(listener(cache, source.name()));
+  }
+
+  /**
+   * Starts applying a source's events to a cache and waits until the source reads: every change
+   * committed after this returns reaches the cache.
+   *
+   * @param cache the cache; events are matched on its {@link LarderCache#name()}
+   * @param source the source
+   * @param readyTimeout how long to wait for the source to start reading, {@code >= 0}
+   * @return closes this binding only (the source and the cache stay open)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code readyTimeout} is negative
+   * @throws IllegalStateException if the source was closed
+   * @throws LarderException if the source did not start reading within {@code readyTimeout} (its
+   *     database is unreachable or the source was closed meanwhile); the binding is closed then
+   * @throws InterruptedException if interrupted while waiting; the binding is closed then
+   */
+  public static InvalidationSource.Subscription bind(
+      LarderCache<?> cache, InvalidationSource source, Duration readyTimeout)
+      throws InterruptedException {
+    Require.nonNegative(readyTimeout, "readyTimeout");
+    InvalidationSource.Subscription binding = bind(cache, source);
+    boolean ready = false;
+    try {
+      ready = source.awaitReady(readyTimeout);
+    } finally {
+      if (!ready) {
+        binding.close();
+      }
+    }
+    if (!ready) {
+      throw new LarderException(
+          "invalidation source '" + source.name() + "' did not start reading within " + readyTimeout
+              + " (database unreachable, or the source was closed); cache '" + cache.name()
+              + "' is not bound");
+    }
+    return binding;
   }
 
   /**

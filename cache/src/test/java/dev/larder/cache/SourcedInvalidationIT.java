@@ -51,6 +51,12 @@ class SourcedInvalidationIT {
       return () -> listeners.remove(listener);
     }
 
+    @Override
+    public boolean awaitReady(java.time.Duration timeout) {
+      // Delivers on the caller's thread: ready as long as it is open.
+      return !closed;
+    }
+
     void emit(InvalidationEvent e) {
       listeners.forEach(l -> l.onInvalidation(e));
     }

@@ -28,6 +28,8 @@ import org.slf4j.Logger;
  *       (it returns) or the connection fails (it throws). After a failure the thread waits for
  *       the {@link ReconnectBackoff} delay of the number of consecutive failures, and wakes at once
  *       if the source is closed meanwhile.
+ *   <li><b>Readiness.</b> {@link #awaitReady} returns once a session called {@link #connected()}
+ *       for the first time, so a subclass calls it only after its read position is fixed.
  *   <li><b>Closing.</b> {@link #close()} is idempotent: it stops the loop, calls
  *       {@link #wakeUp()} so a session blocked in I/O notices, waits up to the close timeout for
  *       the thread to end (unless called from the reader thread itself), then drops every
@@ -49,6 +51,8 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closeSignal = new CountDownLatch(1);
+  /** Counted down by the first {@link #connected()} or by {@link #close()}. */
+  private final CountDownLatch readySignal = new CountDownLatch(1);
   private final Thread thread;
 
   // Owned by the reader thread.
@@ -106,6 +110,27 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   /**
    * {@inheritDoc}
    *
+   * <p>Ready means a session called {@link #connected()}: the subclass has fixed its read position.
+   */
+  @Override
+  public final boolean awaitReady(Duration timeout) throws InterruptedException {
+    Require.nonNegative(timeout, "timeout");
+    if (!started.get() && !closed.get()) {
+      throw new IllegalStateException(
+          "source " + name + " has no subscriber yet: its reader starts on the first subscribe");
+    }
+    long nanos;
+    try {
+      nanos = timeout.toNanos();
+    } catch (ArithmeticException tooLong) {
+      nanos = Long.MAX_VALUE;
+    }
+    return readySignal.await(nanos, TimeUnit.NANOSECONDS) && !closed.get();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>Returns once the reader thread has ended or the close timeout has passed, whichever comes
    * first; after it returns no listener of this source is called again.
    */
@@ -115,6 +140,7 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
       return;
     }
     closeSignal.countDown();
+    readySignal.countDown();
     try {
       wakeUp();
     } catch (RuntimeException e) {
@@ -178,8 +204,10 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   protected void onStopped() {}
 
   /**
-   * Marks the session as connected: the count of consecutive failures starts again from zero.
-   * Call from {@link #runSession()} once the connection works.
+   * Marks the session as connected: the count of consecutive failures starts again from zero, and
+   * the first call makes {@link #awaitReady} return true. Call from {@link #runSession()} once
+   * the connection works and the read position is fixed (changes committed afterwards will be
+   * read).
    *
    * @return the number of consecutive failed attempts before this success (0 at the first
    *     connect), for the "reconnected after n attempts" log line
@@ -187,6 +215,7 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   protected final int connected() {
     int failures = failedAttempts;
     failedAttempts = 0;
+    readySignal.countDown();
     return failures;
   }
 

@@ -213,6 +213,75 @@ class AbstractInvalidationSourceTest {
   }
 
   @Test
+  void awaitReadyReturnsFalseWhileSessionsFailAndTrueOnceOneConnected() throws Exception {
+    ScriptedSource source = source(FAST);
+    CountDownLatch failing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    source.steps.add(ScriptedSource::fail);
+    source.steps.add(
+        s -> {
+          failing.countDown();
+          release.await();
+          s.fail();
+        });
+    source.steps.add(s -> s.connectedReturned.add(s.connected()));
+    source.subscribe(new Recording());
+    assertThat(failing.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+    // One failed session behind, the second still trying: not ready.
+    assertThat(source.awaitReady(Duration.ofMillis(50))).isFalse();
+    release.countDown();
+
+    assertThat(source.awaitReady(Duration.ofSeconds(WAIT_SECONDS))).isTrue();
+    assertThat(source.connectedReturned.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(2);
+    // Ready stays true for later calls, also after later failures.
+    source.steps.add(ScriptedSource::fail);
+    assertThat(source.failures.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+    assertThat(source.failures.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+    assertThat(source.failures.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+    assertThat(source.awaitReady(Duration.ZERO)).isTrue();
+  }
+
+  @Test
+  void closeWakesAWaiterForReadinessWithFalse() throws Exception {
+    ScriptedSource source = source(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)));
+    source.steps.add(ScriptedSource::fail);
+    source.subscribe(new Recording());
+    CountDownLatch waiting = new CountDownLatch(1);
+    java.util.concurrent.CompletableFuture<Boolean> ready =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              waiting.countDown();
+              try {
+                return source.awaitReady(Duration.ofHours(1));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    assertThat(waiting.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+    source.close();
+
+    assertThat(ready.get(WAIT_SECONDS, TimeUnit.SECONDS)).isFalse();
+    assertThat(source.awaitReady(Duration.ZERO)).isFalse();
+  }
+
+  @Test
+  void awaitReadyBeforeAnySubscribeOrWithANegativeTimeoutIsRefused() {
+    ScriptedSource source = source(FAST);
+    assertThatThrownBy(() -> source.awaitReady(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("source test:one has no subscriber yet: its reader starts on the first subscribe");
+    source.subscribe(new Recording());
+    assertThatThrownBy(() -> source.awaitReady(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must be >= 0 but was PT-0.001S");
+    assertThatThrownBy(() -> source.awaitReady(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+  }
+
+  @Test
   void constructorRejectsABlankNameAndANonPositiveCloseTimeout() {
     assertThatThrownBy(() -> new ScriptedSource(" ", FAST, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)

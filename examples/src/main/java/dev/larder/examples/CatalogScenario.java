@@ -12,8 +12,6 @@ import dev.larder.cache.CacheResult;
 import dev.larder.cache.LarderCache;
 import dev.larder.cache.StaleValueUnavailableException;
 import dev.larder.core.FailureClassifier;
-import dev.larder.core.InvalidationEvent;
-import dev.larder.core.InvalidationListener;
 import dev.larder.core.InvalidationSource;
 import dev.larder.core.KeyNamespace;
 import dev.larder.core.keyset.CursorCodec;
@@ -30,7 +28,6 @@ import dev.larder.jdbc.ReplicaStatus;
 import dev.larder.jdbc.RoutingJdbi;
 import dev.larder.jdbc.ServerSettingsCheck;
 import dev.larder.jdbc.Written;
-import dev.larder.jdbc.invalidation.PgOutbox;
 import dev.larder.jdbc.keyset.JdbiKeyset;
 import dev.larder.mongo.CachedRepository;
 import dev.larder.mongo.MongoRouter;
@@ -323,36 +320,12 @@ public final class CatalogScenario {
     InvalidationSource source = OutboxInvalidationWiring.source(servers.primaryUrl(), servers.user(),
         servers.password(), "catalog-a");
     closeables.push(source);
-    // subscribe() returns before the source's thread has connected, and a new consumer starts at
-    // the outbox's end as of that moment: wait until a probe row makes the round trip.
-    CountDownLatch listening = new CountDownLatch(1);
-    closeables.push(source.subscribe(new InvalidationListener() {
-      @Override
-      public void onInvalidation(InvalidationEvent event) {
-        if (event.keys().contains("readiness-probe")) {
-          listening.countDown();
-        }
-      }
-
-      @Override
-      public void onGap(String reason) {}
-    }));
+    // bind() waits until the source reads (awaitReady): a new consumer starts at the outbox's end
+    // as of its connect, so a change committed before that would never reach it.
+    long bindStart = System.nanoTime();
     closeables.push(OutboxInvalidationWiring.bind(a, source));
-    console.await("the outbox source to listen (a probe row round-trips)", STEP_TIMEOUT, () -> {
-      try {
-        inTransaction(require(primaryPool), c -> {
-          PgOutbox.defaults().record(c, a.name(), List.of("readiness-probe"));
-          return null;
-        });
-        return listening.await(200, TimeUnit.MILLISECONDS);
-      } catch (SQLException e) {
-        throw new IllegalStateException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
-    console.detail("outbox + capture trigger on product(id) installed; instance A bound to the outbox source");
+    long readyMs = Duration.ofNanos(System.nanoTime() - bindStart).toMillis();
+    console.detail("outbox + capture trigger on product(id) installed; instance A bound to the outbox source (reading after " + readyMs + " ms)");
     String key = "42";
     long oldPrice = require(b.get(key, this::load)).priceCents();
     long newPrice = oldPrice + 100;
@@ -628,27 +601,8 @@ public final class CatalogScenario {
     CachedRepository<ObjectId, Document> repoB = MongoInvalidationWiring.reviewRepository(coll, cacheOnB);
     InvalidationSource source = MongoInvalidationWiring.reviewChanges(coll, servers.mongoStandIn());
     closeables.push(source);
-    CountDownLatch listening = new CountDownLatch(1);
-    closeables.push(source.subscribe(new InvalidationListener() {
-      @Override
-      public void onInvalidation(InvalidationEvent event) {
-        listening.countDown();
-      }
-
-      @Override
-      public void onGap(String reason) {}
-    }));
+    // bind() waits until the change stream is open (awaitReady), as for the outbox.
     closeables.push(MongoInvalidationWiring.bind(cacheOnA, source));
-    // As with the outbox, subscribe() returns before the stream is open: wait for a probe's event.
-    console.await("the change stream to open (a probe document round-trips)", STEP_TIMEOUT, () -> {
-      coll.insertOne(new Document("probe", true));
-      try {
-        return listening.await(200, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
     List<ObjectId> ids = new ArrayList<>();
     coll.find(Filters.eq("productId", 42)).forEach(d -> ids.add(d.getObjectId("_id")));
     Map<ObjectId, Document> onB = repoB.getAll(ids);

@@ -7,6 +7,7 @@ import dev.larder.jdbc.invalidation.PgOutbox;
 import dev.larder.jdbc.invalidation.PgOutboxSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
@@ -62,8 +63,12 @@ public final class OutboxInvalidationWiring {
    * @param cache the cache
    * @param source the source
    * @return the binding (close it, then the source)
+   * @throws InterruptedException if interrupted while waiting for the source to start reading
+   * @throws dev.larder.core.LarderException if it did not start reading within 30 s
    */
-  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source) {
-    return SourcedInvalidation.bind(cache, source);
+  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source)
+      throws InterruptedException {
+    // Waits until the source reads: a change committed before that could miss a new consumer.
+    return SourcedInvalidation.bind(cache, source, Duration.ofSeconds(30));
   }
 }

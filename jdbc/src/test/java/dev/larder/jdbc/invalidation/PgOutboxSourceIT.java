@@ -358,6 +358,25 @@ class PgOutboxSourceIT {
   }
 
   @Test
+  void changeCommittedRightAfterAwaitReadyReachesABrandNewConsumer() throws Exception {
+    // A consumer without a stored position starts at the database's present: awaitReady alone
+    // (no sentinel dance) must close the window between subscribe and that start, every time.
+    try (Connection c = ds.getConnection()) {
+      for (int i = 0; i < 5; i++) {
+        Recorder rec = new Recorder();
+        InvalidationSource source = source("ready-" + i, false);
+        source.subscribe(rec);
+        assertThat(source.awaitReady(DELIVERY)).as("consumer %s ready", i).isTrue();
+        long key = 60_000 + i;
+        insert(c, key);
+        awaitKeys(rec, "" + key);
+        source.close();
+        assertThat(source.awaitReady(Duration.ZERO)).as("closed consumer %s", i).isFalse();
+      }
+    }
+  }
+
+  @Test
   void primaryStoppedAndStartedSourceReconnectsAndReplaysWritesMadeMeanwhile() throws Exception {
     Recorder rec = new Recorder();
     InvalidationSource source =

@@ -103,6 +103,23 @@ class ChangeStreamSourceIT {
   }
 
   @Test
+  void changeWrittenRightAfterAwaitReadyReachesABrandNewStream() throws InterruptedException {
+    // No sentinel dance: awaitReady alone must close the window between subscribe and the
+    // stream's opening, for several fresh streams in a row.
+    for (int i = 0; i < 5; i++) {
+      Recorder rec = new Recorder();
+      InvalidationSource source = source("ready-" + i, null);
+      source.subscribe(rec);
+      assertThat(source.awaitReady(DELIVERY)).as("stream %s ready", i).isTrue();
+      long id = 70_000 + i;
+      products.insertOne(new Document("_id", id).append("name", "right after ready"));
+      awaitKeys(rec, "" + id);
+      source.close();
+      assertThat(source.awaitReady(Duration.ZERO)).as("closed stream %s", i).isFalse();
+    }
+  }
+
+  @Test
   void restartedSourceResumesFromItsStoredTokenAndMissesNothing() {
     MongoCollection<Document> tokens = db.getCollection("larder_resume_tokens");
     ResumeTokenStore store = ResumeTokenStore.collection(tokens);
