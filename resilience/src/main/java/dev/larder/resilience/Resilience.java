@@ -3,7 +3,6 @@ package dev.larder.resilience;
 import dev.larder.core.internal.Require;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe; build one per dependency and share it.
  */
-public final class Resilience {
+public final class Resilience implements CallGuard {
   private final @Nullable CircuitBreaker breaker;
   private final RetryPolicy retryPolicy;
   private final @Nullable RetryBudget budget;
@@ -80,24 +79,10 @@ public final class Resilience {
   }
 
   /**
-   * Runs {@code work} through the stack.
+   * Runs work (that may throw a checked exception) through the stack; every other form
+   * ({@link #call}, {@link #run}, the decorators) comes through here.
    *
    * @param idempotent whether repeating the work is harmless even if an earlier attempt took effect
-   * @param work the work
-   * @param <T> the result type
-   * @return the first successful result
-   * @throws CircuitOpenException if the breaker refused the call before any attempt
-   * @throws RuntimeException the last failure when retrying stops
-   */
-  public <T> T call(boolean idempotent, Supplier<T> work) {
-    Require.notNull(work, "work");
-    return Attempts.run(retryPolicy, breaker, budget, idempotent, work::get);
-  }
-
-  /**
-   * Runs checked work (JDBC, say) through the stack.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
    * @param work the work
    * @param <T> the result type
    * @param <E> the checked exception
@@ -105,80 +90,10 @@ public final class Resilience {
    * @throws E the last failure when retrying stops
    * @throws CircuitOpenException if the breaker refused the call before any attempt
    */
+  @Override
   public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work) throws E {
     Require.notNull(work, "work");
     return Attempts.run(retryPolicy, breaker, budget, idempotent, work);
-  }
-
-  /**
-   * Runs {@code work} for its effect through the stack.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @throws CircuitOpenException if the breaker refused the call before any attempt
-   */
-  public void run(boolean idempotent, Runnable work) {
-    Require.notNull(work, "work");
-    Attempts.run(retryPolicy, breaker, budget, idempotent, () -> {
-      work.run();
-      return null;
-    });
-  }
-
-  /**
-   * Wraps {@code work} so that every {@code get()} runs it through the stack.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @return the decorated supplier
-   */
-  public <T> Supplier<T> decorateSupplier(boolean idempotent, Supplier<T> work) {
-    Require.notNull(work, "work");
-    return () -> call(idempotent, work);
-  }
-
-  /**
-   * Static form of {@link #decorateSupplier(boolean, Supplier)}.
-   *
-   * @param resilience the stack
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @return the decorated supplier
-   */
-  public static <T> Supplier<T> decorateSupplier(Resilience resilience, boolean idempotent, Supplier<T> work) {
-    return Require.notNull(resilience, "resilience").decorateSupplier(idempotent, work);
-  }
-
-  /**
-   * Wraps checked work so that every {@code get()} runs it through the stack.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @param <E> the checked exception
-   * @return the decorated supplier
-   */
-  public <T, E extends Exception> ThrowingSupplier<T, E> decorateChecked(boolean idempotent,
-      ThrowingSupplier<T, E> work) {
-    Require.notNull(work, "work");
-    return () -> callChecked(idempotent, work);
-  }
-
-  /**
-   * Static form of {@link #decorateChecked(boolean, ThrowingSupplier)}.
-   *
-   * @param resilience the stack
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @param <E> the checked exception
-   * @return the decorated supplier
-   */
-  public static <T, E extends Exception> ThrowingSupplier<T, E> decorateChecked(Resilience resilience,
-      boolean idempotent, ThrowingSupplier<T, E> work) {
-    return Require.notNull(resilience, "resilience").decorateChecked(idempotent, work);
   }
 
   /** @return the circuit breaker, if any */

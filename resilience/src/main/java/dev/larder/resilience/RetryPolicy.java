@@ -14,7 +14,6 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,7 +57,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe.
  */
-public final class RetryPolicy {
+public final class RetryPolicy implements CallGuard {
   /** Seed default: attempts in all, the first included. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   /** Seed default: the ceiling of the first wait. */
@@ -153,103 +152,21 @@ public final class RetryPolicy {
   }
 
   /**
-   * Runs {@code work}, retrying as this policy says.
+   * Runs work (that may throw a checked exception) retrying as this policy says; every other
+   * form ({@link #call}, {@link #run}, the decorators) comes through here.
    *
    * @param idempotent whether repeating the work is harmless even if an earlier attempt took effect;
    *     decides whether {@link FailureClass#UNKNOWN} failures are retried
-   * @param work the work
-   * @param <T> the result type
-   * @return the first successful result
-   * @throws RuntimeException the last failure when the policy stops retrying
-   */
-  public <T> T call(boolean idempotent, Supplier<T> work) {
-    Require.notNull(work, "work");
-    return Attempts.run(this, null, null, idempotent, work::get);
-  }
-
-  /**
-   * Runs work that throws a checked exception (JDBC, say), retrying as this policy says.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
    * @param work the work
    * @param <T> the result type
    * @param <E> the checked exception
    * @return the first successful result
    * @throws E the last failure when the policy stops retrying (or a {@code RuntimeException})
    */
+  @Override
   public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work) throws E {
     Require.notNull(work, "work");
     return Attempts.run(this, null, null, idempotent, work);
-  }
-
-  /**
-   * Runs {@code work} for its effect, retrying as this policy says.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   */
-  public void run(boolean idempotent, Runnable work) {
-    Require.notNull(work, "work");
-    Attempts.run(this, null, null, idempotent, () -> {
-      work.run();
-      return null;
-    });
-  }
-
-  /**
-   * Wraps {@code work} so that every {@code get()} runs it under this policy.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @return the decorated supplier
-   */
-  public <T> Supplier<T> decorateSupplier(boolean idempotent, Supplier<T> work) {
-    Require.notNull(work, "work");
-    return () -> call(idempotent, work);
-  }
-
-  /**
-   * Static form of {@link #decorateSupplier(boolean, Supplier)}.
-   *
-   * @param policy the policy
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @return the decorated supplier
-   */
-  public static <T> Supplier<T> decorateSupplier(RetryPolicy policy, boolean idempotent, Supplier<T> work) {
-    return Require.notNull(policy, "policy").decorateSupplier(idempotent, work);
-  }
-
-  /**
-   * Wraps checked work so that every {@code get()} runs it under this policy.
-   *
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @param <E> the checked exception
-   * @return the decorated supplier
-   */
-  public <T, E extends Exception> ThrowingSupplier<T, E> decorateChecked(
-      boolean idempotent, ThrowingSupplier<T, E> work) {
-    Require.notNull(work, "work");
-    return () -> callChecked(idempotent, work);
-  }
-
-  /**
-   * Static form of {@link #decorateChecked(boolean, ThrowingSupplier)}.
-   *
-   * @param policy the policy
-   * @param idempotent see {@link #call(boolean, Supplier)}
-   * @param work the work
-   * @param <T> the result type
-   * @param <E> the checked exception
-   * @return the decorated supplier
-   */
-  public static <T, E extends Exception> ThrowingSupplier<T, E> decorateChecked(
-      RetryPolicy policy, boolean idempotent, ThrowingSupplier<T, E> work) {
-    return Require.notNull(policy, "policy").decorateChecked(idempotent, work);
   }
 
   /** @return the underlying resilience4j retry, for its events and metrics */

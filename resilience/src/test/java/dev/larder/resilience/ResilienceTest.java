@@ -116,7 +116,7 @@ class ResilienceTest {
   }
 
   @Test
-  void decoratorsComeInPairs() {
+  void decoratorRunsTheWorkThroughTheStackAtEveryGet() {
     Resilience r = Resilience.of(CircuitBreaker.ofDefaults("pair"), policy("pair", 3));
     AtomicInteger n = new AtomicInteger();
     java.util.function.Supplier<Integer> s = () -> {
@@ -125,7 +125,10 @@ class ResilienceTest {
       }
       return n.get();
     };
-    assertThat(Resilience.decorateSupplier(r, true, s).get()).isEqualTo(2);
-    assertThat(r.decorateSupplier(true, s).get()).isEqualTo(3);
+    // Either guard can stand where code only needs "run this protected".
+    CallGuard guard = r;
+    java.util.function.Supplier<Integer> decorated = guard.decorateSupplier(true, s);
+    assertThat(decorated.get()).isEqualTo(2);
+    assertThat(decorated.get()).isEqualTo(3);
   }
 }

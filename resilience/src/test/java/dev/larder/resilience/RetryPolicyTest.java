@@ -162,7 +162,7 @@ class RetryPolicyTest {
   }
 
   @Test
-  void decoratorsComeInPairs() {
+  void decoratorsRunTheWorkUnderThePolicyAtEveryGet() {
     RetryPolicy p = fast("d").build();
     AtomicInteger attempts = new AtomicInteger();
     java.util.function.Supplier<Integer> flaky = () -> {
@@ -171,8 +171,9 @@ class RetryPolicyTest {
       }
       return attempts.get();
     };
-    assertThat(RetryPolicy.decorateSupplier(p, false, flaky).get()).isEqualTo(2);
-    assertThat(p.decorateSupplier(false, flaky).get()).isEqualTo(4);
+    java.util.function.Supplier<Integer> decorated = p.decorateSupplier(false, flaky);
+    assertThat(decorated.get()).isEqualTo(2);
+    assertThat(decorated.get()).isEqualTo(4);
     ThrowingSupplier<Integer, SQLException> checked = () -> {
       if (attempts.incrementAndGet() % 2 == 1) {
         throw new SQLException("odd", "40P01");
@@ -182,8 +183,9 @@ class RetryPolicyTest {
     RetryPolicy sql = RetryPolicy.builder("sql").initialInterval(Duration.ofMillis(1))
         .maxInterval(Duration.ofMillis(1)).build();
     try {
-      assertThat(RetryPolicy.decorateChecked(sql, false, checked).get()).isEqualTo(6);
-      assertThat(sql.decorateChecked(false, checked).get()).isEqualTo(8);
+      ThrowingSupplier<Integer, SQLException> guarded = sql.decorateChecked(false, checked);
+      assertThat(guarded.get()).isEqualTo(6);
+      assertThat(guarded.get()).isEqualTo(8);
     } catch (SQLException e) {
       throw new AssertionError(e);
     }
