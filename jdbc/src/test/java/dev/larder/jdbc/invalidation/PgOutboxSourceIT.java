@@ -168,6 +168,19 @@ class PgOutboxSourceIT {
   void concurrentWritersCommittingOutOfIdOrderMissNothing() throws Exception {
     Recorder rec = new Recorder();
     start(source("concurrent", true), rec);
+    // The same writes through batches of two rows: every read hits its LIMIT, so a batch that
+    // ended anywhere but at the true (txid, id) order would move the cursor past unread rows.
+    Recorder small = new Recorder();
+    start(
+        track(
+            PgOutboxSource.builder()
+                .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+                .consumerName("concurrent-batch-2")
+                .persistPosition(true)
+                .batchSize(2)
+                .pollInterval(Duration.ofMillis(500))
+                .build()),
+        small);
     int writers = 4;
     int perWriter = 25;
     AtomicInteger commitOrder = new AtomicInteger();
@@ -211,7 +224,9 @@ class PgOutboxSourceIT {
             .flatMap(w -> IntStream.range(0, perWriter).mapToObj(i -> "" + (20_000 + w * 1_000 + i)))
             .toArray(String[]::new);
     awaitKeys(rec, expected);
+    awaitKeys(small, expected);
     assertThat(rec.gaps).isEmpty();
+    assertThat(small.gaps).isEmpty();
     LOG.info(
         "concurrent writers: {} commits, {} committed after a higher outbox id had committed",
         idAndCommit.size(),
