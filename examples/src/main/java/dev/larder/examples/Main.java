@@ -12,7 +12,7 @@ import java.util.Set;
  * summary table, and fails if any step's evidence did not hold.
  *
  * <pre>
- * ./mvnw -B -q -Pexamples -pl examples -am verify                      # embedded servers
+ * ./mvnw -B -q -Pexamples -pl examples -am verify                      # the testkit's servers (auto)
  * java ... dev.larder.examples.Main --jdbc-primary jdbc:postgresql://db1/shop \
  *     --jdbc-standby jdbc:postgresql://db2/shop --jdbc-user app --jdbc-password secret \
  *     --redis redis://cache:6379 --mongo mongodb://mongo:27017
@@ -36,11 +36,8 @@ public final class Main {
       System.out.println(usage());
       return;
     }
-    // The README promises embedded servers: without an explicit choice, do not let the testkit's
-    // "auto" try a Docker engine that may answer but have no images (or no registry) to run.
-    if (System.getProperty("larder.test.services") == null && System.getenv("LARDER_TEST_SERVICES") == null) {
-      System.setProperty("larder.test.services", "embedded");
-    }
+    // No tier override: the testkit's auto takes containers only when the engine already has every
+    // image (it never pulls, so it cannot stall), and embedded servers otherwise.
     List<StepResult> results = run(args, new Console(System.out), true);
     long failed = results.stream().filter(r -> !r.held()).count();
     if (failed > 0) {
@@ -117,7 +114,8 @@ public final class Main {
 
   static String usage() {
     return String.join("\n",
-        "usage: Main                      start embedded servers through the testkit (containers if LARDER_TEST_SERVICES=docker)",
+        "usage: Main                      start servers through the testkit: containers when a Docker engine already has"
+            + " their images, else embedded (LARDER_TEST_SERVICES=docker|embedded forces one)",
         "       Main --jdbc-primary URL --jdbc-standby URL [--jdbc-user U] [--jdbc-password P] --redis URI --mongo URI",
         "  --jdbc-primary  JDBC URL of the PostgreSQL primary (migrations run there)",
         "  --jdbc-standby  JDBC URL of its streaming standby (the user may call pg_wal_replay_pause/resume)",

@@ -3,8 +3,11 @@ package dev.larder.testkit;
 import dev.larder.testkit.internal.MongoFactory;
 import dev.larder.testkit.internal.PostgresFactory;
 import dev.larder.testkit.internal.RedisFactory;
+import dev.larder.testkit.internal.Millis;
 import dev.larder.testkit.internal.Settings;
+import dev.larder.testkit.internal.TestcontainersDockerEngine;
 import dev.larder.testkit.internal.TierResolver;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,7 +15,6 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.testcontainers.DockerClientFactory;
 
 /**
  * The testkit's one-line entry point: real servers for tests, each started lazily on first use,
@@ -27,7 +29,9 @@ import org.testcontainers.DockerClientFactory;
  *
  * <p>The tier comes from {@code larder.test.services} / {@code LARDER_TEST_SERVICES}
  * ({@code auto}, {@code docker}, {@code embedded}); MongoDB's flavour can be chosen apart with
- * {@code larder.test.mongo} / {@code LARDER_TEST_MONGO}. A server that cannot start throws
+ * {@code larder.test.mongo} / {@code LARDER_TEST_MONGO}. {@code auto} (the default) chooses
+ * docker only when a Docker engine answers within 15 s and already has every image the tier would
+ * run (auto never pulls), else embedded, and logs one line saying why. A server that cannot start throws
  * {@link TestServerException} saying why, and so does every later call for it in the same JVM
  * (the start is not retried); there is no silent fallback to another tier. Every start logs its
  * duration at INFO under {@code dev.larder.testkit}.
@@ -55,12 +59,24 @@ public final class LarderServices {
     private static final Lazy<MongoServer> MONGO = new Lazy<>("MongoDB", () -> mongoTier() == Tier.DOCKER
             ? MongoFactory.docker(SETTINGS.get().mongoImage(), AT_EXIT::add)
             : MongoFactory.embedded(AT_EXIT::add));
-    private static final Lazy<String> DOCKER_PROBLEM = new Lazy<>("Docker probe", LarderServices::probeDocker);
+    /**
+     * How long the Docker engine may take to answer each of the tier probe's questions. A local
+     * engine answers in milliseconds (Testcontainers' engine discovery takes under a second here);
+     * the bound only matters for an engine that accepts connections and never answers.
+     */
+    private static final Duration PROBE_BOUND = Duration.ofSeconds(15);
+    private static final Lazy<TestcontainersDockerEngine> ENGINE = new Lazy<>("Docker probe", () -> {
+        TestcontainersDockerEngine engine = new TestcontainersDockerEngine(PROBE_BOUND);
+        AT_EXIT.add(engine::close);
+        return engine;
+    });
 
     private LarderServices() {}
 
     /**
-     * The tier this JVM uses, resolved once: {@code auto} asks whether a Docker engine answers.
+     * The tier this JVM uses, resolved once: {@code auto} asks whether a Docker engine answers
+     * and already has the Redis, PostgreSQL (and, unless disabled, Ryuk) images; it never pulls
+     * an image or starts a container to find out.
      *
      * @return the tier
      * @throws TestServerException if {@code docker} was chosen and no engine answers
@@ -72,7 +88,8 @@ public final class LarderServices {
 
     /**
      * The tier MongoDB comes from: {@code larder.test.mongo} / {@code LARDER_TEST_MONGO} when
-     * set, else {@link #tier()}.
+     * set, else {@link #tier()}; when that tier came from {@code auto} and is docker, MongoDB's
+     * image must be on the engine too, else MongoDB runs on the embedded stand-in.
      *
      * @return the MongoDB tier
      * @throws TestServerException if {@code docker} was chosen and no engine answers
@@ -112,37 +129,29 @@ public final class LarderServices {
     }
 
     private static Tier resolveTier() {
-        Settings.Resolved choice = SETTINGS.get().services();
-        Tier tier = TierResolver.resolve(choice, DOCKER_PROBLEM::getOrNull);
+        long t0 = System.nanoTime();
+        Settings settings = SETTINGS.get();
+        Settings.Resolved choice = settings.services();
+        TierResolver.Decision decision = TierResolver.resolve(choice, TierResolver.tierImages(settings), ENGINE.get());
         if (choice.choice() == Settings.Choice.AUTO) {
-            String problem = DOCKER_PROBLEM.getOrNull();
-            LOG.info("larder-testkit: tier {} (auto, from {}): {}", tier, choice.source(),
-                    problem == null ? "a Docker engine answers" : "no Docker engine answers (" + problem + ")");
+            LOG.info("larder-testkit: tier {} (auto, from {}; decided in {} ms): {}", decision.tier(), choice.source(),
+                    Millis.since(t0), decision.reason());
         } else {
-            LOG.info("larder-testkit: tier {} (from {})", tier, choice.source());
+            LOG.info("larder-testkit: tier {} ({})", decision.tier(), decision.reason());
         }
-        return tier;
+        return decision.tier();
     }
 
     private static Tier resolveMongoTier() {
-        Settings.Resolved choice = SETTINGS.get().mongo();
-        if (choice == null) {
-            return tier();
+        Tier tier = tier();
+        long t0 = System.nanoTime();
+        TierResolver.Decision decision = TierResolver.resolveMongo(SETTINGS.get(), tier, ENGINE.get());
+        if (decision == null) {
+            return tier;
         }
-        Tier tier = TierResolver.resolve(choice, DOCKER_PROBLEM::getOrNull);
-        LOG.info("larder-testkit: MongoDB flavour {} (from {})", tier, choice.source());
-        return tier;
-    }
-
-    /** Returns "" when Docker answers (Lazy holds no null), else why not. */
-    private static String probeDocker() {
-        try {
-            DockerClientFactory.instance().client();
-            return "";
-        } catch (RuntimeException | LinkageError e) {
-            String m = e.getMessage();
-            return m == null ? e.getClass().getName() : m;
-        }
+        LOG.info("larder-testkit: MongoDB flavour {} (decided in {} ms): {}", decision.tier(), Millis.since(t0),
+                decision.reason());
+        return decision.tier();
     }
 
     private static void stopAll() {
@@ -194,12 +203,6 @@ public final class LarderServices {
             } finally {
                 lock.unlock();
             }
-        }
-
-        /** For the Docker probe: the empty string means "no problem". */
-        @Nullable String getOrNull() {
-            Object v = get();
-            return "".equals(v) ? null : v.toString();
         }
     }
 }

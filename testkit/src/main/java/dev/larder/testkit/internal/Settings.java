@@ -40,6 +40,12 @@ public final class Settings {
     /** Environment variable naming the OS user embedded PostgreSQL runs as when the JVM is root. */
     public static final String POSTGRES_OS_USER_ENV = "LARDER_TEST_POSTGRES_OS_USER";
 
+    /**
+     * Testcontainers' own switch for Ryuk, its reaper container. Testcontainers 2.0.5 reads only
+     * the environment variable (with {@link Boolean#parseBoolean(String)}), so this does too.
+     */
+    public static final String RYUK_DISABLED_ENV = "TESTCONTAINERS_RYUK_DISABLED";
+
     /** Official image used for Redis unless overridden. */
     public static final String DEFAULT_REDIS_IMAGE = "redis:7";
     /** Official image used for PostgreSQL unless overridden. */
@@ -150,6 +156,15 @@ public final class Settings {
      */
     public String postgresOsUser() {
         return value(POSTGRES_OS_USER_PROPERTY, POSTGRES_OS_USER_ENV, DEFAULT_POSTGRES_OS_USER);
+    }
+
+    /**
+     * Whether Testcontainers will run without Ryuk, read as Testcontainers reads it.
+     *
+     * @return {@code true} when {@value #RYUK_DISABLED_ENV} is {@code true} (any case)
+     */
+    public boolean ryukDisabled() {
+        return Boolean.parseBoolean(environment.apply(RYUK_DISABLED_ENV)); // untrimmed, as Testcontainers
     }
 
     private String value(String property, String env, String defaultValue) {

@@ -3,8 +3,6 @@ package dev.larder.testkit.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larder.testkit.TestServerException;
-import dev.larder.testkit.Tier;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -87,27 +85,10 @@ class SettingsTest {
     }
 
     @Test
-    void autoResolvesToDockerOnlyWhenAnEngineAnswers() {
-        Settings.Resolved auto = new Settings.Resolved(Settings.Choice.AUTO, "default");
-        assertThat(TierResolver.resolve(auto, () -> null)).isEqualTo(Tier.DOCKER);
-        assertThat(TierResolver.resolve(auto, () -> "no socket")).isEqualTo(Tier.EMBEDDED);
-    }
-
-    @Test
-    void embeddedNeverAsksForDocker() {
-        Settings.Resolved embedded = new Settings.Resolved(Settings.Choice.EMBEDDED, "default");
-        assertThat(TierResolver.resolve(embedded, () -> {
-            throw new AssertionError("probed Docker");
-        })).isEqualTo(Tier.EMBEDDED);
-    }
-
-    @Test
-    void dockerChosenExplicitlyFailsWithTheReasonInsteadOfFallingBack() {
-        Settings.Resolved docker = new Settings.Resolved(Settings.Choice.DOCKER, "environment variable LARDER_TEST_SERVICES");
-        assertThat(TierResolver.resolve(docker, () -> null)).isEqualTo(Tier.DOCKER);
-        assertThatThrownBy(() -> TierResolver.resolve(docker, () -> "Could not find a valid Docker environment"))
-                .isInstanceOf(TestServerException.class)
-                .hasMessageContaining("environment variable LARDER_TEST_SERVICES")
-                .hasMessageContaining("Could not find a valid Docker environment");
+    void ryukCountsAsDisabledExactlyWhenTestcontainersThinksSo() {
+        assertThat(settings(Map.of(), Map.of()).ryukDisabled()).isFalse();
+        assertThat(settings(Map.of(), Map.of("TESTCONTAINERS_RYUK_DISABLED", "TRUE")).ryukDisabled()).isTrue();
+        assertThat(settings(Map.of(), Map.of("TESTCONTAINERS_RYUK_DISABLED", "yes")).ryukDisabled()).isFalse();
+        assertThat(settings(Map.of(), Map.of("TESTCONTAINERS_RYUK_DISABLED", " true")).ryukDisabled()).isFalse();
     }
 }
