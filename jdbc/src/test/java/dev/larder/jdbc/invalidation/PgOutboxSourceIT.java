@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.larder.core.InvalidationEvent;
 import dev.larder.core.InvalidationSource;
+import dev.larder.testkit.InvalidationRecorder;
 import dev.larder.testkit.LarderServices;
 import dev.larder.testkit.LarderTest;
 import dev.larder.testkit.PostgresCluster;
@@ -80,7 +81,7 @@ class PgOutboxSourceIT {
 
   @Test
   void deliversAnUpdateOnlyAfterItsTransactionCommits() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("commit", false), rec);
 
     try (Connection held = ds.getConnection()) {
@@ -101,7 +102,7 @@ class PgOutboxSourceIT {
 
   @Test
   void rolledBackTransactionPublishesNothing() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("rollback", false), rec);
 
     try (Connection c = ds.getConnection()) {
@@ -119,7 +120,7 @@ class PgOutboxSourceIT {
 
   @Test
   void lowerIdCommittedAfterAHigherOneIsStillDelivered() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("out-of-order-live", false), rec);
 
     try (Connection slow = ds.getConnection()) {
@@ -143,7 +144,7 @@ class PgOutboxSourceIT {
   @Test
   void positionPersistedPastAHigherIdStillReplaysALowerIdCommittedWhileStopped()
       throws SQLException {
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("out-of-order-restart", true), first);
 
     try (Connection slow = ds.getConnection()) {
@@ -158,19 +159,19 @@ class PgOutboxSourceIT {
     }
     assertThat(first.keys()).doesNotContain(CACHE + "/12");
 
-    Recorder second = new Recorder();
+    InvalidationRecorder second = new InvalidationRecorder();
     start(source("out-of-order-restart", true), second);
     awaitKeys(second, "12");
-    assertThat(second.gaps).isEmpty();
+    assertThat(second.gaps()).isEmpty();
   }
 
   @Test
   void concurrentWritersCommittingOutOfIdOrderMissNothing() throws Exception {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("concurrent", true), rec);
     // The same writes through batches of two rows: every read hits its LIMIT, so a batch that
     // ended anywhere but at the true (txid, id) order would move the cursor past unread rows.
-    Recorder small = new Recorder();
+    InvalidationRecorder small = new InvalidationRecorder();
     start(
         track(
             PgOutboxSource.builder()
@@ -225,8 +226,8 @@ class PgOutboxSourceIT {
             .toArray(String[]::new);
     awaitKeys(rec, expected);
     awaitKeys(small, expected);
-    assertThat(rec.gaps).isEmpty();
-    assertThat(small.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
+    assertThat(small.gaps()).isEmpty();
     LOG.info(
         "concurrent writers: {} commits, {} committed after a higher outbox id had committed",
         idAndCommit.size(),
@@ -235,7 +236,7 @@ class PgOutboxSourceIT {
 
   @Test
   void restartedSourceReplaysEveryChangeMadeWhileItWasStopped() throws SQLException {
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("restart", true), first);
     before.close();
 
@@ -246,15 +247,15 @@ class PgOutboxSourceIT {
         missed.add("" + key);
       }
     }
-    Recorder second = new Recorder();
+    InvalidationRecorder second = new InvalidationRecorder();
     start(source("restart", true), second);
     awaitKeys(second, missed.toArray(String[]::new));
-    assertThat(second.gaps).isEmpty();
+    assertThat(second.gaps()).isEmpty();
   }
 
   @Test
   void listenerStoppedWhileWritesGoOnThenRestartedGetsEveryWrite() throws Exception {
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("mid-write-" + RUN.incrementAndGet(), true), first);
     List<String> written = new java.util.concurrent.CopyOnWriteArrayList<>();
     // Keys whose insert began after close() had returned: the first reader's thread was gone.
@@ -285,7 +286,7 @@ class PgOutboxSourceIT {
       stop.set(true);
       writer.get();
 
-      Recorder second = new Recorder();
+      InvalidationRecorder second = new InvalidationRecorder();
       start(source("mid-write-" + RUN.get(), true), second);
       // Only a replay from the persisted position can deliver what was written after the stop.
       awaitKeys(second, afterClose.toArray(String[]::new));
@@ -298,7 +299,7 @@ class PgOutboxSourceIT {
       }
       assertThat(first.keys())
           .doesNotContainAnyElementsOf(afterClose.stream().map(k -> CACHE + "/" + k).toList());
-      assertThat(second.gaps).isEmpty();
+      assertThat(second.gaps()).isEmpty();
     } finally {
       stop.set(true);
       pool.shutdownNow();
@@ -350,7 +351,7 @@ class PgOutboxSourceIT {
           + (boundary - 11) + "', 0)");
     }
     long b = boundary;
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     track(
             PgOutboxSource.builder()
                 .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
@@ -367,9 +368,9 @@ class PgOutboxSourceIT {
                 assertThat(rec.keys())
                     .as("boundary %s", b)
                     .containsAll(expected.stream().map(k -> "digits/" + k).toList()));
-    List<String> order = rec.events.stream().flatMap(e -> e.keys().stream()).toList();
+    List<String> order = rec.events().stream().flatMap(e -> e.keys().stream()).toList();
     assertThat(order).as("delivery order across the boundary %s", boundary).isEqualTo(expected);
-    assertThat(rec.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
   }
 
   @Test
@@ -378,7 +379,7 @@ class PgOutboxSourceIT {
     // (no sentinel dance) must close the window between subscribe and that start, every time.
     try (Connection c = ds.getConnection()) {
       for (int i = 0; i < 5; i++) {
-        Recorder rec = new Recorder();
+        InvalidationRecorder rec = new InvalidationRecorder();
         InvalidationSource source = source("ready-" + i, false);
         source.subscribe(rec);
         assertThat(source.awaitReady(DELIVERY)).as("consumer %s ready", i).isTrue();
@@ -393,7 +394,7 @@ class PgOutboxSourceIT {
 
   @Test
   void primaryStoppedAndStartedSourceReconnectsAndReplaysWritesMadeMeanwhile() throws Exception {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source =
         track(
             PgOutboxSource.builder()
@@ -420,12 +421,12 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:primary-restart")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
   }
 
   @Test
   void killedListenConnectionReconnectsAndReplaysFromItsPosition() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source =
         track(
             PgOutboxSource.builder()
@@ -446,12 +447,12 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:killed")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
   }
 
   @Test
   void consumerWhosePositionWasPrunedIsToldOfTheGapAndContinues() throws SQLException {
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("pruned", true), first);
     before.close();
     try (Connection c = ds.getConnection()) {
@@ -461,10 +462,10 @@ class PgOutboxSourceIT {
       assertThat(OUTBOX.prune(c, Duration.ZERO)).isPositive();
     }
 
-    Recorder second = new Recorder();
+    InvalidationRecorder second = new InvalidationRecorder();
     start(source("pruned", true), second);
-    await().atMost(DELIVERY).until(() -> !second.gaps.isEmpty());
-    assertThat(second.gaps.get(0)).contains("pruned");
+    await().atMost(DELIVERY).until(() -> !second.gaps().isEmpty());
+    assertThat(second.gaps().get(0)).contains("pruned");
     try (Connection c = ds.getConnection()) {
       update(c, 75);
     }
@@ -473,7 +474,7 @@ class PgOutboxSourceIT {
 
   @Test
   void callerRecordedInvalidationsAndTruncateArriveAsKeysAndWholeCache() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source =
         track(PgOutboxSource.builder().dataSource(ds).consumerName("recorded").build());
     start(source, rec);
@@ -494,12 +495,12 @@ class PgOutboxSourceIT {
         .untilAsserted(
             () -> {
               assertThat(rec.keys()).contains("orders/o-1", "orders/o-2");
-              assertThat(rec.events)
+              assertThat(rec.events())
                   .filteredOn(InvalidationEvent::all)
                   .extracting(InvalidationEvent::cacheName)
                   .contains("summaries", "scratch");
             });
-    assertThat(rec.events).allSatisfy(e -> assertThat(e.position()).isNotNull());
+    assertThat(rec.events()).allSatisfy(e -> assertThat(e.position()).isNotNull());
   }
 
   @Test
@@ -513,7 +514,7 @@ class PgOutboxSourceIT {
 
   @Test
   void closeStopsTheListenerAndReleasesItsConnection() throws SQLException {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source = start(source("closing", false), rec);
     assertThat(backendPid("larder:pg-outbox:closing")).isPresent();
 
@@ -530,7 +531,7 @@ class PgOutboxSourceIT {
 
   @Test
   void recordsCommitToDeliveryLatency() throws Exception {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("latency", false), rec);
     int n = 200;
     long[] latencies = new long[n];
@@ -538,14 +539,14 @@ class PgOutboxSourceIT {
       c.setAutoCommit(false);
       for (int i = 0; i < n; i++) {
         long key = 80 + (i % 20);
-        String qualified = CACHE + "/" + key;
-        rec.firstArrivalNanos.remove(qualified);
+        String k = "" + key;
+        rec.forget(CACHE, k);
         update(c, key);
         long beforeCommit = System.nanoTime();
         c.commit();
         await().atMost(DELIVERY).pollInterval(Duration.ofMillis(2))
-            .until(() -> rec.firstArrivalNanos.containsKey(qualified));
-        latencies[i] = rec.firstArrivalNanos.get(qualified) - beforeCommit;
+            .until(() -> rec.firstArrivalNanos(CACHE, k).isPresent());
+        latencies[i] = rec.firstArrivalNanos(CACHE, k).getAsLong() - beforeCommit;
       }
     }
     assertThat(java.util.Arrays.stream(latencies).min().orElseThrow()).isPositive();
@@ -588,7 +589,7 @@ class PgOutboxSourceIT {
    * Subscribes and waits until the source demonstrably reads: a fresh consumer starts at the
    * current end, so sentinel changes are written until one arrives.
    */
-  private static InvalidationSource start(InvalidationSource source, Recorder rec) {
+  private static InvalidationSource start(InvalidationSource source, InvalidationRecorder rec) {
     source.subscribe(rec);
     List<String> sentinels = new java.util.concurrent.CopyOnWriteArrayList<>();
     await()
@@ -631,7 +632,7 @@ class PgOutboxSourceIT {
     return rows.toString();
   }
 
-  private static void awaitKeys(Recorder rec, String... keys) {
+  private static void awaitKeys(InvalidationRecorder rec, String... keys) {
     String[] qualified =
         java.util.Arrays.stream(keys).map(k -> CACHE + "/" + k).toArray(String[]::new);
     await().atMost(DELIVERY).untilAsserted(() -> assertThat(rec.keys()).contains(qualified));

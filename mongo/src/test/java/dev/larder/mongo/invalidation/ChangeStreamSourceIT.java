@@ -12,6 +12,7 @@ import com.mongodb.client.model.Updates;
 import dev.larder.core.InvalidationEvent;
 import dev.larder.core.InvalidationListener;
 import dev.larder.core.InvalidationSource;
+import dev.larder.testkit.InvalidationRecorder;
 import dev.larder.testkit.LarderServices;
 import dev.larder.testkit.LarderTest;
 import dev.larder.testkit.MongoFeature;
@@ -85,7 +86,7 @@ class ChangeStreamSourceIT {
 
   @Test
   void insertUpdateReplaceAndDeleteEachInvalidateTheirDocumentsKey() {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(source("crud", null), rec);
 
     products.insertOne(new Document("_id", 201).append("name", "new"));
@@ -94,12 +95,12 @@ class ChangeStreamSourceIT {
     products.deleteOne(Filters.eq("_id", 3));
 
     awaitKeys(rec, "201", "1", "2", "3");
-    assertThat(rec.events).allSatisfy(e -> {
+    assertThat(rec.events()).allSatisfy(e -> {
       assertThat(e.all()).isFalse();
       assertThat(e.position()).isNotBlank();
       assertThat(e.origin()).isEqualTo("mongo-change-stream:crud");
     });
-    assertThat(rec.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
   }
 
   @Test
@@ -107,7 +108,7 @@ class ChangeStreamSourceIT {
     // No sentinel dance: awaitReady alone must close the window between subscribe and the
     // stream's opening, for several fresh streams in a row.
     for (int i = 0; i < 5; i++) {
-      Recorder rec = new Recorder();
+      InvalidationRecorder rec = new InvalidationRecorder();
       InvalidationSource source = source("ready-" + i, null);
       source.subscribe(rec);
       assertThat(source.awaitReady(DELIVERY)).as("stream %s ready", i).isTrue();
@@ -123,7 +124,7 @@ class ChangeStreamSourceIT {
   void restartedSourceResumesFromItsStoredTokenAndMissesNothing() {
     MongoCollection<Document> tokens = db.getCollection("larder_resume_tokens");
     ResumeTokenStore store = ResumeTokenStore.collection(tokens);
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("restart", store), first);
     assertThat(store.load("restart")).isPresent();
     before.close();
@@ -135,11 +136,11 @@ class ChangeStreamSourceIT {
     }
     assertThat(first.keys()).doesNotContain(CACHE + "/10");
 
-    Recorder second = new Recorder();
+    InvalidationRecorder second = new InvalidationRecorder();
     InvalidationSource after = track(source("restart", ResumeTokenStore.collection(tokens)));
     after.subscribe(second);
     awaitKeys(second, missed.toArray(String[]::new));
-    assertThat(second.gaps).isEmpty();
+    assertThat(second.gaps()).isEmpty();
     // Resumed after the token, not from the start of the oplog: the seed inserts are not replayed.
     assertThat(second.keys()).doesNotContain(CACHE + "/100");
   }
@@ -147,7 +148,7 @@ class ChangeStreamSourceIT {
   @Test
   void listenerStoppedDuringWritesThenRestartedGetsEveryWrite() throws Exception {
     ResumeTokenStore store = ResumeTokenStore.inMemory();
-    Recorder first = new Recorder();
+    InvalidationRecorder first = new InvalidationRecorder();
     InvalidationSource before = start(source("mid-write", store), first);
     List<String> written = new CopyOnWriteArrayList<>();
     // Keys whose insert began after close() had returned: the first reader's thread was gone.
@@ -175,7 +176,7 @@ class ChangeStreamSourceIT {
       stop.set(true);
       writer.join();
 
-      Recorder second = new Recorder();
+      InvalidationRecorder second = new InvalidationRecorder();
       track(source("mid-write", store)).subscribe(second);
       // Only a stream resumed from the stored token can deliver what was written after the stop.
       awaitKeys(second, afterClose.toArray(String[]::new));
@@ -186,7 +187,7 @@ class ChangeStreamSourceIT {
       }
       assertThat(first.keys())
           .doesNotContainAnyElementsOf(afterClose.stream().map(id -> CACHE + "/" + id).toList());
-      assertThat(second.gaps).isEmpty();
+      assertThat(second.gaps()).isEmpty();
     } finally {
       stop.set(true);
       writer.join();
@@ -195,7 +196,7 @@ class ChangeStreamSourceIT {
 
   @Test
   void streamSurvivesAServerStopAndStartAndReplaysWritesMadeBeforeItReopened() {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source =
         track(
             ChangeStreamSource.builder()
@@ -222,12 +223,12 @@ class ChangeStreamSourceIT {
       written.add("" + id);
     }
     awaitKeys(rec, written.toArray(String[]::new));
-    assertThat(rec.gaps).isEmpty();
+    assertThat(rec.gaps()).isEmpty();
   }
 
   @Test
   void outageBeforeTheStreamHasATokenIsReportedAsAGapAndAfterItIsReplayed() {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source =
         track(
             ChangeStreamSource.builder()
@@ -254,15 +255,15 @@ class ChangeStreamSourceIT {
     products.updateOne(Filters.eq("_id", 73), Updates.inc("v", 1));
     awaitKeys(rec, "73");
     if (hadToken) {
-      assertThat(rec.gaps).isEmpty();
+      assertThat(rec.gaps()).isEmpty();
     } else {
-      assertThat(rec.gaps).singleElement().asString().contains("before it had a resume token");
+      assertThat(rec.gaps()).singleElement().asString().contains("before it had a resume token");
     }
   }
 
   @Test
   void failingListenerDoesNotStopDeliveryToOthers() {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source = track(source("failing-listener", null));
     source.subscribe(
         new InvalidationListener() {
@@ -296,19 +297,19 @@ class ChangeStreamSourceIT {
 
   @Test
   void closeStopsTheReaderThread() {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     InvalidationSource source = start(source("closing", null), rec);
     source.close();
     assertThat(((ChangeStreamReader) source).stopped()).isTrue();
-    int before = rec.events.size();
+    int before = rec.events().size();
     products.updateOne(Filters.eq("_id", 72), Updates.inc("v", 1));
     // Nothing can arrive any more: the thread is gone (checked above), so no wait is needed.
-    assertThat(rec.events).hasSize(before);
+    assertThat(rec.events()).hasSize(before);
   }
 
   @Test
   void recordsWriteToDeliveryLatency() throws Exception {
-    Recorder rec = new Recorder();
+    InvalidationRecorder rec = new InvalidationRecorder();
     start(
         track(
             ChangeStreamSource.builder()
@@ -321,13 +322,13 @@ class ChangeStreamSourceIT {
     long[] latencies = new long[n];
     for (int i = 0; i < n; i++) {
       int id = 80 + (i % 20);
-      String qualified = CACHE + "/" + id;
-      rec.firstArrivalNanos.remove(qualified);
+      String k = "" + id;
+      rec.forget(CACHE, k);
       long before = System.nanoTime();
       products.updateOne(Filters.eq("_id", id), Updates.inc("v", 1));
       await().atMost(DELIVERY).pollInterval(Duration.ofMillis(1))
-          .until(() -> rec.firstArrivalNanos.containsKey(qualified));
-      latencies[i] = rec.firstArrivalNanos.get(qualified) - before;
+          .until(() -> rec.firstArrivalNanos(CACHE, k).isPresent());
+      latencies[i] = rec.firstArrivalNanos(CACHE, k).getAsLong() - before;
     }
     long[] sorted = latencies.clone();
     Arrays.sort(sorted);
@@ -368,7 +369,7 @@ class ChangeStreamSourceIT {
    * Subscribes and waits until the stream demonstrably reads: a fresh stream starts at the current
    * end, so sentinel inserts are written until one arrives (which also gives it a resume token).
    */
-  private static InvalidationSource start(InvalidationSource source, Recorder rec) {
+  private static InvalidationSource start(InvalidationSource source, InvalidationRecorder rec) {
     source.subscribe(rec);
     List<String> sentinels = new CopyOnWriteArrayList<>();
     await()
@@ -384,7 +385,7 @@ class ChangeStreamSourceIT {
     return source;
   }
 
-  private static void awaitKeys(Recorder rec, String... keys) {
+  private static void awaitKeys(InvalidationRecorder rec, String... keys) {
     String[] qualified = Arrays.stream(keys).map(k -> CACHE + "/" + k).toArray(String[]::new);
     await().atMost(DELIVERY).untilAsserted(() -> assertThat(rec.keys()).contains(qualified));
   }
