@@ -107,8 +107,12 @@ public class RoutedReadBenchmark {
    */
   @Benchmark
   public String hikariDirectRead() throws SQLException {
-    try (Connection c = standby.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
-      ps.setInt(1, nextId());
+    return directRead(standby, nextId());
+  }
+
+  private static String directRead(HikariDataSource pool, int key) throws SQLException {
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
+      ps.setInt(1, key);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getString(1);
@@ -148,13 +152,7 @@ public class RoutedReadBenchmark {
    */
   @Benchmark
   public String hikariPrimaryRead() throws SQLException {
-    try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
-      ps.setInt(1, nextId());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getString(1);
-      }
-    }
+    return directRead(primary, nextId());
   }
 
   /**
