@@ -53,6 +53,26 @@ public final class Servers implements AutoCloseable {
    * @return the pool, closed by {@link #close()}
    */
   public HikariDataSource pool(PostgresServer server, String database, int size, String name) {
+    return open(config(server, database, size, name));
+  }
+
+  /**
+   * {@link #pool}, with every session read-only from connect time
+   * ({@code default_transaction_read_only=on}): a primary read pool for the router.
+   *
+   * @param server the primary
+   * @param database the database
+   * @param size the pool size
+   * @param name the pool's name
+   * @return the pool, closed by {@link #close()}
+   */
+  public HikariDataSource readOnlyPool(PostgresServer server, String database, int size, String name) {
+    HikariConfig c = config(server, database, size, name);
+    c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
+    return open(c);
+  }
+
+  private static HikariConfig config(PostgresServer server, String database, int size, String name) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(server.jdbcUrl(database));
     c.setUsername(server.username());
@@ -65,6 +85,10 @@ public final class Servers implements AutoCloseable {
     c.setInitializationFailTimeout(-1);
     c.addDataSourceProperty("connectTimeout", "1");
     c.addDataSourceProperty("socketTimeout", "5");
+    return c;
+  }
+
+  private HikariDataSource open(HikariConfig c) {
     HikariDataSource ds = new HikariDataSource(c);
     opened.add(ds);
     return ds;

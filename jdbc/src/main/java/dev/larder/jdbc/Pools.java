@@ -74,6 +74,7 @@ public final class Pools {
     private @Nullable Duration leakDetectionThreshold;
     private @Nullable Duration socketTimeout;
     private @Nullable Boolean pgBouncer;
+    private @Nullable Boolean readOnlySessions;
     private @Nullable Object meterRegistry;
     private final List<Consumer<HikariConfig>> customizers = new ArrayList<>();
 
@@ -270,6 +271,21 @@ public final class Pools {
     }
 
     /**
+     * Every connection's session is read-only: sets PgJDBC's startup {@code options} to
+     * {@code -c default_transaction_read_only=on}, so the server refuses writes (SQLSTATE 25006)
+     * without a statement per call. Meant for {@link ReplicaRouter.Builder#primaryReadPool}.
+     * A customizer that sets {@code options} itself replaces this.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder readOnlySessions() {
+      Require.notYetSet(readOnlySessions, "readOnlySessions");
+      this.readOnlySessions = Boolean.TRUE;
+      return this;
+    }
+
+    /**
      * Exports the pool's metrics ({@code hikaricp.connections.*}) through HikariCP's
      * {@code MicrometerMetricsTrackerFactory}.
      *
@@ -344,6 +360,9 @@ public final class Pools {
           String.valueOf((socketTimeout != null ? socketTimeout : preset.socketTimeout).toSeconds()));
       c.addDataSourceProperty("prepareThreshold",
           String.valueOf(pgBouncer != null ? 0 : DEFAULT_PREPARE_THRESHOLD));
+      if (readOnlySessions != null) {
+        c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
+      }
       if (meterRegistry != null) {
         c.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory((MeterRegistry) meterRegistry));
       }

@@ -194,6 +194,17 @@ public final class ReplicaRouter implements AutoCloseable {
   }
 
   /**
+   * Whether reads routed to the primary run now in the {@link Builder#primaryReadPool(DataSource)
+   * primary read pool}'s read-only sessions (its last check found them read-only on this
+   * primary), rather than in a {@code READ ONLY} transaction on the primary's own pool.
+   *
+   * @return false when no primary read pool was given, before its first check, or while it fails
+   */
+  public boolean primaryReadPoolInUse() {
+    return engine.primaryReadsUsable();
+  }
+
+  /**
    * Every pool (primary first), for recycling connections after a migration.
    *
    * @return the data sources
@@ -201,6 +212,10 @@ public final class ReplicaRouter implements AutoCloseable {
   List<DataSource> pools() {
     List<DataSource> all = new ArrayList<>();
     all.add(engine.primary().dataSource());
+    DataSource primaryReads = engine.configuredPrimaryReads();
+    if (primaryReads != null) {
+      all.add(primaryReads);
+    }
     engine.replicas().forEach(t -> all.add(t.dataSource()));
     return all;
   }
@@ -222,6 +237,7 @@ public final class ReplicaRouter implements AutoCloseable {
   /** Builds a {@link ReplicaRouter}; every setting may be given once. */
   public static final class Builder {
     private @Nullable DataSource primary;
+    private @Nullable DataSource primaryReadPool;
     private final Map<String, DataSource> replicas = new LinkedHashMap<>();
     private @Nullable Long maxLagBytes;
     private @Nullable Duration maxReplayDelay;
@@ -248,6 +264,34 @@ public final class ReplicaRouter implements AutoCloseable {
     public Builder primary(DataSource primary) {
       Require.notYetSet(this.primary, "primary");
       this.primary = Require.notNull(primary, "primary");
+      return this;
+    }
+
+    /**
+     * A second, small pool of connections to the primary whose sessions are read-only
+     * ({@code default_transaction_read_only=on}, set once per connection at connect time, for
+     * example with {@link Pools.Builder#readOnlySessions()}), for reads the router sends to the
+     * primary (no replica qualifies, {@link ReadIntent#strong()}, read-your-writes fallbacks).
+     *
+     * <p>Without it, {@link RoutingJdbi} runs such a read in a {@code READ ONLY} transaction on
+     * the primary's pool so that a write inside {@code read(...)} fails there as on a standby;
+     * the transaction's {@code COMMIT} is a second round trip per read, which about halves read
+     * throughput on the primary (see docs/benchmarks.md). With it, the read runs in auto-commit
+     * in a read-only session: one round trip, and a write still fails
+     * ({@link ReadOnlyViolationException}). The pool is used only while the primary's health
+     * check finds a connection from it read-only on this primary (not a standby, same system
+     * identifier); otherwise reads fall back to the {@code READ ONLY} transaction, and the change
+     * is logged. The session setting guards against mistakes, not against a callback that
+     * changes it ({@code SET default_transaction_read_only = off}). The router does not own the
+     * pool: close it yourself.
+     *
+     * @param pool a pool of read-only sessions on the primary
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder primaryReadPool(DataSource pool) {
+      Require.notYetSet(this.primaryReadPool, "primaryReadPool");
+      this.primaryReadPool = Require.notNull(pool, "primaryReadPool");
       return this;
     }
 
@@ -457,7 +501,9 @@ public final class ReplicaRouter implements AutoCloseable {
      *
      * @return the router
      * @throws IllegalStateException if no primary was given, a replica pool is the primary's,
-     *     or (when checking on start) the primary's pool reaches a server in recovery (a standby)
+     *     the primary read pool is the primary's or a replica's, or (when checking on start) the
+     *     primary's pool reaches a server in recovery (a standby) or the primary read pool answers
+     *     with sessions that are not read-only or not on the primary
      */
     public ReplicaRouter build() {
       if (primary == null) {
@@ -467,6 +513,13 @@ public final class ReplicaRouter implements AutoCloseable {
         if (e.getValue() == primary) {
           throw new IllegalStateException("replica '" + e.getKey() + "' must not be the primary's pool");
         }
+        if (e.getValue() == primaryReadPool) {
+          throw new IllegalStateException("replica '" + e.getKey() + "' must not be the primary read pool");
+        }
+      }
+      if (primaryReadPool == primary) {
+        throw new IllegalStateException("primaryReadPool must be a pool of read-only sessions apart from the"
+            + " primary's pool but was the primary's pool itself");
       }
       FailureClassifier fc = classifier != null ? classifier : DefaultClassifier.get();
       Engine.Settings settings = new Engine.Settings(
@@ -482,7 +535,7 @@ public final class ReplicaRouter implements AutoCloseable {
           fc);
       List<Target> targets = new ArrayList<>();
       replicas.forEach((name, ds) -> targets.add(new Target(name, ds, false)));
-      Engine engine = new Engine(new Target(Target.PRIMARY, primary, true), targets, settings);
+      Engine engine = new Engine(new Target(Target.PRIMARY, primary, true), primaryReadPool, targets, settings);
       engine.start(checkOnStart == null || checkOnStart);
       return new ReplicaRouter(engine, defaultIntent != null ? defaultIntent : ReadIntent.any(), fc);
     }

@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -24,8 +25,11 @@ import org.jspecify.annotations.Nullable;
  * intent, {@code write(...)} and {@code inTransaction(...)} on the primary, and every write
  * returns the position it reached so later reads can see it.
  *
- * <p>Reads are read-only everywhere: a standby refuses writes, and a read that falls back to the
- * primary runs in a {@code READ ONLY} transaction, so a write inside {@code read} fails with
+ * <p>Reads are read-only everywhere: a standby refuses writes, and a read that lands on the
+ * primary runs in a read-only session of the router's
+ * {@link ReplicaRouter.Builder#primaryReadPool(DataSource) primary read pool} (one round trip)
+ * or, without one, in a {@code READ ONLY} transaction on the primary's pool (a second round trip
+ * for the {@code COMMIT}), so a write inside {@code read} fails with
  * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails at the
  * database (a connection that cannot be had, or one lost mid-read: what the router's classifier
  * allows repeating for idempotent work) is run again on another replica or the primary, and that
@@ -50,6 +54,7 @@ public final class RoutingJdbi {
   private final Engine engine;
   private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
   private final Jdbi primaryJdbi;
+  private final @Nullable Jdbi primaryReadJdbi;
   private final @Nullable RetryPolicy retryPolicy;
   private final @Nullable Resilience resilience;
 
@@ -62,15 +67,23 @@ public final class RoutingJdbi {
     List<Target> targets = new ArrayList<>(engine.replicas());
     targets.add(engine.primary());
     for (Target t : targets) {
-      Jdbi jdbi = Jdbi.create(t.dataSource());
-      jdbi.define(QueryMetrics.ROUTE_ATTRIBUTE, t.route());
-      if (logger != null) {
-        jdbi.setSqlLogger(logger);
-      }
-      customizers.forEach(c -> c.accept(jdbi));
-      jdbis.put(t, jdbi);
+      jdbis.put(t, jdbi(t.dataSource(), t.route(), customizers, logger));
     }
     this.primaryJdbi = jdbis.get(engine.primary());
+    DataSource primaryReads = engine.configuredPrimaryReads();
+    this.primaryReadJdbi = primaryReads == null
+        ? null
+        : jdbi(primaryReads, engine.primary().route(), customizers, logger);
+  }
+
+  private static Jdbi jdbi(DataSource ds, String route, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger) {
+    Jdbi jdbi = Jdbi.create(ds);
+    jdbi.define(QueryMetrics.ROUTE_ATTRIBUTE, route);
+    if (logger != null) {
+      jdbi.setSqlLogger(logger);
+    }
+    customizers.forEach(c -> c.accept(jdbi));
+    return jdbi;
   }
 
   /**
@@ -155,9 +168,12 @@ public final class RoutingJdbi {
   private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback) throws X {
     try {
       return engine.read(intent, target -> {
-        try (Handle h = jdbis.get(target).open()) {
-          if (target.isPrimary()) {
-            // BEGIN READ ONLY: the primary would accept a write the standby refuses
+        // on the primary, a session or a transaction that is read-only refuses what a standby would
+        boolean readOnlySession = target.isPrimary() && primaryReadJdbi != null && engine.primaryReadsUsable();
+        Jdbi jdbi = readOnlySession ? primaryReadJdbi : jdbis.get(target);
+        try (Handle h = jdbi.open()) {
+          if (target.isPrimary() && !readOnlySession) {
+            // BEGIN READ ONLY ... COMMIT: a second round trip, which the primary read pool saves
             h.setReadOnly(true);
             return h.inTransaction(callback);
           }

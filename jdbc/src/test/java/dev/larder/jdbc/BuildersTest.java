@@ -63,6 +63,36 @@ class BuildersTest {
   }
 
   @Test
+  void primaryReadPoolMustBeItsOwnPoolAndSetOnce() {
+    PGSimpleDataSource primary = new PGSimpleDataSource();
+    PGSimpleDataSource reads = new PGSimpleDataSource();
+    assertThatThrownBy(() -> ReplicaRouter.builder().primary(primary).primaryReadPool(primary).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("primaryReadPool must be a pool of read-only sessions apart from the primary's pool"
+            + " but was the primary's pool itself");
+    assertThatThrownBy(() -> ReplicaRouter.builder().primary(primary).primaryReadPool(reads)
+            .replica("r1", reads).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("replica 'r1' must not be the primary read pool");
+    assertThatThrownBy(() -> ReplicaRouter.builder().primaryReadPool(reads).primaryReadPool(reads))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("primaryReadPool was already set to ");
+  }
+
+  @Test
+  void readOnlySessionsSetTheSessionDefaultAtConnectTime() {
+    HikariConfig c = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db").readOnlySessions()
+        .toHikariConfig();
+    assertThat(c.getDataSourceProperties().getProperty("options")).isEqualTo("-c default_transaction_read_only=on");
+    assertThat(Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db").toHikariConfig()
+        .getDataSourceProperties().getProperty("options")).isNull();
+    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db")
+            .readOnlySessions().readOnlySessions())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("readOnlySessions was already set to true");
+  }
+
+  @Test
   void poolSizeFollowsTheFormula() {
     assertThat(PoolPreset.OLTP.recommendedPoolSize(4, 1000)).isEqualTo(9);
     assertThat(PoolPreset.OLTP.recommendedPoolSize(4, 5)).isEqualTo(5);

@@ -81,7 +81,13 @@ public final class HotPathsScenario implements Scenario {
         pair("routed_read", "RoutedReadBenchmark.larderRoutedRead", "RoutedReadBenchmark.hikariDirectRead",
             "direct HikariCP connection, same query", scores, units, params),
         pair("routed_read", "RoutedReadBenchmark.larderRoutedRead", "RoutedReadBenchmark.jdbiDirectRead",
-            "plain JDBI on the same pool", scores, units, params));
+            "plain JDBI on the same pool", scores, units, params),
+        pair("primary_read", "RoutedReadBenchmark.larderPrimaryRead", "RoutedReadBenchmark.hikariPrimaryRead",
+            "direct HikariCP connection to the primary, same query", scores, units,
+            params.plus("standbys", 0).plus("primary_read_pool", false)),
+        pair("primary_read", "RoutedReadBenchmark.larderPrimaryReadPoolRead", "RoutedReadBenchmark.hikariPrimaryRead",
+            "direct HikariCP connection to the primary, same query", scores, units,
+            params.plus("standbys", 0).plus("primary_read_pool", true)));
   }
 
   private Measurement pair(String metric, String larder, String anchor, String anchorName,

@@ -28,6 +28,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * One point read on the standby: through Larder's {@link RoutingJdbi} (replica choice, JDBI
  * handle, mapping) against a connection taken straight from the standby's HikariCP pool running
  * the same prepared query, and against plain JDBI on that pool (so the router's own share shows).
+ * And one point read on the primary through a router with no replica (as the routing scenario's
+ * "0 standbys"), by default and with a primary read pool, against a connection taken straight
+ * from the primary's pool.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +41,9 @@ public class RoutedReadBenchmark {
 
   private final Servers servers = new Servers();
   private @Nullable HikariDataSource standby;
+  private @Nullable HikariDataSource primary;
+  private @Nullable RoutingJdbi primaryOnly;
+  private @Nullable RoutingJdbi primaryOnlyReadPool;
   private @Nullable RoutingJdbi routed;
   private @Nullable Jdbi plain;
   private int id;
@@ -52,7 +58,7 @@ public class RoutedReadBenchmark {
       h.execute("INSERT INTO items SELECT g, md5(g::text) FROM generate_series(0, 999) g");
     });
     pg.awaitStandbyCaughtUp(Duration.ofSeconds(30));
-    HikariDataSource primary = servers.pool(pg.primary(), db, 2, "bench-routed-primary");
+    primary = servers.pool(pg.primary(), db, 2, "bench-routed-primary");
     standby = servers.pool(pg.standby(), db, 2, "bench-routed-standby");
     ReplicaRouter router = servers.closeLater(ReplicaRouter.builder().primary(primary)
         .replica("standby", standby).build());
@@ -62,6 +68,13 @@ public class RoutedReadBenchmark {
     }
     routed = RoutingJdbi.create(router);
     plain = Jdbi.create(standby);
+    primaryOnly = RoutingJdbi.create(servers.closeLater(ReplicaRouter.builder().primary(primary).build()));
+    ReplicaRouter withReadPool = servers.closeLater(ReplicaRouter.builder().primary(primary)
+        .primaryReadPool(servers.readOnlyPool(pg.primary(), db, 2, "bench-routed-primary-reads")).build());
+    if (!withReadPool.primaryReadPoolInUse()) {
+      throw new IllegalStateException("the primary read pool is not in use");
+    }
+    primaryOnlyReadPool = RoutingJdbi.create(withReadPool);
   }
 
   /** Closes the router and pools. */
@@ -94,13 +107,52 @@ public class RoutedReadBenchmark {
    */
   @Benchmark
   public String hikariDirectRead() throws SQLException {
-    try (Connection c = standby.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
-      ps.setInt(1, nextId());
+    return directRead(standby, nextId());
+  }
+
+  private static String directRead(HikariDataSource pool, int key) throws SQLException {
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
+      ps.setInt(1, key);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getString(1);
       }
     }
+  }
+
+  /**
+   * Larder's read on the primary, router without replicas, default: a {@code READ ONLY}
+   * transaction on the primary's pool.
+   *
+   * @return the value
+   */
+  @Benchmark
+  public String larderPrimaryRead() {
+    int key = nextId();
+    return primaryOnly.read(h -> h.createQuery(JDBI_SQL).bind("id", key).mapTo(String.class).one());
+  }
+
+  /**
+   * Larder's read on the primary, router without replicas, with a primary read pool: auto-commit
+   * in a read-only session.
+   *
+   * @return the value
+   */
+  @Benchmark
+  public String larderPrimaryReadPoolRead() {
+    int key = nextId();
+    return primaryOnlyReadPool.read(h -> h.createQuery(JDBI_SQL).bind("id", key).mapTo(String.class).one());
+  }
+
+  /**
+   * The anchor of the primary reads: a HikariCP connection to the primary, the same query by hand.
+   *
+   * @return the value
+   * @throws SQLException never in a healthy run
+   */
+  @Benchmark
+  public String hikariPrimaryRead() throws SQLException {
+    return directRead(primary, nextId());
   }
 
   /**

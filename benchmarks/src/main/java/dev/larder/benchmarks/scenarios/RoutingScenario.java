@@ -26,7 +26,9 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Read throughput of a point query with T threads for a fixed time: plain JDBI on a HikariCP pool
  * of the primary (the anchor) against {@link RoutingJdbi} with no standby (every read on the
- * primary, through the router) and with the testkit's one streaming standby. The testkit has one
+ * primary, through the router: by default in a {@code READ ONLY} transaction on the primary's
+ * pool, and with a primary read pool of read-only sessions of the same size, in auto-commit) and
+ * with the testkit's one streaming standby. The testkit has one
  * standby, so "2 standbys" is not measured; and on a 2-core machine primary, standby and the
  * benchmark share the same cores, so a standby cannot add capacity here: this measures the
  * router's cost and that reads really move, not scale-out.
@@ -34,6 +36,7 @@ import org.jdbi.v3.core.Jdbi;
 public final class RoutingScenario implements Scenario {
   private static final int ROWS = 10_000;
   private static final String SQL = "SELECT v FROM items WHERE id = :id";
+  private static final String ZERO_READ_POOL = "larder routing, 0 standbys, primary read pool";
 
   @Override
   public String name() {
@@ -67,10 +70,15 @@ public final class RoutingScenario implements Scenario {
       pg.awaitStandbyCaughtUp(Duration.ofSeconds(30));
       DataSource primaryPool = servers.pool(pg.primary(), db, threads, "routing-primary");
       DataSource standbyPool = servers.pool(pg.standby(), db, threads, "routing-standby");
+      // as large as the anchor's pool, so both sides have the same connections to the primary
+      DataSource primaryReads = servers.readOnlyPool(pg.primary(), db, threads, "routing-primary-reads");
 
       Jdbi plain = Jdbi.create(primaryPool);
       ReplicaRouter none = servers.closeLater(ReplicaRouter.builder().primary(primaryPool).build());
       RoutingJdbi routedNone = RoutingJdbi.create(none);
+      ReplicaRouter noneReadPool = servers.closeLater(ReplicaRouter.builder().primary(primaryPool)
+          .primaryReadPool(primaryReads).build());
+      RoutingJdbi routedNoneReadPool = RoutingJdbi.create(noneReadPool);
       ReplicaRouter one = servers.closeLater(ReplicaRouter.builder().primary(primaryPool)
           .replica("standby", standbyPool).build());
       RoutingJdbi routedOne = RoutingJdbi.create(one);
@@ -80,6 +88,8 @@ public final class RoutingScenario implements Scenario {
           id -> plain.withHandle(h -> h.createQuery(SQL).bind("id", id).mapTo(String.class).one()));
       readers.put("larder routing, 0 standbys",
           id -> routedNone.read(h -> h.createQuery(SQL).bind("id", id).mapTo(String.class).one()));
+      readers.put(ZERO_READ_POOL,
+          id -> routedNoneReadPool.read(h -> h.createQuery(SQL).bind("id", id).mapTo(String.class).one()));
       readers.put("larder routing, 1 standby",
           id -> routedOne.read(h -> h.createQuery(SQL).bind("id", id).mapTo(String.class).one()));
       for (Reader r : readers.values()) { // warm every path: JIT, pools, plans
@@ -88,6 +98,9 @@ public final class RoutingScenario implements Scenario {
         }
       }
       one.checkNow();
+      if (!noneReadPool.primaryReadPoolInUse()) {
+        throw new IllegalStateException("the primary read pool is not in use");
+      }
       if (!one.replica("standby").inRotation()) {
         throw new IllegalStateException("the standby is not in rotation: " + one.replica("standby"));
       }
@@ -100,22 +113,25 @@ public final class RoutingScenario implements Scenario {
     }
 
     report.line("");
-    report.line(String.format(Locale.ROOT, "  %-28s %12s %9s %9s", "setup", "reads/s", "p50 ms", "p99 ms"));
+    report.line(String.format(Locale.ROOT, "  %-46s %12s %9s %9s", "setup", "reads/s", "p50 ms", "p99 ms"));
     Map<String, Result> merged = new LinkedHashMap<>();
     for (Map.Entry<String, List<Result>> e : results.entrySet()) {
       double ops = e.getValue().stream().mapToDouble(Result::opsPerSecond).average().orElse(Double.NaN);
       double p50 = e.getValue().stream().mapToDouble(Result::p50).average().orElse(Double.NaN);
       double p99 = e.getValue().stream().mapToDouble(Result::p99).average().orElse(Double.NaN);
       merged.put(e.getKey(), new Result(ops, p50, p99));
-      report.line(String.format(Locale.ROOT, "  %-28s %12.0f %9.3f %9.3f", e.getKey(), ops, p50, p99));
+      report.line(String.format(Locale.ROOT, "  %-46s %12.0f %9.3f %9.3f", e.getKey(), ops, p50, p99));
     }
     Result anchor = merged.get("primary only (plain JDBI)");
     Result zero = merged.get("larder routing, 0 standbys");
+    Result zeroReadPool = merged.get(ZERO_READ_POOL);
     Result oneStandby = merged.get("larder routing, 1 standby");
     String anchorName = "plain JDBI on the primary's HikariCP pool";
     return List.of(
         new Measurement(name(), "read_throughput", "ops/s", zero.opsPerSecond(), anchor.opsPerSecond(), anchorName,
-            params.plus("standbys", 0).map()),
+            params.plus("standbys", 0).plus("primary_read_pool", false).map()),
+        new Measurement(name(), "read_throughput", "ops/s", zeroReadPool.opsPerSecond(), anchor.opsPerSecond(),
+            anchorName, params.plus("standbys", 0).plus("primary_read_pool", true).map()),
         new Measurement(name(), "read_throughput", "ops/s", oneStandby.opsPerSecond(), anchor.opsPerSecond(),
             anchorName, params.plus("standbys", 1).map()),
         new Measurement(name(), "read_p99_latency", "ms", oneStandby.p99(), anchor.p99(), anchorName,

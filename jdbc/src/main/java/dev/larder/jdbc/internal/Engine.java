@@ -10,7 +10,9 @@ import dev.larder.jdbc.ReplicaStatus;
 import dev.larder.jdbc.ReplicaStatus.State;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +84,12 @@ public final class Engine implements AutoCloseable {
     T run(Target target) throws Exception;
   }
 
+  /** Whether a session is read-only, which server it reaches, and whether that is a standby. */
+  private static final String READ_ONLY_SESSION_SQL = "SELECT current_setting('transaction_read_only'),"
+      + " pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system())";
+
   private final Target primary;
+  private final @Nullable DataSource primaryReads;
   private final List<Target> replicas;
   private final Settings settings;
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -92,16 +100,22 @@ public final class Engine implements AutoCloseable {
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
   private volatile boolean primaryInRecovery;
+  /** Set by the primary's check: the primary read pool answered with a read-only session. */
+  private volatile boolean primaryReadsUsable;
+  private volatile @Nullable String primaryReadsRefusal;
+  private volatile boolean primaryReadsChecked;
 
   /**
    * Creates the engine; call {@link #start(boolean)} next.
    *
    * @param primary the primary
+   * @param primaryReads a pool of read-only sessions on the primary for reads routed there, or null
    * @param replicas the replicas
    * @param settings the settings
    */
-  public Engine(Target primary, List<Target> replicas, Settings settings) {
+  public Engine(Target primary, @Nullable DataSource primaryReads, List<Target> replicas, Settings settings) {
     this.primary = primary;
+    this.primaryReads = primaryReads;
     this.replicas = List.copyOf(replicas);
     this.settings = settings;
     AtomicInteger n = new AtomicInteger();
@@ -124,6 +138,12 @@ public final class Engine implements AutoCloseable {
         scheduler.shutdownNow();
         throw new IllegalStateException("primary must be a server out of recovery but pg_is_in_recovery() is true"
             + " on the pool given as primary: it is a standby (give the primary's pool, and the standby as a replica)");
+      }
+      String refusal = primaryReadsRefusal;
+      if (refusal != null) {
+        scheduler.shutdownNow();
+        throw new IllegalStateException("primaryReadPool must reach the primary with read-only sessions"
+            + " (default_transaction_read_only=on) but " + refusal);
       }
     }
     long every = settings.healthCheckInterval().toNanos();
@@ -151,7 +171,11 @@ public final class Engine implements AutoCloseable {
    * connection is returned.
    */
   private Connection probe(Target target, long timeoutMillis) throws SQLException {
-    Connection c = target.dataSource().getConnection();
+    return probe(target.dataSource(), timeoutMillis);
+  }
+
+  private Connection probe(DataSource dataSource, long timeoutMillis) throws SQLException {
+    Connection c = dataSource.getConnection();
     try {
       c.setNetworkTimeout(Runnable::run, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)));
       return c;
@@ -171,8 +195,59 @@ public final class Engine implements AutoCloseable {
       }
       noteCluster(p);
       setPrimaryUp(true, "");
+      checkPrimaryReads(p);
     } catch (SQLException | RuntimeException e) {
       setPrimaryUp(false, "unreachable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads on the primary use the read pool only while a connection from it answers as a
+   * read-only session on this primary; otherwise they go back to a {@code READ ONLY}
+   * transaction on the primary's own pool, so a write inside a read fails either way.
+   */
+  private void checkPrimaryReads(Positions.PrimaryPosition p) {
+    DataSource pool = primaryReads;
+    if (pool == null) {
+      return;
+    }
+    String refusal;
+    try (Connection c = probe(pool, settings.healthCheckTimeout().toMillis());
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(READ_ONLY_SESSION_SQL)) {
+      rs.next();
+      String readOnly = rs.getString(1);
+      boolean inRecovery = rs.getBoolean(2);
+      long system = rs.getLong(3);
+      if (inRecovery) {
+        refusal = "it reaches a server in recovery (a standby)";
+      } else if (system != p.systemIdentifier()) {
+        refusal = "it reaches system identifier " + Long.toUnsignedString(system) + ", not the primary's "
+            + Long.toUnsignedString(p.systemIdentifier());
+      } else if (!"on".equals(readOnly)) {
+        refusal = "transaction_read_only was " + readOnly + " on a connection from it";
+      } else {
+        refusal = null;
+      }
+    } catch (SQLException | RuntimeException e) {
+      primaryReadsRefusal = null; // may be starting: logged, not refused
+      setPrimaryReads(false, "unreachable: " + e.getMessage());
+      return;
+    }
+    primaryReadsRefusal = refusal;
+    setPrimaryReads(refusal == null, refusal == null ? "" : refusal);
+  }
+
+  private void setPrimaryReads(boolean usable, String why) {
+    if (primaryReadsUsable != usable || !primaryReadsChecked) {
+      primaryReadsChecked = true;
+      primaryReadsUsable = usable;
+      if (usable) {
+        LOG.info("primary read pool in use: reads on the primary run in its read-only sessions");
+      } else {
+        LOG.warn("primary read pool not used ({}): reads on the primary run in READ ONLY transactions"
+            + " on the primary's pool", why);
+      }
     }
   }
 
@@ -562,6 +637,16 @@ public final class Engine implements AutoCloseable {
   /** @return the primary */
   public Target primary() {
     return primary;
+  }
+
+  /** @return the primary read pool as configured, whether in use or not; null if none */
+  public @Nullable DataSource configuredPrimaryReads() {
+    return primaryReads;
+  }
+
+  /** @return whether reads on the primary may use the primary read pool now (its last check passed) */
+  public boolean primaryReadsUsable() {
+    return primaryReadsUsable;
   }
 
   /** @return the replicas */
