@@ -84,8 +84,10 @@ public final class PostgresFactory {
                 "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")), runDir, 120);
         long initdb = Millis.since(t1);
         try {
+            // TCP only: a Unix socket under the run directory fails the start when java.io.tmpdir
+            // is deep (socket paths are limited to 107 bytes), and every client here uses TCP.
             List<String> conf = new ArrayList<>(List.of("", "# larder-testkit", "listen_addresses = '127.0.0.1'",
-                    "unix_socket_directories = '" + runDir + "'"));
+                    "unix_socket_directories = ''"));
             for (String s : SERVER_SETTINGS) {
                 int eq = s.indexOf('=');
                 conf.add(s.substring(0, eq) + " = '" + s.substring(eq + 1) + "'");
