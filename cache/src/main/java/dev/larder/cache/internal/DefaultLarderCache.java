@@ -136,7 +136,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     this.time = settings.time();
     this.metrics = settings.metrics();
     this.loaderBreaker = settings.loaderBreaker();
-    this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics);
+    this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics,
+        namespace.prefix(), this::generationMoved);
     this.l1TtlNanos = settings.l1Ttl().toNanos();
     this.maxStaleMillis = settings.maxStale().toMillis();
     this.joinTimeoutNanos = settings.redisTimeout().multipliedBy(4)
@@ -235,10 +236,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     boolean cacheL1 = true;
     long version = -1;
     try {
-      version = redis.bump(keys, false);
+      RedisTier.Bumped bumped = redis.bumpAll(List.of(keys), false);
+      version = bumped.versions().get(0);
       Envelope env = new Envelope(false, version, now, now + soft, 0, bytes);
-      cacheL1 = redis.write(List.of(keys), List.of(env.encode()), List.of(soft + maxStaleMillis), List.of(version), null)
-          .get(0);
+      cacheL1 = redis.write(List.of(keys), List.of(env.encode()), List.of(soft + maxStaleMillis), List.of(version), null,
+          bumped.generation()).get(0);
     } catch (UnavailableException e) {
       // Degraded: L1 only; the old L2 entry, if any, lives until its TTL.
     }
@@ -276,7 +278,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     distinct.forEach(this::invalidateLocal);
     long[] versions = new long[distinct.size()];
     try {
-      List<Long> bumped = redis.bumpAll(keysOf(distinct), true);
+      List<Long> bumped = redis.bumpAll(keysOf(distinct), true).versions();
       for (int i = 0; i < versions.length; i++) {
         versions[i] = bumped.get(i);
       }
@@ -294,9 +296,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   public void invalidateAll() {
     invalidateLocalAll();
     try {
-      redis.deleteValues(namespace.prefix());
+      redis.clearAll(namespace.prefix());
+      // A read that got an old-generation value just before the increment may have filled L1 since
+      // the first clear: clear again, now that every later Redis call sees the new generation.
+      invalidateLocalAll();
     } catch (UnavailableException e) {
-      // Counted by the Redis tier; L2 entries expire by their TTL.
+      // Counted by the Redis tier; L2 is not cleared (its entries expire by their TTL), as documented.
     }
     if (bus != null) {
       bus.await(bus.publishAll());
@@ -319,6 +324,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void clearLocal(String reason) {
+    invalidateLocalAll();
+  }
+
+  /** A Redis call found that another instance cleared the namespace (its message may be lost). */
+  private void generationMoved() {
+    metrics.busClear("generation");
+    LOG.info("cache '{}': the namespace was cleared in Redis (generation {}); L1 cleared", name, redis.generation());
     invalidateLocalAll();
   }
 
@@ -552,7 +564,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       long now = nowMillis();
       for (Iterator<String> it = pending.iterator(); it.hasNext(); ) {
         String key = it.next();
-        byte[] bytes = raw == null ? null : raw.get(Keys.of(namespace.qualify(key)).data());
+        byte[] bytes = raw == null ? null : raw.get(namespace.qualify(key));
         Entry<V> l2 = bytes == null ? null : decode(key, bytes, now);
         if (bytes != null) {
           readBytes.put(key, bytes);
@@ -570,6 +582,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
       }
       Map<String, Long> versions = new HashMap<>();
+      long generation = redis.generation();
       String token = UUID.randomUUID().toString();
       long deadline = System.nanoTime() + settings.lockWait().toNanos();
       boolean polled = false;
@@ -581,6 +594,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           break;
         }
         now = nowMillis();
+        if (!acquired.isEmpty() && acquired.get(0).generation() != generation) {
+          generation = acquired.get(0).generation();
+          versions.clear(); // versions of the old generation would fence nothing
+        }
         List<String> toLoad = new ArrayList<>();
         List<String> stillWaiting = new ArrayList<>();
         List<Keys> release = new ArrayList<>();
@@ -610,7 +627,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
         redis.releaseQuietly(release, token);
         if (!toLoad.isEmpty()) {
-          load(toLoad, loader, versions, token, stale, owned);
+          load(toLoad, loader, versions, generation, token, stale, owned);
         }
         pending = stillWaiting;
         if (pending.isEmpty()) {
@@ -628,7 +645,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         // Keys without a known version are written to L1 only.
         Map<String, Long> known = new HashMap<>();
         pending.forEach(k -> known.put(k, versions.getOrDefault(k, -1L)));
-        load(pending, loader, known, token, stale, owned);
+        load(pending, loader, known, generation, token, stale, owned);
       }
     } catch (RuntimeException | Error t) {
       owned.forEach((k, f) -> {
@@ -640,7 +657,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   /** Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights. */
-  private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, String token,
+  private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, long generation, String token,
       Map<String, Stale<V>> stale, Map<String, Flight<V>> flights) {
     if (!loaderBreaker.tryAcquirePermission()) {
       CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
@@ -680,7 +697,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       // fails, free the lease now rather than make other instances wait for it to expire.
       call.whenComplete((m, t) -> {
         if (t == null) {
-          store(keys, m, millisSince(startedTs), versions, token, flights);
+          store(keys, m, millisSince(startedTs), versions, generation, token, flights);
         } else {
           redis.releaseQuietly(keysOf(keys), token);
         }
@@ -700,7 +717,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     metrics.load("success", System.nanoTime() - started);
-    Map<String, CacheResult<V>> results = store(keys, loaded, millisSince(startedTs), versions, token, flights);
+    Map<String, CacheResult<V>> results = store(keys, loaded, millisSince(startedTs), versions, generation, token, flights);
     keys.forEach(k -> finish(k, flights.get(k), results.get(k)));
   }
 
@@ -709,7 +726,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
    * too large go nowhere. Returns the callers' results.
    */
   private Map<String, CacheResult<V>> store(List<String> keys, Map<String, V> loaded, int loadMillis,
-      Map<String, Long> versions, String token, Map<String, Flight<V>> flights) {
+      Map<String, Long> versions, long generation, String token, Map<String, Flight<V>> flights) {
     long now = nowMillis();
     Map<String, CacheResult<V>> results = new HashMap<>();
     List<String> writeKeys = new ArrayList<>();
@@ -746,7 +763,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     if (!writeKeys.isEmpty()) {
       List<Boolean> written;
       try {
-        written = redis.write(writeRedisKeys, envelopes, ttls, writeVersions, token);
+        written = redis.write(writeRedisKeys, envelopes, ttls, writeVersions, token, generation);
       } catch (UnavailableException e) {
         written = Collections.nCopies(writeKeys.size(), Boolean.TRUE); // degraded: L1 only
       }
@@ -809,6 +826,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       Keys keys = Keys.of(namespace.qualify(key));
       String token = UUID.randomUUID().toString();
       long version = -1;
+      long generation = 0;
       try {
         Acquired a = redis.acquire(List.of(keys), token, settings.lockLease().toMillis()).get(0);
         long now = nowMillis();
@@ -827,6 +845,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           return; // another instance is refreshing it
         }
         version = a.version();
+        generation = a.generation();
       } catch (UnavailableException e) {
         // Refresh L1 only.
       }
@@ -847,7 +866,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         return;
       }
       metrics.load("success", System.nanoTime() - started);
-      result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), token, Map.of(key, flight))
+      result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), generation, token, Map.of(key, flight))
           .get(key);
     } catch (RuntimeException | Error t) {
       LOG.debug("cache '{}': background refresh failed", name, t);
