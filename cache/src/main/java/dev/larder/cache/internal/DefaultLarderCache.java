@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The two-tier cache. Every read path (single key, batch, warm-up) goes through
- * {@link #lookupMany}, so single-flight, leases, fallback and fencing have one implementation.
+ * {@link #lookupMany}, so single-flight, leases, fallback and fencing have one implementation; the
+ * one shortcut is a single-key {@code get}/{@code lookup} that L1 can serve as fresh (same freshness
+ * test, same hit meter, same early-refresh draw, without the batch path's maps and key checks).
  *
  * <p>Thread model: the caller that starts a load leads it on its own thread; the loader itself runs
  * on the cache's executor so the leader can stop waiting after {@code loadTimeout} (the load then
@@ -193,14 +195,61 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public @Nullable V get(String key, CacheLoader<V> loader) {
-    return lookup(key, loader).valueOrNull();
+    checkSingle(key, loader);
+    Entry<V> e = l1.getIfPresent(key);
+    if (e != null) {
+      long now = nowMillis();
+      if (servesFresh(e, now)) {
+        l1Hit(key, e, loader, now);
+        return e.value();
+      }
+    }
+    return lookupSlow(key, loader).valueOrNull();
   }
 
   @Override
   public CacheResult<V> lookup(String key, CacheLoader<V> loader) {
+    checkSingle(key, loader);
+    Entry<V> e = l1.getIfPresent(key);
+    if (e != null) {
+      long now = nowMillis();
+      if (servesFresh(e, now)) {
+        l1Hit(key, e, loader, now);
+        return CacheResult.fresh(e.value(), Source.L1, age(e, now));
+      }
+    }
+    return lookupSlow(key, loader);
+  }
+
+  /** Everything but a fresh L1 hit: the key is checked in full first, then the batch path runs. */
+  private CacheResult<V> lookupSlow(String key, CacheLoader<V> loader) {
     namespace.qualify(key);
-    Require.notNull(loader, "loader");
     return unwrap(key, lookupMany(List.of(key), single(loader)).get(key));
+  }
+
+  /**
+   * The single-key fast path's checks. Only checked keys ever enter L1, so a key L1 holds needs no
+   * check beyond null; any other key is checked in full by {@link #lookupSlow} before it reaches
+   * Redis or the loader.
+   */
+  private void checkSingle(@Nullable String key, CacheLoader<V> loader) {
+    if (key == null) {
+      namespace.qualify(key); // throws the usual message
+    }
+    Require.notNull(loader, "loader");
+  }
+
+  /** Whether an L1 entry may be served as fresh: within its soft TTL and younger than the L1 TTL. */
+  private boolean servesFresh(Entry<V> e, long now) {
+    return now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos;
+  }
+
+  /** Counts a single-key L1 hit and maybe starts an early refresh (the loader adapted only then). */
+  private void l1Hit(String key, Entry<V> e, CacheLoader<V> loader, long now) {
+    metrics.hit(Source.L1, e.value() == null);
+    if (earlyRefreshDue(e, now)) {
+      startRefresh(key, single(loader), e);
+    }
   }
 
   @Override
@@ -498,7 +547,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     Map<String, Entry<V>> l1Seen = new HashMap<>();
     for (String key : keys) {
       Entry<V> e = l1.getIfPresent(key);
-      if (e != null && now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos) {
+      if (e != null && servesFresh(e, now)) {
         out.put(key, hit(key, e, Source.L1, loader, now));
         continue;
       }
@@ -795,14 +844,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   private void maybeRefreshEarly(String key, Entry<V> e, BatchLoader<V> loader, long now) {
-    double beta = settings.earlyRefreshBeta();
-    if (beta > 0) {
-      // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
-      double delta = Math.max(1, e.loadMillis());
-      if (now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis()) {
-        startRefresh(key, loader, e);
-      }
+    if (earlyRefreshDue(e, now)) {
+      startRefresh(key, loader, e);
     }
+  }
+
+  private boolean earlyRefreshDue(Entry<V> e, long now) {
+    double beta = settings.earlyRefreshBeta();
+    // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
+    double delta = Math.max(1, e.loadMillis());
+    return beta > 0 && now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis();
   }
 
   /** Starts one background refresh of a key unless a load of it is already running here. */
