@@ -195,30 +195,34 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public @Nullable V get(String key, CacheLoader<V> loader) {
-    checkSingle(key, loader);
-    Entry<V> e = l1.getIfPresent(key);
-    if (e != null) {
-      long now = nowMillis();
-      if (servesFresh(e, now)) {
-        l1Hit(key, e, loader, now);
-        return e.value();
-      }
-    }
-    return lookupSlow(key, loader).valueOrNull();
+    Entry<V> e = freshL1Hit(key, loader);
+    return e != null ? e.value() : lookupSlow(key, loader).valueOrNull();
   }
 
   @Override
   public CacheResult<V> lookup(String key, CacheLoader<V> loader) {
+    Entry<V> e = freshL1Hit(key, loader);
+    return e != null ? CacheResult.fresh(e.value(), Source.L1, age(e, nowMillis())) : lookupSlow(key, loader);
+  }
+
+  /**
+   * The single-key fast path: the L1 entry if L1 may serve it as fresh (then counted as a hit and
+   * maybe refreshed early, as in {@link #lookupMany}), else null.
+   */
+  private @Nullable Entry<V> freshL1Hit(String key, CacheLoader<V> loader) {
     checkSingle(key, loader);
     Entry<V> e = l1.getIfPresent(key);
     if (e != null) {
       long now = nowMillis();
       if (servesFresh(e, now)) {
-        l1Hit(key, e, loader, now);
-        return CacheResult.fresh(e.value(), Source.L1, age(e, now));
+        metrics.hit(Source.L1, e.value() == null);
+        if (earlyRefreshDue(e, now)) {
+          startRefresh(key, single(loader), e);
+        }
+        return e;
       }
     }
-    return lookupSlow(key, loader);
+    return null;
   }
 
   /** Everything but a fresh L1 hit: the key is checked in full first, then the batch path runs. */
@@ -242,14 +246,6 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /** Whether an L1 entry may be served as fresh: within its soft TTL and younger than the L1 TTL. */
   private boolean servesFresh(Entry<V> e, long now) {
     return now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos;
-  }
-
-  /** Counts a single-key L1 hit and maybe starts an early refresh (the loader adapted only then). */
-  private void l1Hit(String key, Entry<V> e, CacheLoader<V> loader, long now) {
-    metrics.hit(Source.L1, e.value() == null);
-    if (earlyRefreshDue(e, now)) {
-      startRefresh(key, single(loader), e);
-    }
   }
 
   @Override
