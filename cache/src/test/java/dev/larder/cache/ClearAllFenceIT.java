@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.larder.cache.CacheResult.Source;
 import dev.larder.testkit.LarderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,13 @@ class ClearAllFenceIT {
       assertThat(r.source()).as("k%d came from the loader, not a pre-clear L2 entry", i).isEqualTo(Source.LOADER);
     }
     assertThat(in.count(1, "larder.cache.l1.clears", "result", "generation")).isEqualTo(1);
+    // An instance started after the clear just learns the generation: nothing to clear, nothing logged.
+    SimpleMeterRegistry lateMeters = new SimpleMeterRegistry();
+    LarderCache<String> late = env.track(env.instance(env.newClient()).meterRegistry(lateMeters).build());
+    assertThat(late.get("k5", in.loader)).isEqualTo("new");
+    assertThat(late.lookup("k5", in.loader).source()).isEqualTo(Source.L1);
+    assertThat(lateMeters.find("larder.cache.l1.clears").counters().stream().mapToDouble(c -> c.count()).sum())
+        .isZero();
     // The old generation's keys are tidied away in the background.
     await().atMost(Duration.ofSeconds(10)).until(() -> env.rawGet(env.newClient(), "k3") == null);
   }

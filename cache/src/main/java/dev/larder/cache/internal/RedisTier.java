@@ -85,6 +85,8 @@ public final class RedisTier {
   private final RedissonClient redisson;
   private final String generationKey;
   private final AtomicLong generation = new AtomicLong();
+  // The first answer only tells a new instance where the namespace stands: nothing to clear then.
+  private volatile boolean generationSeen;
   private final Runnable onGenerationMoved;
   private final CircuitBreaker breaker;
   private final Duration timeout;
@@ -273,6 +275,7 @@ public final class RedisTier {
   long clearAll(String namespacePrefix) {
     long g = call(() -> redisson.getAtomicLong(generationKey).incrementAndGetAsync().toCompletableFuture());
     generation.accumulateAndGet(g, Math::max);
+    generationSeen = true;
     long previous = g - 1;
     String pattern = "{" + namespacePrefix + "*}" + (previous == 0 ? "" : ":" + previous) + ":[dvl]";
     redisson.getKeys().deleteByPatternAsync(pattern).whenComplete((n, t) -> {
@@ -299,10 +302,12 @@ public final class RedisTier {
 
   /** Whether Redis still holds {@code used}; if not, adopts what it holds and reports the move. */
   private boolean sameGeneration(long used, long seen) {
+    boolean first = !generationSeen;
+    generationSeen = true;
     if (seen == used) {
       return true;
     }
-    if (generation.compareAndSet(used, seen)) {
+    if (generation.compareAndSet(used, seen) && !first) {
       onGenerationMoved.run();
     }
     return false;
