@@ -175,9 +175,22 @@ public interface LarderCache<V> extends AutoCloseable {
   void invalidateAll(Collection<String> keys);
 
   /**
-   * Removes every key of this cache from this JVM's L1, deletes this namespace's values in Redis
-   * (by scanning, so not atomic with concurrent writes; loads in flight elsewhere are not fenced in
-   * Redis) and tells every other instance to clear its L1.
+   * Clears the whole cache: this JVM's L1, the namespace in Redis, and (through the invalidation
+   * channel) every other instance's L1.
+   *
+   * <p>In Redis the clear is one increment of the namespace's generation, which is part of every key
+   * name: once this method returns, no instance reads a value written before the clear from Redis
+   * (the old keys are unreachable at once and deleted in the background), and a load that started
+   * before the clear, on any instance, has its value refused in Redis and kept out of L1. Another
+   * instance's L1 may serve pre-clear values until the clear's message reaches it (milliseconds), or,
+   * if the message is lost, until its next Redis call sees the new generation, a gap is detected, or
+   * {@code l1Ttl} passes (see INVALIDATION.md for the bound).
+   *
+   * <p>If Redis cannot be reached (down, slow, or the cache's Redis breaker open) this JVM's L1 is
+   * cleared and nothing else happens: Redis keeps its values until their TTL and the other instances
+   * are not told (they notice the failed publish as a sequence gap at this instance's next message
+   * and clear their L1, but may then read the old values back from Redis). Nothing is thrown; call
+   * it again when Redis is back if that matters.
    */
   void invalidateAll();
 

@@ -73,6 +73,15 @@ class BadInputIT {
     assertThatThrownBy(() -> cache.getAll(java.util.List.of("ok", longKey), keys -> Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(loads).as("no bad call reached the loader").hasValue(0);
+    // The single-key L1 fast path checks arguments too, also for a key L1 holds.
+    cache.put("held", "v");
+    assertThat(cache.lookup("held", loader).source()).isEqualTo(CacheResult.Source.L1);
+    assertThatThrownBy(() -> cache.get("held", null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("loader must not be null");
+    assertThatThrownBy(() -> cache.lookup("held", null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("loader must not be null");
+    assertThatThrownBy(() -> cache.lookup(null, loader)).isInstanceOf(NullPointerException.class)
+        .hasMessage("key must not be null");
   }
 
   @Test

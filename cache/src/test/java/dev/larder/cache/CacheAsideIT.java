@@ -37,7 +37,7 @@ class CacheAsideIT {
   }
 
   @Test
-  void getAllReadsL2InOneRoundTripAndLoadsOnlyTheMissingKeysInOneBatch() {
+  void getAllServesEachTierAndLoadsOnlyTheMissingKeysInOneBatch() {
     RedissonClient client = env.newClient();
     LarderCache<String> writer = env.standard(env.newClient());
     LarderCache<String> cache = env.standard(client);
@@ -57,18 +57,15 @@ class CacheAsideIT {
     }
     keys.add("miss-0"); // a duplicate is served once
     List<Set<String>> batches = new CopyOnWriteArrayList<>();
-    long mgetBefore = RedisCaches.commandCalls(client, "mget");
     Map<String, CacheResult<String>> results = cache.lookupAll(keys, asked -> {
       batches.add(Set.copyOf(asked));
       Map<String, String> out = new HashMap<>();
       asked.stream().filter(k -> !k.equals("miss-2")).forEach(k -> out.put(k, "v-" + k));
       return out;
     });
-    long mgets = RedisCaches.commandCalls(client, "mget") - mgetBefore;
 
     assertThat(batches).as("one batched load, of exactly the keys cached nowhere")
         .containsExactly(Set.of("miss-0", "miss-1", "miss-2"));
-    assertThat(mgets).as("one batched L2 read").isEqualTo(1);
     assertThat(results).hasSize(10);
     assertThat(results.get("l2-3").source()).isEqualTo(CacheResult.Source.L2);
     assertThat(results.get("l2-3").valueOrNull()).isEqualTo("v-l2-3");
@@ -203,10 +200,13 @@ class CacheAsideIT {
       }
       other.put("k0", "neighbour");
       cache.invalidateAll();
-      for (int i = 0; i < 5; i++) {
-        assertThat(env.rawGet(client, "k" + i)).as("k%d deleted from Redis", i).isNull();
-      }
       assertThat(cache.get("k1", k -> Optional.of("reloaded"))).isEqualTo("reloaded");
+      // The cleared generation's keys are unreachable at once and deleted in the background.
+      for (int i = 0; i < 5; i++) {
+        String key = "k" + i;
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            .alias(key + " deleted from Redis").until(() -> env.rawGet(client, key) == null);
+      }
       assertThat(other.get("k0", k -> Optional.of("must not reload"))).as("another namespace is untouched")
           .isEqualTo("neighbour");
       assertThat(neighbour.rawGet(client, "k0")).isNotNull();

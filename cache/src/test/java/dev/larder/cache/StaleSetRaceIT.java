@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -39,16 +38,7 @@ class StaleSetRaceIT {
     env = new RedisCaches("stale-set-" + write);
     Instances in = new Instances(env, 2, b -> b);
     in.db.put("k", "v1");
-    CountDownLatch readV1 = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    CacheLoader<String> slow = key -> {
-      String seen = in.db.get(key);
-      readV1.countDown();
-      release.await();
-      return Optional.of(seen);
-    };
-    CompletableFuture<String> loading = CompletableFuture.supplyAsync(() -> in.get(1).get("k", slow));
-    assertThat(readV1.await(10, TimeUnit.SECONDS)).isTrue();
+    HeldLoad loading = new HeldLoad(in, 1, "k");
     // The write happens while instance 1's loader holds v1.
     in.db.put("k", "v2");
     if (write.equals("invalidate")) {
@@ -58,8 +48,7 @@ class StaleSetRaceIT {
     }
     await().atMost(Duration.ofSeconds(5))
         .until(() -> in.count(1, "larder.cache.invalidations.received", "result", "keys") == 1);
-    release.countDown();
-    assertThat(loading.get(10, TimeUnit.SECONDS)).as("the caller whose read began first may see v1").isEqualTo("v1");
+    assertThat(loading.finish()).as("the caller whose read began first may see v1").isEqualTo("v1");
 
     assertThat(in.count(1, "larder.cache.stale.sets.rejected", "tier", "l2")).isEqualTo(1);
     byte[] l2 = env.rawGet(env.newClient(), "k");

@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The two-tier cache. Every read path (single key, batch, warm-up) goes through
- * {@link #lookupMany}, so single-flight, leases, fallback and fencing have one implementation.
+ * {@link #lookupMany}, so single-flight, leases, fallback and fencing have one implementation; the
+ * one shortcut is a single-key {@code get}/{@code lookup} that L1 can serve as fresh (same freshness
+ * test, same hit meter, same early-refresh draw, without the batch path's maps and key checks).
  *
  * <p>Thread model: the caller that starts a load leads it on its own thread; the loader itself runs
  * on the cache's executor so the leader can stop waiting after {@code loadTimeout} (the load then
@@ -136,7 +138,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     this.time = settings.time();
     this.metrics = settings.metrics();
     this.loaderBreaker = settings.loaderBreaker();
-    this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics);
+    this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics,
+        namespace.prefix(), this::generationMoved);
     this.l1TtlNanos = settings.l1Ttl().toNanos();
     this.maxStaleMillis = settings.maxStale().toMillis();
     this.joinTimeoutNanos = settings.redisTimeout().multipliedBy(4)
@@ -192,14 +195,57 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public @Nullable V get(String key, CacheLoader<V> loader) {
-    return lookup(key, loader).valueOrNull();
+    Entry<V> e = freshL1Hit(key, loader);
+    return e != null ? e.value() : lookupSlow(key, loader).valueOrNull();
   }
 
   @Override
   public CacheResult<V> lookup(String key, CacheLoader<V> loader) {
+    Entry<V> e = freshL1Hit(key, loader);
+    return e != null ? CacheResult.fresh(e.value(), Source.L1, age(e, nowMillis())) : lookupSlow(key, loader);
+  }
+
+  /**
+   * The single-key fast path: the L1 entry if L1 may serve it as fresh (then counted as a hit and
+   * maybe refreshed early, as in {@link #lookupMany}), else null.
+   */
+  private @Nullable Entry<V> freshL1Hit(String key, CacheLoader<V> loader) {
+    checkSingle(key, loader);
+    Entry<V> e = l1.getIfPresent(key);
+    if (e != null) {
+      long now = nowMillis();
+      if (servesFresh(e, now)) {
+        metrics.hit(Source.L1, e.value() == null);
+        if (earlyRefreshDue(e, now)) {
+          startRefresh(key, single(loader), e);
+        }
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Everything but a fresh L1 hit: the key is checked in full first, then the batch path runs. */
+  private CacheResult<V> lookupSlow(String key, CacheLoader<V> loader) {
     namespace.qualify(key);
-    Require.notNull(loader, "loader");
     return unwrap(key, lookupMany(List.of(key), single(loader)).get(key));
+  }
+
+  /**
+   * The single-key fast path's checks. Only checked keys ever enter L1, so a key L1 holds needs no
+   * check beyond null; any other key is checked in full by {@link #lookupSlow} before it reaches
+   * Redis or the loader.
+   */
+  private void checkSingle(@Nullable String key, CacheLoader<V> loader) {
+    if (key == null) {
+      namespace.qualify(key); // throws the usual message
+    }
+    Require.notNull(loader, "loader");
+  }
+
+  /** Whether an L1 entry may be served as fresh: within its soft TTL and younger than the L1 TTL. */
+  private boolean servesFresh(Entry<V> e, long now) {
+    return now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos;
   }
 
   @Override
@@ -235,10 +281,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     boolean cacheL1 = true;
     long version = -1;
     try {
-      version = redis.bump(keys, false);
+      RedisTier.Bumped bumped = redis.bumpAll(List.of(keys), false);
+      version = bumped.versions().get(0);
       Envelope env = new Envelope(false, version, now, now + soft, 0, bytes);
-      cacheL1 = redis.write(List.of(keys), List.of(env.encode()), List.of(soft + maxStaleMillis), List.of(version), null)
-          .get(0);
+      cacheL1 = redis.write(List.of(keys), List.of(env.encode()), List.of(soft + maxStaleMillis), List.of(version), null,
+          bumped.generation()).get(0);
     } catch (UnavailableException e) {
       // Degraded: L1 only; the old L2 entry, if any, lives until its TTL.
     }
@@ -276,7 +323,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     distinct.forEach(this::invalidateLocal);
     long[] versions = new long[distinct.size()];
     try {
-      List<Long> bumped = redis.bumpAll(keysOf(distinct), true);
+      List<Long> bumped = redis.bumpAll(keysOf(distinct), true).versions();
       for (int i = 0; i < versions.length; i++) {
         versions[i] = bumped.get(i);
       }
@@ -294,9 +341,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   public void invalidateAll() {
     invalidateLocalAll();
     try {
-      redis.deleteValues(namespace.prefix());
+      redis.clearAll(namespace.prefix());
+      // A read that got an old-generation value just before the increment may have filled L1 since
+      // the first clear: clear again, now that every later Redis call sees the new generation.
+      invalidateLocalAll();
     } catch (UnavailableException e) {
-      // Counted by the Redis tier; L2 entries expire by their TTL.
+      // Counted by the Redis tier; L2 is not cleared (its entries expire by their TTL), as documented.
     }
     if (bus != null) {
       bus.await(bus.publishAll());
@@ -319,6 +369,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void clearLocal(String reason) {
+    invalidateLocalAll();
+  }
+
+  /** A Redis call found that another instance cleared the namespace (its message may be lost). */
+  private void generationMoved() {
+    metrics.busClear("generation");
+    LOG.info("cache '{}': the namespace was cleared in Redis (generation {}); L1 cleared", name, redis.generation());
     invalidateLocalAll();
   }
 
@@ -486,7 +543,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     Map<String, Entry<V>> l1Seen = new HashMap<>();
     for (String key : keys) {
       Entry<V> e = l1.getIfPresent(key);
-      if (e != null && now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos) {
+      if (e != null && servesFresh(e, now)) {
         out.put(key, hit(key, e, Source.L1, loader, now));
         continue;
       }
@@ -552,7 +609,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       long now = nowMillis();
       for (Iterator<String> it = pending.iterator(); it.hasNext(); ) {
         String key = it.next();
-        byte[] bytes = raw == null ? null : raw.get(Keys.of(namespace.qualify(key)).data());
+        byte[] bytes = raw == null ? null : raw.get(namespace.qualify(key));
         Entry<V> l2 = bytes == null ? null : decode(key, bytes, now);
         if (bytes != null) {
           readBytes.put(key, bytes);
@@ -570,6 +627,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
       }
       Map<String, Long> versions = new HashMap<>();
+      long generation = redis.generation();
       String token = UUID.randomUUID().toString();
       long deadline = System.nanoTime() + settings.lockWait().toNanos();
       boolean polled = false;
@@ -581,6 +639,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           break;
         }
         now = nowMillis();
+        if (!acquired.isEmpty() && acquired.get(0).generation() != generation) {
+          generation = acquired.get(0).generation();
+          versions.clear(); // versions of the old generation would fence nothing
+        }
         List<String> toLoad = new ArrayList<>();
         List<String> stillWaiting = new ArrayList<>();
         List<Keys> release = new ArrayList<>();
@@ -610,7 +672,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
         redis.releaseQuietly(release, token);
         if (!toLoad.isEmpty()) {
-          load(toLoad, loader, versions, token, stale, owned);
+          load(toLoad, loader, versions, generation, token, stale, owned);
         }
         pending = stillWaiting;
         if (pending.isEmpty()) {
@@ -628,7 +690,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         // Keys without a known version are written to L1 only.
         Map<String, Long> known = new HashMap<>();
         pending.forEach(k -> known.put(k, versions.getOrDefault(k, -1L)));
-        load(pending, loader, known, token, stale, owned);
+        load(pending, loader, known, generation, token, stale, owned);
       }
     } catch (RuntimeException | Error t) {
       owned.forEach((k, f) -> {
@@ -640,7 +702,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   /** Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights. */
-  private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, String token,
+  private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, long generation, String token,
       Map<String, Stale<V>> stale, Map<String, Flight<V>> flights) {
     if (!loaderBreaker.tryAcquirePermission()) {
       CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
@@ -680,7 +742,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       // fails, free the lease now rather than make other instances wait for it to expire.
       call.whenComplete((m, t) -> {
         if (t == null) {
-          store(keys, m, millisSince(startedTs), versions, token, flights);
+          store(keys, m, millisSince(startedTs), versions, generation, token, flights);
         } else {
           redis.releaseQuietly(keysOf(keys), token);
         }
@@ -700,7 +762,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     metrics.load("success", System.nanoTime() - started);
-    Map<String, CacheResult<V>> results = store(keys, loaded, millisSince(startedTs), versions, token, flights);
+    Map<String, CacheResult<V>> results = store(keys, loaded, millisSince(startedTs), versions, generation, token, flights);
     keys.forEach(k -> finish(k, flights.get(k), results.get(k)));
   }
 
@@ -709,7 +771,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
    * too large go nowhere. Returns the callers' results.
    */
   private Map<String, CacheResult<V>> store(List<String> keys, Map<String, V> loaded, int loadMillis,
-      Map<String, Long> versions, String token, Map<String, Flight<V>> flights) {
+      Map<String, Long> versions, long generation, String token, Map<String, Flight<V>> flights) {
     long now = nowMillis();
     Map<String, CacheResult<V>> results = new HashMap<>();
     List<String> writeKeys = new ArrayList<>();
@@ -746,7 +808,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     if (!writeKeys.isEmpty()) {
       List<Boolean> written;
       try {
-        written = redis.write(writeRedisKeys, envelopes, ttls, writeVersions, token);
+        written = redis.write(writeRedisKeys, envelopes, ttls, writeVersions, token, generation);
       } catch (UnavailableException e) {
         written = Collections.nCopies(writeKeys.size(), Boolean.TRUE); // degraded: L1 only
       }
@@ -778,14 +840,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   private void maybeRefreshEarly(String key, Entry<V> e, BatchLoader<V> loader, long now) {
-    double beta = settings.earlyRefreshBeta();
-    if (beta > 0) {
-      // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
-      double delta = Math.max(1, e.loadMillis());
-      if (now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis()) {
-        startRefresh(key, loader, e);
-      }
+    if (earlyRefreshDue(e, now)) {
+      startRefresh(key, loader, e);
     }
+  }
+
+  private boolean earlyRefreshDue(Entry<V> e, long now) {
+    double beta = settings.earlyRefreshBeta();
+    // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
+    double delta = Math.max(1, e.loadMillis());
+    return beta > 0 && now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis();
   }
 
   /** Starts one background refresh of a key unless a load of it is already running here. */
@@ -809,6 +873,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       Keys keys = Keys.of(namespace.qualify(key));
       String token = UUID.randomUUID().toString();
       long version = -1;
+      long generation = 0;
       try {
         Acquired a = redis.acquire(List.of(keys), token, settings.lockLease().toMillis()).get(0);
         long now = nowMillis();
@@ -827,6 +892,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           return; // another instance is refreshing it
         }
         version = a.version();
+        generation = a.generation();
       } catch (UnavailableException e) {
         // Refresh L1 only.
       }
@@ -847,7 +913,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         return;
       }
       metrics.load("success", System.nanoTime() - started);
-      result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), token, Map.of(key, flight))
+      result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), generation, token, Map.of(key, flight))
           .get(key);
     } catch (RuntimeException | Error t) {
       LOG.debug("cache '{}': background refresh failed", name, t);
