@@ -40,13 +40,15 @@ public final class Scenarios {
    * Runs the scenarios named on the command line (all by default).
    *
    * @param args {@code --quick} for CI sizes, {@code --only a,b} to pick scenarios, {@code --plots dir}
-   *     where charts go (default {@code docs/benchmarks})
+   *     where charts go (default {@code target/benchmark-plots})
    * @throws Exception never on purpose; a failing scenario is reported and makes the exit code 1
    */
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     List<String> only = new ArrayList<>();
-    Path plots = Path.of("docs", "benchmarks");
+    // Not docs/benchmarks: a quick run from the repository root must not overwrite the published
+    // charts; pass --plots docs/benchmarks for a run that is meant to replace them.
+    Path plots = Path.of("target", "benchmark-plots");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
