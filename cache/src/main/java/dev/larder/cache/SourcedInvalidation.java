@@ -90,15 +90,15 @@ public final class SourcedInvalidation {
       throws InterruptedException {
     Require.nonNegative(readyTimeout, "readyTimeout");
     InvalidationSource.Subscription binding = bind(cache, source);
-    boolean ready = false;
+    boolean ready;
     try {
       ready = source.awaitReady(readyTimeout);
-    } finally {
-      if (!ready) {
-        binding.close();
-      }
+    } catch (InterruptedException | RuntimeException e) {
+      binding.close();
+      throw e;
     }
     if (!ready) {
+      binding.close();
       throw new LarderException(
           "invalidation source '" + source.name() + "' did not start reading within " + readyTimeout
               + " (database unreachable, or the source was closed); cache '" + cache.name()

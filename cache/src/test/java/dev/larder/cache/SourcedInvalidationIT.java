@@ -36,6 +36,7 @@ class SourcedInvalidationIT {
   static final class TestSource implements InvalidationSource {
     final List<InvalidationListener> listeners = new CopyOnWriteArrayList<>();
     volatile boolean closed;
+    volatile boolean readsNow = true;
 
     @Override
     public String name() {
@@ -53,8 +54,8 @@ class SourcedInvalidationIT {
 
     @Override
     public boolean awaitReady(java.time.Duration timeout) {
-      // Delivers on the caller's thread: ready as long as it is open.
-      return !closed;
+      // Delivers on the caller's thread: ready while open, unless the test says it never connects.
+      return readsNow && !closed;
     }
 
     void emit(InvalidationEvent e) {
@@ -70,6 +71,27 @@ class SourcedInvalidationIT {
       closed = true;
       listeners.clear();
     }
+  }
+
+  @Test
+  void bindWithAReadyTimeoutReturnsOnceTheSourceReadsAndOtherwiseUnbindsAndSaysWhy() throws Exception {
+    env = new RedisCaches("sourced-ready");
+    Instances in = new Instances(env, 1, b -> b);
+    TestSource source = new TestSource();
+
+    InvalidationSource.Subscription bound = SourcedInvalidation.bind(in.get(0), source, Duration.ofSeconds(1));
+    assertThat(source.listeners).hasSize(1);
+    bound.close();
+
+    source.readsNow = false; // the database never answers
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source, Duration.ofMillis(50)))
+        .isInstanceOf(dev.larder.core.LarderException.class)
+        .hasMessage("invalidation source 'test-source' did not start reading within PT0.05S (database"
+            + " unreachable, or the source was closed); cache '" + in.get(0).name() + "' is not bound");
+    assertThat(source.listeners).as("the failed binding was closed").isEmpty();
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source, Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("readyTimeout must be >= 0 but was PT-0.001S");
   }
 
   @Test
