@@ -341,7 +341,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   public void invalidateAll() {
     invalidateLocalAll();
     try {
-      redis.clearAll(namespace.prefix());
+      redis.clearAll();
       // A read that got an old-generation value just before the increment may have filled L1 since
       // the first clear: clear again, now that every later Redis call sees the new generation.
       invalidateLocalAll();

@@ -83,6 +83,7 @@ public final class RedisTier {
           + "return v";
 
   private final RedissonClient redisson;
+  private final String namespacePrefix;
   private final String generationKey;
   private final AtomicLong generation = new AtomicLong();
   // The first answer only tells a new instance where the namespace stands: nothing to clear then.
@@ -106,6 +107,7 @@ public final class RedisTier {
   public RedisTier(RedissonClient redisson, CircuitBreaker breaker, Duration timeout, CacheMetrics metrics,
       String namespacePrefix, Runnable onGenerationMoved) {
     this.redisson = redisson;
+    this.namespacePrefix = namespacePrefix;
     this.generationKey = "larder:gen:" + namespacePrefix;
     this.onGenerationMoved = onGenerationMoved;
     this.breaker = breaker;
@@ -269,10 +271,9 @@ public final class RedisTier {
    * unreachable at once, then deletes the previous generation's keys by SCAN in the background
    * (tidying only; what it misses expires by TTL).
    *
-   * @param namespacePrefix the cache's key prefix
    * @return the new generation
    */
-  long clearAll(String namespacePrefix) {
+  long clearAll() {
     long g = call(() -> redisson.getAtomicLong(generationKey).incrementAndGetAsync().toCompletableFuture());
     generation.accumulateAndGet(g, Math::max);
     generationSeen = true;
