@@ -512,6 +512,15 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
   }
 
+  /**
+   * The id this instance publishes under on the invalidation channel (for tests and diagnosis).
+   *
+   * @return the id, or null when the bus is off
+   */
+  public @Nullable UUID busInstanceId() {
+    return bus == null ? null : bus.instanceId();
+  }
+
   /** Whether this instance owes Redis fences (for tests and health checks). */
   public boolean owesFences() {
     return !debt.isEmpty();

@@ -49,7 +49,10 @@ final class FenceDebt {
   }
 
   void oweAll() {
-    all.set(counter.incrementAndGet());
+    long n = counter.incrementAndGet();
+    all.set(n);
+    // A clear covers every key owed before it.
+    keys.entrySet().removeIf(e -> e.getValue() < n);
   }
 
   boolean isEmpty() {
