@@ -21,8 +21,13 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li><b>One load per key at a time.</b> Concurrent callers in one JVM join one in-flight load
  *       (futures, no I/O under a lock); across JVMs a per-key lease in Redis lets one instance load
- *       while the others wait for its value, up to {@code lockWait}, after which they load
- *       themselves rather than hang. A lease whose holder died expires after {@code lockLease}.</li>
+ *       while the others wait for its value, up to {@code lockWait} (by default their whole
+ *       budget). A lease whose holder died expires after {@code lockLease}.</li>
+ *   <li><b>A caller's wait is bounded.</b> Every read returns within {@code loadTimeout}, plus at
+ *       most one {@code redisTimeout} for a Redis call under way when it passes, with a value, the
+ *       stale fallback or {@link StaleValueUnavailableException}, however many loads or refreshes
+ *       hang. The loader never runs on the caller's thread: when every loader thread is busy a load
+ *       is refused at once (the cause is a {@link java.util.concurrent.RejectedExecutionException}).</li>
  *   <li><b>Hot keys do not expire under load.</b> A hit may trigger one background refresh before
  *       expiry with probability rising as expiry nears (XFetch, scaled by the last load's
  *       duration), and keys {@linkplain #markHot marked hot} are refreshed ahead of expiry.</li>
@@ -39,6 +44,13 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Invalidation wins over slow loads.</b> Every L2 write is made under a per-key version
  *       checked atomically in Redis; {@link #invalidate} and {@link #put} bump it, so a load that
  *       started earlier cannot write its older value afterwards.</li>
+ *   <li><b>No write is silently half done.</b> {@link #put}, {@link #writeThrough},
+ *       {@link #invalidate} and {@link #invalidateAll} either reach Redis or throw
+ *       {@link InvalidationPendingException}; then the cache owes the fence and applies it as soon
+ *       as Redis answers, before this instance reads Redis again.</li>
+ *   <li><b>A Redis restart does not revive invalidated values.</b> A Redis that restarted from a
+ *       snapshot or failed over (a new server {@code run_id}) gets a new namespace generation at
+ *       once, so nothing it reloaded is served.</li>
  * </ul>
  *
  * <p>Keys are non-empty strings without control characters; the namespace limits their length.
@@ -121,8 +133,8 @@ public interface LarderCache<V> extends AutoCloseable {
 
   /**
    * Stores a value in both tiers as the key's newest version: a load that started before this call
-   * cannot overwrite it. If Redis is unavailable only L1 is written (and the L2 entry, if any,
-   * expires by its TTL).
+   * cannot overwrite it. The version bump and the write are one Redis script, so no failure leaves
+   * the old value readable under the new version.
    *
    * @param key the key
    * @param value the value
@@ -130,14 +142,19 @@ public interface LarderCache<V> extends AutoCloseable {
    * @throws IllegalArgumentException if the key is invalid or the encoded value is larger than
    *     {@code maxValueBytes}
    * @throws CacheCodecException if the codec cannot encode the value
+   * @throws InvalidationPendingException if Redis did not confirm the write: this JVM serves the new
+   *     value, the cache deletes the old one from Redis once Redis answers, and other instances may
+   *     read the old value from Redis until then
+   * @throws IllegalStateException if the cache is closed
    */
   void put(String key, V value);
 
   /**
    * Runs a write against the system of record and, if it succeeds, {@linkplain #put puts} the value
    * it returns, in the same call. If the write throws, nothing is cached and the exception
-   * propagates unchanged. If caching the result fails, the key is invalidated instead so no stale
-   * copy survives.
+   * propagates unchanged. If caching the result fails (codec, size), the key is invalidated instead
+   * so no stale copy survives. If Redis does not confirm, {@link InvalidationPendingException} is
+   * thrown <em>after</em> the write has succeeded: only the cache half is pending.
    *
    * @param key the key
    * @param write performs the write and returns the new value
@@ -145,6 +162,8 @@ public interface LarderCache<V> extends AutoCloseable {
    * @return the value the write returned
    * @throws E if the write failed
    * @throws NullPointerException if an argument or the write's result is null
+   * @throws InvalidationPendingException if the write succeeded but Redis did not confirm the cache
+   *     half (see {@link #put})
    */
   <E extends Exception> V writeThrough(String key, Write<? extends V, E> write) throws E;
 
@@ -154,12 +173,19 @@ public interface LarderCache<V> extends AutoCloseable {
    * load lease; then tells every other instance, over the cache's invalidation channel, to drop the key
    * from its L1, and returns once Redis has taken that message (bounded by {@code redisTimeout}).
    * Messages are at most once: an instance that may have missed one clears its L1 (see
-   * {@code INVALIDATION.md} for the bound). If Redis is unavailable only this JVM's L1 is cleared and
-   * the L2 entry lives until its TTL; callers that need more must retry the invalidation.
+   * {@code INVALIDATION.md} for the bound).
+   *
+   * <p>If Redis is unavailable (down, slower than {@code redisTimeout}, or the cache's Redis breaker
+   * open), this JVM's L1 drops the key, the cache records that it owes Redis the fence and applies it
+   * as soon as Redis answers (on its tick, and before this instance reads Redis again), and the
+   * caller gets {@link InvalidationPendingException}. The debt lives in this JVM: a caller that must
+   * not lose the invalidation if the process stops first retries it.
    *
    * @param key the key
    * @throws NullPointerException if the key is null
    * @throws IllegalArgumentException if the key is invalid
+   * @throws InvalidationPendingException if Redis did not confirm the invalidation
+   * @throws IllegalStateException if the cache is closed
    */
   void invalidate(String key);
 
@@ -171,6 +197,8 @@ public interface LarderCache<V> extends AutoCloseable {
    * @param keys the keys
    * @throws NullPointerException if the collection or a key is null
    * @throws IllegalArgumentException if a key is invalid (then nothing is invalidated)
+   * @throws InvalidationPendingException if Redis did not confirm (see {@link #invalidate})
+   * @throws IllegalStateException if the cache is closed
    */
   void invalidateAll(Collection<String> keys);
 
@@ -187,10 +215,12 @@ public interface LarderCache<V> extends AutoCloseable {
    * {@code l1Ttl} passes (see INVALIDATION.md for the bound).
    *
    * <p>If Redis cannot be reached (down, slow, or the cache's Redis breaker open) this JVM's L1 is
-   * cleared and nothing else happens: Redis keeps its values until their TTL and the other instances
-   * are not told (they notice the failed publish as a sequence gap at this instance's next message
-   * and clear their L1, but may then read the old values back from Redis). Nothing is thrown; call
-   * it again when Redis is back if that matters.
+   * cleared, the cache owes the clear and makes it (a new generation, published to the others) as
+   * soon as Redis answers, and {@link InvalidationPendingException} is thrown. Until then other
+   * instances may read old values from Redis.
+   *
+   * @throws InvalidationPendingException if Redis did not confirm the clear
+   * @throws IllegalStateException if the cache is closed
    */
   void invalidateAll();
 
@@ -242,7 +272,14 @@ public interface LarderCache<V> extends AutoCloseable {
    */
   CircuitBreaker redisCircuitBreaker();
 
-  /** Stops background refreshes and releases the cache's threads. The Redisson client is the caller's. */
+  /**
+   * Stops background work and gives back what the cache took: its threads, its subscription to the
+   * invalidation channel (waiting up to {@code redisTimeout} for Redis to confirm), and what it
+   * registered on a circuit breaker it was given. Callers waiting on a load in this JVM get an
+   * {@link IllegalStateException}; so does every later call. Fences still owed to Redis are tried
+   * once more and, if Redis does not answer, lost (logged and counted as
+   * {@code fences{result=lost}}). The Redisson client is the caller's. Idempotent.
+   */
   @Override
   void close();
 

@@ -48,8 +48,6 @@ public final class LarderCacheBuilder<V> {
   public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(500);
   /** Default lifetime of a load lease. */
   public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
-  /** Default bound on waiting for another instance's load. */
-  public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(6);
   /** Default interval between looks for another instance's value. */
   public static final Duration DEFAULT_LOCK_POLL_INTERVAL = Duration.ofMillis(25);
   /** Default XFetch beta (1 is the paper's recommendation). */
@@ -67,6 +65,7 @@ public final class LarderCacheBuilder<V> {
   private @Nullable KeyNamespace namespace;
   private @Nullable RedissonClient redisson;
   private @Nullable Long l1MaximumSize;
+  private @Nullable Long l1MaximumWeight;
   private @Nullable Duration l1Ttl;
   private @Nullable Duration ttl;
   private @Nullable Double ttlJitter;
@@ -131,6 +130,22 @@ public final class LarderCacheBuilder<V> {
   public LarderCacheBuilder<V> l1MaximumSize(long entries) {
     Require.notYetSet(this.l1MaximumSize, "l1MaximumSize");
     this.l1MaximumSize = Require.positive(entries, "l1MaximumSize");
+    return this;
+  }
+
+  /**
+   * Bounds L1 by the encoded size of what it holds instead of by entries: each entry weighs its
+   * value's encoded bytes plus its key and a fixed 64-byte overhead. Use it when values vary in size
+   * (10,000 entries of 1 MiB would be 10 GiB of heap under an entry bound).
+   *
+   * @param bytes {@code > 0}; no default (L1 is bounded by {@link #l1MaximumSize} unless this is set)
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public LarderCacheBuilder<V> l1MaximumWeight(long bytes) {
+    Require.notYetSet(this.l1MaximumWeight, "l1MaximumWeight");
+    this.l1MaximumWeight = Require.positive(bytes, "l1MaximumWeight");
     return this;
   }
 
@@ -208,8 +223,11 @@ public final class LarderCacheBuilder<V> {
   }
 
   /**
-   * How long a caller waits for the loader before falling back to a stale value (the load goes on
-   * in the background and still fills the cache when it ends).
+   * A caller's budget: how long any read waits in all (for a load already running in this JVM, for
+   * another instance's lease, and for the loader) before it falls back to a stale value or throws
+   * {@link StaleValueUnavailableException}. A load that outlives it goes on in the background and
+   * still fills the cache when it ends. Only a Redis call under way when it passes can add to it,
+   * by at most {@code redisTimeout}.
    *
    * @param loadTimeout {@code > 0}; default 5 s
    * @return this builder
@@ -253,9 +271,12 @@ public final class LarderCacheBuilder<V> {
   }
 
   /**
-   * How long an instance waits for another instance's load before loading itself.
+   * How long an instance waits for another instance's load before loading itself. The wait counts
+   * against the caller's {@code loadTimeout}: with the default (all of it) an instance never loads
+   * a key another instance is loading; it gets that instance's value, or, once the budget is spent,
+   * its stale fallback.
    *
-   * @param lockWait {@code >= 0}; default 6 s
+   * @param lockWait {@code >= 0}, at most {@code loadTimeout}; default {@code loadTimeout}
    * @return this builder
    * @throws IllegalArgumentException if negative
    * @throws IllegalStateException if already set
@@ -396,8 +417,10 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * Runs loader calls, background refreshes and warm-up batches. Default: the cache's own pool of
-   * up to 64 daemon threads (a full pool runs the task on the caller). The cache does not shut down
-   * an executor it was given.
+   * up to 64 daemon threads without a queue: when every thread is busy (loaders that hang) a load is
+   * refused at once and the caller gets its fallback, counted as {@code loads{result=rejected}}.
+   * The cache does not shut down an executor it was given; one whose rejection policy runs tasks on
+   * the caller lets a hung loader hold the caller past its budget.
    *
    * @param executor the executor
    * @return this builder
@@ -455,21 +478,30 @@ public final class LarderCacheBuilder<V> {
    *
    * @return the cache
    * @throws IllegalStateException if {@code namespace} or {@code redisson} is missing, or settings
-   *     conflict: {@code lockLease < loadTimeout}, {@code lockPollInterval > lockWait} (when
-   *     lockWait > 0), {@code refreshAhead >= ttl}, {@code redisTimeout >= loadTimeout}, or
-   *     {@code busHeartbeat} is set while {@code invalidationBus} is off
+   *     conflict: {@code lockLease < loadTimeout}, {@code lockWait > loadTimeout},
+   *     {@code lockPollInterval > lockWait} (when lockWait > 0), {@code refreshAhead >= ttl},
+   *     {@code redisTimeout >= loadTimeout}, both {@code l1MaximumSize} and {@code l1MaximumWeight}
+   *     set, or {@code busHeartbeat} set while {@code invalidationBus} is off
    */
   public LarderCache<V> build() {
     Duration ttl = or(this.ttl, DEFAULT_TTL);
     Duration loadTimeout = or(this.loadTimeout, DEFAULT_LOAD_TIMEOUT);
     Duration redisTimeout = or(this.redisTimeout, DEFAULT_REDIS_TIMEOUT);
     Duration lockLease = or(this.lockLease, loadTimeout.compareTo(DEFAULT_LOCK_LEASE) > 0 ? loadTimeout : DEFAULT_LOCK_LEASE);
-    Duration lockWait = or(this.lockWait, DEFAULT_LOCK_WAIT);
+    Duration lockWait = or(this.lockWait, loadTimeout);
     Duration lockPoll = or(this.lockPollInterval, DEFAULT_LOCK_POLL_INTERVAL);
     Duration refreshAhead = or(this.refreshAhead, ttl.dividedBy(10));
     if (lockLease.compareTo(loadTimeout) < 0) {
       throw new IllegalStateException("lockLease must be >= loadTimeout (" + loadTimeout + ") but was " + lockLease
           + ": a lease that ends before the load times out lets other instances load the same key");
+    }
+    if (lockWait.compareTo(loadTimeout) > 0) {
+      throw new IllegalStateException("lockWait must be <= loadTimeout (" + loadTimeout + ") but was " + lockWait
+          + ": a caller never waits longer than loadTimeout in all");
+    }
+    if (l1MaximumSize != null && l1MaximumWeight != null) {
+      throw new IllegalStateException("l1MaximumWeight was set to " + l1MaximumWeight
+          + " but l1MaximumSize was already set to " + l1MaximumSize + ": L1 takes one bound");
     }
     if (!lockWait.isZero() && lockPoll.compareTo(lockWait) > 0) {
       throw new IllegalStateException("lockPollInterval must be <= lockWait (" + lockWait + ") but was " + lockPoll);
@@ -497,6 +529,9 @@ public final class LarderCacheBuilder<V> {
             .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
             .slowCallDurationThreshold(loadTimeout).slowCallRateThreshold(50)
             .waitDurationInOpenState(Duration.ofSeconds(10)).permittedNumberOfCallsInHalfOpenState(3)
+            // Trial calls that never report (they cannot hang past loadTimeout, but a given executor
+            // may refuse them) must not keep the breaker half-open forever.
+            .maxWaitDurationInHalfOpenState(loadTimeout.multipliedBy(2))
             .build());
     CircuitBreaker redis = redisBreaker != null ? redisBreaker : CircuitBreaker.of("larder-cache-" + name + "-redis",
         CircuitBreakerConfig.custom()
@@ -507,7 +542,7 @@ public final class LarderCacheBuilder<V> {
         : MicrometerCacheMetrics.create(meterRegistry, name);
     DoubleSupplier rnd = random != null ? random : () -> 1.0 - ThreadLocalRandom.current().nextDouble();
     Settings settings = new Settings(namespace, codec, redisson,
-        or(l1MaximumSize, DEFAULT_L1_MAXIMUM_SIZE), l1Ttl, ttl, or(ttlJitter, DEFAULT_TTL_JITTER),
+        or(l1MaximumSize, DEFAULT_L1_MAXIMUM_SIZE), or(l1MaximumWeight, 0L), l1Ttl, ttl, or(ttlJitter, DEFAULT_TTL_JITTER),
         or(maxStale, DEFAULT_MAX_STALE), or(negativeTtl, DEFAULT_NEGATIVE_TTL), loadTimeout, redisTimeout,
         lockLease, lockWait, lockPoll, or(earlyRefreshBeta, DEFAULT_EARLY_REFRESH_BETA), refreshAhead,
         or(hotKeyCheckInterval, DEFAULT_HOT_KEY_CHECK_INTERVAL), or(maxValueBytes, DEFAULT_MAX_VALUE_BYTES),

@@ -45,10 +45,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The calls run on the source's thread and make Redis calls bounded by the cache's
- * {@code redisTimeout}; if Redis is unavailable they still drop L1 and the L2 entries expire by
- * their TTL. Binding the same source in every instance is harmless (each event is applied once per
- * instance, idempotently); binding it in one instance is enough, since the invalidation channel
- * carries the drops to the others.
+ * {@code redisTimeout}. If Redis does not confirm an invalidation (or a gap's clear), the listener
+ * throws {@link InvalidationPendingException}: the event is <em>not</em> applied, and the source
+ * does not acknowledge it; it keeps its position and delivers the event again after a backoff
+ * (at least once, see the source's documentation). Meanwhile this instance has dropped the keys
+ * from its L1 and owes Redis the fence. So no database change is lost while Redis is down or the
+ * cache's Redis breaker is open. Binding the same source in every instance is harmless (each event
+ * is applied once per instance, idempotently); binding it in one instance is enough, since the
+ * invalidation channel carries the drops to the others.
  */
 public final class SourcedInvalidation {
   private static final Logger LOG = LoggerFactory.getLogger(SourcedInvalidation.class);

@@ -179,7 +179,8 @@ class InvalidationBusIT {
     try {
       env.redis.stop();
       in.db.put("k", "v2");
-      in.get(0).invalidate("k"); // Redis is gone: neither the bump nor the publish can succeed
+      // Redis is gone: neither the bump nor the publish can succeed, and the caller is told.
+      assertThatThrownBy(() -> in.get(0).invalidate("k")).isInstanceOf(InvalidationPendingException.class);
     } finally {
       env.redis.start();
     }
@@ -263,5 +264,30 @@ class InvalidationBusIT {
 
   private static long pct(List<Long> sorted, double p) {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+  }
+
+  @Test
+  void messagesAPublisherLostDuringItsOwnLongOutageAreSeenAsAGapWhenItComesBack() {
+    env = new RedisCaches("silent-publisher");
+    io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = Faults.manualBreaker("silent-publisher");
+    Faults.TripAfterNextSuccess trip = new Faults.TripAfterNextSuccess(breaker);
+    int[] n = {0};
+    // 50 ms heartbeats: a silent origin used to be forgotten after 10 x 150 ms.
+    Instances in = new Instances(env, 2, b -> (n[0]++ == 0 ? b.redisCircuitBreaker(breaker) : b)
+        .busHeartbeat(Duration.ofMillis(50)).l1Ttl(Duration.ofMinutes(5)).ttl(Duration.ofMinutes(5)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> in.busHealthy(0) && in.busHealthy(1));
+    in.db.put("k", "v1");
+    assertThat(in.read(1, "k")).isEqualTo("v1");
+    in.db.put("k", "v2");
+    trip.arm(); // the version bump reaches Redis, then the breaker opens: the publish is lost
+    in.get(0).invalidate("k");
+    assertThat(in.read(1, "k")).as("instance 1 did not hear of it (the message was never sent)").isEqualTo("v1");
+    // The fault's duration: the writer stays cut off for far longer than its heartbeat timeout
+    // (long enough for a receiver that forgets silent origins to forget it), then comes back.
+    long until = System.nanoTime() + Duration.ofMillis(2_500).toNanos();
+    await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() >= until);
+    breaker.transitionToClosedState();
+    await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(in.read(1, "k"))
+        .as("the lost message is detected once the writer speaks again").isEqualTo("v2"));
   }
 }

@@ -56,6 +56,16 @@ class LarderCacheBuilderTest {
     assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
             .loadTimeout(Duration.ofSeconds(1)).redisTimeout(Duration.ofSeconds(1)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("redisTimeout must be < loadTimeout (PT1S)");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .loadTimeout(Duration.ofSeconds(5)).lockWait(Duration.ofSeconds(6)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("lockWait must be <= loadTimeout (PT5S) but was PT6S");
+    assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8())
+            .l1MaximumSize(100).l1MaximumWeight(1 << 20).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("l1MaximumWeight was set to 1048576 but l1MaximumSize was already set to 100");
+    assertThatThrownBy(() -> builder.l1MaximumWeight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("l1MaximumWeight must be > 0 but was 0");
   }
 
   @Test

@@ -178,4 +178,29 @@ class SourcedInvalidationIT {
     source.close();
     assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source)).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void anEventTheCacheCouldNotApplyInRedisIsRefusedSoTheSourceDoesNotAcknowledgeIt() {
+    env = new RedisCaches("sourced-refused");
+    io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = Faults.manualBreaker("sourced-refused");
+    int[] n = {0};
+    Instances in = new Instances(env, 2, b -> n[0]++ == 0 ? b.redisCircuitBreaker(breaker) : b);
+    String name = in.get(0).name();
+    InvalidationListener listener = SourcedInvalidation.listener(in.get(0), "test-source");
+    in.db.put("k", "v1");
+    assertThat(in.read(1, "k")).isEqualTo("v1");
+    in.db.put("k", "v2");
+    breaker.transitionToForcedOpenState();
+    assertThatThrownBy(() -> listener.onInvalidation(
+        InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now()).withPosition("1")))
+        .as("an event whose invalidation did not reach Redis must not count as delivered")
+        .isInstanceOf(InvalidationPendingException.class);
+    assertThatThrownBy(() -> listener.onGap("test gap"))
+        .as("a gap whose clear did not reach Redis must not count as handled")
+        .isInstanceOf(InvalidationPendingException.class);
+    breaker.transitionToClosedState();
+    // Redelivered once Redis answers (as a source does after a refusal): applied, and nothing old is read.
+    listener.onInvalidation(InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now()).withPosition("1"));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
+  }
 }

@@ -174,7 +174,7 @@ class StampedeIT {
     List<LarderCache<String>> others = new ArrayList<>();
     for (int i = 1; i < INSTANCES; i++) {
       others.add(env.track(env.instance(env.newClient()).redisTimeout(Duration.ofSeconds(2))
-          .loadTimeout(Duration.ofSeconds(5)).lockLease(Duration.ofSeconds(5)).lockWait(Duration.ofSeconds(8)).build()));
+          .loadTimeout(Duration.ofSeconds(8)).lockLease(Duration.ofSeconds(8)).lockWait(Duration.ofSeconds(8)).build()));
     }
     CountDownLatch holderLoading = new CountDownLatch(1);
     CountDownLatch neverReleased = new CountDownLatch(1);

@@ -188,7 +188,10 @@ public final class CachedRepository<I, T> {
    * @param update the update, e.g. {@code Updates.set("status", "PAID")}
    * @return the driver's result
    * @throws NullPointerException if an argument is null
-   * @throws RuntimeException the driver's failure, unchanged, after invalidating
+   * @throws RuntimeException the driver's failure, unchanged, after invalidating (a failed
+   *     invalidation is attached as suppressed)
+   * @throws dev.larder.cache.InvalidationPendingException if the write succeeded but Redis did not
+   *     confirm the invalidation (the cache owes it and applies it once Redis answers)
    */
   public UpdateResult update(I id, Bson update) {
     Require.notNull(update, "update");
@@ -202,7 +205,10 @@ public final class CachedRepository<I, T> {
    * @param replacement the new document
    * @return the driver's result
    * @throws NullPointerException if an argument is null
-   * @throws RuntimeException the driver's failure, unchanged, after invalidating
+   * @throws RuntimeException the driver's failure, unchanged, after invalidating (a failed
+   *     invalidation is attached as suppressed)
+   * @throws dev.larder.cache.InvalidationPendingException if the write succeeded but Redis did not
+   *     confirm the invalidation (the cache owes it and applies it once Redis answers)
    */
   public UpdateResult replace(I id, T replacement) {
     Require.notNull(replacement, "replacement");
@@ -215,7 +221,10 @@ public final class CachedRepository<I, T> {
    * @param id the id
    * @return the driver's result
    * @throws NullPointerException if the id is null
-   * @throws RuntimeException the driver's failure, unchanged, after invalidating
+   * @throws RuntimeException the driver's failure, unchanged, after invalidating (a failed
+   *     invalidation is attached as suppressed)
+   * @throws dev.larder.cache.InvalidationPendingException if the write succeeded but Redis did not
+   *     confirm the invalidation (the cache owes it and applies it once Redis answers)
    */
   public DeleteResult delete(I id) {
     return invalidatingAfter(id, () -> collection.deleteOne(Filters.eq("_id", id)));
@@ -226,6 +235,7 @@ public final class CachedRepository<I, T> {
    *
    * @param id the id
    * @throws NullPointerException if the id is null
+   * @throws dev.larder.cache.InvalidationPendingException if Redis did not confirm the invalidation
    */
   public void invalidate(I id) {
     cache.invalidate(keyOf.apply(Require.notNull(id, "id")));
@@ -243,11 +253,20 @@ public final class CachedRepository<I, T> {
 
   private <R> R invalidatingAfter(I id, Supplier<R> write) {
     String key = keyOf.apply(Require.notNull(id, "id"));
+    R result;
     try {
-      return write.get();
-    } finally {
-      cache.invalidate(key);
+      result = write.get();
+    } catch (RuntimeException | Error failed) {
+      // The write may have happened before it failed: invalidate anyway, and keep the write's failure.
+      try {
+        cache.invalidate(key);
+      } catch (RuntimeException pending) {
+        failed.addSuppressed(pending);
+      }
+      throw failed;
     }
+    cache.invalidate(key); // may throw InvalidationPendingException: the write happened, the cache half is owed
+    return result;
   }
 
   /**

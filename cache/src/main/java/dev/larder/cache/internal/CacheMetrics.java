@@ -49,4 +49,10 @@ public interface CacheMetrics {
 
   /** A value from a load that an invalidation overtook, refused by a tier ({@code l1|l2}). */
   default void staleSetRejected(String tier) {}
+
+  /**
+   * A fence this instance owes Redis ({@code owed}), applied later ({@code settled}), or given up
+   * when the cache closed before Redis answered ({@code lost}).
+   */
+  default void fence(String result) {}
 }

@@ -8,6 +8,7 @@ import dev.larder.cache.CacheCodecException;
 import dev.larder.cache.CacheLoader;
 import dev.larder.cache.CacheResult;
 import dev.larder.cache.CacheResult.Source;
+import dev.larder.cache.InvalidationPendingException;
 import dev.larder.cache.LarderCache;
 import dev.larder.cache.StaleValueUnavailableException;
 import dev.larder.cache.WarmupProgress;
@@ -39,9 +40,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -68,6 +69,21 @@ import org.slf4j.LoggerFactory;
  * finishes in the background and still fills the cache, fenced by the version). Callers in this JVM
  * wait on the leader's future; no I/O ever runs inside a map or Caffeine mapping function.
  *
+ * <p>Budget: every read has one deadline, {@code loadTimeout} after it started. Joining another
+ * caller's load, waiting for another instance's lease and waiting for the loader all stop at it;
+ * past it the caller gets the stale fallback or {@link StaleValueUnavailableException}. Only a
+ * Redis call already under way when the deadline passes can add to it (at most one
+ * {@code redisTimeout}). A full loader executor refuses a load at once (counted, typed); the
+ * caller's own thread never runs a loader.
+ *
+ * <p>Background refreshes are bounded the same way: after {@code loadTimeout} a refresh no longer
+ * counts as running (its lease is given back, the loader breaker hears of a failure), and a reader
+ * that finds a refresh of its key running waits for it no longer than twice the key's last load
+ * time plus one {@code redisTimeout} before it loads for itself.
+ *
+ * <p>Writes whose Redis half fails leave a debt ({@link FenceDebt}) paid on the cache's tick and
+ * before this instance reads Redis again; the caller gets {@link InvalidationPendingException}.
+ *
  * @param <V> the value type
  */
 public final class DefaultLarderCache<V> implements LarderCache<V>, InvalidationBus.Target {
@@ -87,18 +103,32 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private final ConcurrentHashMap<String, BatchLoader<V>> hotKeys = new ConcurrentHashMap<>();
   private final AtomicLong localEpoch = new AtomicLong();
   private final AtomicBoolean codecErrorLogged = new AtomicBoolean();
+  private final AtomicBoolean rejectionLogged = new AtomicBoolean();
+  private final AtomicBoolean debtLogged = new AtomicBoolean();
   private final ExecutorService executor;
   private final boolean ownExecutor;
-  private final ScheduledExecutorService scheduler;
+  private final ScheduledThreadPoolExecutor scheduler;
   private final long l1TtlNanos;
   private final long maxStaleMillis;
-  private final long joinTimeoutNanos;
+  private final long loadTimeoutNanos;
+  private final long redisTimeoutNanos;
+  private final long lockWaitNanos;
   private final L1Fence fence;
+  private final FenceDebt debt = new FenceDebt(MAX_OWED_KEYS);
+  private final ReentrantLock payLock = new ReentrantLock();
+  // Stands for this cache in the shared breaker's log registry (the cache itself must stay collectable).
+  private final Object breakerUser = new Object();
+  private volatile boolean closed;
   private final @Nullable InvalidationBus bus;
 
-  /** One cached value (or absence) with the metadata of its envelope. */
+  /** Keys owed before the debt becomes a clear of the whole namespace. */
+  static final int MAX_OWED_KEYS = 10_000;
+  /** Threads of the cache's own loader executor. */
+  static final int MAX_LOADER_THREADS = 64;
+
+  /** One cached value (or absence) with the metadata of its envelope; weight is its encoded size. */
   record Entry<V>(@Nullable V value, long version, long writtenAtMillis, long softExpiryMillis, int loadMillis,
-      long storedNanos) {}
+      long storedNanos, int weight) {}
 
   /** A value that may serve as a stale fallback, and where it was found. */
   record Stale<V>(Entry<V> entry, Source source) {}
@@ -107,10 +137,33 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   static final class Flight<V> {
     final CompletableFuture<@Nullable CacheResult<V>> future = new CompletableFuture<>();
     final long epoch;
+    /** Until when (System.nanoTime) a reader may wait on it; for loads, no limit beyond its own budget. */
+    final long joinUntilNanos;
+    final boolean refresh;
     volatile boolean invalidated;
+    /** A refresh's lease token, once it took one. */
+    volatile @Nullable String token;
+    /** A refresh holds a loader-breaker permission whose outcome is not yet recorded. */
+    final AtomicBoolean permit = new AtomicBoolean();
+    volatile @Nullable ScheduledFuture<?> timeout;
 
     Flight(long epoch) {
+      this(epoch, Long.MAX_VALUE, false);
+    }
+
+    private Flight(long epoch, long joinUntilNanos, boolean refresh) {
       this.epoch = epoch;
+      this.joinUntilNanos = joinUntilNanos;
+      this.refresh = refresh;
+    }
+
+    static <V> Flight<V> refresh(long epoch, long joinUntilNanos) {
+      return new Flight<>(epoch, joinUntilNanos, true);
+    }
+
+    /** A refresh readers no longer wait for: it has run longer than its load time warrants. */
+    boolean abandoned(long nowNanos) {
+      return refresh && nowNanos - joinUntilNanos >= 0;
     }
   }
 
@@ -138,43 +191,49 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     this.time = settings.time();
     this.metrics = settings.metrics();
     this.loaderBreaker = settings.loaderBreaker();
+    long longestValue = Math.max(settings.ttl().toMillis(), settings.negativeTtl().toMillis())
+        + settings.maxStale().toMillis() + settings.lockLease().toMillis();
     this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics,
-        namespace.prefix(), this::generationMoved);
+        namespace.prefix(), this::generationMoved, this::redisRestarted, longestValue);
     this.l1TtlNanos = settings.l1Ttl().toNanos();
     this.maxStaleMillis = settings.maxStale().toMillis();
-    this.joinTimeoutNanos = settings.redisTimeout().multipliedBy(4)
-        .plus(settings.lockWait()).plus(settings.loadTimeout()).plusSeconds(1).toNanos();
+    this.loadTimeoutNanos = settings.loadTimeout().toNanos();
+    this.redisTimeoutNanos = settings.redisTimeout().toNanos();
+    this.lockWaitNanos = settings.lockWait().toNanos();
     // L1 keeps entries past their L1 TTL for the max-stale window: they are not served as hits then,
     // only as a fallback when Redis and the loader both fail.
-    this.l1 = Caffeine.newBuilder()
-        .maximumSize(settings.l1MaximumSize())
+    Caffeine<Object, Object> l1Builder = Caffeine.newBuilder()
         .expireAfterWrite(settings.l1Ttl().plus(settings.maxStale()))
-        .ticker(time::nanoTime)
-        .build();
+        .ticker(time::nanoTime);
+    this.l1 = settings.l1MaximumWeight() > 0
+        ? l1Builder.maximumWeight(settings.l1MaximumWeight())
+            .<String, Entry<V>>weigher((k, e) -> e.weight() + 2 * k.length() + 64).build()
+        : l1Builder.maximumSize(settings.l1MaximumSize()).build();
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownExecutor = false;
     } else {
       AtomicInteger n = new AtomicInteger();
-      ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "larder-cache-" + name + "-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      }, new ThreadPoolExecutor.CallerRunsPolicy());
-      this.executor = pool;
+      // No queue and no caller-runs: a load that finds every thread busy (hung loaders) is refused
+      // at once, counted, and the caller gets its fallback; it never runs on the caller's thread.
+      this.executor = new ThreadPoolExecutor(0, MAX_LOADER_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "larder-cache-" + name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          }, new ThreadPoolExecutor.AbortPolicy());
       this.ownExecutor = true;
     }
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "larder-cache-" + name + "-hot-keys");
+    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "larder-cache-" + name + "-tick");
       t.setDaemon(true);
       return t;
     });
-    long every = settings.hotKeyCheckInterval().toNanos();
-    scheduler.scheduleWithFixedDelay(this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
+    scheduler.setRemoveOnCancelPolicy(true);
     // Tombstones must outlive any load that can still try to store: the lease bounds a leader's load,
-    // the join timeout a follower's wait, the L1 TTL what a late store could keep alive.
+    // the budget a follower's wait, the L1 TTL what a late store could keep alive.
     this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()),
-        settings.lockLease().plus(settings.l1Ttl()).plusNanos(joinTimeoutNanos));
+        settings.lockLease().plus(settings.l1Ttl()).plus(settings.loadTimeout()).plus(settings.redisTimeout()));
     if (busSettings.enabled()) {
       this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
           this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), settings.redisBreaker(), metrics,
@@ -183,9 +242,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     } else {
       this.bus = null;
     }
-    settings.redisBreaker().getEventPublisher().onStateTransition(e ->
-        LOG.warn("cache '{}': redis circuit breaker {} (the cache serves from L1 and the loader while it is open)",
-            name, e.getStateTransition()));
+    BreakerLog.join(settings.redisBreaker(), breakerUser, name);
+    long every = settings.hotKeyCheckInterval().toNanos();
+    scheduler.scheduleWithFixedDelay(this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
+    long tick = busSettings.heartbeatInterval().toNanos();
+    scheduler.scheduleWithFixedDelay(this::tickQuietly, tick, tick, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -195,12 +256,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public @Nullable V get(String key, CacheLoader<V> loader) {
+    checkOpen();
     Entry<V> e = freshL1Hit(key, loader);
     return e != null ? e.value() : lookupSlow(key, loader).valueOrNull();
   }
 
   @Override
   public CacheResult<V> lookup(String key, CacheLoader<V> loader) {
+    checkOpen();
     Entry<V> e = freshL1Hit(key, loader);
     return e != null ? CacheResult.fresh(e.value(), Source.L1, age(e, nowMillis())) : lookupSlow(key, loader);
   }
@@ -228,7 +291,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /** Everything but a fresh L1 hit: the key is checked in full first, then the batch path runs. */
   private CacheResult<V> lookupSlow(String key, CacheLoader<V> loader) {
     namespace.qualify(key);
-    return unwrap(key, lookupMany(List.of(key), single(loader)).get(key));
+    return unwrap(key, lookupMany(List.of(key), single(loader), System.nanoTime() + loadTimeoutNanos).get(key));
   }
 
   /**
@@ -261,10 +324,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public Map<String, CacheResult<V>> lookupAll(Collection<String> keys, BatchLoader<V> loader) {
+    checkOpen();
     List<String> distinct = validKeys(keys);
     Require.notNull(loader, "loader");
     Map<String, CacheResult<V>> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : lookupMany(distinct, loader).entrySet()) {
+    for (Map.Entry<String, Object> e : lookupMany(distinct, loader, System.nanoTime() + loadTimeoutNanos).entrySet()) {
       out.put(e.getKey(), unwrap(e.getKey(), e.getValue()));
     }
     return out;
@@ -272,31 +336,34 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void put(String key, V value) {
+    checkOpen();
     Keys keys = Keys.of(namespace.qualify(key));
     Require.notNull(value, "value");
     byte[] bytes = encodeOrThrow(key, value);
+    // The L1 store below is refused if a clear-all happens meanwhile, like any load's.
+    Flight<V> guard = new Flight<>(localEpoch.get());
     invalidateLocal(key);
     long now = nowMillis();
     long soft = jitteredTtlMillis();
-    boolean cacheL1 = true;
-    long version = -1;
+    long version;
     try {
-      RedisTier.Bumped bumped = redis.bumpAll(List.of(keys), false);
-      version = bumped.versions().get(0);
-      Envelope env = new Envelope(false, version, now, now + soft, 0, bytes);
-      cacheL1 = redis.write(List.of(keys), List.of(env.encode()), List.of(soft + maxStaleMillis), List.of(version), null,
-          bumped.generation()).get(0);
+      // One script: the version bump and the new value land together, or neither does.
+      version = redis.put(keys, new Envelope(false, 0, now, now + soft, 0, bytes).encode(), soft + maxStaleMillis)
+          .versions().get(0);
     } catch (UnavailableException e) {
-      // Degraded: L1 only; the old L2 entry, if any, lives until its TTL.
+      owe(List.of(key));
+      // This instance serves the new value; the others drop theirs if the message gets through.
+      storeL1(key, new Entry<>(value, -1, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
+      publish(List.of(key), new long[] {0});
+      throw new InvalidationPendingException(name, List.of(key), e.getCause());
     }
-    if (cacheL1) {
-      storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime()), null);
-    }
-    publish(List.of(key), new long[] {Math.max(0, version)});
+    storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
+    publish(List.of(key), new long[] {version});
   }
 
   @Override
   public <E extends Exception> V writeThrough(String key, Write<? extends V, E> write) throws E {
+    checkOpen();
     namespace.qualify(key);
     Require.notNull(write, "write");
     V value = Require.notNull(write.write(), "value returned by write");
@@ -316,6 +383,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void invalidateAll(Collection<String> keys) {
+    checkOpen();
     List<String> distinct = validKeys(keys);
     if (distinct.isEmpty()) {
       return;
@@ -327,30 +395,135 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       for (int i = 0; i < versions.length; i++) {
         versions[i] = bumped.get(i);
       }
-      // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop again,
-      // now behind a tombstone at the new version.
-      dropLocal(distinct, versions);
     } catch (UnavailableException e) {
-      // Counted by the Redis tier; the L2 entries expire by their TTL. Still publish (version 0 only
-      // drops): if Redis is gone the publish fails too, and receivers see the skipped sequence number.
+      owe(distinct);
+      // Version 0 only drops: the others' L1 copies go if the message gets through.
+      publish(distinct, versions);
+      throw new InvalidationPendingException(name, distinct, e.getCause());
     }
+    // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop again,
+    // now behind a tombstone at the new version.
+    dropLocal(distinct, versions);
     publish(distinct, versions);
   }
 
   @Override
   public void invalidateAll() {
+    checkOpen();
     invalidateLocalAll();
     try {
       redis.clearAll();
-      // A read that got an old-generation value just before the increment may have filled L1 since
-      // the first clear: clear again, now that every later Redis call sees the new generation.
-      invalidateLocalAll();
     } catch (UnavailableException e) {
-      // Counted by the Redis tier; L2 is not cleared (its entries expire by their TTL), as documented.
+      debt.oweAll();
+      metrics.fence("owed");
+      logDebt();
+      if (bus != null) {
+        bus.await(bus.publishAll());
+      }
+      throw new InvalidationPendingException(name, List.of(), e.getCause());
     }
+    // A read that got an old-generation value just before the new generation may have filled L1
+    // since the first clear: clear again, now that every later Redis call sees the new generation.
+    invalidateLocalAll();
     if (bus != null) {
       bus.await(bus.publishAll());
     }
+  }
+
+  /** Records fences to pay once Redis answers. */
+  private void owe(List<String> keys) {
+    debt.owe(keys);
+    metrics.fence("owed");
+    logDebt();
+  }
+
+  private void logDebt() {
+    if (debtLogged.compareAndSet(false, true)) {
+      LOG.warn("cache '{}': Redis did not confirm an invalidation; this instance owes it the fence and retries "
+          + "until Redis answers (other instances may read the old value from Redis meanwhile)", name);
+    }
+  }
+
+  /**
+   * Pays what this instance owes Redis, if anything: a new generation for an owed clear (or too many
+   * keys), version bumps that delete the value for owed keys, each published like the original
+   * write. One payer at a time; others wait for it up to one Redis timeout.
+   *
+   * @return whether nothing is owed any more
+   */
+  private boolean payDebt() {
+    if (debt.isEmpty()) {
+      return true;
+    }
+    try {
+      if (!payLock.tryLock(redisTimeoutNanos, TimeUnit.NANOSECONDS)) {
+        return debt.isEmpty();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    try {
+      FenceDebt.Snapshot owed = debt.snapshot();
+      if (owed.isEmpty()) {
+        return true;
+      }
+      int paid = 0;
+      if (owed.all() != 0) {
+        invalidateLocalAll();
+        redis.clearAll();
+        invalidateLocalAll();
+        if (bus != null) {
+          bus.await(bus.publishAll());
+        }
+        paid++;
+      }
+      List<String> keys = new ArrayList<>();
+      owed.keys().forEach((k, n) -> {
+        if (n > owed.all()) {
+          keys.add(k);
+        }
+      });
+      if (!keys.isEmpty()) {
+        List<Long> bumped = redis.bumpAll(keysOf(keys), true).versions();
+        long[] versions = new long[keys.size()];
+        for (int i = 0; i < versions.length; i++) {
+          versions[i] = bumped.get(i);
+        }
+        dropLocal(keys, versions);
+        publish(keys, versions);
+        paid += keys.size();
+      }
+      debt.paid(owed);
+      for (int i = 0; i < paid; i++) {
+        metrics.fence("settled");
+      }
+      LOG.info("cache '{}': Redis answers again; paid {} owed fence(s){}", name, paid,
+          owed.all() != 0 ? " (the namespace moved to a new generation)" : "");
+      boolean clear = debt.isEmpty();
+      if (clear) {
+        debtLogged.set(false);
+      }
+      return clear;
+    } catch (UnavailableException e) {
+      return false;
+    } finally {
+      payLock.unlock();
+    }
+  }
+
+  /**
+   * The id this instance publishes under on the invalidation channel (for tests and diagnosis).
+   *
+   * @return the id, or null when the bus is off
+   */
+  public @Nullable UUID busInstanceId() {
+    return bus == null ? null : bus.instanceId();
+  }
+
+  /** Whether this instance owes Redis fences (for tests and health checks). */
+  public boolean owesFences() {
+    return !debt.isEmpty();
   }
 
   private void publish(List<String> keys, long[] versions) {
@@ -369,6 +542,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void clearLocal(String reason) {
+    // Messages may have been missed, maybe because Redis restarted: check it at the next call.
+    redis.unverify();
     invalidateLocalAll();
   }
 
@@ -377,6 +552,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     metrics.busClear("generation");
     LOG.info("cache '{}': the namespace was cleared in Redis (generation {}); L1 cleared", name, redis.generation());
     invalidateLocalAll();
+  }
+
+  /** This instance found Redis restarted (or failed over) and fenced the namespace (RedisTier logs it). */
+  private void redisRestarted() {
+    metrics.busClear("restart");
+    invalidateLocalAll();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("cache '" + name + "' is closed");
+    }
   }
 
   /**
@@ -421,6 +608,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void markHot(String key, CacheLoader<V> loader) {
+    checkOpen();
     namespace.qualify(key);
     Require.notNull(loader, "loader");
     hotKeys.put(key, single(loader));
@@ -434,6 +622,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   @Override
   public WarmupProgress warm(Collection<String> keys, BatchLoader<V> loader, int batchSize, int parallelism,
       Consumer<WarmupProgress> progress) {
+    checkOpen();
     Require.positive(batchSize, "batchSize");
     Require.positive(parallelism, "parallelism");
     Require.notNull(loader, "loader");
@@ -447,9 +636,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     for (int from = 0; from < total; from += batchSize) {
       List<String> batch = distinct.subList(from, Math.min(total, from + batchSize));
       slots.acquireUninterruptibly();
-      batches.add(CompletableFuture.runAsync(() -> {
+      Runnable task = () -> {
         try {
-          Map<String, Object> results = lookupMany(batch, loader);
+          Map<String, Object> results = lookupMany(batch, loader, System.nanoTime() + loadTimeoutNanos);
           lock.lock();
           try {
             for (Object r : results.values()) {
@@ -469,7 +658,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         } finally {
           slots.release();
         }
-      }, executor));
+      };
+      try {
+        batches.add(CompletableFuture.runAsync(task, executor));
+      } catch (RejectedExecutionException busy) {
+        task.run(); // every loader thread is busy: warm this batch on the caller's thread
+      }
     }
     CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new)).join();
     lock.lock();
@@ -492,12 +686,44 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    scheduler.shutdownNow();
+    if (!payDebt()) {
+      metrics.fence("lost");
+      LOG.warn("cache '{}': closed while owing Redis {} fence(s) it never confirmed; they are lost with this "
+          + "instance, and the old values live in Redis until their TTL", name, debt.size());
+    }
     if (bus != null) {
       bus.close();
     }
-    scheduler.shutdownNow();
+    IllegalStateException gone = new IllegalStateException("cache '" + name + "' was closed");
+    for (Flight<V> f : inFlight.values()) {
+      f.future.completeExceptionally(gone);
+    }
+    inFlight.clear();
+    BreakerLog.leave(redis.breaker(), breakerUser);
     if (ownExecutor) {
       executor.shutdown();
+    }
+  }
+
+  /** The tick: checks that Redis is the server this instance verified, and pays owed fences. */
+  private void tickQuietly() {
+    try {
+      if (closed) {
+        return;
+      }
+      try {
+        redis.check();
+      } catch (UnavailableException e) {
+        return; // counted by the tier; the next tick tries again
+      }
+      payDebt();
+    } catch (RuntimeException e) {
+      LOG.debug("cache '{}': tick failed", name, e);
     }
   }
 
@@ -534,8 +760,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   // ---------------------------------------------------------------------------------------------
   // Read path
 
-  /** Per key (in order), a CacheResult or the RuntimeException that a caller would get. */
-  private Map<String, Object> lookupMany(List<String> keys, BatchLoader<V> loader) {
+  /**
+   * Per key (in order), a CacheResult or the RuntimeException that a caller would get, all by
+   * {@code deadline} (System.nanoTime), give or take one Redis call under way.
+   */
+  private Map<String, Object> lookupMany(List<String> keys, BatchLoader<V> loader, long deadline) {
     long now = nowMillis();
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, Flight<V>> waitFor = new LinkedHashMap<>();
@@ -552,7 +781,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
       out.put(key, "pending");
       Flight<V> mine = new Flight<>(localEpoch.get());
-      Flight<V> running = inFlight.putIfAbsent(key, mine);
+      Flight<V> running = join(key, mine);
       if (running == null) {
         owned.put(key, mine);
         waitFor.put(key, mine);
@@ -562,25 +791,47 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
     }
     if (!owned.isEmpty()) {
-      lead(owned, l1Seen, loader);
+      lead(owned, l1Seen, loader, deadline);
     }
     for (Map.Entry<String, Flight<V>> w : waitFor.entrySet()) {
       String key = w.getKey();
-      Object r = await(key, w.getValue(), l1Seen.get(key));
+      Object r = await(key, w.getValue(), l1Seen.get(key), deadline);
       if (r == null) {
-        // A background refresh we joined produced nothing new: look again, now without it.
-        r = lookupMany(List.of(key), loader).get(key);
+        // A background refresh we joined produced nothing new, or is taking too long: look again
+        // (leading a load ourselves if need be), within what is left of the budget.
+        r = lookupMany(List.of(key), loader, deadline).get(key);
       }
       out.put(key, r);
     }
     return out;
   }
 
-  private @Nullable Object await(String key, Flight<V> flight, @Nullable Entry<V> l1Entry) {
+  /**
+   * Registers {@code mine} as the key's flight, unless another one runs that a reader should join
+   * (returned). A refresh that has outrun its join window is replaced: readers load for themselves.
+   */
+  private @Nullable Flight<V> join(String key, Flight<V> mine) {
+    while (true) {
+      Flight<V> running = inFlight.putIfAbsent(key, mine);
+      if (running == null || !running.abandoned(System.nanoTime())) {
+        return running;
+      }
+      if (inFlight.replace(key, running, mine)) {
+        return null;
+      }
+    }
+  }
+
+  private @Nullable Object await(String key, Flight<V> flight, @Nullable Entry<V> l1Entry, long deadline) {
+    long until = flight.refresh && flight.joinUntilNanos - deadline < 0 ? flight.joinUntilNanos : deadline;
     try {
-      return flight.future.get(joinTimeoutNanos, TimeUnit.NANOSECONDS);
+      return flight.future.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      return fallback(key, l1Entry == null ? null : new Stale<>(l1Entry, Source.L1), e);
+      if (until != deadline) {
+        return null; // the refresh's join window ended, the caller's budget did not
+      }
+      return fallback(key, l1Entry == null ? null : new Stale<>(l1Entry, Source.L1), new TimeoutException(
+          "waited loadTimeout (" + settings.loadTimeout() + ") for a load of this key already running in this JVM"));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       return cause instanceof RuntimeException re ? re : new LarderException("load of key failed", cause);
@@ -591,7 +842,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   /** Serves the owned keys: batched L2 read, leases, batched load. Completes every owned flight. */
-  private void lead(Map<String, Flight<V>> owned, Map<String, Entry<V>> l1Seen, BatchLoader<V> loader) {
+  private void lead(Map<String, Flight<V>> owned, Map<String, Entry<V>> l1Seen, BatchLoader<V> loader, long deadline) {
     Map<String, Stale<V>> stale = new HashMap<>();
     l1Seen.forEach((k, e) -> stale.put(k, new Stale<>(e, Source.L1)));
     try {
@@ -599,12 +850,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       // What the batched read returned per key: the lease round trip returns the same bytes again
       // when nobody wrote meanwhile, and a corrupt entry must be reported once, not twice.
       Map<String, byte[]> readBytes = new HashMap<>();
-      boolean redisUp = true;
+      // While this instance owes fences it does not read Redis: the values there may be the ones
+      // its own failed invalidations were meant to remove.
+      boolean redisUp = payDebt();
       Map<String, byte[]> raw = null;
-      try {
-        raw = redis.get(keysOf(pending));
-      } catch (UnavailableException e) {
-        redisUp = false;
+      if (redisUp) {
+        try {
+          raw = redis.get(keysOf(pending));
+        } catch (UnavailableException e) {
+          redisUp = false;
+        }
       }
       long now = nowMillis();
       for (Iterator<String> it = pending.iterator(); it.hasNext(); ) {
@@ -629,7 +884,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       Map<String, Long> versions = new HashMap<>();
       long generation = redis.generation();
       String token = UUID.randomUUID().toString();
-      long deadline = System.nanoTime() + settings.lockWait().toNanos();
+      // Waiting for another instance's lease ends at lockWait, and never after the caller's budget.
+      long leaseDeadline = System.nanoTime() + lockWaitNanos;
+      if (leaseDeadline - deadline > 0) {
+        leaseDeadline = deadline;
+      }
       boolean polled = false;
       while (redisUp && !pending.isEmpty()) {
         List<Acquired> acquired;
@@ -672,25 +931,33 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
         redis.releaseQuietly(release, token);
         if (!toLoad.isEmpty()) {
-          load(toLoad, loader, versions, generation, token, stale, owned);
+          load(toLoad, loader, versions, generation, token, stale, owned, deadline);
         }
         pending = stillWaiting;
         if (pending.isEmpty()) {
           break;
         }
-        if (System.nanoTime() >= deadline) {
+        long left = leaseDeadline - System.nanoTime();
+        if (left <= 0) {
           pending.forEach(k -> metrics.lockWaitTimeout());
           break;
         }
-        LockSupport.parkNanos(settings.lockPollInterval().toNanos());
+        LockSupport.parkNanos(Math.min(left, settings.lockPollInterval().toNanos()));
         polled = true;
       }
       if (!pending.isEmpty()) {
-        // Redis is down, or the other instance's load outlived our wait: load without a lease.
-        // Keys without a known version are written to L1 only.
-        Map<String, Long> known = new HashMap<>();
-        pending.forEach(k -> known.put(k, versions.getOrDefault(k, -1L)));
-        load(pending, loader, known, generation, token, stale, owned);
+        if (System.nanoTime() - deadline >= 0) {
+          // The budget went on waiting for another instance's load: fall back, do not start one.
+          TimeoutException waited = new TimeoutException("waited loadTimeout (" + settings.loadTimeout()
+              + ") for another instance's load of this key");
+          pending.forEach(k -> finish(k, owned.get(k), fallback(k, stale.get(k), waited)));
+        } else {
+          // Redis is down, or the other instance's load outlived lockWait: load without a lease.
+          // Keys without a known version are written to L1 only.
+          Map<String, Long> known = new HashMap<>();
+          pending.forEach(k -> known.put(k, versions.getOrDefault(k, -1L)));
+          load(pending, loader, known, generation, token, stale, owned, deadline);
+        }
       }
     } catch (RuntimeException | Error t) {
       owned.forEach((k, f) -> {
@@ -703,7 +970,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   /** Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights. */
   private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, long generation, String token,
-      Map<String, Stale<V>> stale, Map<String, Flight<V>> flights) {
+      Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
     if (!loaderBreaker.tryAcquirePermission()) {
       CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
       redis.releaseQuietly(keysOf(keys), token);
@@ -718,8 +985,22 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     try {
       call = CompletableFuture.supplyAsync(() -> callLoader(loader, keySet), executor);
     } catch (RejectedExecutionException e) {
-      call = CompletableFuture.failedFuture(e);
+      // Every loader thread is busy (loaders that hang?): refuse now rather than queue or run the
+      // loader on the caller's thread. Not the loader's failure: the breaker's permit goes back.
+      loaderBreaker.releasePermission();
+      metrics.load("rejected", 0);
+      RejectedExecutionException refused = new RejectedExecutionException("cache '" + name
+          + "': every loader thread is busy (loads that hang?); load refused", e);
+      if (rejectionLogged.compareAndSet(false, true)) {
+        LOG.warn("{}; counted in larder.cache.loads{{result=rejected}}, further ones logged at debug", refused.getMessage());
+      } else {
+        LOG.debug("{}", refused.getMessage());
+      }
+      redis.releaseQuietly(keysOf(keys), token);
+      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), refused)));
+      return;
     }
+    rejectionLogged.set(false);
     call.whenComplete((m, t) -> {
       if (recorded.compareAndSet(false, true)) {
         long d = System.nanoTime() - started;
@@ -732,7 +1013,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     });
     Map<String, V> loaded;
     try {
-      loaded = call.get(settings.loadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      loaded = call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (recorded.compareAndSet(false, true)) {
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
@@ -792,7 +1073,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
       long soft = value == null ? settings.negativeTtl().toMillis() : jitteredTtlMillis();
       long version = versions.getOrDefault(key, -1L);
-      Entry<V> entry = new Entry<>(value, version, now, now + soft, loadMillis, time.nanoTime());
+      Entry<V> entry = new Entry<>(value, version, now, now + soft, loadMillis, time.nanoTime(), bytes.length);
       if (version < 0) {
         storeL1(key, entry, flights.get(key));
         continue;
@@ -852,22 +1133,56 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     return beta > 0 && now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis();
   }
 
-  /** Starts one background refresh of a key unless a load of it is already running here. */
+  /**
+   * Starts one background refresh of a key unless a load of it is already running here. Readers may
+   * join it for twice the key's last load time plus one Redis timeout (never past loadTimeout);
+   * its Redis lease lasts as long, so readers elsewhere are not held longer either.
+   */
   private void startRefresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base) {
-    Flight<V> flight = new Flight<>(localEpoch.get());
+    if (closed) {
+      return;
+    }
+    long window = Math.min(loadTimeoutNanos,
+        2 * TimeUnit.MILLISECONDS.toNanos(base == null ? 0 : base.loadMillis()) + redisTimeoutNanos);
+    Flight<V> flight = Flight.refresh(localEpoch.get(), System.nanoTime() + window);
     if (inFlight.putIfAbsent(key, flight) != null) {
       return;
     }
     metrics.earlyRefresh();
     try {
-      executor.execute(() -> refresh(key, loader, base, flight));
+      executor.execute(() -> refresh(key, loader, base, flight, Math.max(1, TimeUnit.NANOSECONDS.toMillis(window))));
     } catch (RejectedExecutionException e) {
       inFlight.remove(key, flight);
+      metrics.load("rejected", 0);
       flight.future.complete(null);
+      return;
+    }
+    try {
+      flight.timeout = scheduler.schedule(() -> refreshTimedOut(key, flight, System.nanoTime()),
+          loadTimeoutNanos + redisTimeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // The cache is closing; close() completes the flight.
     }
   }
 
-  private void refresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base, Flight<V> flight) {
+  /** A refresh still running after loadTimeout: it no longer counts as running here or in Redis. */
+  private void refreshTimedOut(String key, Flight<V> flight, long startedNanos) {
+    if (!flight.future.complete(null)) {
+      return;
+    }
+    inFlight.remove(key, flight);
+    metrics.load("failure", loadTimeoutNanos);
+    if (flight.permit.compareAndSet(true, false)) {
+      loaderBreaker.onError(loadTimeoutNanos, TimeUnit.NANOSECONDS,
+          new TimeoutException("a background refresh took longer than loadTimeout (" + settings.loadTimeout() + ")"));
+    }
+    String token = flight.token;
+    if (token != null) {
+      redis.releaseQuietly(List.of(Keys.of(namespace.qualify(key))), token);
+    }
+  }
+
+  private void refresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base, Flight<V> flight, long leaseMillis) {
     CacheResult<V> result = null;
     try {
       Keys keys = Keys.of(namespace.qualify(key));
@@ -875,7 +1190,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       long version = -1;
       long generation = 0;
       try {
-        Acquired a = redis.acquire(List.of(keys), token, settings.lockLease().toMillis()).get(0);
+        Acquired a = redis.acquire(List.of(keys), token, leaseMillis).get(0);
         long now = nowMillis();
         byte[] data = a.data();
         Entry<V> seen = data == null ? null : decode(key, data, now);
@@ -891,28 +1206,35 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         if (!a.acquired()) {
           return; // another instance is refreshing it
         }
+        flight.token = token;
         version = a.version();
         generation = a.generation();
       } catch (UnavailableException e) {
         // Refresh L1 only.
       }
-      if (!loaderBreaker.tryAcquirePermission()) {
+      if (flight.future.isDone() || !loaderBreaker.tryAcquirePermission()) {
         redis.releaseQuietly(List.of(keys), token);
         return;
       }
+      flight.permit.set(true);
       long started = System.nanoTime();
       long startedTs = time.nanoTime();
       Map<String, V> loaded;
       try {
         loaded = callLoader(loader, Set.of(key));
-        loaderBreaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        if (flight.permit.compareAndSet(true, false)) {
+          loaderBreaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
       } catch (RuntimeException e) {
-        loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, causeOf(e));
+        if (flight.permit.compareAndSet(true, false)) {
+          loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, causeOf(e));
+        }
         metrics.load("failure", System.nanoTime() - started);
         redis.releaseQuietly(List.of(keys), token);
         return;
       }
       metrics.load("success", System.nanoTime() - started);
+      // Late (after refreshTimedOut) or not, the value is stored: fenced by its version like any load.
       result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), generation, token, Map.of(key, flight))
           .get(key);
     } catch (RuntimeException | Error t) {
@@ -920,6 +1242,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     } finally {
       inFlight.remove(key, flight);
       flight.future.complete(result);
+      ScheduledFuture<?> timeout = flight.timeout;
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
     }
   }
 
@@ -945,7 +1271,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         return;
       }
       Entry<V> stored = new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
-          entry.loadMillis(), time.nanoTime());
+          entry.loadMillis(), time.nanoTime(), entry.weight());
       // No I/O in here: a version comparison under the key's bin lock, so a racing drop either
       // comes after this store or has already left its tombstone.
       l1.asMap().compute(key, (k, old) -> {
@@ -982,7 +1308,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
     }
     return new Entry<>(value, env.version(), env.writtenAtMillis(), env.softExpiryMillis(), env.loadMillis(),
-        time.nanoTime());
+        time.nanoTime(), env.value().length);
   }
 
   private byte @Nullable [] encodeQuietly(String key, V value) {

@@ -13,11 +13,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.StatusListener;
@@ -39,13 +42,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Publishes go through one sender thread and each waits for the previous one, so one origin's
  * messages reach Redis, and so every subscriber, in sequence order: a skipped number is a real loss,
- * not a reordering.
+ * not a reordering. Only invalidations are numbered; a heartbeat carries the number of the last
+ * invalidation before it, so a lost heartbeat is no loss, and an invalidation lost just before a
+ * silence shows at the next heartbeat. Origins are never forgotten by time (only beyond
+ * {@value #MAX_ORIGINS} of them, least recently heard first), and a message that follows a failed
+ * publish says so, so even a receiver that never heard its origin before sees the loss.
+ *
+ * <p>The send queue is bounded ({@value #MAX_QUEUED} messages): past it a publish fails at once and
+ * its number is skipped, which receivers see as a gap. An instance that receives its own origin on
+ * a message it did not send (a JVM snapshot restored twice, e.g. CRaC) takes a new id and clears L1.
  */
 public final class InvalidationBus implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InvalidationBus.class);
 
   /** Prefix of every cache's channel name; the namespace prefix follows. */
   public static final String CHANNEL_PREFIX = "larder:inval:";
+
+  /** Origins whose last sequence number is remembered. */
+  static final int MAX_ORIGINS = 100_000;
+
+  /** Messages waiting for the sender thread. */
+  static final int MAX_QUEUED = 10_000;
 
   /** What the bus acts on: the cache's local tier. */
   public interface Target {
@@ -73,14 +90,21 @@ public final class InvalidationBus implements AutoCloseable {
   private final long heartbeatTimeoutNanos;
   private final Duration publishTimeout;
   private final CircuitBreaker redisBreaker;
-  private final UUID instanceId = UUID.randomUUID();
+  private volatile UUID instanceId = UUID.randomUUID();
   private final AtomicLong seq = new AtomicLong();
+  // Set when an invalidation could not be published; cleared by the next message that reaches Redis.
+  private volatile boolean lost;
   private final Cache<UUID, Long> lastSeqByOrigin;
-  private final ExecutorService sender;
+  // Send times of this instance's own recent messages: an echo with this origin but another time
+  // was sent by a clone of this instance.
+  private final Cache<Long, Boolean> sentAt;
+  private final ThreadPoolExecutor sender;
   private final ScheduledExecutorService ticker;
   private final AtomicBoolean subscribedOnce = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean subscribing = new AtomicBoolean();
+  private final AtomicBoolean subscribedLate = new AtomicBoolean();
+  private volatile boolean started;
   private volatile boolean listening;
   private volatile boolean healthy = true;
   private volatile long lastEchoNanos;
@@ -113,19 +137,30 @@ public final class InvalidationBus implements AutoCloseable {
     this.heartbeatTimeoutNanos = heartbeatTimeout.toNanos();
     this.publishTimeout = publishTimeout;
     this.redisBreaker = redisBreaker;
-    // Origins that stopped talking are forgotten; one that comes back is treated as new.
-    this.lastSeqByOrigin = Caffeine.newBuilder().maximumSize(10_000)
-        .expireAfterAccess(heartbeatTimeout.multipliedBy(10)).build();
-    this.sender = Executors.newSingleThreadExecutor(daemon("larder-cache-" + cacheName + "-bus"));
+    this.lastSeqByOrigin = Caffeine.newBuilder().maximumSize(MAX_ORIGINS).build();
+    this.sentAt = Caffeine.newBuilder().maximumSize(20L * MAX_QUEUED)
+        .expireAfterWrite(heartbeatTimeout.plusSeconds(30)).build();
+    this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_QUEUED),
+        daemon("larder-cache-" + cacheName + "-bus"), new ThreadPoolExecutor.AbortPolicy());
     this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("larder-cache-" + cacheName + "-bus-tick"));
     long every = heartbeatInterval.toNanos();
     ticker.scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.NANOSECONDS);
   }
 
-  /** Subscribes without waiting; a failed subscription is retried on every heartbeat tick. */
+  /**
+   * Subscribes, waiting up to the publish timeout for Redis to confirm, so the cache takes nothing
+   * into L1 before it can hear of invalidations. A subscription that fails or takes longer is
+   * retried (or completed) in the background; when it lands, L1 is cleared, since what it took
+   * meanwhile may have missed a message.
+   */
   public void start() {
     lastEchoNanos = System.nanoTime();
     subscribe();
+    long deadline = System.nanoTime() + publishTimeout.toNanos();
+    while (!listening && System.nanoTime() - deadline < 0 && !closed.get()) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    started = true;
   }
 
   /**
@@ -184,33 +219,47 @@ public final class InvalidationBus implements AutoCloseable {
 
   private CompletableFuture<Void> send(Type type, List<String> keys, long[] versions) {
     CompletableFuture<Void> done = new CompletableFuture<>();
+    boolean content = type != Type.HEARTBEAT;
     try {
       sender.execute(() -> {
         // Numbered on the sender thread, so numbers go out in order.
-        InvalidationMessage m = new InvalidationMessage(type, instanceId, seq.incrementAndGet(), nowMicros(), keys,
-            versions);
+        long n = content ? seq.incrementAndGet() : seq.get();
+        long micros = nowMicros();
+        InvalidationMessage m = new InvalidationMessage(type, instanceId, n, micros, keys, versions, lost);
         CircuitBreaker.State state = redisBreaker.getState();
         if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
-          metrics.invalidationSent("failed");
-          done.completeExceptionally(CallNotPermittedException.createCallNotPermittedException(redisBreaker));
+          failed(content, done, CallNotPermittedException.createCallNotPermittedException(redisBreaker));
           return;
         }
         try {
+          sentAt.put(micros, Boolean.TRUE);
           topic.publishAsync(m.encode()).toCompletableFuture().get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
+          lost = false;
           metrics.invalidationSent(kind(type));
           done.complete(null);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          done.completeExceptionally(e);
+          failed(content, done, e);
         } catch (Exception e) {
-          metrics.invalidationSent("failed");
-          done.completeExceptionally(e);
+          failed(content, done, e);
         }
       });
     } catch (RejectedExecutionException e) {
-      done.completeExceptionally(e);
+      if (content) {
+        // Never numbered: skip a number now so receivers see the gap.
+        seq.incrementAndGet();
+      }
+      failed(content, done, e);
     }
     return done;
+  }
+
+  private void failed(boolean content, CompletableFuture<Void> done, Throwable e) {
+    if (content) {
+      lost = true;
+    }
+    metrics.invalidationSent("failed");
+    done.completeExceptionally(e);
   }
 
   private void subscribe() {
@@ -256,6 +305,10 @@ public final class InvalidationBus implements AutoCloseable {
           lastEchoNanos = System.nanoTime();
           listening = true;
           subscribing.set(false);
+          if (started && subscribedLate.compareAndSet(false, true)) {
+            // Subscribed after start() stopped waiting: L1 may hold what a lost message concerned.
+            target.clearLocal("subscribed late");
+          }
           if (closed.get()) {
             removeListeners();
           }
@@ -290,6 +343,10 @@ public final class InvalidationBus implements AutoCloseable {
       return;
     }
     if (m.origin().equals(instanceId)) {
+      if (sentAt.getIfPresent(m.sentAtMicros()) == null) {
+        cloned();
+        return;
+      }
       lastEchoNanos = System.nanoTime();
       if (!healthy) {
         healthy = true;
@@ -317,9 +374,21 @@ public final class InvalidationBus implements AutoCloseable {
       return last == null ? m.seq() : Math.max(last, m.seq());
     });
     Long last = previous[0];
-    if (last != null && m.seq() > last + 1) {
-      gap("gap", "missed " + (m.seq() - last - 1) + " message(s) from instance " + m.origin());
+    // An invalidation must be the next number; a heartbeat repeats the last one.
+    long expected = m.type() == Type.HEARTBEAT ? m.seq() : m.seq() - 1;
+    if (last != null && expected > last) {
+      gap("gap", "missed " + (expected - last) + " message(s) from instance " + m.origin());
+    } else if (last == null && m.afterLoss()) {
+      gap("gap", "instance " + m.origin() + " failed to publish before this message");
     }
+  }
+
+  /** Another process publishes under this instance's id (a cloned JVM): take a new one. */
+  private void cloned() {
+    UUID old = instanceId;
+    instanceId = UUID.randomUUID();
+    gap("cloned", "another process publishes as this instance " + old + " (a cloned or restored JVM?); "
+        + "now publishing as " + instanceId);
   }
 
   private void gap(String reason, String detail) {
@@ -353,7 +422,10 @@ public final class InvalidationBus implements AutoCloseable {
     }
   }
 
-  /** Stops heartbeats and unsubscribes. */
+  /**
+   * Stops heartbeats and unsubscribes, waiting up to the publish timeout for Redis to confirm (so a
+   * closed cache leaves no subscription behind).
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -362,7 +434,14 @@ public final class InvalidationBus implements AutoCloseable {
     ticker.shutdownNow();
     sender.shutdown();
     if (listening) {
-      removeListeners();
+      try {
+        topic.removeListenerAsync(messageListenerId, statusListenerId).toCompletableFuture()
+            .get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        LOG.debug("cache '{}': could not remove bus listeners", cacheName, e);
+      }
     }
   }
 

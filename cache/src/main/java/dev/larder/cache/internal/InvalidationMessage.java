@@ -13,25 +13,34 @@ import org.jspecify.annotations.Nullable;
 /**
  * One message on a cache's invalidation channel.
  *
- * <p>Compact binary layout (big-endian): magic {@code 'I'}, format {@code 1}, type (1 keys, 2 all,
- * 3 heartbeat), origin instance id (16), sequence number (8), sent-at epoch micros (8), key count
- * (4), then per key: version (8), UTF-8 length (2), UTF-8 bytes. Anything else is
+ * <p>Compact binary layout (big-endian): magic {@code 'I'}, format {@code 2}, type (1 keys, 2 all,
+ * 3 heartbeat), flags (bit 0: after a loss), origin instance id (16), sequence number (8), sent-at
+ * epoch micros (8), key count (4), then per key: version (8), UTF-8 length (2), UTF-8 bytes.
+ * Format 1 (no flags byte) is still read. Anything else is
  * {@linkplain #decode(byte[]) rejected}, so a foreign publisher on the channel cannot make an
  * instance misbehave, only be counted.
  *
  * @param type what the message says
  * @param origin the publishing cache instance, so it can ignore its own echo
- * @param seq the publisher's sequence number: consecutive per origin, so a receiver sees a gap
+ * @param seq the publisher's sequence number of invalidations (keys and clear-all): consecutive per
+ *     origin, so a receiver sees a gap; a heartbeat carries the number of the last invalidation sent
+ *     before it
  * @param sentAtMicros wall-clock publish time, to measure propagation latency
  * @param keys the invalidated caller keys (only for {@link Type#KEYS})
  * @param versions per key, the version Redis holds after the invalidation (0 when unknown)
+ * @param afterLoss whether the publisher failed to publish an invalidation since its last message
+ *     that reached Redis: a receiver that does not know this origin yet must then assume it missed
+ *     something
  */
 public record InvalidationMessage(
-    Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions) {
+    Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions, boolean afterLoss) {
 
   static final byte MAGIC = 'I';
-  static final byte FORMAT = 1;
-  static final int HEADER_BYTES = 1 + 1 + 1 + 16 + 8 + 8 + 4;
+  static final byte FORMAT = 2;
+  static final byte FORMAT_1 = 1;
+  static final int HEADER_BYTES = 1 + 1 + 1 + 1 + 16 + 8 + 8 + 4;
+  static final int HEADER_BYTES_1 = HEADER_BYTES - 1;
+  private static final byte FLAG_AFTER_LOSS = 1;
   /** Longest key the message format carries, in UTF-8 bytes (larger than any namespace allows). */
   static final int MAX_KEY_BYTES = 0xFFFF;
 
@@ -80,6 +89,20 @@ public record InvalidationMessage(
   }
 
   /**
+   * A message not sent after a loss.
+   *
+   * @param type what the message says
+   * @param origin the publishing cache instance
+   * @param seq the publisher's sequence number
+   * @param sentAtMicros wall-clock publish time
+   * @param keys the invalidated keys
+   * @param versions per key, the version after the invalidation
+   */
+  public InvalidationMessage(Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions) {
+    this(type, origin, seq, sentAtMicros, keys, versions, false);
+  }
+
+  /**
    * The version at a key's index.
    *
    * @param i the index
@@ -107,7 +130,7 @@ public record InvalidationMessage(
       size += 8 + 2 + b.length;
     }
     ByteBuffer buf = ByteBuffer.allocate(size);
-    buf.put(MAGIC).put(FORMAT).put(type.code);
+    buf.put(MAGIC).put(FORMAT).put(type.code).put(afterLoss ? FLAG_AFTER_LOSS : 0);
     buf.putLong(origin.getMostSignificantBits()).putLong(origin.getLeastSignificantBits());
     buf.putLong(seq).putLong(sentAtMicros).putInt(keys.size());
     for (int i = 0; i < encoded.size(); i++) {
@@ -123,13 +146,18 @@ public record InvalidationMessage(
    * @return the message, or {@code null} when the bytes are not a well-formed message
    */
   public static @Nullable InvalidationMessage decode(byte @Nullable [] bytes) {
-    if (bytes == null || bytes.length < HEADER_BYTES || bytes[0] != MAGIC || bytes[1] != FORMAT) {
+    if (bytes == null || bytes.length < HEADER_BYTES_1 || bytes[0] != MAGIC
+        || (bytes[1] != FORMAT && bytes[1] != FORMAT_1)) {
       return null;
     }
     try {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
       buf.position(2);
       Type type = Type.of(buf.get());
+      byte flags = bytes[1] == FORMAT ? buf.get() : 0;
+      if ((flags & ~FLAG_AFTER_LOSS) != 0) {
+        return null;
+      }
       UUID origin = new UUID(buf.getLong(), buf.getLong());
       long seq = buf.getLong();
       long sentAt = buf.getLong();
@@ -155,7 +183,7 @@ public record InvalidationMessage(
       if (buf.hasRemaining()) {
         return null;
       }
-      return new InvalidationMessage(type, origin, seq, sentAt, keys, versions);
+      return new InvalidationMessage(type, origin, seq, sentAt, keys, versions, (flags & FLAG_AFTER_LOSS) != 0);
     } catch (BufferUnderflowException | CharacterCodingException | IllegalArgumentException e) {
       return null;
     }
@@ -164,7 +192,7 @@ public record InvalidationMessage(
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof InvalidationMessage m && type == m.type && origin.equals(m.origin) && seq == m.seq
-        && sentAtMicros == m.sentAtMicros && keys.equals(m.keys) && java.util.Arrays.equals(versions, m.versions);
+        && sentAtMicros == m.sentAtMicros && afterLoss == m.afterLoss && keys.equals(m.keys) && java.util.Arrays.equals(versions, m.versions);
   }
 
   @Override
@@ -174,6 +202,7 @@ public record InvalidationMessage(
 
   @Override
   public String toString() {
-    return "InvalidationMessage[" + type + ", origin=" + origin + ", seq=" + seq + ", keys=" + keys.size() + "]";
+    return "InvalidationMessage[" + type + ", origin=" + origin + ", seq=" + seq + ", keys=" + keys.size()
+        + (afterLoss ? ", after a loss" : "") + "]";
   }
 }

@@ -121,4 +121,9 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   public void staleSetRejected(String tier) {
     counter("larder.cache.stale.sets.rejected", "tier", tier).increment();
   }
+
+  @Override
+  public void fence(String result) {
+    counter("larder.cache.fences", "result", result).increment();
+  }
 }

@@ -25,6 +25,7 @@ import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +47,26 @@ import org.slf4j.LoggerFactory;
  * generation that has moved is redone under the new one, and a write is reported as refused (its
  * value sits in an unreachable key until its TTL). The counter lives in its own hash slot; the
  * per-key scripts still touch only keys of one slot (cluster-safe), the batch is merely pipelined.
+ *
+ * <p>Generations only grow, across restarts too: a new one is {@code max(old + 1, Redis TIME in
+ * microseconds)}, so a number used before a restart is never used again after it (as long as the
+ * server's clock does not step back by more than the restart took).
+ *
+ * <p><b>Restarts.</b> A Redis that restarts from a snapshot (RDB or AOF), or a replica promoted
+ * in its place, holds a <em>prefix</em> of what clients were told: writes, version bumps and
+ * deletes acknowledged after that point are gone, so an invalidated value can come back. The tier
+ * remembers, next to the generation counter, the {@code run_id} of the server that last verified
+ * the namespace ({@code {larder:gen:<prefix>}:run}, same hash slot as the counter). A check script
+ * compares it with the server's own {@code run_id} ({@code INFO server}) and, when they differ,
+ * starts a new generation: everything the old process held becomes unreachable at once. The check
+ * runs at this instance's first Redis call, at the first call after any Redis failure (a restart
+ * is one), and on the cache's tick ({@link #check()}), pipelined in front of the batch it guards.
  */
 public final class RedisTier {
   private static final Logger LOG = LoggerFactory.getLogger(RedisTier.class);
 
-  /** Version keys outlive any load by far; their expiry only stops them piling up forever. */
-  static final long VERSION_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
+  /** Version keys live at least this long; longer when values do (see the constructor). */
+  static final long MIN_VERSION_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
 
   // Takes the lease if free and returns {acquired, version, data?} in the same round trip, so a
   // caller that lost the race for the lease sees a value written meanwhile without another GET.
@@ -63,12 +78,47 @@ public final class RedisTier {
           + "return {ok, v}";
 
   // Writes only under the version the load started with; releases the caller's lease either way.
+  // A version key lives at least as long as the value written under it: were it to expire first,
+  // versions would restart at 1 below the stored value's, and the L1 fence would compare wrongly.
   private static final String WRITE =
       "local v = redis.call('GET', KEYS[2]) or '0'\n"
           + "local written = 0\n"
-          + "if v == ARGV[3] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); written = 1 end\n"
+          + "if v == ARGV[3] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); written = 1\n"
+          + "  if v ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end end\n"
           + "if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end\n"
           + "return written";
+
+  // A put in one step: bump the version and store the value under it, so no failure between two
+  // calls can leave the old value readable under a new version. The envelope's version field
+  // (8 bytes big-endian after magic, format and flags) is set here, to the bumped version.
+  private static final String PUT =
+      "local v = redis.call('INCR', KEYS[2])\n"
+          + "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+          + "local env = string.sub(ARGV[1], 1, 3) .. struct.pack('>i8', v) .. string.sub(ARGV[1], 12)\n"
+          + "redis.call('SET', KEYS[1], env, 'PX', ARGV[2])\n"
+          + "return v";
+
+  // A new generation: max(old + 1, TIME in microseconds), so numbers never repeat across restarts.
+  // Returns {old, new}.
+  private static final String NEXT_GENERATION_LUA =
+      "local t = redis.call('TIME')\n"
+          + "local old = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+          + "local new = math.max(old + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))\n"
+          + "redis.call('SET', KEYS[1], string.format('%d', new))\n";
+
+  private static final String NEXT_GENERATION = NEXT_GENERATION_LUA + "return {string.format('%d', old), string.format('%d', new)}";
+
+  // Whether the server that holds the namespace is the one that last verified it. If not (a
+  // restart, a failover), start a new generation. Returns {moved, old, new}.
+  // A namespace with neither key was never used (or was flushed): nothing can predate anything.
+  private static final String CHECK =
+      "local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')\n"
+          + "local seen = redis.call('GET', KEYS[2])\n"
+          + "if seen == run then return {0, '0', '0'} end\n"
+          + "if not seen and redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[2], run); return {0, '0', '0'} end\n"
+          + NEXT_GENERATION_LUA
+          + "redis.call('SET', KEYS[2], run)\n"
+          + "return {1, string.format('%d', old), string.format('%d', new)}";
 
   private static final String RELEASE =
       "if redis.call('GET', KEYS[3]) == ARGV[1] then return redis.call('DEL', KEYS[3]) end\n"
@@ -85,6 +135,11 @@ public final class RedisTier {
   private final RedissonClient redisson;
   private final String namespacePrefix;
   private final String generationKey;
+  private final String runKey;
+  private final long versionTtlMillis;
+  // False until a check has confirmed the server's run_id, and again after any failed call.
+  private volatile boolean verified;
+  private final Runnable onRestart;
   private final AtomicLong generation = new AtomicLong();
   // The first answer only tells a new instance where the namespace stands: nothing to clear then.
   private volatile boolean generationSeen;
@@ -103,13 +158,20 @@ public final class RedisTier {
    * @param namespacePrefix the cache's key prefix (names its generation counter)
    * @param onGenerationMoved called when a call finds the generation moved by another instance's
    *     clear-all (so the caller clears its L1 even if the clear's message was lost)
+   * @param onRestart called when this instance's check finds that the server restarted (or failed
+   *     over) since the namespace was last verified, after it started a new generation
+   * @param longestValueMillis the longest TTL a value of this namespace is stored with (version
+   *     keys outlive it)
    */
   public RedisTier(RedissonClient redisson, CircuitBreaker breaker, Duration timeout, CacheMetrics metrics,
-      String namespacePrefix, Runnable onGenerationMoved) {
+      String namespacePrefix, Runnable onGenerationMoved, Runnable onRestart, long longestValueMillis) {
     this.redisson = redisson;
     this.namespacePrefix = namespacePrefix;
     this.generationKey = "larder:gen:" + namespacePrefix;
+    this.runKey = "{" + generationKey + "}:run";
+    this.versionTtlMillis = Math.max(MIN_VERSION_TTL_MILLIS, longestValueMillis);
     this.onGenerationMoved = onGenerationMoved;
+    this.onRestart = onRestart;
     this.breaker = breaker;
     this.timeout = timeout;
     this.metrics = metrics;
@@ -152,12 +214,25 @@ public final class RedisTier {
     void fill(RBatch b, long g);
   }
 
-  /** Replies of a pipelined batch, and the generation Redis held when the batch ended. */
-  private record Batched(List<?> replies, long generation) {}
+  /**
+   * Replies of a pipelined batch, the generation Redis held when the batch ended, and the run
+   * check's reply when the batch carried one.
+   */
+  private record Batched(List<?> replies, long generation, @Nullable List<?> checked) {}
 
   /** The generation this instance last saw in Redis (0 before the first clear-all). */
   long generation() {
     return generation.get();
+  }
+
+  /** Whether a check confirmed the server since the last failed call (for tests). */
+  boolean verified() {
+    return verified;
+  }
+
+  /** Makes the next Redis call check the server's run_id first (e.g. after a reconnect). */
+  void unverify() {
+    verified = false;
   }
 
   /** Redis could not be used for this call: down, slow, or the breaker is open. */
@@ -221,8 +296,10 @@ public final class RedisTier {
   List<Boolean> write(List<Keys> keys, List<byte[]> envelopes, List<Long> ttlMillis, List<Long> expectedVersions,
       @Nullable String token, long generation) {
     byte[] tok = bytes(token == null ? "" : token);
+    byte[] versionTtl = bytes(Long.toString(versionTtlMillis));
     Batched r = batch(b -> evalInto(b, keys, generation, WRITE, RScript.ReturnType.LONG, i -> new Object[] {
-        envelopes.get(i), bytes(Long.toString(ttlMillis.get(i))), bytes(Long.toString(expectedVersions.get(i))), tok}));
+        envelopes.get(i), bytes(Long.toString(ttlMillis.get(i))), bytes(Long.toString(expectedVersions.get(i))), tok,
+        versionTtl}));
     if (!sameGeneration(generation, r.generation())) {
       return Collections.nCopies(keys.size(), Boolean.FALSE);
     }
@@ -255,7 +332,7 @@ public final class RedisTier {
    * @return the new versions, in order, and their generation
    */
   Bumped bumpAll(List<Keys> keys, boolean drop) {
-    byte[] ttl = bytes(Long.toString(VERSION_TTL_MILLIS));
+    byte[] ttl = bytes(Long.toString(versionTtlMillis));
     byte[] flag = bytes(drop ? "1" : "0");
     Batched r = inCurrentGeneration((b, g) -> evalInto(b, keys, g, BUMP, RScript.ReturnType.LONG,
         i -> new Object[] {ttl, flag}));
@@ -267,24 +344,59 @@ public final class RedisTier {
   }
 
   /**
-   * Clears the namespace: increments its generation, which makes every key of the previous one
+   * Stores a value as the key's newest version in one script: the version is bumped and the value
+   * written under it together, so there is no state in which the old value sits under the new
+   * version. Redone in the new generation if a clear-all moved it meanwhile.
+   *
+   * @param keys the key's Redis keys
+   * @param envelope the encoded envelope (its version field is overwritten with the new version)
+   * @param ttlMillis the value's TTL
+   * @return the new version and its generation
+   */
+  Bumped put(Keys keys, byte[] envelope, long ttlMillis) {
+    byte[] ttl = bytes(Long.toString(ttlMillis));
+    byte[] versionTtl = bytes(Long.toString(versionTtlMillis));
+    Batched r = inCurrentGeneration((b, g) -> evalInto(b, List.of(keys), g, PUT, RScript.ReturnType.LONG,
+        i -> new Object[] {envelope, ttl, versionTtl}));
+    return new Bumped(List.of(((Number) r.replies().get(0)).longValue()), r.generation());
+  }
+
+  /**
+   * Clears the namespace: starts a new generation, which makes every key of the previous one
    * unreachable at once, then deletes the previous generation's keys by SCAN in the background
    * (tidying only; what it misses expires by TTL).
    *
    * @return the new generation
    */
   long clearAll() {
-    long g = call(() -> redisson.getAtomicLong(generationKey).incrementAndGetAsync().toCompletableFuture());
+    List<?> r = call(() -> redisson.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(generationKey,
+        RScript.Mode.READ_WRITE, NEXT_GENERATION, RScript.ReturnType.LIST, List.of(generationKey))
+        .toCompletableFuture());
+    long old = parseLong(r.get(0));
+    long g = parseLong(r.get(1));
     generation.accumulateAndGet(g, Math::max);
     generationSeen = true;
-    long previous = g - 1;
+    tidy(old);
+    return g;
+  }
+
+  /**
+   * Checks now that the server is the one that last verified the namespace (starting a new
+   * generation if not), and picks up a generation another instance moved. For the cache's tick.
+   */
+  void check() {
+    verified = false;
+    long g = generation.get();
+    sameGeneration(g, batch(b -> {}).generation());
+  }
+
+  private void tidy(long previous) {
     String pattern = "{" + namespacePrefix + "*}" + (previous == 0 ? "" : ":" + previous) + ":[dvl]";
     redisson.getKeys().deleteByPatternAsync(pattern).whenComplete((n, t) -> {
       if (t != null) {
         LOG.debug("tidying generation {} of '{}' failed; its keys expire by TTL", previous, namespacePrefix, t);
       }
     });
-    return g;
   }
 
   /** Runs a batch under the current generation, again under the new one if it moved meanwhile. */
@@ -326,18 +438,40 @@ public final class RedisTier {
   /**
    * One pipelined batch on one connection, ending with a read of the generation counter, so Redis
    * runs the read after the batch's commands (on one node; in a cluster the counter may live on
-   * another node, and a command racing a clear can then slip by it, see INVALIDATION.md).
+   * another node, and a command racing a clear can then slip by it, see INVALIDATION.md). While the
+   * server is not verified, the batch starts with the run_id check, so no command of the batch is
+   * answered from a restarted server's old data without the caller seeing the new generation.
    */
   private Batched batch(Consumer<RBatch> fill) {
-    return call(() -> {
+    boolean checking = !verified;
+    Batched r = call(() -> {
       RBatch b = redisson.createBatch(BatchOptions.defaults());
+      RFuture<List<Object>> check = checking
+          ? b.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, CHECK,
+              RScript.ReturnType.LIST, List.of(generationKey, runKey))
+          : null;
       fill.accept(b);
       RFuture<Long> gen = b.getAtomicLong(generationKey).getAsync();
       return b.executeAsync().toCompletableFuture().thenApply((BatchResult<?> res) -> {
         List<?> replies = res.getResponses();
-        return new Batched(replies.subList(0, replies.size() - 1), gen.toCompletableFuture().join());
+        int from = checking ? 1 : 0;
+        List<?> checked = check == null ? null : check.toCompletableFuture().join();
+        return new Batched(replies.subList(from, replies.size() - 1), gen.toCompletableFuture().join(), checked);
       });
     });
+    if (r.checked() != null) {
+      verified = true;
+      if (parseLong(r.checked().get(0)) == 1L) {
+        long old = parseLong(r.checked().get(1));
+        long now = parseLong(r.checked().get(2));
+        LOG.warn("cache namespace '{}': Redis holds it under a new server run (restarted, restored from a snapshot or "
+            + "failed over): anything it reloaded may predate acknowledged invalidations, so the namespace moved to a new "
+            + "generation ({} -> {}) and this instance's L1 was cleared", namespacePrefix, old, now);
+        onRestart.run();
+        tidy(old);
+      }
+    }
+    return r;
   }
 
   private List<Object> evalAll(List<Keys> keys, String script, RScript.ReturnType type,
@@ -370,10 +504,13 @@ public final class RedisTier {
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      verified = false;
       breaker.releasePermission();
       throw new UnavailableException(e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      // A failure may be a restart: the next call checks the server before it trusts an answer.
+      verified = false;
       breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, cause);
       metrics.redisFailure();
       LOG.debug("redis call failed", cause);
@@ -385,10 +522,16 @@ public final class RedisTier {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static long parseLong(Object o) {
+  private static long parseLong(@Nullable Object o) {
     if (o instanceof Number n) {
       return n.longValue();
     }
-    return Long.parseLong(new String((byte[]) o, StandardCharsets.US_ASCII));
+    if (o instanceof String str) {
+      return Long.parseLong(str);
+    }
+    if (o instanceof byte[] b) {
+      return Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+    }
+    throw new IllegalStateException("not a number in a Redis reply: " + o);
   }
 }

@@ -16,7 +16,8 @@ import org.redisson.api.RedissonClient;
  * @param namespace key prefix and cache name
  * @param codec value codec
  * @param redisson the caller's client
- * @param l1MaximumSize L1 entry bound
+ * @param l1MaximumSize L1 entry bound (unused when a weight bound is set)
+ * @param l1MaximumWeight L1 bound in bytes of encoded values, or 0 for an entry bound
  * @param l1Ttl how long an L1 entry is served without asking L2
  * @param ttl soft TTL: how long a value is fresh
  * @param ttlJitter fraction by which the soft TTL is shortened at random, in [0, 1)
@@ -25,7 +26,7 @@ import org.redisson.api.RedissonClient;
  * @param loadTimeout how long a caller waits for a loader
  * @param redisTimeout bound on each Redis call
  * @param lockLease how long a load lease lives
- * @param lockWait how long an instance waits for another instance's load
+ * @param lockWait how long an instance waits for another instance's load, at most loadTimeout
  * @param lockPollInterval how often a waiting instance looks for the value
  * @param earlyRefreshBeta XFetch's beta; zero disables early refresh
  * @param refreshAhead how long before expiry hot keys are refreshed
@@ -43,6 +44,7 @@ public record Settings(
     CacheCodec<?> codec,
     RedissonClient redisson,
     long l1MaximumSize,
+    long l1MaximumWeight,
     Duration l1Ttl,
     Duration ttl,
     double ttlJitter,

@@ -1,0 +1,73 @@
+package dev.larder.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.larder.testkit.LarderTest;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis restarted from a snapshot: everything acknowledged after the snapshot (version bumps,
+ * deletes, a clear's new generation) is gone and the values before it are back. No instance, old
+ * or new, may serve a value invalidated before the restart. Real Redis, killed and restarted from
+ * its RDB file by the testkit.
+ */
+@LarderTest
+class RedisRestartIT {
+  /** One tick (busHeartbeat, 200 ms here) plus room for the reconnect on a busy machine. */
+  private static final Duration BOUND = Duration.ofSeconds(5);
+
+  private final RedisCaches env = new RedisCaches("restart");
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  private Instances instances(int n) {
+    return new Instances(env, n, b -> b.busHeartbeat(Duration.ofMillis(200)).ttl(Duration.ofMinutes(10))
+        .l1Ttl(Duration.ofMinutes(10)));
+  }
+
+  @Test
+  void aValueInvalidatedAfterTheSnapshotIsNotServedAgainAfterARestartFromIt() {
+    Instances in = instances(2);
+    in.db.put("k", "v1");
+    assertThat(in.read(0, "k")).isEqualTo("v1");
+    assertThat(in.read(1, "k")).isEqualTo("v1");
+    env.redis.snapshot(); // Redis saves v1 under version 0
+    in.db.put("k", "v2");
+    in.get(0).invalidate("k"); // acknowledged: version 1, value deleted, every L1 drops it
+    await().atMost(BOUND).untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
+    env.redis.restartFromSnapshot(); // ... and Redis forgets it: v1 is back
+    // A brand-new instance never saw the old server: it must still not read v1.
+    Instances fresh = instances(1);
+    fresh.db.putAll(in.db);
+    assertThat(fresh.read(0, "k")).as("a new instance after the restart").isEqualTo("v2");
+    // The instances that were running notice at their first failed call, or at their next tick.
+    await().atMost(BOUND).untilAsserted(() -> {
+      assertThat(in.read(0, "k")).isEqualTo("v2");
+      assertThat(in.read(1, "k")).isEqualTo("v2");
+    });
+  }
+
+  @Test
+  void aClearAllAfterTheSnapshotIsNotUndoneByARestartFromIt() {
+    Instances in = instances(1);
+    in.db.put("a", "a1");
+    in.db.put("b", "b1");
+    assertThat(in.read(0, "a")).isEqualTo("a1");
+    assertThat(in.read(0, "b")).isEqualTo("b1");
+    env.redis.snapshot();
+    in.db.put("a", "a2");
+    in.db.put("b", "b2");
+    in.get(0).invalidateAll(); // a new generation: the old keys unreachable
+    env.redis.restartFromSnapshot(); // the old generation number and its keys are back
+    Instances fresh = instances(1);
+    fresh.db.putAll(in.db);
+    assertThat(fresh.read(0, "a")).isEqualTo("a2");
+    assertThat(fresh.read(0, "b")).isEqualTo("b2");
+  }
+}
