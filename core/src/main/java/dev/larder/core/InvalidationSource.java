@@ -6,8 +6,11 @@ package dev.larder.core;
  *
  * <p>A source delivers events only for changes that were committed, in commit order, at least once
  * where it can (an outbox replays from its last position after a disconnect); where it cannot rule
- * out a loss it calls {@link InvalidationListener#onGap(String)} instead of staying silent.
- * Closing the source stops delivery to every subscriber and releases its resources.
+ * out a loss it calls {@link InvalidationListener#onGap(String)} instead of staying silent. An event
+ * counts as delivered only when every listener returned from it; one that a listener refused (threw)
+ * is delivered again and the source's position never moves past it (see
+ * {@link InvalidationListener}). Closing the source stops delivery to every subscriber and releases
+ * its resources.
  */
 public interface InvalidationSource extends AutoCloseable {
 
