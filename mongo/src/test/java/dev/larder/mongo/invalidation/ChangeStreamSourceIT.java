@@ -26,6 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bson.BsonDocument;
 import org.bson.Document;
@@ -42,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * events carry the update spec in {@code documentKey} instead of {@code {_id}}, so these tests turn
  * on {@code fullDocumentLookup} (on a real server they pass without it too). What the stand-in
  * cannot do at all (history lost, invalidate after a drop, database-wide streams, post-batch
- * tokens) is covered by unit tests on driver-decoded events.
+ * tokens) is covered by unit tests on driver-decoded events. The acknowledgement tests (a listener
+ * that refuses an event or a gap: redelivered from the last acknowledged token, the stored token
+ * never passing it) rest on the stand-in's resume tokens and {@code resumeAfter} in CI.
  */
 @LarderTest
 @RequiresMongo(MongoFeature.CHANGE_STREAMS)
@@ -262,23 +265,70 @@ class ChangeStreamSourceIT {
   }
 
   @Test
-  void failingListenerDoesNotStopDeliveryToOthers() {
-    InvalidationRecorder rec = new InvalidationRecorder();
-    InvalidationSource source = track(source("failing-listener", null));
-    source.subscribe(
-        new InvalidationListener() {
-          @Override
-          public void onInvalidation(InvalidationEvent event) {
-            throw new IllegalStateException("listener bug");
-          }
+  void refusedChangesAreRedeliveredUntilAppliedAndTheStoredTokenNeverPassesThem() {
+    ResumeTokenStore store = ResumeTokenStore.inMemory();
+    RefusingFirst listener = new RefusingFirst();
+    InvalidationSource source = start(source("refused", store), listener, listener.applied);
 
-          @Override
-          public void onGap(String reason) {}
-        });
-    start(source, rec);
-    products.updateOne(Filters.eq("_id", 70), Updates.inc("v", 1));
-    products.updateOne(Filters.eq("_id", 71), Updates.inc("v", 1));
-    awaitKeys(rec, "70", "71");
+    listener.refuseNext(3);
+    List<String> written = new ArrayList<>();
+    for (int id = 40; id < 45; id++) {
+      products.updateOne(Filters.eq("_id", id), Updates.inc("v", 1));
+      written.add("" + id);
+    }
+    // Every change arrives in the end, the refused one included: it was re-read from the token.
+    awaitKeys(listener.applied, written.toArray(String[]::new));
+    assertThat(listener.refusals.get()).isEqualTo(3);
+
+    // A listener that keeps refusing: the stored token must stay before the refused change, so a
+    // successor (another process resuming from the store) replays it.
+    listener.refuseNext(Integer.MAX_VALUE);
+    products.updateOne(Filters.eq("_id", 45), Updates.inc("v", 1));
+    await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 5);
+    source.close();
+    assertThat(listener.applied.keys()).doesNotContain(CACHE + "/45");
+
+    InvalidationRecorder successor = new InvalidationRecorder();
+    track(source("refused", store)).subscribe(successor);
+    awaitKeys(successor, "45");
+  }
+
+  @Test
+  void refusedGapOfAnOutageBeforeTheFirstTokenIsReportedAgainOnceTheStreamReopened() {
+    RefusingFirst listener = new RefusingFirst();
+    InvalidationSource source =
+        track(
+            ChangeStreamSource.builder()
+                .collection(products, ChangeMapper.idAsKey(CACHE))
+                .consumerName("tokenless-refused")
+                .fullDocumentLookup(true)
+                .maxAwaitTime(Duration.ofMillis(200))
+                .reconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .build());
+    ChangeStreamReader reader = (ChangeStreamReader) source;
+    source.subscribe(listener);
+    await().atMost(DELIVERY).until(() -> reader.streamOpens() >= 1);
+    boolean hadToken = reader.hasToken();
+    int gapsBefore = listener.applied.gaps().size();
+    listener.refuseNext(2);
+    mongo.stop();
+    try {
+      await().atMost(DELIVERY).until(() -> reader.streamFailures() >= 1);
+    } finally {
+      mongo.start();
+    }
+    // Reopened (after the refused gaps): only now is a change sure to be read, not just covered.
+    await().atMost(DELIVERY).until(() -> reader.streamOpens() >= 2);
+    products.updateOne(Filters.eq("_id", 74), Updates.inc("v", 1));
+    awaitKeys(listener.applied, "74");
+    if (hadToken) {
+      assertThat(listener.applied.gaps()).hasSize(gapsBefore);
+    } else {
+      // On the stand-in (no token before the first event): the gap was refused twice, then handled.
+      assertThat(listener.applied.gaps().subList(gapsBefore, listener.applied.gaps().size()))
+          .singleElement().asString().contains("before it had a resume token");
+      assertThat(listener.refusals.get()).isEqualTo(2);
+    }
   }
 
   @Test
@@ -370,7 +420,13 @@ class ChangeStreamSourceIT {
    * end, so sentinel inserts are written until one arrives (which also gives it a resume token).
    */
   private static InvalidationSource start(InvalidationSource source, InvalidationRecorder rec) {
-    source.subscribe(rec);
+    return start(source, rec, rec);
+  }
+
+  /** Subscribes {@code listener} and waits until {@code rec} (what it applied) shows a sentinel. */
+  private static InvalidationSource start(
+      InvalidationSource source, InvalidationListener listener, InvalidationRecorder rec) {
+    source.subscribe(listener);
     List<String> sentinels = new CopyOnWriteArrayList<>();
     await()
         .atMost(DELIVERY)
@@ -388,5 +444,38 @@ class ChangeStreamSourceIT {
   private static void awaitKeys(InvalidationRecorder rec, String... keys) {
     String[] qualified = Arrays.stream(keys).map(k -> CACHE + "/" + k).toArray(String[]::new);
     await().atMost(DELIVERY).untilAsserted(() -> assertThat(rec.keys()).contains(qualified));
+  }
+
+  /**
+   * Applies what it gets, except that it refuses (throws, like a cache whose Redis is down) the
+   * next {@code n} calls after {@link #refuseNext(int)}.
+   */
+  private static final class RefusingFirst implements InvalidationListener {
+    final InvalidationRecorder applied = new InvalidationRecorder();
+    final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicInteger toRefuse = new AtomicInteger();
+
+    void refuseNext(int n) {
+      toRefuse.set(n);
+    }
+
+    @Override
+    public void onInvalidation(InvalidationEvent event) {
+      refuseIfDue();
+      applied.onInvalidation(event);
+    }
+
+    @Override
+    public void onGap(String reason) {
+      refuseIfDue();
+      applied.onGap(reason);
+    }
+
+    private void refuseIfDue() {
+      if (toRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        refusals.incrementAndGet();
+        throw new dev.larder.core.LarderException("could not reach Redis (test)");
+      }
+    }
   }
 }
