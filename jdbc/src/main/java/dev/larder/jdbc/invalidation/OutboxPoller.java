@@ -78,6 +78,8 @@ final class OutboxPoller extends AbstractInvalidationSource {
   // Owned by the poller thread.
   private @Nullable OutboxCursor cursor;
   private @Nullable OutboxCursor persisted;
+  /** Set when the first connect found no stored position; cleared once the start gap was handled. */
+  private boolean startGapOwed;
   private long eagerFloor;
   private final Set<Long> eagerDelivered = new HashSet<>();
   private boolean eagerPaused;
@@ -230,13 +232,25 @@ final class OutboxPoller extends AbstractInvalidationSource {
         persisted = stored;
       } else {
         cursor = startCursor(connection);
-        if (persist) {
-          savePosition(connection);
-        }
+        startGapOwed = true;
       }
       eagerFloor = maxId(connection);
       nextPruneAt = time.nanoTime();
       publishPosition();
+    }
+    if (startGapOwed) {
+      // Nothing says what was committed before this position while no consumer of this name
+      // ran (a first start, or persistPosition off), yet a shared L2 may still hold values those
+      // changes invalidated. The position is fixed first, so the gap covers everything before it;
+      // it is stored only once the gap was handled, so a restart meanwhile reports it again.
+      gap("consumer '" + consumer + "' has no stored position ("
+          + (persist ? "its first start" : "persistPosition is off")
+          + "): changes committed before " + cursor + " while no consumer of this name ran cannot be"
+          + " replayed");
+      startGapOwed = false;
+      if (persist) {
+        savePosition(connection);
+      }
     }
     long xmax = querySingleLong(connection, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text");
     OutboxCursor at = Objects.requireNonNull(cursor);

@@ -166,6 +166,7 @@ class PgOutboxAcknowledgementIT {
     Refusing listener = new Refusing();
     InvalidationSource source = start(consumer, persist, listener);
     String storedBefore = persist ? stored(consumer) : null;
+    int gapsAtStart = listener.applied.gaps().size();
 
     listener.refuse.set(true);
     List<String> keys = insertEach(3);
@@ -179,7 +180,7 @@ class PgOutboxAcknowledgementIT {
     if (persist) {
       assertThat(stored(consumer)).as("stored position while the gap is refused").isEqualTo(storedBefore);
     }
-    assertThat(listener.applied.gaps()).isEmpty();
+    assertThat(listener.applied.gaps()).hasSize(gapsAtStart);
 
     listener.refuse.set(false);
     await().atMost(DELIVERY).until(() -> listener.applied.gaps().stream().anyMatch(g -> g.contains("pruned")));

@@ -226,8 +226,8 @@ class PgOutboxSourceIT {
             .toArray(String[]::new);
     awaitKeys(rec, expected);
     awaitKeys(small, expected);
-    assertThat(rec.gaps()).isEmpty();
-    assertThat(small.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
+    assertOnlyTheStartGap(small);
     LOG.info(
         "concurrent writers: {} commits, {} committed after a higher outbox id had committed",
         idAndCommit.size(),
@@ -251,6 +251,94 @@ class PgOutboxSourceIT {
     start(source("restart", true), second);
     awaitKeys(second, missed.toArray(String[]::new));
     assertThat(second.gaps()).isEmpty();
+  }
+
+  /**
+   * Defect 9 of issue 15: with the old default (position in memory only) a new process started at
+   * the current end, so rows committed while no consumer ran were never read, while Redis kept the
+   * values they invalidate. The default now stores the position: a full restart replays them.
+   */
+  @Test
+  void fullRestartWithTheDefaultSettingsReplaysWhatWasCommittedWhileNoConsumerRan() throws Exception {
+    String consumer = "defaults-" + RUN.incrementAndGet();
+    InvalidationRecorder first = new InvalidationRecorder();
+    InvalidationSource before = track(defaults(consumer));
+    before.subscribe(first);
+    assertThat(before.awaitReady(DELIVERY)).isTrue();
+    before.close();
+
+    List<String> whileStopped = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      for (long key = 110; key < 115; key++) {
+        insert(c, key);
+        whileStopped.add("" + key);
+      }
+    }
+    InvalidationRecorder second = new InvalidationRecorder();
+    InvalidationSource after = track(defaults(consumer));
+    after.subscribe(second);
+    awaitKeys(second, whileStopped.toArray(String[]::new));
+    assertThat(second.gaps()).as("resumed from its stored position: nothing to report").isEmpty();
+  }
+
+  @Test
+  void consumerKeepingItsPositionInMemoryReportsAGapAtEveryStartBeforeItIsReady() throws Exception {
+    String consumer = "in-memory-" + RUN.incrementAndGet();
+    InvalidationRecorder first = new InvalidationRecorder();
+    InvalidationSource before = source(consumer, false);
+    before.subscribe(first);
+    assertThat(before.awaitReady(DELIVERY)).isTrue();
+    assertThat(first.gaps()).as("reported before ready").singleElement().asString()
+        .contains("no stored position");
+    before.close();
+    try (Connection c = ds.getConnection()) {
+      insert(c, 115);
+    }
+
+    InvalidationRecorder second = new InvalidationRecorder();
+    InvalidationSource after = source(consumer, false);
+    after.subscribe(second);
+    assertThat(after.awaitReady(DELIVERY)).isTrue();
+    // The change made while no consumer ran cannot be replayed; the gap covers it.
+    assertThat(second.gaps()).singleElement().asString().contains("no stored position");
+    assertThat(count("SELECT count(*) FROM larder_invalidation_position WHERE consumer = '" + consumer + "'"))
+        .isZero();
+  }
+
+  @Test
+  void brandNewConsumerStoresNoPositionUntilItsStartGapWasHandled() throws Exception {
+    String consumer = "new-refused-" + RUN.incrementAndGet();
+    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    InvalidationRecorder applied = new InvalidationRecorder();
+    List<Boolean> storedWhileRefused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InvalidationSource source =
+        track(
+            PgOutboxSource.builder()
+                .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+                .consumerName(consumer)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+                .build());
+    source.subscribe(
+        new dev.larder.core.InvalidationListener() {
+          @Override
+          public void onInvalidation(InvalidationEvent event) {
+            applied.onInvalidation(event);
+          }
+
+          @Override
+          public void onGap(String reason) {
+            if (refusals.incrementAndGet() <= 3) {
+              storedWhileRefused.add(storedPositions().contains(consumer + "="));
+              throw new dev.larder.core.LarderException("could not reach Redis (test)");
+            }
+            applied.onGap(reason);
+          }
+        });
+    assertThat(source.awaitReady(DELIVERY)).isTrue();
+    assertThat(refusals.get()).isEqualTo(4);
+    assertThat(storedWhileRefused).as("a position stored while the start gap was refused").containsOnly(false);
+    assertThat(applied.gaps()).singleElement().asString().contains("no stored position");
+    await().atMost(DELIVERY).until(() -> storedPositions().contains(consumer + "="));
   }
 
   @Test
@@ -421,7 +509,7 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:primary-restart")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
   }
 
   @Test
@@ -447,7 +535,7 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:killed")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
   }
 
   @Test
@@ -580,6 +668,14 @@ class PgOutboxSourceIT {
             .build());
   }
 
+  /** A source built with nothing but the connection and a consumer name. */
+  private static InvalidationSource defaults(String consumer) {
+    return PgOutboxSource.builder()
+        .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+        .consumerName(consumer)
+        .build();
+  }
+
   private InvalidationSource track(InvalidationSource source) {
     sources.add(source);
     return source;
@@ -630,6 +726,11 @@ class PgOutboxSourceIT {
       return "(query failed: " + e.getMessage() + ")";
     }
     return rows.toString();
+  }
+
+  /** A consumer without a stored position reports one gap at its start; nothing else may. */
+  private static void assertOnlyTheStartGap(InvalidationRecorder rec) {
+    assertThat(rec.gaps()).hasSizeLessThanOrEqualTo(1).allSatisfy(g -> assertThat(g).contains("no stored position"));
   }
 
   private static void awaitKeys(InvalidationRecorder rec, String... keys) {

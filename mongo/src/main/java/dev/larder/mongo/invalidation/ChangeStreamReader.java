@@ -125,6 +125,13 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       saved = token;
       savedAtNanos = time.nanoTime();
       loaded = true;
+      if (token == null) {
+        // Starting at the current end: what changed while no reader of this name ran cannot be
+        // replayed, and a shared L2 may still hold what those changes invalidated.
+        owedGap = "consumer '" + consumer + "' has no stored resume token ("
+            + (store != null ? "its first start" : "no token store")
+            + "): changes made while no reader of this name ran cannot be replayed";
+      }
     }
     boolean resumed = token != null;
     MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor = open();
