@@ -8,6 +8,7 @@ import dev.larder.jdbc.NoEligibleReplicaException;
 import dev.larder.jdbc.ReadIntent;
 import dev.larder.jdbc.ReplicaStatus;
 import dev.larder.jdbc.ReplicaStatus.State;
+import dev.larder.jdbc.internal.Positions.ReplicaPosition;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.ResultSet;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -97,6 +99,8 @@ public final class Engine implements AutoCloseable {
   private final AtomicLong primaryFallbacks = new AtomicLong();
   private final AtomicLong requiredLsn = new AtomicLong(-1);
   private final ScheduledExecutorService scheduler;
+  /** When each primary position was first seen: how far behind a standby is, in time. */
+  private final PrimaryHistory history = new PrimaryHistory();
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
   private volatile boolean primaryInRecovery;
@@ -194,6 +198,7 @@ public final class Engine implements AutoCloseable {
         return;
       }
       noteCluster(p);
+      history.observe(p.lsn(), settings.time().nanoTime());
       setPrimaryUp(true, "");
       checkPrimaryReads(p);
     } catch (SQLException | RuntimeException e) {
@@ -265,6 +270,11 @@ public final class Engine implements AutoCloseable {
   private void noteCluster(Positions.PrimaryPosition p) {
     Positions.PrimaryPosition before = cluster;
     cluster = p;
+    if (before != null
+        && (before.timeline() != p.timeline() || before.systemIdentifier() != p.systemIdentifier())) {
+      // Positions of another timeline or cluster say nothing about this one's standbys.
+      history.clear();
+    }
     if (before != null && before.timeline() != p.timeline()) {
       LOG.warn("primary timeline changed from {} to {} (a promotion): older tokens read from the primary",
           before.timeline(), p.timeline());
@@ -276,7 +286,7 @@ public final class Engine implements AutoCloseable {
     ReplicaStatus next;
     try (Connection c = probe(replica, settings.healthCheckTimeout().toMillis())) {
       Positions.PrimaryPosition p = cluster;
-      next = evaluate(replica, Positions.replica(c, p == null ? -1 : p.lsn()), p);
+      next = evaluate(replica, Positions.replica(c, p == null ? -1 : p.lsn()), p, now);
     } catch (SQLException | RuntimeException e) {
       replica.forgetReplayPosition();
       next = status(replica, State.DOWN, null, -1, 0, "unreachable: " + e.getMessage());
@@ -284,7 +294,18 @@ public final class Engine implements AutoCloseable {
     transition(replica, next, now);
   }
 
-  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p) {
+  /**
+   * Judges one replica from its check. Its replay delay is the larger of two measures: the
+   * standby's own (time since its last replayed commit while received WAL waits), and the time
+   * since the router first saw the primary past the standby's replay position (a lower bound on
+   * the age of the standby's data, which also sees a standby that receives nothing). A standby
+   * known not to stream while the primary is ahead of it leaves rotation at once: it will not
+   * catch up by itself.
+   *
+   * @param checkStart when the check began, on the router's clock
+   */
+  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p,
+      long checkStart) {
     String replay = pos.replayLsn() < 0 ? null : Lsn.format(pos.replayLsn());
     if (!pos.inRecovery()) {
       return status(r, State.WRONG_ROLE, null, -1, 0,
@@ -298,22 +319,32 @@ public final class Engine implements AutoCloseable {
     if (pos.replayLsn() < 0) {
       return status(r, State.LAGGING, null, pos.lagBytes(), pos.replayDelayMillis(), "nothing replayed yet");
     }
+    OptionalLong behindSince = history.firstSeenPast(pos.replayLsn());
+    long behindMillis = behindSince.isPresent()
+        ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(checkStart - behindSince.getAsLong()))
+        : 0;
+    long delay = Math.max(pos.replayDelayMillis(), behindMillis);
+    if (behindSince.isPresent() && pos.notStreaming()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
+          "WAL receiver " + (ReplicaPosition.NO_RECEIVER.equals(pos.receiver()) ? "not running" : pos.receiver())
+              + " while the primary is ahead (replayed " + replay + ", the primary was at "
+              + Lsn.format(history.latest().orElse(pos.replayLsn())) + "): it receives nothing to catch up with");
+    }
     if (pos.lagBytes() > settings.maxLagBytes()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
           "behind by " + pos.lagBytes() + " bytes > maxLagBytes " + settings.maxLagBytes());
     }
-    if (pos.replayDelayMillis() > settings.maxReplayDelay().toMillis()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
-          "replay delay " + pos.replayDelayMillis() + " ms > maxReplayDelay "
-              + settings.maxReplayDelay().toMillis() + " ms");
+    if (delay > settings.maxReplayDelay().toMillis()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
+          "replay delay " + delay + " ms > maxReplayDelay " + settings.maxReplayDelay().toMillis() + " ms");
     }
     long required = requiredLsn.get();
     if (required >= 0 && !Lsn.reached(pos.replayLsn(), required)) {
-      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), pos.replayDelayMillis(),
+      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), delay,
           "replayed " + replay + " but " + Lsn.format(required) + " is required");
     }
-    return status(r, State.HEALTHY, replay, pos.lagBytes(), pos.replayDelayMillis(),
-        "lag " + pos.lagBytes() + " bytes, replay delay " + pos.replayDelayMillis() + " ms");
+    return status(r, State.HEALTHY, replay, pos.lagBytes(), delay,
+        "lag " + pos.lagBytes() + " bytes, replay delay " + delay + " ms");
   }
 
   private ReplicaStatus status(Target r, State state, @Nullable String replay, long lagBytes, long delayMillis, String detail) {

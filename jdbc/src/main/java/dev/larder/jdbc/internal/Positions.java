@@ -25,9 +25,13 @@ public final class Positions {
       + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END";
 
   /**
-   * A replica's role, positions and lag. The replay delay counts only while received WAL waits
-   * to be replayed: on an idle primary {@code pg_last_xact_replay_timestamp()} grows old without
-   * any lag, so receive == replay means no delay.
+   * A replica's role, positions, lag and WAL receiver. The replay delay here counts only while
+   * received WAL waits to be replayed: on an idle primary {@code pg_last_xact_replay_timestamp()}
+   * grows old without any lag, so receive == replay means no delay by this measure; a standby that
+   * receives nothing at all is caught by comparing its replay position with the primary's
+   * ({@link PrimaryHistory}) and by its receiver's status. {@code pg_stat_wal_receiver} shows a row
+   * only while a receiver process exists; its status is hidden (null) from roles without
+   * {@code pg_read_all_stats}.
    */
   private static final String REPLICA_SQL = "SELECT pg_is_in_recovery(),"
       + " pg_last_wal_receive_lsn()::text,"
@@ -37,7 +41,9 @@ public final class Positions {
       + " ELSE COALESCE((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0)"
       + " END,"
       + " pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())::bigint,"
-      + " (SELECT system_identifier FROM pg_control_system())";
+      + " (SELECT system_identifier FROM pg_control_system()),"
+      + " EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
+      + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
 
   /**
    * What the primary reports about itself.
@@ -71,9 +77,26 @@ public final class Positions {
    * @param replayDelayMillis time since the last replayed commit while WAL waits, else 0
    * @param lagBytes bytes behind the given primary position, or -1 if unknown
    * @param systemIdentifier its cluster's identifier
+   * @param receiver its WAL receiver's status ({@code streaming}, {@code waiting}...), {@code none}
+   *     when it has no receiver process, or null when a receiver runs but its status is hidden from
+   *     this role
    */
   public record ReplicaPosition(
-      boolean inRecovery, long receiveLsn, long replayLsn, long replayDelayMillis, long lagBytes, long systemIdentifier) {}
+      boolean inRecovery, long receiveLsn, long replayLsn, long replayDelayMillis, long lagBytes, long systemIdentifier,
+      @Nullable String receiver) {
+    /** Receiver status when the standby has no WAL receiver process at all. */
+    public static final String NO_RECEIVER = "none";
+
+    /**
+     * Whether the standby is known not to stream from a primary now: no receiver, or one in
+     * another state than {@code streaming}. A hidden status counts as streaming (not known not to).
+     *
+     * @return true if known not to stream
+     */
+    public boolean notStreaming() {
+      return receiver != null && !"streaming".equals(receiver);
+    }
+  }
 
   /**
    * Reads the primary's position on the given connection (after a commit on it, this is at or
@@ -115,7 +138,10 @@ public final class Positions {
         // the primary's position may be older than this replay position: that is no lag
         lag = rs.wasNull() ? -1 : Math.max(0, lag);
         long system = rs.getLong(6);
-        return new ReplicaPosition(inRecovery, receive, replay, delay, lag, system);
+        boolean hasReceiver = rs.getBoolean(7);
+        String status = rs.getString(8);
+        return new ReplicaPosition(inRecovery, receive, replay, delay, lag, system,
+            hasReceiver ? status : ReplicaPosition.NO_RECEIVER);
       }
     }
   }
