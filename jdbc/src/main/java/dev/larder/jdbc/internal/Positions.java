@@ -6,9 +6,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
-/** The SQL that reads WAL positions and cluster identity. */
+/**
+ * The SQL that reads WAL positions and cluster identity. A position that a server does not have
+ * (a primary's replay position, a standby's write position) is an empty {@link OptionalLong},
+ * never a sentinel: every 64-bit value is a valid LSN, and positions compare unsigned.
+ */
 public final class Positions {
   private Positions() {}
 
@@ -49,11 +54,23 @@ public final class Positions {
    * What the primary reports about itself.
    *
    * @param inRecovery whether it is (unexpectedly) in recovery
-   * @param lsn its current WAL write position, or -1 when in recovery
+   * @param lsn its current WAL write position; meaningless (0) when in recovery
    * @param systemIdentifier the cluster's identifier
    * @param timeline its current timeline, or 0 when in recovery
    */
   public record PrimaryPosition(boolean inRecovery, long lsn, long systemIdentifier, int timeline) {
+    /**
+     * Whether this position is past a token's: a later timeline, or the same one and a later LSN
+     * (unsigned). A token past the primary's position was not minted by this primary.
+     *
+     * @param token a token of this cluster
+     * @return true if the token is ahead of this position
+     */
+    public boolean isBehind(ConsistencyToken token) {
+      return token.timeline() > timeline
+          || (token.timeline() == timeline && !Lsn.reached(lsn, token.lsnValue()));
+    }
+
     /**
      * This position as a token.
      *
@@ -72,8 +89,8 @@ public final class Positions {
    * What a replica reports about itself.
    *
    * @param inRecovery whether it is a standby
-   * @param receiveLsn last WAL position received, or -1
-   * @param replayLsn last WAL position replayed, or -1 (always -1 on a primary)
+   * @param receiveLsn last WAL position received, empty if none
+   * @param replayLsn last WAL position replayed, empty if none (always empty on a primary)
    * @param replayDelayMillis time since the last replayed commit while WAL waits, else 0
    * @param lagBytes bytes behind the given primary position, or -1 if unknown
    * @param systemIdentifier its cluster's identifier
@@ -82,7 +99,8 @@ public final class Positions {
    *     this role
    */
   public record ReplicaPosition(
-      boolean inRecovery, long receiveLsn, long replayLsn, long replayDelayMillis, long lagBytes, long systemIdentifier,
+      boolean inRecovery, OptionalLong receiveLsn, OptionalLong replayLsn, long replayDelayMillis, long lagBytes,
+      long systemIdentifier,
       @Nullable String receiver) {
     /** Receiver status when the standby has no WAL receiver process at all. */
     public static final String NO_RECEIVER = "none";
@@ -113,7 +131,7 @@ public final class Positions {
       String lsn = rs.getString(2);
       long system = rs.getLong(3);
       int timeline = rs.getInt(4);
-      return new PrimaryPosition(inRecovery, lsn == null ? -1 : Lsn.parse(lsn), system, timeline);
+      return new PrimaryPosition(inRecovery, lsn == null ? 0 : Lsn.parse(lsn), system, timeline);
     }
   }
 
@@ -121,18 +139,18 @@ public final class Positions {
    * Reads a replica's role, positions and lag.
    *
    * @param connection a connection to the replica
-   * @param primaryLsn the primary's latest known position, or -1
+   * @param primaryLsn the primary's latest known position, empty if unknown
    * @return the position
    * @throws SQLException if the query fails
    */
-  public static ReplicaPosition replica(Connection connection, long primaryLsn) throws SQLException {
+  public static ReplicaPosition replica(Connection connection, OptionalLong primaryLsn) throws SQLException {
     try (PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
-      ps.setString(1, primaryLsn < 0 ? null : Lsn.format(primaryLsn));
+      ps.setString(1, primaryLsn.isPresent() ? Lsn.format(primaryLsn.getAsLong()) : null);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         boolean inRecovery = rs.getBoolean(1);
-        long receive = lsnOrMinus(rs.getString(2));
-        long replay = lsnOrMinus(rs.getString(3));
+        OptionalLong receive = lsn(rs.getString(2));
+        OptionalLong replay = lsn(rs.getString(3));
         long delay = rs.getLong(4);
         long lag = rs.getLong(5);
         // the primary's position may be older than this replay position: that is no lag
@@ -150,18 +168,18 @@ public final class Positions {
    * Reads only the replay position (the read-your-writes wait loop).
    *
    * @param connection a connection to the replica
-   * @return the replay position, or -1 if none (a primary)
+   * @return the replay position, empty if none (a primary)
    * @throws SQLException if the query fails
    */
-  public static long replayLsn(Connection connection) throws SQLException {
+  public static OptionalLong replayLsn(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
       rs.next();
-      return lsnOrMinus(rs.getString(1));
+      return lsn(rs.getString(1));
     }
   }
 
-  private static long lsnOrMinus(@Nullable String text) {
-    return text == null ? -1 : Lsn.parse(text);
+  private static OptionalLong lsn(@Nullable String text) {
+    return text == null ? OptionalLong.empty() : OptionalLong.of(Lsn.parse(text));
   }
 }
