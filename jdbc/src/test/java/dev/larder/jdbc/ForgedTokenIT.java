@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import org.jdbi.v3.core.Handle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -21,41 +16,7 @@ import org.junit.jupiter.api.Test;
  * took the standby out of rotation for good; and {@code FFFFFFFF/FFFFFFFF}, equal to the signed
  * {@code -1} that meant "no requirement", cleared a requirement set after a migration.
  */
-class ForgedTokenIT {
-  private static PgFixture pg;
-
-  /** A row and where it was read. */
-  record Seen(String name, boolean onStandby) {}
-
-  @BeforeAll
-  static void database() {
-    pg = PgFixture.create("forged_token");
-    pg.primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
-  }
-
-  @AfterAll
-  static void close() {
-    pg.close();
-  }
-
-  @BeforeEach
-  void oldRow() {
-    pg.primaryJdbi().useHandle(h -> h.execute(
-        "INSERT INTO item VALUES (1, 'old') ON CONFLICT (id) DO UPDATE SET name = 'old'"));
-    pg.touchAndCatchUp();
-  }
-
-  @AfterEach
-  void restoreCluster() {
-    pg.restore();
-    pg.cluster.awaitStandbyCaughtUp(Duration.ofSeconds(60));
-  }
-
-  private static Seen item(Handle h) {
-    String name = h.createQuery("SELECT name FROM item WHERE id = 1").mapTo(String.class).one();
-    return new Seen(name, h.createQuery("SELECT pg_is_in_recovery()").mapTo(Boolean.class).one());
-  }
-
+class ForgedTokenIT extends ItemTableFixture {
   private static ConsistencyToken at(ConsistencyToken real, String lsn) {
     return ConsistencyToken.of(real.systemIdentifier(), real.timeline(), lsn);
   }
@@ -69,11 +30,11 @@ class ForgedTokenIT {
       ConsistencyToken forged = at(router.currentPosition(), lsn);
       long fallbacks = router.readYourWritesFallbacks();
 
-      assertThatThrownBy(() -> db.read(ReadIntent.readYourWrites(forged), ForgedTokenIT::item))
+      assertThatThrownBy(() -> db.read(ReadIntent.readYourWrites(forged), PgFixture::item))
           .isInstanceOf(InvalidConsistencyTokenException.class)
           .hasMessageContaining("ahead of the primary");
       ConsistencySession fromHeader = ConsistencySession.fromHeader(forged.toHeader());
-      assertThatThrownBy(() -> db.read(fromHeader, ForgedTokenIT::item))
+      assertThatThrownBy(() -> db.read(fromHeader, PgFixture::item))
           .isInstanceOf(InvalidConsistencyTokenException.class);
       // Refused, not waited for: no read-your-writes wait ran out and fell back.
       assertThat(router.readYourWritesFallbacks()).isEqualTo(fallbacks);
@@ -88,7 +49,7 @@ class ForgedTokenIT {
       Written<Integer> w = RoutingJdbi.create(elsewhere)
           .write(h -> h.execute("UPDATE item SET name = 'new' WHERE id = 1"));
       ConsistencySession carried = ConsistencySession.fromHeader(w.token().toHeader());
-      assertThat(RoutingJdbi.create(router).read(carried, ForgedTokenIT::item).name()).isEqualTo("new");
+      assertThat(RoutingJdbi.create(router).read(carried, PgFixture::item).name()).isEqualTo("new");
     }
   }
 
@@ -102,7 +63,7 @@ class ForgedTokenIT {
           .hasMessageContaining("ahead of the primary");
       router.checkNow();
       assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
-      assertThat(RoutingJdbi.create(router).read(ForgedTokenIT::item)).isEqualTo(new Seen("old", true));
+      assertThat(RoutingJdbi.create(router).read(PgFixture::item)).isEqualTo(new PgFixture.Seen("old", true));
     }
   }
 
@@ -125,11 +86,11 @@ class ForgedTokenIT {
       }
       router.checkNow();
       assertThat(router.replica(PgFixture.STANDBY).state()).isEqualTo(ReplicaStatus.State.BEHIND_REQUIRED_POSITION);
-      assertThat(db.read(ForgedTokenIT::item)).isEqualTo(new Seen("migrated", false));
+      assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("migrated", false));
 
       pg.cluster.resumeReplay();
       await().atMost(Duration.ofSeconds(30)).until(() -> router.replica(PgFixture.STANDBY).inRotation());
-      assertThat(db.read(ForgedTokenIT::item)).isEqualTo(new Seen("migrated", true));
+      assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("migrated", true));
     }
   }
 }

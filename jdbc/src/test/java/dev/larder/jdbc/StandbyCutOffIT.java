@@ -6,11 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Handle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,47 +14,12 @@ import org.junit.jupiter.api.Test;
  * waited to be replayed; a {@code boundedStaleness(1 s)} read returned the old row for as long as
  * the cut lasted. The router now measures the standby against the primary's position.
  */
-class StandbyCutOffIT {
+class StandbyCutOffIT extends ItemTableFixture {
   private static final Duration INTERVAL = Duration.ofMillis(200);
   private static final Duration MAX_REPLAY_DELAY = Duration.ofSeconds(1);
   private static final Duration BOUND = Duration.ofSeconds(1);
   /** What a busy 2-core host may add to a stated bound (scheduling, two check round trips). */
   private static final Duration TOLERANCE = Duration.ofSeconds(3);
-  private static PgFixture pg;
-
-  /** A row and where it was read. */
-  record Seen(String name, boolean onStandby) {}
-
-  @BeforeAll
-  static void database() {
-    pg = PgFixture.create("cut_off");
-    pg.primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
-  }
-
-  @AfterAll
-  static void close() {
-    pg.close();
-  }
-
-  @BeforeEach
-  void oldRow() {
-    pg.primaryJdbi().useHandle(h -> h.execute(
-        "INSERT INTO item VALUES (1, 'old') ON CONFLICT (id) DO UPDATE SET name = 'old'"));
-    pg.touchAndCatchUp();
-  }
-
-  @AfterEach
-  void restoreCluster() {
-    pg.cluster.restoreWalReceiver();
-    pg.restore();
-    pg.cluster.awaitStandbyCaughtUp(Duration.ofSeconds(60));
-  }
-
-  private static Seen item(Handle h) {
-    String name = h.createQuery("SELECT name FROM item WHERE id = 1").mapTo(String.class).one();
-    return new Seen(name, h.createQuery("SELECT pg_is_in_recovery()").mapTo(Boolean.class).one());
-  }
-
   @Test
   void aStandbyCutOffFromThePrimaryServesNoBoundedStalenessReadPastTheBoundAndLeavesRotation() {
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(INTERVAL).maxReplayDelay(MAX_REPLAY_DELAY));
@@ -68,7 +28,7 @@ class StandbyCutOffIT {
       RoutingJdbi db = RoutingJdbi.create(router);
       RoutingJdbi strict = RoutingJdbi.create(failing);
       ReadIntent withinOneSecond = ReadIntent.boundedStaleness(BOUND);
-      assertThat(db.read(withinOneSecond, StandbyCutOffIT::item)).isEqualTo(new Seen("old", true));
+      assertThat(db.read(withinOneSecond, PgFixture::item)).isEqualTo(new PgFixture.Seen("old", true));
 
       pg.cluster.cutWalReceiver();
       long written = System.nanoTime();
@@ -77,13 +37,13 @@ class StandbyCutOffIT {
       // Stated bound (jdbc/README.md): a boundedStaleness(b) read is not served by a replica that
       // misses a write committed more than b + healthCheckInterval ago (plus check round trips).
       await().atMost(BOUND.plus(INTERVAL).plus(TOLERANCE)).pollInterval(Duration.ofMillis(20))
-          .until(() -> db.read(withinOneSecond, StandbyCutOffIT::item).name().equals("new"));
+          .until(() -> db.read(withinOneSecond, PgFixture::item).name().equals("new"));
       long servedFreshMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written);
       // From then on: the primary (the default policy) or the typed failure, never the old row.
-      assertThat(db.read(withinOneSecond, StandbyCutOffIT::item)).isEqualTo(new Seen("new", false));
+      assertThat(db.read(withinOneSecond, PgFixture::item)).isEqualTo(new PgFixture.Seen("new", false));
       await().atMost(TOLERANCE).until(() -> {
         try {
-          strict.read(withinOneSecond, StandbyCutOffIT::item);
+          strict.read(withinOneSecond, PgFixture::item);
           return false;
         } catch (NoEligibleReplicaException expected) {
           return true;
@@ -95,8 +55,8 @@ class StandbyCutOffIT {
           .until(() -> router.replica(PgFixture.STANDBY).state() == ReplicaStatus.State.LAGGING);
       long outMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written);
       assertThat(router.replica(PgFixture.STANDBY).detail()).contains("WAL receiver");
-      assertThat(db.read(ReadIntent.any(), StandbyCutOffIT::item)).isEqualTo(new Seen("new", false));
-      assertThatThrownBy(() -> strict.read(ReadIntent.any(), StandbyCutOffIT::item))
+      assertThat(db.read(ReadIntent.any(), PgFixture::item)).isEqualTo(new PgFixture.Seen("new", false));
+      assertThatThrownBy(() -> strict.read(ReadIntent.any(), PgFixture::item))
           .isInstanceOf(NoEligibleReplicaException.class);
 
       pg.cluster.restoreWalReceiver();
@@ -104,7 +64,7 @@ class StandbyCutOffIT {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
           .until(() -> router.replica(PgFixture.STANDBY).inRotation());
       long backMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restored);
-      assertThat(db.read(withinOneSecond, StandbyCutOffIT::item)).isEqualTo(new Seen("new", true));
+      assertThat(db.read(withinOneSecond, PgFixture::item)).isEqualTo(new PgFixture.Seen("new", true));
       System.out.printf("standby cut off: boundedStaleness(1 s) served fresh %d ms after the write, standby out of"
           + " rotation after %d ms (interval 200 ms, maxReplayDelay 1 s); back %d ms after the receiver was"
           + " restored%n", servedFreshMs, outMs, backMs);
@@ -115,7 +75,7 @@ class StandbyCutOffIT {
   void aStreamingStandbyThatStopsReplayingLeavesRotationWithinMaxReplayDelayPlusTwoIntervals() {
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(INTERVAL).maxReplayDelay(MAX_REPLAY_DELAY))) {
       RoutingJdbi db = RoutingJdbi.create(router);
-      assertThat(db.read(StandbyCutOffIT::item)).isEqualTo(new Seen("old", true));
+      assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("old", true));
       pg.cluster.pauseReplay();
       long written = System.nanoTime();
       pg.primaryJdbi().useHandle(h -> h.execute("UPDATE item SET name = 'new' WHERE id = 1"));
@@ -123,7 +83,7 @@ class StandbyCutOffIT {
           .until(() -> router.replica(PgFixture.STANDBY).state() == ReplicaStatus.State.LAGGING);
       System.out.printf("standby replay paused: out of rotation %d ms after the write (maxReplayDelay 1 s,"
           + " interval 200 ms)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written));
-      assertThat(db.read(StandbyCutOffIT::item)).isEqualTo(new Seen("new", false));
+      assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("new", false));
     } finally {
       pg.cluster.resumeReplay();
     }
@@ -139,7 +99,7 @@ class StandbyCutOffIT {
       await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(20))
           .until(() -> router.replica(PgFixture.STANDBY).inRotation());
       RoutingJdbi db = RoutingJdbi.create(router);
-      assertThat(db.read(ReadIntent.boundedStaleness(maxDelay), StandbyCutOffIT::item)).isEqualTo(new Seen("old", true));
+      assertThat(db.read(ReadIntent.boundedStaleness(maxDelay), PgFixture::item)).isEqualTo(new PgFixture.Seen("old", true));
     }
   }
 }

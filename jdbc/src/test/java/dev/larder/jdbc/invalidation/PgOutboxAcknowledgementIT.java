@@ -27,6 +27,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -69,65 +70,40 @@ class PgOutboxAcknowledgementIT {
     sources.forEach(InvalidationSource::close);
   }
 
-  @ParameterizedTest(name = "persistPosition={0}")
-  @ValueSource(booleans = {true, false})
-  void refusedSettledRowsAreRedeliveredUntilAppliedAndTheStoredPositionNeverPassesThem(boolean persist)
+  /**
+   * The settled pass delivers rows below the xmin; while an older transaction holds the xmin back,
+   * only the eager pass can, so {@code eager} keeps one open until the refused rows were applied.
+   */
+  @ParameterizedTest(name = "eager={0}, persistPosition={1}")
+  @CsvSource({"false, true", "false, false", "true, true", "true, false"})
+  void refusedRowsAreRedeliveredUntilAppliedAndTheStoredPositionNeverPassesThem(boolean eager, boolean persist)
       throws Exception {
-    String consumer = "ack-settled-" + persist + "-" + RUN.incrementAndGet();
+    String consumer = "ack-" + (eager ? "eager-" : "settled-") + persist + "-" + RUN.incrementAndGet();
     Refusing listener = new Refusing();
     InvalidationSource source = start(consumer, persist, listener);
+    List<String> keys;
+    try (Connection holder = holder(eager)) {
+      listener.refuse.set(true);
+      keys = insertEach(5);
+      String firstRefused = positionOf(keys.get(0));
+      await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 3);
+      if (persist) {
+        assertThat(storedIsBefore(consumer, firstRefused))
+            .as("stored position %s is before the first refused row %s", stored(consumer), firstRefused)
+            .isTrue();
+      }
+      assertThat(listener.applied.keys()).doesNotContainAnyElementsOf(qualified(keys));
 
-    listener.refuse.set(true);
-    List<String> keys = insertEach(5);
-    String firstRefused = positionOf(keys.get(0));
-    await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 3);
-    if (persist) {
-      assertThat(storedIsBefore(consumer, firstRefused))
-          .as("stored position %s is before the first refused row %s", stored(consumer), firstRefused)
-          .isTrue();
+      listener.refuse.set(false);
+      // With eager, still inside the holder's transaction: only an eager redelivery can bring them.
+      awaitKeys(listener.applied, keys);
+      holder.rollback();
     }
-    assertThat(listener.applied.keys()).doesNotContainAnyElementsOf(qualified(keys));
-
-    listener.refuse.set(false);
-    awaitKeys(listener.applied, keys);
     if (persist) {
       String last = positionOf(keys.get(keys.size() - 1));
       await().atMost(DELIVERY).until(() -> !storedIsBefore(consumer, last));
     }
     assertThat(source.awaitReady(Duration.ZERO)).isTrue();
-  }
-
-  @ParameterizedTest(name = "persistPosition={0}")
-  @ValueSource(booleans = {true, false})
-  void refusedEagerRowsAreRedeliveredWhileAnOlderTransactionStillHoldsTheXminBack(boolean persist)
-      throws Exception {
-    String consumer = "ack-eager-" + persist + "-" + RUN.incrementAndGet();
-    Refusing listener = new Refusing();
-    start(consumer, persist, listener);
-
-    try (Connection holder = ds.getConnection()) {
-      holder.setAutoCommit(false);
-      try (Statement s = holder.createStatement()) {
-        // An open transaction with an id: every row committed after it is above the xmin, so only
-        // the eager pass can deliver it until this one ends.
-        s.execute("SELECT pg_current_xact_id()");
-      }
-      listener.refuse.set(true);
-      List<String> keys = insertEach(5);
-      await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 3);
-      if (persist) {
-        assertThat(storedIsBefore(consumer, positionOf(keys.get(0)))).isTrue();
-      }
-
-      listener.refuse.set(false);
-      // Still inside the holder's transaction: only an eager redelivery can bring them.
-      awaitKeys(listener.applied, keys);
-      holder.rollback();
-      if (persist) {
-        String last = positionOf(keys.get(keys.size() - 1));
-        await().atMost(DELIVERY).until(() -> !storedIsBefore(consumer, last));
-      }
-    }
   }
 
   @ParameterizedTest(name = "eager={0}")
@@ -138,13 +114,7 @@ class PgOutboxAcknowledgementIT {
     Refusing listener = new Refusing();
     InvalidationSource before = start(consumer, true, listener);
     List<String> keys;
-    try (Connection holder = ds.getConnection()) {
-      holder.setAutoCommit(false);
-      if (eager) {
-        try (Statement s = holder.createStatement()) {
-          s.execute("SELECT pg_current_xact_id()");
-        }
-      }
+    try (Connection holder = holder(eager)) {
       listener.refuse.set(true);
       keys = insertEach(5);
       await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 2);
@@ -216,6 +186,21 @@ class PgOutboxAcknowledgementIT {
         throw new LarderException("could not reach Redis (test)");
       }
     }
+  }
+
+  /**
+   * A connection in a transaction; with {@code holdXmin} the transaction has an id, so every row
+   * committed after it stays above the xmin (only the eager pass delivers it) until it ends.
+   */
+  private static Connection holder(boolean holdXmin) throws SQLException {
+    Connection c = ds.getConnection();
+    c.setAutoCommit(false);
+    if (holdXmin) {
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_current_xact_id()");
+      }
+    }
+    return c;
   }
 
   private InvalidationSource start(String consumer, boolean persist, Refusing listener)

@@ -261,22 +261,12 @@ class PgOutboxSourceIT {
   @Test
   void fullRestartWithTheDefaultSettingsReplaysWhatWasCommittedWhileNoConsumerRan() throws Exception {
     String consumer = "defaults-" + RUN.incrementAndGet();
-    InvalidationRecorder first = new InvalidationRecorder();
-    InvalidationSource before = track(defaults(consumer));
-    before.subscribe(first);
-    assertThat(before.awaitReady(DELIVERY)).isTrue();
-    before.close();
+    InvalidationSource first = track(defaults(consumer));
+    ready(first);
+    first.close();
 
-    List<String> whileStopped = new ArrayList<>();
-    try (Connection c = ds.getConnection()) {
-      for (long key = 110; key < 115; key++) {
-        insert(c, key);
-        whileStopped.add("" + key);
-      }
-    }
-    InvalidationRecorder second = new InvalidationRecorder();
-    InvalidationSource after = track(defaults(consumer));
-    after.subscribe(second);
+    List<String> whileStopped = insertKeys(110, 115);
+    InvalidationRecorder second = ready(track(defaults(consumer)));
     awaitKeys(second, whileStopped.toArray(String[]::new));
     assertThat(second.gaps()).as("resumed from its stored position: nothing to report").isEmpty();
   }
@@ -284,23 +274,14 @@ class PgOutboxSourceIT {
   @Test
   void consumerKeepingItsPositionInMemoryReportsAGapAtEveryStartBeforeItIsReady() throws Exception {
     String consumer = "in-memory-" + RUN.incrementAndGet();
-    InvalidationRecorder first = new InvalidationRecorder();
-    InvalidationSource before = source(consumer, false);
-    before.subscribe(first);
-    assertThat(before.awaitReady(DELIVERY)).isTrue();
-    assertThat(first.gaps()).as("reported before ready").singleElement().asString()
+    InvalidationSource first = source(consumer, false);
+    assertThat(ready(first).gaps()).as("reported before ready").singleElement().asString()
         .contains("no stored position");
-    before.close();
-    try (Connection c = ds.getConnection()) {
-      insert(c, 115);
-    }
+    first.close();
+    insertKeys(115, 116);
 
-    InvalidationRecorder second = new InvalidationRecorder();
-    InvalidationSource after = source(consumer, false);
-    after.subscribe(second);
-    assertThat(after.awaitReady(DELIVERY)).isTrue();
     // The change made while no consumer ran cannot be replayed; the gap covers it.
-    assertThat(second.gaps()).singleElement().asString().contains("no stored position");
+    assertThat(ready(source(consumer, false)).gaps()).singleElement().asString().contains("no stored position");
     assertThat(count("SELECT count(*) FROM larder_invalidation_position WHERE consumer = '" + consumer + "'"))
         .isZero();
   }
@@ -666,6 +647,26 @@ class PgOutboxSourceIT {
             .persistPosition(persist)
             .pollInterval(Duration.ofMillis(500))
             .build());
+  }
+
+  /** Subscribes a new recorder, waits until the source reads, and returns the recorder. */
+  private static InvalidationRecorder ready(InvalidationSource source) throws InterruptedException {
+    InvalidationRecorder rec = new InvalidationRecorder();
+    source.subscribe(rec);
+    assertThat(source.awaitReady(DELIVERY)).as("%s ready", source).isTrue();
+    return rec;
+  }
+
+  /** Inserts products {@code from} (inclusive) to {@code to} (exclusive) in their own commits. */
+  private static List<String> insertKeys(long from, long to) throws SQLException {
+    List<String> keys = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      for (long key = from; key < to; key++) {
+        insert(c, key);
+        keys.add("" + key);
+      }
+    }
+    return keys;
   }
 
   /** A source built with nothing but the connection and a consumer name. */
