@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 class AbstractInvalidationSourceTest {
   private static final long WAIT_SECONDS = 10;
@@ -22,33 +24,96 @@ class AbstractInvalidationSourceTest {
   private static final ReconnectBackoff FAST =
       new ReconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(2));
 
-  private final List<ScriptedSource> sources = new CopyOnWriteArrayList<>();
+  private final List<AbstractInvalidationSource> sources = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void closeSources() {
-    sources.forEach(ScriptedSource::close);
+    sources.forEach(AbstractInvalidationSource::close);
   }
 
   @Test
-  void listenerThatThrowsIsSkippedAndTheOthersStillGetEventsAndGaps() throws Exception {
-    ScriptedSource source = source(FAST);
-    source.subscribe(new Throwing());
-    Recording second = new Recording();
-    source.subscribe(second);
-    InvalidationEvent event = InvalidationEvent.ofKeys("products", List.of("1"), "test", T0);
+  void refusedEventIsNotAcknowledgedAndIsRedeliveredAfterABackoffUntilEveryListenerAppliedIt()
+      throws Exception {
+    InvalidationEvent e1 = InvalidationEvent.ofKeys("products", List.of("1"), "test", T0);
+    InvalidationEvent e2 = InvalidationEvent.ofKeys("products", List.of("2"), "test", T0);
+    InvalidationEvent e3 = InvalidationEvent.ofAll("products", "test", T0);
+    LogSource source = logSource(FAST, List.of(e1, e2, e3), null);
+    Refusing refusing = new Refusing(3);
+    Recording other = new Recording();
+    source.subscribe(refusing);
+    source.subscribe(other);
+    source.go.countDown();
 
-    source.steps.add(s -> {
-      s.deliver(event);
-      s.gap("lost");
+    assertThat(source.allAcknowledged.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    // The refusing listener got every event, in order, once it applied them.
+    assertThat(refusing.applied.events).containsExactly(e1, e2, e3);
+    // The other listener got the refused event again at each redelivery: at least once.
+    assertThat(other.events).containsExactly(e1, e1, e1, e1, e2, e3);
+    assertThat(source.refusedDeliveries()).isEqualTo(3);
+    // Each refusal ended the session; the source re-read from its last acknowledged position.
+    assertThat(source.sessions.get()).isEqualTo(4);
+    assertThat(source.acknowledgedAtSessionStart).containsExactly(0, 0, 0, 0);
+  }
+
+  @Test
+  void refusedGapIsReportedAgainUntilEveryListenerHandledIt() throws Exception {
+    LogSource source = logSource(FAST, List.of(), "history lost");
+    Refusing refusing = new Refusing(2);
+    source.subscribe(refusing);
+    source.go.countDown();
+
+    assertThat(refusing.applied.gaps.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("history lost");
+    assertThat(source.refusedDeliveries()).isEqualTo(2);
+    assertThat(source.sessions.get()).isEqualTo(3);
+    assertThat(source.awaitReady(Duration.ofSeconds(WAIT_SECONDS))).isTrue();
+  }
+
+  @Test
+  void refusalIsLoggedOnceAtWarnPerStreakWithoutAStackTraceAndEachAtDebugWithIt() throws Exception {
+    InvalidationEvent e1 = InvalidationEvent.ofKeys("products", List.of("1"), "test", T0);
+    InvalidationEvent e2 = InvalidationEvent.ofKeys("products", List.of("2"), "test", T0);
+    InvalidationEvent e3 = InvalidationEvent.ofKeys("products", List.of("3"), "test", T0);
+    RecordingLogger logger = new RecordingLogger();
+    LogSource source = logSource(FAST, List.of(e1, e2, e3), null, logger);
+    // Calls 1-3 refuse e1 (one streak), call 4 applies it, call 5 refuses e2 (a second streak).
+    Refusing refusing = new Refusing(Set.of(1, 2, 3, 5));
+    source.subscribe(refusing);
+    source.go.countDown();
+
+    assertThat(source.allAcknowledged.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    List<RecordingLogger.Line> warnings = logger.lines(Level.WARN);
+    assertThat(warnings).hasSize(2).allSatisfy(line -> {
+      assertThat(line.thrown()).as("no stack trace at WARN").isNull();
+      assertThat(line.message())
+          .startsWith("test:log: listener Refusing did not apply an event for cache 'products'")
+          .contains("(IllegalStateException: Redis unreachable)")
+          .contains("not acknowledged: re-reading from position ")
+          .containsPattern("in \\d+ ms");
     });
-    source.steps.add(s -> s.deliver(event));
+    assertThat(logger.lines(Level.DEBUG))
+        .filteredOn(line -> line.thrown() != null)
+        .hasSize(4)
+        .allSatisfy(line -> assertThat(line.thrown()).hasMessage("Redis unreachable"));
+    assertThat(logger.lines(Level.INFO))
+        .filteredOn(line -> line.message().contains("applied again"))
+        .hasSize(2);
+  }
 
-    assertThat(second.events.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(event);
-    assertThat(second.gaps.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("lost");
-    // The reader carried on in the same session: the next step still delivers, nothing failed.
-    assertThat(second.events.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(event);
-    assertThat(source.failures).isEmpty();
-    assertThat(source.sessions.get()).isEqualTo(1);
+  @Test
+  void closeWakesTheReaderFromItsRefusalBackoff() throws Exception {
+    InvalidationEvent e1 = InvalidationEvent.ofKeys("products", List.of("1"), "test", T0);
+    LogSource source =
+        logSource(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)), List.of(e1), null);
+    Refusing refusing = new Refusing(Integer.MAX_VALUE);
+    source.subscribe(refusing);
+    source.go.countDown();
+    assertThat(refusing.refused.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+    source.close();
+
+    assertThat(source.readerStopped()).isTrue();
+    assertThat(source.sessions.get()).as("still waiting out the hour when closed").isEqualTo(1);
+    assertThat(source.acknowledged).isZero();
   }
 
   @Test
@@ -127,17 +192,21 @@ class AbstractInvalidationSourceTest {
   }
 
   @Test
-  void closeDropsEveryListener() {
+  void afterCloseNothingReachesAListenerAndNothingCountsAsAcknowledged() {
     ScriptedSource source = source(FAST);
     Recording listener = new Recording();
     source.subscribe(listener);
     source.close();
 
-    source.deliver(InvalidationEvent.ofAll("products", "test", T0));
-    source.gap("after close");
+    assertThatThrownBy(() -> source.deliver(InvalidationEvent.ofAll("products", "test", T0)))
+        .isInstanceOf(AbstractInvalidationSource.NotApplied.class)
+        .hasMessage("source test:one is closed: not delivered");
+    assertThatThrownBy(() -> source.gap("after close"))
+        .isInstanceOf(AbstractInvalidationSource.NotApplied.class);
 
     assertThat(listener.events).isEmpty();
     assertThat(listener.gaps).isEmpty();
+    assertThat(source.refusedDeliveries()).isZero();
   }
 
   @Test
@@ -297,6 +366,17 @@ class AbstractInvalidationSourceTest {
     return source;
   }
 
+  private LogSource logSource(ReconnectBackoff backoff, List<InvalidationEvent> log, String gap) {
+    return logSource(backoff, log, gap, new RecordingLogger());
+  }
+
+  private LogSource logSource(
+      ReconnectBackoff backoff, List<InvalidationEvent> log, String gap, RecordingLogger logger) {
+    LogSource source = new LogSource(backoff, log, gap, logger);
+    sources.add(source);
+    return source;
+  }
+
   private record Failure(Exception failure, int attempts, Duration retryIn) {}
 
   /** What a session does next, on the reader thread. */
@@ -387,15 +467,100 @@ class AbstractInvalidationSourceTest {
     }
   }
 
-  private static final class Throwing implements InvalidationListener {
+  /**
+   * A source over a fixed log of events, like an outbox: each session re-reads from the last
+   * acknowledged index, and the index moves only after {@link #deliver} returned. A gap given at
+   * construction is owed until a session reported it and every listener handled it.
+   */
+  private static final class LogSource extends AbstractInvalidationSource {
+    final List<InvalidationEvent> log;
+    final AtomicInteger sessions = new AtomicInteger();
+    final List<Integer> acknowledgedAtSessionStart = new CopyOnWriteArrayList<>();
+    final CountDownLatch allAcknowledged = new CountDownLatch(1);
+    /** Opened by the test once every listener is subscribed. */
+    final CountDownLatch go = new CountDownLatch(1);
+    private final CountDownLatch closing = new CountDownLatch(1);
+    volatile int acknowledged;
+    private String owedGap;
+
+    LogSource(ReconnectBackoff backoff, List<InvalidationEvent> log, String gap, RecordingLogger logger) {
+      super("test:log", backoff, Duration.ofSeconds(WAIT_SECONDS), logger);
+      this.log = List.copyOf(log);
+      this.owedGap = gap;
+    }
+
+    @Override
+    protected void runSession() throws Exception {
+      go.await();
+      sessions.incrementAndGet();
+      acknowledgedAtSessionStart.add(acknowledged);
+      if (owedGap != null) {
+        gap(owedGap);
+        owedGap = null;
+      }
+      connected();
+      while (!isClosed() && acknowledged < log.size()) {
+        deliver(log.get(acknowledged));
+        acknowledged++;
+      }
+      allAcknowledged.countDown();
+      closing.await();
+    }
+
+    @Override
+    protected void sessionFailed(Exception failure, int failedAttempts, Duration retryIn) {
+      throw new AssertionError("no session of this source fails but one threw " + failure, failure);
+    }
+
+    @Override
+    protected String resumePoint() {
+      return "position " + acknowledged;
+    }
+
+    @Override
+    protected void wakeUp() {
+      closing.countDown();
+    }
+  }
+
+  /** Applies what it gets except on the calls it is told to refuse (counted from 1). */
+  private static final class Refusing implements InvalidationListener {
+    final Recording applied = new Recording();
+    final CountDownLatch refused = new CountDownLatch(1);
+    private final java.util.function.IntPredicate refuse;
+    private final AtomicInteger calls = new AtomicInteger();
+
+    /** Refuses the first {@code n} calls. */
+    Refusing(int n) {
+      this.refuse = call -> call <= n;
+    }
+
+    Refusing(Set<Integer> refusedCalls) {
+      this.refuse = refusedCalls::contains;
+    }
+
     @Override
     public void onInvalidation(InvalidationEvent event) {
-      throw new IllegalStateException("listener bug");
+      refuseOrNot();
+      applied.onInvalidation(event);
     }
 
     @Override
     public void onGap(String reason) {
-      throw new IllegalStateException("listener bug");
+      refuseOrNot();
+      applied.onGap(reason);
+    }
+
+    private void refuseOrNot() {
+      if (refuse.test(calls.incrementAndGet())) {
+        refused.countDown();
+        throw new IllegalStateException("Redis unreachable");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Refusing";
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.larder.jdbc;
 
+import dev.larder.core.internal.Require;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
@@ -8,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * position it wrote, carried between requests and services as a header.
  *
  * <p>Create one per incoming request from the header the client sent back
- * ({@link #fromHeader(String)}), pass it to {@link RoutingJdbi#read(ConsistencySession,
+ * ({@link #fromHeader(String)}, or {@link #fromHeader(String, ConsistencyTokenCodec)} where tokens
+ * are signed so clients cannot forge them), pass it to {@link RoutingJdbi#read(ConsistencySession,
  * org.jdbi.v3.core.HandleCallback)} and {@link RoutingJdbi#write(ConsistencySession,
  * org.jdbi.v3.core.HandleCallback)}, and return {@link #toHeader()} with the response. Reads see
  * every write the session made, wherever they are served; a session that has not written reads
@@ -52,6 +54,22 @@ public final class ConsistencySession {
   }
 
   /**
+   * A session resumed from a signed header: the token must have been made by
+   * {@link #toHeader(ConsistencyTokenCodec)} with keys the codec accepts.
+   *
+   * @param header the value of {@link #toHeader(ConsistencyTokenCodec)} sent back by a client, or
+   *     null/blank if none
+   * @param codec checks the signature
+   * @return the session
+   * @throws InvalidConsistencyTokenException if the header is present but unsigned, altered,
+   *     signed with a key not accepted, expired or malformed
+   */
+  public static ConsistencySession fromHeader(@Nullable String header, ConsistencyTokenCodec codec) {
+    Require.notNull(codec, "codec");
+    return new ConsistencySession(header == null || header.isBlank() ? null : codec.parse(header));
+  }
+
+  /**
    * Records a write's position; the session keeps the later of it and what it had.
    *
    * @param token the write's position
@@ -89,6 +107,18 @@ public final class ConsistencySession {
   public String toHeader() {
     ConsistencyToken t = latest.get();
     return t == null ? "" : t.toHeader();
+  }
+
+  /**
+   * The signed header form of the latest position.
+   *
+   * @param codec signs it
+   * @return the signed header, or an empty string if the session has written nothing
+   */
+  public String toHeader(ConsistencyTokenCodec codec) {
+    Require.notNull(codec, "codec");
+    ConsistencyToken t = latest.get();
+    return t == null ? "" : codec.toHeader(t);
   }
 
   @Override

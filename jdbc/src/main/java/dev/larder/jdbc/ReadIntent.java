@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #readYourWrites(ConsistencyToken)}: any server that has replayed at least up to the
  *       token's position (a replica that has, else a short wait, else the primary);</li>
  *   <li>{@link #boundedStaleness(Duration)}: a replica in rotation whose replay delay, as last
- *       measured plus the age of that measurement, is within the bound;</li>
+ *       measured plus the age of that measurement, is within the bound; the delay is measured
+ *       against the primary's position, so such a read never sees data missing a write committed
+ *       more than the bound plus one health-check interval (and two checks' duration) before it;</li>
  *   <li>{@link #any()}: any replica in rotation (within the router's configured lag bounds).</li>
  * </ul>
  *

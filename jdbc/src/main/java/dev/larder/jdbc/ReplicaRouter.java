@@ -25,11 +25,15 @@ import org.jspecify.annotations.Nullable;
  * <p>A scheduled thread checks every server each {@link Builder#healthCheckInterval(Duration)}:
  * the primary's WAL position and cluster identity, and for each replica its role
  * ({@code pg_is_in_recovery()}), its replay position, its lag in bytes
- * ({@code pg_wal_lsn_diff} against the primary) and its replay delay (time since the last
- * replayed transaction, counted only while received WAL waits to be replayed, so an idle
- * primary does not look like lag). A replica that is down, not a standby, of another cluster,
- * or behind either bound leaves rotation and comes back when healthy; each change is logged.
- * Routing reads that map and costs no round trip.
+ * ({@code pg_wal_lsn_diff} against the primary), its WAL receiver ({@code pg_stat_wal_receiver})
+ * and its replay delay, measured against the primary: at least the time since the router first
+ * saw the primary past the replica's replay position (so an idle primary is no lag, and a standby
+ * that receives nothing is), or the time since its last replayed transaction while received WAL
+ * waits, whichever is larger. A replica that is down, not a standby, of another cluster, behind
+ * either bound, or not streaming while the primary is ahead of it leaves rotation and comes back
+ * when healthy; each change is logged. With {@code I} the check interval, a replica leaves within
+ * {@code maxReplayDelay + 2·I} of the first write it misses (within {@code 2·I} when its receiver
+ * is not streaming), plus the checks' own time. Routing reads that map and costs no round trip.
  *
  * <p>Two front doors use a router: {@link RoutingJdbi} (JDBI) and {@link RoutingDataSource}
  * (plain JDBC and frameworks). The router does not own the pools: close them yourself after
@@ -331,7 +335,10 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * A replica whose replay delay exceeds this leaves rotation.
+     * A replica whose replay delay exceeds this leaves rotation, at most this plus two
+     * {@linkplain #healthCheckInterval(Duration) check intervals} (and the checks' own time) after
+     * the first write it misses. The delay is measured against the primary's position (see the
+     * class description).
      *
      * @param delay the bound, 0 or more (default 5 s)
      * @return this builder

@@ -13,8 +13,11 @@ import org.jspecify.annotations.Nullable;
  *     or {@code null} if never read
  * @param lagBytes bytes of WAL between the primary's position and the replay position
  *     ({@code pg_wal_lsn_diff}), or -1 if unknown
- * @param replayDelay time since the last replayed transaction while WAL is waiting to be
- *     replayed; zero when everything received has been replayed (an idle primary is not lag)
+ * @param replayDelay how far behind the replica's data was at the check, at least: the larger of
+ *     the time since the router first saw the primary past the replica's replay position, and the
+ *     time since the last replayed transaction while received WAL waited to be replayed; zero when
+ *     the replica had replayed every position the primary was seen at (an idle primary is not lag,
+ *     a standby cut off from a primary that writes is)
  * @param checkedAt when this was measured, or {@code null} if never
  * @param inFlight reads running on it now
  * @param detail a human-readable reason for the state

@@ -57,6 +57,29 @@ final class PgFixture implements AutoCloseable {
     cluster.awaitStandbyCaughtUp(Duration.ofSeconds(30));
   }
 
+  /** A row of the item table and whether it was read on the standby. */
+  record Seen(String name, boolean onStandby) {}
+
+  /** Creates {@code item(id, name)} with row 1 named {@code old}, and waits for the standby. */
+  PgFixture withItemTable() {
+    primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
+    resetItem();
+    return this;
+  }
+
+  /** Names row 1 {@code old} again and waits until the standby has replayed it. */
+  void resetItem() {
+    primaryJdbi().useHandle(h -> h.execute(
+        "INSERT INTO item VALUES (1, 'old') ON CONFLICT (id) DO UPDATE SET name = 'old'"));
+    touchAndCatchUp();
+  }
+
+  /** Reads row 1 and where it was read. */
+  static Seen item(org.jdbi.v3.core.Handle h) {
+    String name = h.createQuery("SELECT name FROM item WHERE id = 1").mapTo(String.class).one();
+    return new Seen(name, h.createQuery("SELECT pg_is_in_recovery()").mapTo(Boolean.class).one());
+  }
+
   /** Puts the cluster back the way other test classes expect it. */
   void restore() {
     if (!cluster.primary().isRunning()) {
@@ -66,6 +89,7 @@ final class PgFixture implements AutoCloseable {
       cluster.standby().start();
     }
     cluster.resumeReplay();
+    cluster.restoreWalReceiver();
   }
 
   @Override

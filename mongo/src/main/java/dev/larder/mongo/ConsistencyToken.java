@@ -1,7 +1,12 @@
 package dev.larder.mongo;
 
 import dev.larder.core.internal.Require;
+import dev.larder.core.keyset.CursorCodec;
+import dev.larder.core.keyset.DecodedCursor;
+import dev.larder.core.keyset.InvalidCursorException;
+import dev.larder.core.keyset.PageDirection;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.bson.BsonDocument;
@@ -23,7 +28,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Header form: {@code m1.} followed by base64url (no padding) of a small BSON document, or
  * {@code m1.primary}. The cluster time carries the server's signature on deployments with
  * authentication, so a forged one is refused by the server; a token whose operation time is later
- * than its cluster time is refused here. Instances are immutable.
+ * than its cluster time is refused here; {@link MongoRouter} refuses a token whose times are ahead
+ * of its clock by more than the allowed skew. For tokens that travel through clients, the signed
+ * form ({@link #toHeader(CursorCodec)} / {@link #fromHeader(String, CursorCodec)}, {@code m2.})
+ * adds larder-core's HMAC (the keyset cursors' mechanism, with its key rotation), so a client can
+ * neither make one up nor move its times on any deployment. Instances are immutable.
  */
 public final class ConsistencyToken {
 
@@ -31,6 +40,9 @@ public final class ConsistencyToken {
   public static final int MAX_HEADER_LENGTH = 1024;
 
   private static final String PREFIX = "m1.";
+  private static final String SIGNED_PREFIX = "m2.";
+  /** What signed tokens are bound to (part of every signature). */
+  static final String SIGNED_BINDING = "larder-mongo:consistency-token:1";
   private static final String PRIMARY = PREFIX + "primary";
   private static final ConsistencyToken PRIMARY_ONLY = new ConsistencyToken(null, null);
 
@@ -182,6 +194,66 @@ public final class ConsistencyToken {
     } catch (IllegalArgumentException e) {
       throw new InvalidConsistencyTokenException("consistency token is inconsistent: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The later of the token's times, in epoch seconds (BSON timestamps hold unsigned seconds).
+   *
+   * @return 0 for the primary-only token
+   */
+  long latestSeconds() {
+    if (isPrimaryOnly()) {
+      return 0;
+    }
+    BsonTimestamp ct = clusterTimestamp(clusterTime);
+    BsonTimestamp later = ct != null && ct.compareTo(operationTime) > 0 ? ct : operationTime;
+    return later.getValue() >>> 32;
+  }
+
+  /**
+   * The signed header form: the {@link #toHeader()} form signed with a cursor codec's key.
+   *
+   * @param codec the keys (share your keyset cursor codec or use one of its own: tokens are bound
+   *     to their purpose, so neither is ever accepted as the other)
+   * @return {@code m2.} followed by the codec's base64url text
+   */
+  public String toHeader(CursorCodec codec) {
+    Require.notNull(codec, "codec");
+    return SIGNED_PREFIX + codec.encode(PageDirection.FORWARD, List.of(toHeader()), SIGNED_BINDING);
+  }
+
+  /**
+   * Checks and reads a signed header.
+   *
+   * @param header what {@link #toHeader(CursorCodec)} produced
+   * @param codec the keys it may have been signed with
+   * @return the token
+   * @throws NullPointerException if an argument is null
+   * @throws InvalidConsistencyTokenException if the header is unsigned, too long, altered, signed
+   *     with a key not accepted or retired, expired, or not a token
+   */
+  public static ConsistencyToken fromHeader(String header, CursorCodec codec) {
+    Require.notNull(header, "header");
+    Require.notNull(codec, "codec");
+    if (header.length() > CursorCodec.MAX_CURSOR_LENGTH) {
+      throw new InvalidConsistencyTokenException("consistency token must be at most "
+          + CursorCodec.MAX_CURSOR_LENGTH + " characters but was " + header.length());
+    }
+    if (!header.startsWith(SIGNED_PREFIX)) {
+      throw new InvalidConsistencyTokenException("consistency token is not signed: this service accepts only"
+          + " signed tokens ('" + SIGNED_PREFIX + "...')");
+    }
+    DecodedCursor decoded;
+    try {
+      decoded = codec.decode(header.substring(SIGNED_PREFIX.length()), SIGNED_BINDING);
+    } catch (InvalidCursorException e) {
+      throw new InvalidConsistencyTokenException("consistency token refused: "
+          + e.reason().description().replace("cursor", "token"), e);
+    }
+    if (decoded.values().size() != 1 || !(decoded.values().get(0) instanceof String inner)) {
+      throw new InvalidConsistencyTokenException("consistency token refused: it is signed but holds no token");
+    }
+    return fromHeader(inner);
   }
 
   private static @Nullable BsonTimestamp clusterTimestamp(@Nullable BsonDocument clusterTime) {

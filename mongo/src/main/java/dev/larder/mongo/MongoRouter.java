@@ -11,6 +11,7 @@ import com.mongodb.connection.ClusterConnectionMode;
 import com.mongodb.connection.ClusterDescription;
 import com.mongodb.connection.ClusterType;
 import com.mongodb.connection.ServerSettings;
+import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import dev.larder.mongo.internal.ReadPreferences;
 import java.time.Duration;
@@ -49,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * contact with the deployment the driver's own selection applies. Thread-safe; holds no resources of its own (the caller owns the client).
  */
 public final class MongoRouter {
+  /** Default {@link Builder#tokenClockSkew(Duration)}: 60 s. */
+  public static final Duration DEFAULT_TOKEN_CLOCK_SKEW = Duration.ofSeconds(60);
+
   private static final Logger LOG = LoggerFactory.getLogger(MongoRouter.class);
   private static final ClientSessionOptions CAUSAL =
       ClientSessionOptions.builder().causallyConsistent(true).build();
@@ -57,6 +61,8 @@ public final class MongoRouter {
   private final MongoDatabase database;
   private final ReadPreference readPreference;
   private final CausalFallback fallback;
+  private final Duration tokenClockSkew;
+  private final TimeSource time;
   private final AtomicBoolean fallbackLogged = new AtomicBoolean();
 
   private MongoRouter(Builder b) {
@@ -65,6 +71,8 @@ public final class MongoRouter {
     this.readPreference = b.readPreference != null ? b.readPreference : db.getReadPreference();
     this.database = db;
     this.fallback = b.fallback;
+    this.tokenClockSkew = b.tokenClockSkew != null ? b.tokenClockSkew : DEFAULT_TOKEN_CLOCK_SKEW;
+    this.time = b.time != null ? b.time : TimeSource.system();
   }
 
   /**
@@ -119,6 +127,15 @@ public final class MongoRouter {
    * @param work the read
    * @param <T> the result type
    * @return what the work returned
+   * <p>A token comes back from a client, so its times are checked first: one ahead of this
+   * router's clock by more than {@link Builder#tokenClockSkew(Duration)} was not handed out by this
+   * deployment and is refused before a session is started. (Cluster times are the primary's wall
+   * clock in seconds; gossiped into a deployment without authentication, a cluster time from the
+   * future would move the whole cluster's logical clock ahead, and an operation time from the
+   * future would make the primary write no-ops to reach it.)
+   *
+   * @throws InvalidConsistencyTokenException if the token's times are ahead of the clock by more
+   *     than the allowed skew
    * @throws SessionsUnsupportedException if sessions are refused and the fallback is
    *     {@link CausalFallback#FAIL}
    * @throws UnsatisfiableReadPreferenceException if no member can serve the read preference
@@ -129,6 +146,7 @@ public final class MongoRouter {
     if (token.isPrimaryOnly()) {
       return readPrimary(work);
     }
+    refuseIfFromTheFuture(token);
     checkSatisfiable(readPreference);
     ClientSession session = startCausal("a read carrying a consistency token");
     if (session == null) {
@@ -174,6 +192,16 @@ public final class MongoRouter {
     try (session) {
       T value = work.run(new Context(primary, session));
       return new Written<>(value, tokenOf(session));
+    }
+  }
+
+  private void refuseIfFromTheFuture(ConsistencyToken token) {
+    long latestAllowed = time.now().plus(tokenClockSkew).getEpochSecond();
+    long tokenSeconds = token.latestSeconds();
+    if (tokenSeconds > latestAllowed) {
+      throw new InvalidConsistencyTokenException("consistency token's cluster time " + tokenSeconds
+          + " (epoch seconds) is ahead of this router's clock by more than the allowed skew of "
+          + tokenClockSkew.toSeconds() + " s: it was not handed out by this deployment; refused");
     }
   }
 
@@ -280,6 +308,8 @@ public final class MongoRouter {
     private final String database;
     private @Nullable ReadPreference readPreference;
     private CausalFallback fallback = CausalFallback.PRIMARY;
+    private @Nullable Duration tokenClockSkew;
+    private @Nullable TimeSource time;
 
     private Builder(MongoClient client, String database) {
       this.client = client;
@@ -312,6 +342,37 @@ public final class MongoRouter {
      */
     public Builder causalFallback(CausalFallback fallback) {
       this.fallback = Require.notNull(fallback, "causalFallback");
+      return this;
+    }
+
+    /**
+     * How far a token's times may be ahead of this router's clock before a read carrying it is
+     * refused ({@link InvalidConsistencyTokenException}); default 60 s
+     * ({@link MongoRouter#DEFAULT_TOKEN_CLOCK_SKEW}). Cluster times follow the primary's wall clock, so this
+     * must exceed the clock difference between the primary and the application servers.
+     *
+     * @param skew {@code > 0}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder tokenClockSkew(Duration skew) {
+      Require.notYetSet(this.tokenClockSkew, "tokenClockSkew");
+      this.tokenClockSkew = Require.positive(skew, "tokenClockSkew");
+      return this;
+    }
+
+    /**
+     * The clock tokens are checked against (tests inject a manual one); default
+     * {@link TimeSource#system()}.
+     *
+     * @param timeSource the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      Require.notYetSet(this.time, "timeSource");
+      this.time = Require.notNull(timeSource, "timeSource");
       return this;
     }
 

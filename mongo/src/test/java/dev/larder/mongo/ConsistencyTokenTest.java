@@ -126,4 +126,45 @@ class ConsistencyTokenTest {
     raw.getByteBuffer().get(bytes);
     return "m1." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
+
+  private static dev.larder.core.keyset.CursorCodec keys(char fill) {
+    byte[] secret = new byte[dev.larder.core.keyset.CursorCodec.MIN_SECRET_BYTES];
+    java.util.Arrays.fill(secret, (byte) fill);
+    return dev.larder.core.keyset.CursorCodec.builder().signingKey("k1", secret).build();
+  }
+
+  @Test
+  void signedHeadersRoundTripAndAClientCanNeitherMakeOneUpNorMoveItsTimes() {
+    dev.larder.core.keyset.CursorCodec keys = keys('a');
+    ConsistencyToken token = ConsistencyToken.of(new BsonTimestamp(1_700_000_000, 3), clusterTime(1_700_000_000, 4));
+    String header = token.toHeader(keys);
+    assertThat(header).startsWith("m2.");
+    assertThat(ConsistencyToken.fromHeader(header, keys)).isEqualTo(token);
+    assertThat(ConsistencyToken.fromHeader(ConsistencyToken.primaryOnly().toHeader(keys), keys).isPrimaryOnly()).isTrue();
+
+    for (int i = 3; i < header.length(); i += 5) {
+      char c = header.charAt(i);
+      String altered = header.substring(0, i) + (c == 'A' ? 'B' : 'A') + header.substring(i + 1);
+      assertThatThrownBy(() -> ConsistencyToken.fromHeader(altered, keys))
+          .as("changed at %d", i)
+          .isInstanceOf(InvalidConsistencyTokenException.class)
+          .hasMessageStartingWith("consistency token refused: ");
+    }
+    assertThatThrownBy(() -> ConsistencyToken.fromHeader(token.toHeader(), keys))
+        .isInstanceOf(InvalidConsistencyTokenException.class)
+        .hasMessage("consistency token is not signed: this service accepts only signed tokens ('m2....')");
+    assertThatThrownBy(() -> ConsistencyToken.fromHeader(token.toHeader(keys('b')), keys))
+        .isInstanceOf(InvalidConsistencyTokenException.class)
+        .hasMessage("consistency token refused: the token's signature does not match");
+  }
+
+  @Test
+  void timesCompareUnsignedPast2038() {
+    // BSON timestamps hold unsigned seconds: 0x80000000 s is 2038-01-19, negative as an int.
+    ConsistencyToken before = ConsistencyToken.of(new BsonTimestamp(Integer.MAX_VALUE, 1), clusterTime(Integer.MAX_VALUE, 1));
+    ConsistencyToken after = ConsistencyToken.of(new BsonTimestamp(Integer.MIN_VALUE, 1), clusterTime(Integer.MIN_VALUE, 1));
+    assertThat(before.merge(after)).isEqualTo(after);
+    assertThat(after.merge(before)).isEqualTo(after);
+    assertThat(after.latestSeconds()).isEqualTo(0x8000_0000L);
+  }
 }

@@ -142,6 +142,39 @@ class PostgresClusterIT {
     }
 
     @Test
+    void cutWalReceiverKeepsTheStandbyAnsweringButStopsReplicationUntilRestored(PostgresCluster pg) throws SQLException {
+        String db = pg.createDatabase("cutReceiver");
+        update(pg.primary(), db, "CREATE TABLE item (id int PRIMARY KEY, name text)");
+        pg.awaitStandbyCaughtUp(CATCH_UP);
+        String conninfo = query(pg.standby(), db, "SELECT current_setting('primary_conninfo')").orElseThrow();
+
+        pg.cutWalReceiver();
+        try {
+            // The standby still runs, in recovery, and answers; it just has no WAL receiver.
+            assertThat(query(pg.standby(), db, "SELECT pg_is_in_recovery()::text")).contains("true");
+            assertThat(query(pg.standby(), db, "SELECT count(*)::text FROM pg_stat_wal_receiver")).contains("0");
+            assertThat(query(pg.standby(), db, "SELECT current_setting('primary_conninfo')")).contains("");
+            update(pg.primary(), db, "INSERT INTO item VALUES (1, 'written while cut off')");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pg.lag().bytes()).isPositive());
+            assertThat(query(pg.standby(), db, "SELECT count(*)::text FROM item")).contains("0");
+            assertThatThrownBy(pg::cutWalReceiver)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already cut");
+            assertThatThrownBy(() -> pg.createDatabase("whileCut"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("restoreWalReceiver()");
+        } finally {
+            pg.restoreWalReceiver();
+        }
+        assertThat(query(pg.standby(), db, "SELECT status FROM pg_stat_wal_receiver")).contains("streaming");
+        assertThat(query(pg.standby(), db, "SELECT current_setting('primary_conninfo')")).contains(conninfo);
+        await().atMost(CATCH_UP).ignoreExceptions()
+                .untilAsserted(() -> assertThat(query(pg.standby(), db, "SELECT name FROM item WHERE id = 1"))
+                        .contains("written while cut off"));
+        pg.restoreWalReceiver(); // idempotent: nothing to restore
+    }
+
+    @Test
     void createdDatabasesAreFreshAndExistOnBothServers(PostgresCluster pg) throws SQLException {
         String a = pg.createDatabase("Fresh-DB");
         String b = pg.createDatabase("Fresh-DB");

@@ -2,12 +2,15 @@ package dev.larder.jdbc.internal;
 
 import dev.larder.core.FailureClassifier;
 import dev.larder.core.TimeSource;
+import dev.larder.core.internal.Require;
 import dev.larder.jdbc.ConsistencyToken;
 import dev.larder.jdbc.ForeignClusterTokenException;
+import dev.larder.jdbc.InvalidConsistencyTokenException;
 import dev.larder.jdbc.NoEligibleReplicaException;
 import dev.larder.jdbc.ReadIntent;
 import dev.larder.jdbc.ReplicaStatus;
 import dev.larder.jdbc.ReplicaStatus.State;
+import dev.larder.jdbc.internal.Positions.ReplicaPosition;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.ResultSet;
@@ -17,12 +20,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -95,8 +101,16 @@ public final class Engine implements AutoCloseable {
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicLong rywFallbacks = new AtomicLong();
   private final AtomicLong primaryFallbacks = new AtomicLong();
-  private final AtomicLong requiredLsn = new AtomicLong(-1);
+  /** The position every replica must have replayed to be in rotation; empty for none. */
+  private final AtomicReference<OptionalLong> required = new AtomicReference<>(OptionalLong.empty());
+  /** One primary position read at a time for tokens ahead of the last known one. */
+  private final ReentrantLock refreshLock = new ReentrantLock();
+  /** When the last such read began; guarded by {@link #refreshLock}. */
+  private long refreshStartedAtNanos;
+  private boolean refreshed;
   private final ScheduledExecutorService scheduler;
+  /** When each primary position was first seen: how far behind a standby is, in time. */
+  private final PrimaryHistory history = new PrimaryHistory();
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
   private volatile boolean primaryInRecovery;
@@ -194,6 +208,7 @@ public final class Engine implements AutoCloseable {
         return;
       }
       noteCluster(p);
+      history.observe(p.lsn(), settings.time().nanoTime());
       setPrimaryUp(true, "");
       checkPrimaryReads(p);
     } catch (SQLException | RuntimeException e) {
@@ -265,6 +280,11 @@ public final class Engine implements AutoCloseable {
   private void noteCluster(Positions.PrimaryPosition p) {
     Positions.PrimaryPosition before = cluster;
     cluster = p;
+    if (before != null
+        && (before.timeline() != p.timeline() || before.systemIdentifier() != p.systemIdentifier())) {
+      // Positions of another timeline or cluster say nothing about this one's standbys.
+      history.clear();
+    }
     if (before != null && before.timeline() != p.timeline()) {
       LOG.warn("primary timeline changed from {} to {} (a promotion): older tokens read from the primary",
           before.timeline(), p.timeline());
@@ -276,7 +296,7 @@ public final class Engine implements AutoCloseable {
     ReplicaStatus next;
     try (Connection c = probe(replica, settings.healthCheckTimeout().toMillis())) {
       Positions.PrimaryPosition p = cluster;
-      next = evaluate(replica, Positions.replica(c, p == null ? -1 : p.lsn()), p);
+      next = evaluate(replica, Positions.replica(c, p == null ? OptionalLong.empty() : OptionalLong.of(p.lsn())), p, now);
     } catch (SQLException | RuntimeException e) {
       replica.forgetReplayPosition();
       next = status(replica, State.DOWN, null, -1, 0, "unreachable: " + e.getMessage());
@@ -284,8 +304,19 @@ public final class Engine implements AutoCloseable {
     transition(replica, next, now);
   }
 
-  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p) {
-    String replay = pos.replayLsn() < 0 ? null : Lsn.format(pos.replayLsn());
+  /**
+   * Judges one replica from its check. Its replay delay is the larger of two measures: the
+   * standby's own (time since its last replayed commit while received WAL waits), and the time
+   * since the router first saw the primary past the standby's replay position (a lower bound on
+   * the age of the standby's data, which also sees a standby that receives nothing). A standby
+   * known not to stream while the primary is ahead of it leaves rotation at once: it will not
+   * catch up by itself.
+   *
+   * @param checkStart when the check began, on the router's clock
+   */
+  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p,
+      long checkStart) {
+    String replay = pos.replayLsn().isPresent() ? Lsn.format(pos.replayLsn().getAsLong()) : null;
     if (!pos.inRecovery()) {
       return status(r, State.WRONG_ROLE, null, -1, 0,
           "not in recovery (pg_is_in_recovery() is false): a primary, not a standby");
@@ -295,25 +326,36 @@ public final class Engine implements AutoCloseable {
           + Long.toUnsignedString(pos.systemIdentifier()) + " but the primary's is "
           + Long.toUnsignedString(p.systemIdentifier()));
     }
-    if (pos.replayLsn() < 0) {
+    if (pos.replayLsn().isEmpty()) {
       return status(r, State.LAGGING, null, pos.lagBytes(), pos.replayDelayMillis(), "nothing replayed yet");
     }
+    long replayed = pos.replayLsn().getAsLong();
+    OptionalLong behindSince = history.firstSeenPast(replayed);
+    long behindMillis = behindSince.isPresent()
+        ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(checkStart - behindSince.getAsLong()))
+        : 0;
+    long delay = Math.max(pos.replayDelayMillis(), behindMillis);
+    if (behindSince.isPresent() && pos.notStreaming()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
+          "WAL receiver " + (ReplicaPosition.NO_RECEIVER.equals(pos.receiver()) ? "not running" : pos.receiver())
+              + " while the primary is ahead (replayed " + replay + ", the primary was at "
+              + Lsn.format(history.latest().orElse(replayed)) + "): it receives nothing to catch up with");
+    }
     if (pos.lagBytes() > settings.maxLagBytes()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
           "behind by " + pos.lagBytes() + " bytes > maxLagBytes " + settings.maxLagBytes());
     }
-    if (pos.replayDelayMillis() > settings.maxReplayDelay().toMillis()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), pos.replayDelayMillis(),
-          "replay delay " + pos.replayDelayMillis() + " ms > maxReplayDelay "
-              + settings.maxReplayDelay().toMillis() + " ms");
+    if (delay > settings.maxReplayDelay().toMillis()) {
+      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
+          "replay delay " + delay + " ms > maxReplayDelay " + settings.maxReplayDelay().toMillis() + " ms");
     }
-    long required = requiredLsn.get();
-    if (required >= 0 && !Lsn.reached(pos.replayLsn(), required)) {
-      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), pos.replayDelayMillis(),
-          "replayed " + replay + " but " + Lsn.format(required) + " is required");
+    OptionalLong needed = required.get();
+    if (needed.isPresent() && !Lsn.reached(replayed, needed.getAsLong())) {
+      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), delay,
+          "replayed " + replay + " but " + Lsn.format(needed.getAsLong()) + " is required");
     }
-    return status(r, State.HEALTHY, replay, pos.lagBytes(), pos.replayDelayMillis(),
-        "lag " + pos.lagBytes() + " bytes, replay delay " + pos.replayDelayMillis() + " ms");
+    return status(r, State.HEALTHY, replay, pos.lagBytes(), delay,
+        "lag " + pos.lagBytes() + " bytes, replay delay " + delay + " ms");
   }
 
   private ReplicaStatus status(Target r, State state, @Nullable String replay, long lagBytes, long delayMillis, String detail) {
@@ -453,36 +495,99 @@ public final class Engine implements AutoCloseable {
   }
 
   private Target routeReadYourWrites(ReadIntent intent, Set<Target> excluded) throws SQLException {
-    ConsistencyToken token = intent.token();
+    ConsistencyToken token = Require.notNull(intent.token(), "token");
     Positions.PrimaryPosition p = clusterIdentity();
     if (token.systemIdentifier() != p.systemIdentifier()) {
       throw new ForeignClusterTokenException(token.systemIdentifier(), p.systemIdentifier());
     }
     String kind = intent.kind().name();
+    List<Target> rotation = inRotation(excluded);
     if (token.timeline() == p.timeline()) {
-      List<Target> rotation = inRotation(excluded);
-      Target chosen = pick(rotation.stream()
-          .filter(t -> t.replayLsn() >= 0 && Lsn.reached(t.replayLsn(), token.lsnValue()))
-          .collect(Collectors.toList()));
+      // A replica that has replayed the token proves it real: no need to ask the primary.
+      Target chosen = pick(rotation.stream().filter(t -> t.hasReplayed(token.lsnValue())).collect(Collectors.toList()));
       if (chosen != null) {
         return choose(chosen, kind, "eligible");
       }
-      if (!settings.readYourWritesWait().isZero() && !rotation.isEmpty()) {
-        Target best = rotation.get(0);
-        for (Target t : rotation) {
-          if (Long.compareUnsigned(t.replayLsn() + 1, best.replayLsn() + 1) > 0) {
-            best = t;
-          }
+    }
+    if (p.isBehind(token)) {
+      p = refuseIfAheadOfThePrimary(token, p);
+    }
+    if (token.timeline() == p.timeline() && !settings.readYourWritesWait().isZero() && !rotation.isEmpty()) {
+      Target best = rotation.get(0);
+      for (Target t : rotation) {
+        if (later(t.replayLsn(), best.replayLsn())) {
+          best = t;
         }
-        long deadline = settings.time().nanoTime() + settings.readYourWritesWait().toNanos();
-        if (waitFor(best, token.lsnValue(), deadline)) {
-          return choose(best, kind, "waited");
-        }
+      }
+      long deadline = settings.time().nanoTime() + settings.readYourWritesWait().toNanos();
+      if (waitFor(best, token.lsnValue(), deadline)) {
+        return choose(best, kind, "waited");
       }
     }
     rywFallbacks.incrementAndGet();
     settings.metrics().readYourWritesFallback();
     return noReplica(intent, excluded);
+  }
+
+  private static boolean later(OptionalLong a, OptionalLong b) {
+    return a.isPresent() && (b.isEmpty() || Long.compareUnsigned(a.getAsLong(), b.getAsLong()) > 0);
+  }
+
+  /**
+   * A token ahead of the primary's last known position was minted since the last check, or was
+   * not minted by this primary at all (forged, corrupted, or from before a restore). The primary's
+   * position is read now, once for every caller waiting at the same time, and a token still ahead
+   * of it is refused: no primary wrote it, so no replica will ever replay it. If the primary cannot
+   * be asked, the token is not refused without proof: the read goes on as before (a bounded wait,
+   * then the fallback).
+   *
+   * @return the primary's position to route with
+   * @throws InvalidConsistencyTokenException if the token is ahead of the primary's current position
+   */
+  private Positions.PrimaryPosition refuseIfAheadOfThePrimary(ConsistencyToken token, Positions.PrimaryPosition known) {
+    Positions.PrimaryPosition now;
+    try {
+      now = freshPrimary();
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("could not read the primary's position to check a token ahead of {}: {}",
+          Lsn.format(known.lsn()), e.toString());
+      return known;
+    }
+    if (now.isBehind(token)) {
+      throw new InvalidConsistencyTokenException("consistency token " + token.toHeader()
+          + " is ahead of the primary's current position " + now.token().toHeader()
+          + ": no primary of this cluster wrote it (forged, corrupted, or from before a restore); refused");
+    }
+    return now;
+  }
+
+  /**
+   * The primary's position read after this call began: by this caller, or by another that began
+   * reading meanwhile (single flight: concurrent callers share one query).
+   */
+  private Positions.PrimaryPosition freshPrimary() throws SQLException {
+    long asked = settings.time().nanoTime();
+    refreshLock.lock();
+    try {
+      Positions.PrimaryPosition p = cluster;
+      if (refreshed && p != null && refreshStartedAtNanos - asked >= 0) {
+        return p;
+      }
+      long started = settings.time().nanoTime();
+      try (Connection c = probe(primary, settings.healthCheckTimeout().toMillis())) {
+        Positions.PrimaryPosition fresh = Positions.primary(c);
+        if (fresh.inRecovery()) {
+          throw new IllegalStateException("the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+        }
+        noteCluster(fresh);
+        history.observe(fresh.lsn(), settings.time().nanoTime());
+        refreshStartedAtNanos = started;
+        refreshed = true;
+        return fresh;
+      }
+    } finally {
+      refreshLock.unlock();
+    }
   }
 
   private Target choose(Target t, String kind, String reason) {
@@ -507,12 +612,12 @@ public final class Engine implements AutoCloseable {
   }
 
   private List<Target> inRotation(Set<Target> excluded) {
-    long required = requiredLsn.get();
+    OptionalLong needed = required.get();
     List<Target> out = new ArrayList<>(replicas.size());
     for (Target t : replicas) {
       if (t.state() == State.HEALTHY
           && !excluded.contains(t)
-          && (required < 0 || (t.replayLsn() >= 0 && Lsn.reached(t.replayLsn(), required)))) {
+          && (needed.isEmpty() || t.hasReplayed(needed.getAsLong()))) {
         out.add(t);
       }
     }
@@ -542,10 +647,10 @@ public final class Engine implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.time().nanoTime()) + PROBE_GRACE_MILLIS);
     try (Connection c = probe(replica, probeMillis)) {
       while (true) {
-        long replayed = Positions.replayLsn(c);
-        if (replayed >= 0) {
-          replica.observe(replayed);
-          if (Lsn.reached(replayed, lsn)) {
+        OptionalLong replayed = Positions.replayLsn(c);
+        if (replayed.isPresent()) {
+          replica.observe(replayed.getAsLong());
+          if (Lsn.reached(replayed.getAsLong(), lsn)) {
             return true;
           }
         }
@@ -598,17 +703,28 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Requires every replica to have replayed {@code token} before it is in rotation again.
+   * Requires every replica to have replayed {@code token} before it is in rotation again. The
+   * primary's current position is read first: a position it has not reached is refused, since no
+   * replica would ever reach it and every replica would stay out of rotation for good.
    *
    * @param token the position
-   * @throws SQLException if the cluster's identity cannot be read
+   * @throws ForeignClusterTokenException if the token is of another cluster
+   * @throws InvalidConsistencyTokenException if the token is ahead of the primary's current
+   *     position (a later LSN on its timeline, or a later timeline)
+   * @throws SQLException if the primary's position cannot be read
    */
   public void require(ConsistencyToken token) throws SQLException {
-    Positions.PrimaryPosition p = clusterIdentity();
+    Positions.PrimaryPosition p = freshPrimary();
     if (token.systemIdentifier() != p.systemIdentifier()) {
       throw new ForeignClusterTokenException(token.systemIdentifier(), p.systemIdentifier());
     }
-    requiredLsn.accumulateAndGet(token.lsnValue(), (a, b) -> a < 0 || Long.compareUnsigned(b, a) > 0 ? b : a);
+    if (p.isBehind(token)) {
+      throw new InvalidConsistencyTokenException("required position " + token.toHeader()
+          + " is ahead of the primary's current position " + p.token().toHeader()
+          + ": no replica would ever replay it; refused");
+    }
+    required.accumulateAndGet(OptionalLong.of(token.lsnValue()),
+        (a, b) -> a.isEmpty() || Long.compareUnsigned(b.getAsLong(), a.getAsLong()) > 0 ? b : a);
   }
 
   /**

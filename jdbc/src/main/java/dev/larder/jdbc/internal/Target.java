@@ -2,8 +2,9 @@ package dev.larder.jdbc.internal;
 
 import dev.larder.jdbc.ReplicaStatus;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 /** A server reads or writes can be routed to: the primary or one replica, with its pool. */
@@ -15,8 +16,8 @@ public final class Target {
   private final DataSource dataSource;
   private final boolean primary;
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** Highest replay position seen by a health check or a read-your-writes probe. */
-  private final AtomicLong observedReplayLsn = new AtomicLong(-1);
+  /** Highest replay position seen by a health check or a read-your-writes probe; empty if none. */
+  private final AtomicReference<OptionalLong> observedReplayLsn = new AtomicReference<>(OptionalLong.empty());
 
   private volatile ReplicaStatus status;
   private volatile long checkedAtNanos;
@@ -74,8 +75,8 @@ public final class Target {
   /** @return the last health status (with the current in-flight count) */
   public ReplicaStatus status() {
     ReplicaStatus s = status;
-    long replay = observedReplayLsn.get();
-    String lsn = replay >= 0 ? Lsn.format(replay) : s.replayLsn();
+    OptionalLong replay = observedReplayLsn.get();
+    String lsn = replay.isPresent() ? Lsn.format(replay.getAsLong()) : s.replayLsn();
     return new ReplicaStatus(s.name(), s.state(), lsn, s.lagBytes(), s.replayDelay(), s.checkedAt(), inFlight(), s.detail());
   }
 
@@ -112,19 +113,34 @@ public final class Target {
    * @param lsn the position
    */
   public void observe(long lsn) {
-    observedReplayLsn.accumulateAndGet(lsn, (a, b) -> a < 0 || Long.compareUnsigned(b, a) > 0 ? b : a);
+    observedReplayLsn.accumulateAndGet(OptionalLong.of(lsn), Target::later);
+  }
+
+  private static OptionalLong later(OptionalLong a, OptionalLong b) {
+    return a.isEmpty() || Long.compareUnsigned(b.getAsLong(), a.getAsLong()) > 0 ? b : a;
   }
 
   /**
    * Forgets the observed replay position (after the replica was down: it may be another server now).
    */
   public void forgetReplayPosition() {
-    observedReplayLsn.set(-1);
+    observedReplayLsn.set(OptionalLong.empty());
   }
 
-  /** @return the highest replay position seen, or -1 */
-  public long replayLsn() {
+  /** @return the highest replay position seen, empty if none */
+  public OptionalLong replayLsn() {
     return observedReplayLsn.get();
+  }
+
+  /**
+   * Whether this server is known to have replayed {@code lsn}.
+   *
+   * @param lsn a position
+   * @return true if the highest replay position seen is at or after it (unsigned)
+   */
+  public boolean hasReplayed(long lsn) {
+    OptionalLong replay = observedReplayLsn.get();
+    return replay.isPresent() && Lsn.reached(replay.getAsLong(), lsn);
   }
 
   @Override

@@ -72,10 +72,14 @@ final class OutboxPoller extends AbstractInvalidationSource {
   private final String savePositionSql;
 
   private volatile @Nullable Connection current;
+  /** The reader's position as last acknowledged, for diagnosis and tests. */
+  private volatile @Nullable OutboxCursor acknowledged;
 
   // Owned by the poller thread.
   private @Nullable OutboxCursor cursor;
   private @Nullable OutboxCursor persisted;
+  /** Set when the first connect found no stored position; cleared once the start gap was handled. */
+  private boolean startGapOwed;
   private long eagerFloor;
   private final Set<Long> eagerDelivered = new HashSet<>();
   private boolean eagerPaused;
@@ -147,6 +151,20 @@ final class OutboxPoller extends AbstractInvalidationSource {
   }
 
   @Override
+  protected String resumePoint() {
+    return "position " + cursor;
+  }
+
+  /** The position the reader acknowledged last (null before its first connect); any thread. */
+  @Nullable OutboxCursor position() {
+    return acknowledged;
+  }
+
+  private void publishPosition() {
+    acknowledged = cursor;
+  }
+
+  @Override
   protected void runSession() throws SQLException {
     Connection connection = connections.open();
     current = connection;
@@ -160,6 +178,8 @@ final class OutboxPoller extends AbstractInvalidationSource {
       if (failures > 0) {
         log.info("{}: reconnected after {} failed attempt(s), replaying from {}", name(), failures,
             cursor);
+      } else if (refusalStreak() > 0) {
+        log.debug("{}: re-reading from {} to deliver what a listener refused", name(), cursor);
       } else {
         log.info("{}: listening on channel {} from position {}", name(), outbox.channel(), cursor);
       }
@@ -212,12 +232,25 @@ final class OutboxPoller extends AbstractInvalidationSource {
         persisted = stored;
       } else {
         cursor = startCursor(connection);
-        if (persist) {
-          savePosition(connection);
-        }
+        startGapOwed = true;
       }
       eagerFloor = maxId(connection);
       nextPruneAt = time.nanoTime();
+      publishPosition();
+    }
+    if (startGapOwed) {
+      // Nothing says what was committed before this position while no consumer of this name
+      // ran (a first start, or persistPosition off), yet a shared L2 may still hold values those
+      // changes invalidated. The position is fixed first, so the gap covers everything before it;
+      // it is stored only once the gap was handled, so a restart meanwhile reports it again.
+      gap("consumer '" + consumer + "' has no stored position ("
+          + (persist ? "its first start" : "persistPosition is off")
+          + "): changes committed before " + cursor + " while no consumer of this name ran cannot be"
+          + " replayed");
+      startGapOwed = false;
+      if (persist) {
+        savePosition(connection);
+      }
     }
     long xmax = querySingleLong(connection, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text");
     OutboxCursor at = Objects.requireNonNull(cursor);
@@ -230,12 +263,20 @@ final class OutboxPoller extends AbstractInvalidationSource {
     }
   }
 
+  /**
+   * Moves to the current end after a loss. The new position is fixed before the gap is reported
+   * (a change committed in between is then read, not lost) and taken only once the gap was
+   * handled: a refused gap leaves the old position, so the next session finds the loss again.
+   */
   private void resetAfterGap(Connection connection, String reason) throws SQLException {
-    cursor = startCursor(connection);
+    OutboxCursor restart = startCursor(connection);
+    long floor = maxId(connection);
+    gap(reason);
+    cursor = restart;
     eagerDelivered.clear();
     eagerPaused = false;
-    eagerFloor = maxId(connection);
-    gap(reason);
+    eagerFloor = floor;
+    publishPosition();
     if (persist) {
       savePosition(connection);
     }
@@ -246,25 +287,18 @@ final class OutboxPoller extends AbstractInvalidationSource {
     List<OutboxRow> rows;
     do {
       rows = read(connection, settledSql, Objects.requireNonNull(cursor), 0);
-      List<OutboxRow> fresh = new ArrayList<>(rows.size());
-      for (OutboxRow row : rows) {
-        if (!eagerDelivered.remove(row.cursor().id())) {
-          fresh.add(row);
-        }
-      }
-      if (!rows.isEmpty()) {
-        cursor = rows.get(rows.size() - 1).cursor();
-      }
-      deliver(fresh);
+      deliverSettled(rows);
     } while (rows.size() == batchSize && !isClosed());
 
     OutboxCursor watermark = readWatermark(connection);
     if (watermark != null && watermark.compareTo(before) > 0) {
-      cursor = Objects.requireNonNull(cursor).max(watermark);
-      eagerDelivered.clear();
+      OutboxCursor past = Objects.requireNonNull(cursor).max(watermark);
       gap(
           "outbox rows after position " + before + " were pruned (up to " + watermark
               + ") before this consumer read them");
+      cursor = past;
+      eagerDelivered.clear();
+      publishPosition();
     }
 
     if (eagerDelivered.isEmpty()) {
@@ -273,15 +307,7 @@ final class OutboxPoller extends AbstractInvalidationSource {
     if (!eagerPaused) {
       do {
         rows = read(connection, eagerSql, null, eagerFloor);
-        List<OutboxRow> fresh = new ArrayList<>(rows.size());
-        for (OutboxRow row : rows) {
-          eagerFloor = Math.max(eagerFloor, row.cursor().id());
-          if (row.cursor().compareTo(Objects.requireNonNull(cursor)) > 0
-              && eagerDelivered.add(row.cursor().id())) {
-            fresh.add(row);
-          }
-        }
-        deliver(fresh);
+        deliverEager(rows);
         if (eagerDelivered.size() >= MAX_EAGER_TRACKED) {
           eagerPaused = true;
           log.warn(
@@ -295,6 +321,64 @@ final class OutboxPoller extends AbstractInvalidationSource {
 
     if (persist && !Objects.equals(cursor, persisted)) {
       savePosition(connection);
+    }
+  }
+
+  /**
+   * The settled pass over one batch: rows the eager pass already delivered are skipped, the
+   * others are delivered event by event, and the position moves past an event only once it was
+   * applied. A refused event ends the session with the position just before it.
+   */
+  private void deliverSettled(List<OutboxRow> rows) {
+    List<OutboxRow> fresh = new ArrayList<>(rows.size());
+    for (OutboxRow row : rows) {
+      if (!eagerDelivered.contains(row.cursor().id())) {
+        fresh.add(row);
+      }
+    }
+    try {
+      for (EventBatcher.Batch batch : EventBatcher.batches(fresh, name())) {
+        deliver(batch.event());
+        cursor = batch.last();
+        publishPosition();
+      }
+      if (!rows.isEmpty()) {
+        // Rows after the last fresh one were delivered (and applied) by the eager pass.
+        cursor = rows.get(rows.size() - 1).cursor();
+        publishPosition();
+      }
+    } finally {
+      // Eager ids at or behind the position are settled now; the settled pass never reads them again.
+      OutboxCursor at = Objects.requireNonNull(cursor);
+      for (OutboxRow row : rows) {
+        if (row.cursor().compareTo(at) <= 0) {
+          eagerDelivered.remove(row.cursor().id());
+        }
+      }
+    }
+  }
+
+  /**
+   * The eager pass over one batch of committed rows above the xmin: a row counts as eagerly
+   * delivered (so the settled pass skips it later) only once its event was applied, and the eager
+   * floor moves past the batch only when all of it was; a refused event is read again next time.
+   */
+  private void deliverEager(List<OutboxRow> rows) {
+    List<OutboxRow> fresh = new ArrayList<>(rows.size());
+    for (OutboxRow row : rows) {
+      if (row.cursor().compareTo(Objects.requireNonNull(cursor)) > 0
+          && !eagerDelivered.contains(row.cursor().id())) {
+        fresh.add(row);
+      }
+    }
+    for (EventBatcher.Batch batch : EventBatcher.batches(fresh, name())) {
+      deliver(batch.event());
+      for (OutboxRow row : batch.rows()) {
+        eagerDelivered.add(row.cursor().id());
+      }
+    }
+    for (OutboxRow row : rows) {
+      eagerFloor = Math.max(eagerFloor, row.cursor().id());
     }
   }
 
@@ -335,15 +419,6 @@ final class OutboxPoller extends AbstractInvalidationSource {
       }
     }
     return rows;
-  }
-
-  private void deliver(List<OutboxRow> rows) {
-    if (rows.isEmpty()) {
-      return;
-    }
-    for (InvalidationEvent event : EventBatcher.toEvents(rows, name())) {
-      deliver(event);
-    }
   }
 
   private OutboxCursor startCursor(Connection connection) throws SQLException {

@@ -21,7 +21,7 @@ import org.postgresql.Driver;
  * outbox.install(dataSource);                                  // once, or in a migration
  * outbox.installCaptureTrigger(connection, "product", "id", "products");
  * InvalidationSource source = PgOutboxSource.builder()
- *     .jdbcUrl(url, user, password).consumerName("web-" + instanceId).persistPosition(true)
+ *     .jdbcUrl(url, user, password).consumerName("web-1")     // stable per process: keys the stored position
  *     .build();
  * source.subscribe(cache::onInvalidation);                     // starts the listener thread
  * }</pre>
@@ -31,10 +31,16 @@ import org.postgresql.Driver;
  * <ul>
  *   <li><b>Only committed changes.</b> Outbox rows are written in the changing transaction, so a
  *       rolled-back change leaves no row; NOTIFY is delivered only on commit.
- *   <li><b>Nothing lost while connected or briefly disconnected.</b> The source keeps a position
- *       {@code (txid, id)} in memory (and, with {@link Builder#persistPosition(boolean)}, in the
- *       position table under the consumer name) and after every reconnect or restart replays
- *       every row after it. Transactions that commit out of id order are handled: the position
+ *   <li><b>Nothing lost, connected, disconnected or restarted.</b> The source keeps a position
+ *       {@code (txid, id)} in memory and (by default, see {@link Builder#persistPosition(boolean)})
+ *       in the position table under the consumer name, and after every reconnect or restart
+ *       replays every row after it. A consumer that starts without a stored position (its first
+ *       start, or {@code persistPosition(false)}) cannot replay what was committed before, so it
+ *       reports a gap before it is ready.
+ *   <li><b>Acknowledged only when applied.</b> The position, in memory and stored, moves past an
+ *       event only once every listener returned from it; a listener that throws has not applied
+ *       it, and the source re-reads from its last acknowledged position after a backoff (see
+ *       {@link dev.larder.core.InvalidationListener}). Transactions that commit out of id order are handled: the position
  *       only passes rows whose transaction id is below the oldest running transaction
  *       ({@code pg_snapshot_xmin(pg_current_snapshot())}), while rows above it are delivered at
  *       once and remembered, so a slow writer delays nothing and is never skipped.
@@ -160,9 +166,16 @@ public final class PgOutboxSource {
     }
 
     /**
-     * Whether the position is also stored in the position table, so a restarted process resumes
-     * where it stopped instead of at the current end; default false. Needs an explicit
-     * {@link #consumerName(String)}.
+     * Whether the position is also stored in the position table under the
+     * {@linkplain #consumerName(String) consumer name}, so a restarted process resumes where it
+     * stopped; default <b>true</b>, which needs an explicit consumer name, unique per process and
+     * stable across its restarts.
+     *
+     * <p>With {@code false} the position lives in memory only: a restarted process cannot replay
+     * what was committed while it was down, so every start reports a gap ({@code onGap}, which
+     * makes a cache clear what it holds for this source) before the source is ready. Choose it
+     * only for consumers whose caches do not outlive them (L1 only, no shared L2) or when a clear
+     * at every start is acceptable.
      *
      * @param persist whether to persist
      * @return this builder
@@ -254,8 +267,8 @@ public final class PgOutboxSource {
      *
      * @return the source
      * @throws IllegalStateException if neither or both of a data source and a JDBC URL were
-     *     given, or the position is persisted under the default consumer name, or pruning
-     *     settings are given while pruning is off
+     *     given, or the position is persisted (the default) but no consumer name was set, or
+     *     pruning settings are given while pruning is off
      */
     public InvalidationSource build() {
       if (dataSource == null && jdbcUrl == null) {
@@ -266,10 +279,13 @@ public final class PgOutboxSource {
             "dataSource and jdbcUrl are exclusive but both were set (jdbcUrl "
                 + redact(jdbcUrl) + ")");
       }
-      boolean persist = Boolean.TRUE.equals(persistPosition);
+      boolean persist = persistPosition == null || persistPosition;
       if (persist && !hasConsumerName()) {
         throw new IllegalStateException(
-            "persistPosition needs an explicit consumerName, unique per process, but none was set");
+            "consumerName must be set: the position is stored under it (persistPosition is on by"
+                + " default), so it must be unique per process and stable across its restarts; or"
+                + " call persistPosition(false) to keep the position in memory only (every start"
+                + " then reports a gap, which clears the caches it feeds)");
       }
       boolean prune = pruning == null || pruning;
       if (!prune && (retention != null || pruneInterval != null)) {

@@ -33,10 +33,20 @@ class PgOutboxBuildersTest {
 
   @Test
   void persistedPositionNeedsAnExplicitConsumerName() {
+    String expected = "consumerName must be set: the position is stored under it (persistPosition is on"
+        + " by default), so it must be unique per process and stable across its restarts; or call"
+        + " persistPosition(false) to keep the position in memory only (every start then reports a"
+        + " gap, which clears the caches it feeds)";
     assertThatThrownBy(
             () -> PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).persistPosition(true).build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("persistPosition needs an explicit consumerName, unique per process, but none was set");
+        .hasMessage(expected);
+    // The default persists, so the default needs the name too: no silent in-memory fallback.
+    assertThatThrownBy(() -> PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(expected);
+    assertThat(PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).persistPosition(false).build().name())
+        .isEqualTo("pg-outbox:local");
   }
 
   @Test
@@ -44,6 +54,7 @@ class PgOutboxBuildersTest {
     assertThatThrownBy(
             () -> PgOutboxSource.builder()
                 .dataSource(new PGSimpleDataSource())
+                .consumerName("web-1")
                 .pruning(false)
                 .retention(Duration.ofHours(1))
                 .build())

@@ -226,8 +226,8 @@ class PgOutboxSourceIT {
             .toArray(String[]::new);
     awaitKeys(rec, expected);
     awaitKeys(small, expected);
-    assertThat(rec.gaps()).isEmpty();
-    assertThat(small.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
+    assertOnlyTheStartGap(small);
     LOG.info(
         "concurrent writers: {} commits, {} committed after a higher outbox id had committed",
         idAndCommit.size(),
@@ -251,6 +251,75 @@ class PgOutboxSourceIT {
     start(source("restart", true), second);
     awaitKeys(second, missed.toArray(String[]::new));
     assertThat(second.gaps()).isEmpty();
+  }
+
+  /**
+   * Defect 9 of issue 15: with the old default (position in memory only) a new process started at
+   * the current end, so rows committed while no consumer ran were never read, while Redis kept the
+   * values they invalidate. The default now stores the position: a full restart replays them.
+   */
+  @Test
+  void fullRestartWithTheDefaultSettingsReplaysWhatWasCommittedWhileNoConsumerRan() throws Exception {
+    String consumer = "defaults-" + RUN.incrementAndGet();
+    InvalidationSource first = track(defaults(consumer));
+    ready(first);
+    first.close();
+
+    List<String> whileStopped = insertKeys(110, 115);
+    InvalidationRecorder second = ready(track(defaults(consumer)));
+    awaitKeys(second, whileStopped.toArray(String[]::new));
+    assertThat(second.gaps()).as("resumed from its stored position: nothing to report").isEmpty();
+  }
+
+  @Test
+  void consumerKeepingItsPositionInMemoryReportsAGapAtEveryStartBeforeItIsReady() throws Exception {
+    String consumer = "in-memory-" + RUN.incrementAndGet();
+    InvalidationSource first = source(consumer, false);
+    assertThat(ready(first).gaps()).as("reported before ready").singleElement().asString()
+        .contains("no stored position");
+    first.close();
+    insertKeys(115, 116);
+
+    // The change made while no consumer ran cannot be replayed; the gap covers it.
+    assertThat(ready(source(consumer, false)).gaps()).singleElement().asString().contains("no stored position");
+    assertThat(count("SELECT count(*) FROM larder_invalidation_position WHERE consumer = '" + consumer + "'"))
+        .isZero();
+  }
+
+  @Test
+  void brandNewConsumerStoresNoPositionUntilItsStartGapWasHandled() throws Exception {
+    String consumer = "new-refused-" + RUN.incrementAndGet();
+    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    InvalidationRecorder applied = new InvalidationRecorder();
+    List<Boolean> storedWhileRefused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InvalidationSource source =
+        track(
+            PgOutboxSource.builder()
+                .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+                .consumerName(consumer)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+                .build());
+    source.subscribe(
+        new dev.larder.core.InvalidationListener() {
+          @Override
+          public void onInvalidation(InvalidationEvent event) {
+            applied.onInvalidation(event);
+          }
+
+          @Override
+          public void onGap(String reason) {
+            if (refusals.incrementAndGet() <= 3) {
+              storedWhileRefused.add(storedPositions().contains(consumer + "="));
+              throw new dev.larder.core.LarderException("could not reach Redis (test)");
+            }
+            applied.onGap(reason);
+          }
+        });
+    assertThat(source.awaitReady(DELIVERY)).isTrue();
+    assertThat(refusals.get()).isEqualTo(4);
+    assertThat(storedWhileRefused).as("a position stored while the start gap was refused").containsOnly(false);
+    assertThat(applied.gaps()).singleElement().asString().contains("no stored position");
+    await().atMost(DELIVERY).until(() -> storedPositions().contains(consumer + "="));
   }
 
   @Test
@@ -421,7 +490,7 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:primary-restart")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
   }
 
   @Test
@@ -447,7 +516,7 @@ class PgOutboxSourceIT {
     }
     awaitKeys(rec, written.toArray(String[]::new));
     assertThat(backendPid("larder:pg-outbox:killed")).isPresent().get().isNotEqualTo(pidBefore);
-    assertThat(rec.gaps()).isEmpty();
+    assertOnlyTheStartGap(rec);
   }
 
   @Test
@@ -580,6 +649,34 @@ class PgOutboxSourceIT {
             .build());
   }
 
+  /** Subscribes a new recorder, waits until the source reads, and returns the recorder. */
+  private static InvalidationRecorder ready(InvalidationSource source) throws InterruptedException {
+    InvalidationRecorder rec = new InvalidationRecorder();
+    source.subscribe(rec);
+    assertThat(source.awaitReady(DELIVERY)).as("%s ready", source).isTrue();
+    return rec;
+  }
+
+  /** Inserts products {@code from} (inclusive) to {@code to} (exclusive) in their own commits. */
+  private static List<String> insertKeys(long from, long to) throws SQLException {
+    List<String> keys = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      for (long key = from; key < to; key++) {
+        insert(c, key);
+        keys.add("" + key);
+      }
+    }
+    return keys;
+  }
+
+  /** A source built with nothing but the connection and a consumer name. */
+  private static InvalidationSource defaults(String consumer) {
+    return PgOutboxSource.builder()
+        .jdbcUrl(pg.jdbcUrl(db), pg.username(), pg.password())
+        .consumerName(consumer)
+        .build();
+  }
+
   private InvalidationSource track(InvalidationSource source) {
     sources.add(source);
     return source;
@@ -630,6 +727,11 @@ class PgOutboxSourceIT {
       return "(query failed: " + e.getMessage() + ")";
     }
     return rows.toString();
+  }
+
+  /** A consumer without a stored position reports one gap at its start; nothing else may. */
+  private static void assertOnlyTheStartGap(InvalidationRecorder rec) {
+    assertThat(rec.gaps()).hasSizeLessThanOrEqualTo(1).allSatisfy(g -> assertThat(g).contains("no stored position"));
   }
 
   private static void awaitKeys(InvalidationRecorder rec, String... keys) {

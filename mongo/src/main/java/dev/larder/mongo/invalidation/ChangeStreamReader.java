@@ -25,7 +25,14 @@ import org.slf4j.LoggerFactory;
  * <p>The resume token is the position. It is kept in memory (so a reconnect inside this process
  * resumes exactly) and, with a {@link ResumeTokenStore}, saved after each batch of events and,
  * when nothing relevant happens, at most every {@code idleSaveInterval} from the server's
- * post-batch token (so a quiet stream's saved token does not fall out of the oplog window).
+ * post-batch token (so a quiet stream's saved token does not fall out of the oplog window). The
+ * token moves past a change only once every listener applied its events: a refused change ends
+ * the session and the stream is reopened after it with {@code resumeAfter}.
+ *
+ * <p>A gap is owed, not reported on the spot, when the reader loses its place (no token when the
+ * stream failed, history lost): it is reported by the next session right after the stream is open
+ * again, so it covers everything before the position reading continues from, and it stays owed
+ * (and no token is saved) until every listener handled it.
  */
 final class ChangeStreamReader extends AbstractInvalidationSource {
   private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
@@ -56,6 +63,8 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
   private @Nullable BsonDocument saved;
   private long savedAtNanos;
   private boolean afterInvalidate;
+  /** A gap to report once the next stream is open; kept until every listener handled it. */
+  private @Nullable String owedGap;
 
   ChangeStreamReader(
       String consumer,
@@ -116,23 +125,39 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       saved = token;
       savedAtNanos = time.nanoTime();
       loaded = true;
+      if (token == null) {
+        // Starting at the current end: what changed while no reader of this name ran cannot be
+        // replayed, and a shared L2 may still hold what those changes invalidated.
+        owedGap = "consumer '" + consumer + "' has no stored resume token ("
+            + (store != null ? "its first start" : "no token store")
+            + "): changes made while no reader of this name ran cannot be replayed";
+      }
     }
     boolean resumed = token != null;
     MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor = open();
     try {
-      int failures = connected();
-      if (failures > 0) {
-        log.info("{}: stream reopened after {} failed attempt(s){}", name(), failures,
-            resumed ? ", resuming from its token" : "");
-      } else {
-        log.info("{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
-      }
       if (token == null) {
         // A real server hands out a post-batch token at once; keep it so even a stream that
         // never sees an event resumes exactly after a failure or restart.
         advanceIdle(cursor.getResumeToken());
       }
       hasToken = token != null;
+      String owed = owedGap;
+      if (owed != null) {
+        // The stream is open: the gap now covers everything before where reading continues.
+        gap(owed);
+        owedGap = null;
+        saveQuietly();
+      }
+      int failures = connected();
+      if (failures > 0) {
+        log.info("{}: stream reopened after {} failed attempt(s){}", name(), failures,
+            resumed ? ", resuming from its token" : "");
+      } else if (refusalStreak() > 0) {
+        log.debug("{}: stream reopened to deliver what a listener refused", name());
+      } else {
+        log.info("{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
+      }
       streamOpens.incrementAndGet();
       consume(cursor);
     } finally {
@@ -142,6 +167,11 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
         log.debug("{}: closing the cursor failed", name(), e);
       }
     }
+  }
+
+  @Override
+  protected String resumePoint() {
+    return token != null ? "its resume token" : "the current end";
   }
 
   @Override
@@ -163,11 +193,11 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
         failure instanceof MongoException m && m.getCode() != -1 ? ", code " + m.getCode() : "",
         retryIn.toMillis(),
         token != null ? "from its resume token" : "from the current end");
-    if (token == null && failedAttempts == 1) {
+    if (token == null && owedGap == null) {
       // Without a token the reopened stream starts at the current end: whatever changed in
-      // between cannot be replayed, so say so (once per outage).
-      gap("change stream failed before it had a resume token ("
-          + failure.getClass().getSimpleName() + "); changes until it reopens are not replayed");
+      // between cannot be replayed, so say so once it is open again.
+      owedGap = "change stream failed before it had a resume token ("
+          + failure.getClass().getSimpleName() + "); changes until it reopened are not replayed";
     }
   }
 
@@ -203,8 +233,18 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
         continue;
       }
       ChangeTranslator.Result result = translator.translate(change, time.now());
-      for (InvalidationEvent event : result.events()) {
-        deliver(event);
+      try {
+        for (InvalidationEvent event : result.events()) {
+          deliver(event);
+        }
+      } catch (NotApplied refused) {
+        if (token == null && owedGap == null) {
+          // Only servers without post-batch tokens (the stand-in) get here: there is no token
+          // before this change to re-read it from, so the reopened stream owes a gap instead.
+          owedGap = "a change was not applied before the stream had a resume token to re-read it"
+              + " from; it cannot be delivered again";
+        }
+        throw refused;
       }
       token = change.getResumeToken();
       hasToken = token != null;
@@ -237,7 +277,9 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
   private void saveQuietly() {
     BsonDocument at = token;
     ResumeTokenStore s = store;
-    if (s == null || at == null || at.equals(saved)) {
+    if (s == null || at == null || at.equals(saved) || owedGap != null) {
+      // While a gap is owed nothing is saved: a restart then finds the old token (or none) and
+      // reports the loss again instead of resuming past it.
       return;
     }
     try {
@@ -268,7 +310,8 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
             clearFailed.getClass().getSimpleName());
       }
     }
-    gap(reason);
+    // Reported by the next session once its stream is open at the current end.
+    owedGap = reason;
   }
 
   static boolean isNotResumable(Throwable e) {

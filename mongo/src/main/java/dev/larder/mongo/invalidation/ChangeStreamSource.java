@@ -44,7 +44,13 @@ import org.jspecify.annotations.Nullable;
  *       (after a network failure or server restart) or a restarted process resumes after it with
  *       {@code resumeAfter}, and after an invalidate (the collection was dropped or renamed) with
  *       {@code startAfter}. Delivery is at least once: after a restart the events between the last
- *       save and the stop arrive again.
+ *       save and the stop arrive again. A stream that starts without a stored token (no token
+ *       store, or its first start) cannot replay what changed before, so it reports a gap before
+ *       it is ready.
+ *   <li><b>Acknowledged only when applied.</b> The token (in memory and stored) moves past a
+ *       change only once every listener returned from its events; a listener that throws has not
+ *       applied them, and the stream is reopened after the last applied change after a backoff
+ *       (see {@link dev.larder.core.InvalidationListener}).
  *   <li><b>Loss is reported, never hidden.</b> When the server cannot resume from the token
  *       ({@code ChangeStreamHistoryLost}: the consumer was away longer than the oplog window;
  *       {@code InvalidResumeToken}; a non-resumable error) listeners get {@code onGap} and the
@@ -163,7 +169,9 @@ public final class ChangeStreamSource {
     /**
      * Where the resume token is saved so a restarted process resumes where it stopped; default
      * none (the token lives only in this source: reconnects resume, a restart starts at the
-     * current end). Needs an explicit {@link #consumerName(String)}.
+     * current end and so reports a gap before it is ready, which makes a cache clear what it holds
+     * for this source). Needs an explicit {@link #consumerName(String)}. Give one whenever the
+     * caches fed by this source outlive the process (a shared L2).
      *
      * @param tokenStore the store
      * @return this builder

@@ -34,9 +34,11 @@ public final class Lsn {
      *
      * @param ahead the later position
      * @param behind the earlier position
-     * @return {@code max(0, ahead - behind)}
+     * @return {@code max(0, ahead - behind)}, comparing the positions unsigned
      */
     public static long distance(String ahead, String behind) {
-        return Math.max(0, parse(ahead) - parse(behind));
+        long a = parse(ahead);
+        long b = parse(behind);
+        return Long.compareUnsigned(a, b) <= 0 ? 0 : a - b;
     }
 }

@@ -19,9 +19,12 @@ public final class PostgresClusterImpl implements PostgresCluster {
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresClusterImpl.class);
     private static final Duration CREATE_DATABASE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration RECEIVER_TIMEOUT = Duration.ofSeconds(30);
 
     private final PostgresServerImpl primary;
     private final PostgresServerImpl standby;
+    /** The standby's {@code primary_conninfo} while its WAL receiver is cut; null otherwise. */
+    private volatile @Nullable String cutConninfo;
 
     /**
      * Pairs two running servers.
@@ -54,6 +57,10 @@ public final class PostgresClusterImpl implements PostgresCluster {
             throw new IllegalStateException("createDatabase needs WAL replay running on the standby, but it is paused;"
                     + " call resumeReplay() first");
         }
+        if (cutConninfo != null) {
+            throw new IllegalStateException("createDatabase needs the standby's WAL receiver, but it is cut;"
+                    + " call restoreWalReceiver() first");
+        }
         String db = Names.databaseName(hint);
         execute(primary, "CREATE DATABASE \"" + db + "\"");
         boolean visible = Poll.until(CREATE_DATABASE_TIMEOUT, () -> databaseExists(standby, db));
@@ -74,6 +81,47 @@ public final class PostgresClusterImpl implements PostgresCluster {
     public void resumeReplay() {
         execute(standby, "SELECT pg_wal_replay_resume()");
         LOG.info("larder-testkit: WAL replay resumed on the standby");
+    }
+
+    @Override
+    public synchronized void cutWalReceiver() {
+        if (cutConninfo != null) {
+            throw new IllegalStateException("the standby's WAL receiver is already cut; call restoreWalReceiver() first");
+        }
+        String original = queryString(standby, "SELECT current_setting('primary_conninfo')");
+        if (original.isBlank()) {
+            throw new TestServerException(standby.name() + " has no primary_conninfo to cut");
+        }
+        execute(standby, "ALTER SYSTEM SET primary_conninfo = ''");
+        execute(standby, "SELECT pg_reload_conf()");
+        cutConninfo = original;
+        if (!Poll.until(RECEIVER_TIMEOUT, () -> "none".equals(walReceiverStatus()))) {
+            throw new TestServerException("the standby's WAL receiver did not stop within " + RECEIVER_TIMEOUT.toSeconds()
+                    + " s after primary_conninfo was cleared; status: " + walReceiverStatus());
+        }
+        LOG.info("larder-testkit: standby's WAL receiver cut (primary_conninfo cleared); it answers but receives nothing");
+    }
+
+    @Override
+    public synchronized void restoreWalReceiver() {
+        String original = cutConninfo;
+        if (original == null) {
+            return;
+        }
+        execute(standby, "ALTER SYSTEM SET primary_conninfo = '" + original.replace("'", "''") + "'");
+        execute(standby, "SELECT pg_reload_conf()");
+        cutConninfo = null;
+        awaitStreaming(RECEIVER_TIMEOUT);
+        LOG.info("larder-testkit: standby's WAL receiver restored; it streams again");
+    }
+
+    /** The WAL receiver's status ({@code streaming}, {@code waiting}...), {@code none} without one. */
+    private String walReceiverStatus() {
+        try {
+            return queryString(standby, "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')");
+        } catch (TestServerException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
     }
 
     @Override
@@ -105,7 +153,7 @@ public final class PostgresClusterImpl implements PostgresCluster {
         long target = Lsn.parse(queryString(primary, "SELECT pg_current_wal_lsn()::text"));
         boolean caughtUp = Poll.until(timeout, () -> {
             String replay = replayLsnOrNull();
-            return replay != null && Lsn.parse(replay) >= target;
+            return replay != null && Long.compareUnsigned(Lsn.parse(replay), target) >= 0;
         });
         if (!caughtUp) {
             throw new TestServerException("the standby did not catch up within " + timeout + " (replay paused: "
@@ -137,13 +185,7 @@ public final class PostgresClusterImpl implements PostgresCluster {
      * @throws TestServerException if it does not
      */
     public void awaitStreaming(Duration timeout) {
-        boolean streaming = Poll.until(timeout, () -> {
-            try {
-                return "streaming".equals(queryString(standby, "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')"));
-            } catch (TestServerException e) {
-                return false;
-            }
-        });
+        boolean streaming = Poll.until(timeout, () -> "streaming".equals(walReceiverStatus()));
         if (!streaming) {
             throw new TestServerException("the standby did not start streaming from the primary within " + timeout);
         }
