@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * s.close();
  * }</pre>
  *
- * <p>A source starts reading in the background on its first subscription. A brand-new consumer
- * (no stored position or resume token) starts at the database's present as of its connect, so a
- * change committed before it connected never reaches it. At start-up, bind with a ready timeout
+ * <p>A source starts reading in the background on its first subscription. A consumer with no
+ * stored position or resume token cannot know what was committed while no consumer ran, so it
+ * reports a gap first (the cache is cleared in every tier) and then reads from the database's
+ * present; with a stored position it resumes from there. At start-up, bind with a ready timeout
  * (or call {@link InvalidationSource#awaitReady}) before the service serves reads.
  *
  * <p>What each call of the source does to the cache:
