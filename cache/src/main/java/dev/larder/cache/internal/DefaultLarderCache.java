@@ -359,6 +359,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       publish(List.of(key), new long[] {0});
       throw new InvalidationPendingException(name, List.of(key), e.getCause());
     }
+    // A read on this instance may have taken the older value from Redis just before the script and
+    // store it in L1 any moment now: the tombstone at the new version refuses it (our own message
+    // comes back as an echo, which we ignore, so nothing else would).
+    fence.record(key, version);
     storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
     publish(List.of(key), new long[] {version});
   }
