@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a command (a Maven build) against the testkit's docker tier on a machine where no
 # container registry answers: starts a Docker engine and builds the local test images with
-# ../shared/ci/docker-test-images.sh, exports what the test JVMs need, runs the command, and
-# always stops the engine again.
+# .ci/docker-test-images.sh (beside this script), exports what the test JVMs need, runs the
+# command, and stops the engine again if it started it (an engine that already answered, someone
+# else's, is left running with its containers).
 #
 #   .ci/docker-tier.sh ./mvnw -B verify
 #
@@ -19,17 +20,21 @@ log() { printf '[docker-tier] %s\n' "$*" >&2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-IMAGES=../shared/ci/docker-test-images.sh
-[ -f "$IMAGES" ] || die "$ROOT/$IMAGES not found: the docker tier needs the shared CI scripts beside the clone"
+IMAGES=.ci/docker-test-images.sh
+[ -f "$IMAGES" ] || die "$ROOT/$IMAGES not found"
 
-stop_engine() {
-  local rc=$?
-  log "stopping the Docker engine"
-  bash "$IMAGES" stop || log "WARNING: '$IMAGES stop' failed; a dockerd may still be running"
-  exit "$rc"
-}
-# Set before starting, so that a half-started engine is stopped too.
-trap stop_engine EXIT
+if docker info >/dev/null 2>&1; then
+  log "a Docker engine already answers: using it, and leaving it running afterwards"
+else
+  stop_engine() {
+    local rc=$?
+    log "stopping the Docker engine"
+    bash "$IMAGES" stop || log "WARNING: '$IMAGES stop' failed; a dockerd may still be running"
+    exit "$rc"
+  }
+  # Set before starting, so that a half-started engine is stopped too.
+  trap stop_engine EXIT
+fi
 
 log "starting the Docker engine and building the test images"
 exports=$(bash "$IMAGES" start) || die "'$IMAGES start' failed (exit $?): no Docker engine or test images; see its messages above"
