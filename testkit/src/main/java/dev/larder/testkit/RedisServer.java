@@ -1,5 +1,6 @@
 package dev.larder.testkit;
 
+import java.util.List;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
@@ -8,6 +9,13 @@ import org.redisson.config.Config;
  *
  * <p>Isolate tests by key prefix ({@link #uniqueKeyPrefix(String)}) rather than by flushing:
  * other test classes use the same server.
+ *
+ * <p>Besides the faults every {@link ManagedServer} has, Redis has its own: a restart that loads
+ * an older dataset from disk ({@link #snapshot()}, {@link #restartFromSnapshot()}), and the
+ * disconnection of every pub/sub subscriber ({@link #killPubSubClients()}). The counting methods
+ * ({@link #clientCount()}, {@link #pubSubChannels(String)}, {@link #pubSubNumSub(String)}) let a
+ * test check that clients it closed left nothing behind. All of them talk RESP over a connection
+ * of their own, so they work whatever the client library under test refuses to send.
  */
 public interface RedisServer extends ManagedServer {
 
@@ -68,4 +76,73 @@ public interface RedisServer extends ManagedServer {
      * @throws TestServerException if the server does not answer
      */
     void flushAll();
+
+    /**
+     * Saves the dataset now ({@code SAVE}, synchronous): this is the dataset
+     * {@link #restartFromSnapshot()} brings back. A later snapshot replaces it. Plain
+     * {@link #stop()} / {@link #start()} never load it: they keep coming back empty.
+     *
+     * @throws IllegalStateException if the server is stopped or paused
+     * @throws TestServerException if the server does not answer or cannot save
+     */
+    void snapshot();
+
+    /**
+     * The server dies without saving (SIGKILL, or {@code docker kill}) and starts again on the same
+     * port, loading the dataset of the last {@link #snapshot()}: everything written after the
+     * snapshot is gone and everything before it is back, as when a production Redis restarts from
+     * its RDB file. Clients lose their connections; the server's {@link #runId()} changes. Returns
+     * once the server answers {@code PING} again (after it loaded the file). A paused server is
+     * thawed first.
+     *
+     * @throws IllegalStateException if no snapshot was taken, or the server is stopped
+     * @throws TestServerException if the server does not come back
+     */
+    void restartFromSnapshot();
+
+    /**
+     * The server's {@code run_id} (from {@code INFO server}): a random id each server process
+     * draws at start, so it changes on every restart and on nothing else.
+     *
+     * @return 40 hex characters
+     * @throws TestServerException if the server does not answer
+     */
+    String runId();
+
+    /**
+     * Disconnects every client in pub/sub mode ({@code CLIENT KILL TYPE pubsub}, which Redisson
+     * refuses to send): subscribers lose the messages published until they have resubscribed.
+     *
+     * @return how many connections the server closed
+     * @throws TestServerException if the server does not answer
+     */
+    int killPubSubClients();
+
+    /**
+     * How many client connections the server has ({@code CLIENT LIST}), not counting the one
+     * this method opens to ask.
+     *
+     * @return the number of other connections
+     * @throws TestServerException if the server does not answer
+     */
+    int clientCount();
+
+    /**
+     * The channels that have at least one subscriber ({@code PUBSUB CHANNELS pattern}); pattern
+     * subscriptions are not included.
+     *
+     * @param pattern a glob such as {@code "larder:*"}
+     * @return the channel names, sorted
+     * @throws TestServerException if the server does not answer
+     */
+    List<String> pubSubChannels(String pattern);
+
+    /**
+     * How many clients are subscribed to one channel ({@code PUBSUB NUMSUB channel}).
+     *
+     * @param channel the channel name
+     * @return the number of subscribers, 0 for a channel nobody listens to
+     * @throws TestServerException if the server does not answer
+     */
+    long pubSubNumSub(String channel);
 }

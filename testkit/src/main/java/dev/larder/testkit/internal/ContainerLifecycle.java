@@ -12,6 +12,8 @@ import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.Container;
+import org.testcontainers.containers.ExecInContainerPattern;
 import org.testcontainers.containers.GenericContainer;
 
 /**
@@ -104,6 +106,51 @@ public final class ContainerLifecycle implements Lifecycle {
             client().stopContainerCmd(container.getContainerId()).withTimeout(20).exec();
         } finally {
             lock.unlock();
+        }
+    }
+
+    @Override
+    public void kill() {
+        lock.lock();
+        try {
+            var state = state();
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                return;
+            }
+            if (Boolean.TRUE.equals(state.getPaused())) {
+                // A frozen cgroup delivers SIGKILL only once thawed.
+                client().unpauseContainerCmd(container.getContainerId()).exec();
+            }
+            client().killContainerCmd(container.getContainerId()).withSignal("KILL").exec();
+            if (!Poll.until(Duration.ofSeconds(10), () -> !Boolean.TRUE.equals(state().getRunning()))) {
+                throw new TestServerException(name + " still runs 10 s after docker kill");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs a command inside the running container and fails unless it exits with 0.
+     *
+     * @param command the command and its arguments (no shell unless given one)
+     * @return what it printed on stdout
+     * @throws TestServerException if the container is not running, or the command fails
+     */
+    public String exec(String... command) {
+        try {
+            InspectContainerResponse info = client().inspectContainerCmd(container.getContainerId()).exec();
+            Container.ExecResult r = ExecInContainerPattern.execInContainer(client(), info, command);
+            if (r.getExitCode() != 0) {
+                throw new TestServerException(name + ": '" + String.join(" ", command) + "' exited with "
+                        + r.getExitCode() + ": " + r.getStderr().trim());
+            }
+            return r.getStdout();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            throw new TestServerException(name + ": cannot run '" + String.join(" ", command) + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestServerException(name + ": interrupted while running '" + String.join(" ", command) + "'", e);
         }
     }
 

@@ -17,6 +17,8 @@ public final class RedisFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisFactory.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The data directory inside a Redis container, as in the official image. */
+    private static final String DATA_DIR = "/data";
 
     private RedisFactory() {}
 
@@ -44,7 +46,7 @@ public final class RedisFactory {
         process.start();
         LOG.info("larder-testkit: started embedded Redis (redis-server 6.2.6 from embedded-redis) on {}:{} in {} ms",
                 Ports.LOOPBACK, port, Millis.since(t0));
-        return new RedisServerImpl("redis", port, process);
+        return new RedisServerImpl("redis", port, process, RedisFiles.local(runDir));
     }
 
     /**
@@ -58,7 +60,12 @@ public final class RedisFactory {
         long t0 = System.nanoTime();
         Images.require(image, "Redis", Settings.REDIS_IMAGE_PROPERTY + " / " + Settings.REDIS_IMAGE_ENV);
         int port = Ports.free();
+        // The command, not the image's default: the official image saves on shutdown (so a plain
+        // restart would not come back empty) and its data directory is /data, where the snapshot
+        // hook needs it; the project's local image follows the same convention.
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image).asCompatibleSubstituteFor("redis"))
+                .withCommand("redis-server", "--protected-mode", "no", "--save", "", "--appendonly", "no",
+                        "--dir", DATA_DIR)
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1))
                 .withStartupTimeout(START_TIMEOUT);
         ContainerLifecycle.bindFixedPort(container, 6379, port);
@@ -74,6 +81,6 @@ public final class RedisFactory {
             throw new TestServerException("Redis container from image " + image + " does not answer PING on " + Ports.LOOPBACK + ":" + port);
         }
         LOG.info("larder-testkit: started Redis container {} on {}:{} in {} ms", image, Ports.LOOPBACK, port, Millis.since(t0));
-        return new RedisServerImpl("redis", port, lifecycle);
+        return new RedisServerImpl("redis", port, lifecycle, RedisFiles.inContainer(lifecycle, DATA_DIR));
     }
 }

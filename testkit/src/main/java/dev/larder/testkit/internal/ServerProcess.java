@@ -112,6 +112,29 @@ public final class ServerProcess implements Lifecycle {
     }
 
     @Override
+    public void kill() {
+        lock.lock();
+        try {
+            Process p = process;
+            if (p == null || !p.isAlive()) {
+                return;
+            }
+            // SIGKILL reaches a stopped (paused) process too; children first would let the parent
+            // notice, so the whole tree at once.
+            List<Long> pids = new ArrayList<>();
+            pids.add(p.pid());
+            p.descendants().forEach(h -> pids.add(h.pid()));
+            Commands.signal("KILL", pids);
+            if (!waitFor(p, 10)) {
+                throw new TestServerException(name + " did not die within 10 s of SIGKILL");
+            }
+            paused = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void pause() {
         lock.lock();
         try {
