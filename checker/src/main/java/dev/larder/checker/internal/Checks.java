@@ -199,6 +199,17 @@ public final class Checks {
     return f.effectEnd() + wait + nanos(config.retryBound());
   }
 
+  /**
+   * When the system has settled after a fault: for a Redis server fault, once the caches'
+   * breakers may have closed and what they owe is applied ({@link #recovered}), then the settle
+   * margin (a bus that went silent hears its own heartbeat again); for any other fault, its heal plus
+   * the settle margin.
+   */
+  private long settledAfter(Nemesis.Record f) {
+    long base = f.has(Effect.REDIS_UNREACHABLE_ALL) ? recovered(f) : f.effectEnd();
+    return base + nanos(config.settleMargin());
+  }
+
   private static boolean redisFaultFor(Nemesis.Record f, int instance) {
     return f.has(Effect.REDIS_UNREACHABLE_ALL) || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == instance);
   }
@@ -207,7 +218,7 @@ public final class Checks {
   private boolean channelDisturbed(int instance, long a, long b) {
     for (Nemesis.Record f : faults) {
       if (f.injected() && (f.has(Effect.CHANNEL_CUT_ALL) || redisFaultFor(f, instance))
-          && overlaps(f.effectStart(), f.effectEnd() + nanos(config.settleMargin()), a, b)) {
+          && overlaps(f.effectStart(), settledAfter(f), a, b)) {
         return true;
       }
     }
@@ -369,15 +380,16 @@ public final class Checks {
     figures.put("repeat loads after expiry", expired);
     figures.put("repeat loads after an invalidation", afterInvalidation);
     figures.put("repeat loads outside fault windows", violations);
-    return new CheckResult(4, "one load per key and version", "outside fault windows +- "
-        + config.settleMargin().toMillis() + " ms, no second load of a key at the same version before its entry "
+    return new CheckResult(4, "one load per key and version", "outside fault windows (from "
+        + config.settleMargin().toMillis() + " ms before a fault to " + config.settleMargin().toMillis()
+        + " ms after it healed; after a Redis server fault, after breaker wait + retryBound too), no second load of a key at the same version before its entry "
         + "could expire (0.9 x ttl - early refresh) unless a write invalidated it in between", violations, examples,
         figures);
   }
 
   private boolean inFaultWindow(Op op, long margin) {
     for (Nemesis.Record f : faults) {
-      if (f.injected() && overlaps(f.effectStart() - margin, f.effectEnd() + margin, op.start(), op.end())) {
+      if (f.injected() && overlaps(f.effectStart() - margin, settledAfter(f), op.start(), op.end())) {
         return true;
       }
     }
