@@ -102,7 +102,7 @@ public record CheckerConfig(
     Duration redisTimeout = Duration.ofMillis(250);
     return new CheckerConfig(seed, Duration.ofSeconds(60), 3, 16, 3, 6, 2, Faults.names(), false,
         Duration.ofSeconds(2), Duration.ofSeconds(6), Duration.ofSeconds(2), Duration.ofSeconds(4),
-        Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(2), hb, Duration.ofSeconds(1), redisTimeout,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(2), hb, Duration.ofSeconds(1), redisTimeout,
         Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
         Duration.ofMillis(500),
         Duration.ofSeconds(5), // LarderCacheBuilder's default Redis breaker: open for 5 s

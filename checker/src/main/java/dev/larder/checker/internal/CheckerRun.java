@@ -58,7 +58,7 @@ public final class CheckerRun {
     Workload workload = new Workload(config, history);
     Nemesis nemesis;
     List<String> stuck = new ArrayList<>();
-    Map<String, Long> expected;
+    Map<String, Expected> expected;
     Workload.EndPhase end;
     long workloadEnd;
     long sweepAfter = config.recoveryBound().plus(config.channelFaultStalenessBound()).toNanos();
@@ -100,7 +100,7 @@ public final class CheckerRun {
       if (failure != null || nemesisThread.isAlive()) {
         throw new IllegalStateException("the nemesis failed, so the run means nothing: " + failure, failure);
       }
-      expected = workload.databaseVersions();
+      expected = Expected.of(history.ops(), workload.databaseVersions());
       long giveUp = Math.max(config.settle().toNanos(), sweepAfter) + TimeUnit.SECONDS.toNanos(5);
       end = workload.converge(expected, sweepAfter, giveUp);
     } finally {

@@ -289,10 +289,10 @@ public final class Checks {
    * database's version of every key within the settle bound.
    *
    * @param end what the end phase saw
-   * @param expected the database's versions
+   * @param expected what each key may read as
    * @return the result
    */
-  public CheckResult convergence(Workload.EndPhase end, Map<String, Long> expected) {
+  public CheckResult convergence(Workload.EndPhase end, Map<String, Expected> expected) {
     List<String> examples = new ArrayList<>();
     int violations = 0;
     long settle = nanos(config.settle());
@@ -303,7 +303,8 @@ public final class Checks {
       for (Op op : ops) {
         if (op.type() == Type.FINAL_READ && op.instance() < config.instances()) {
           String id = op.instance() + "/" + op.key();
-          boolean good = op.outcome() == Outcome.OK && !op.stale() && op.version() == expected.getOrDefault(op.key(), -2L);
+          Expected e = expected.get(op.key());
+          boolean good = op.outcome() == Outcome.OK && !op.stale() && e != null && e.accepts(op.version());
           if (good) {
             lastBad.remove(id);
           } else {
@@ -314,7 +315,7 @@ public final class Checks {
       for (Op op : lastBad.values()) {
         examples.add(describe("instance " + op.instance() + " still returned " + (op.outcome() == Outcome.OK
             ? "version " + op.version() + (op.stale() ? " (stale)" : "") : op.error()) + " for key " + op.key()
-            + " where the database has " + expected.get(op.key()), op));
+            + " where the database has " + expected.get(op.key()).database(), op));
       }
       if (examples.isEmpty()) {
         examples.add("converged only after " + ms(end.convergedAt()) + ", bound " + config.settle().toMillis() + " ms");
@@ -507,20 +508,20 @@ public final class Checks {
    * any instance, or L2 as a fresh instance sees it) is older than the database.
    *
    * @param end the end phase
-   * @param expected the database's versions
+   * @param expected what each key may read as
    * @param sweepAfter when the sweep ran, after the end phase's start
    * @return the result
    */
-  public CheckResult lostInvalidations(Workload.EndPhase end, Map<String, Long> expected, long sweepAfter) {
+  public CheckResult lostInvalidations(Workload.EndPhase end, Map<String, Expected> expected, long sweepAfter) {
     List<String> examples = new ArrayList<>();
     Set<String> keys = new TreeSet<>();
     for (Op op : ops) {
       if (op.type() == Type.FINAL_READ && op.start() >= end.origin() + sweepAfter && op.outcome() == Outcome.OK
           && !op.stale() && ("L1".equals(op.source()) || "L2".equals(op.source()))
-          && op.version() < expected.getOrDefault(op.key(), Long.MIN_VALUE)) {
+          && expected.containsKey(op.key()) && op.version() < expected.get(op.key()).floor()) {
         keys.add(op.key());
         examples.add(describe("cached " + op.source() + " value of version " + op.version() + " where the database has "
-            + expected.get(op.key()), op));
+            + expected.get(op.key()).database(), op));
       }
     }
     Map<String, Object> figures = new LinkedHashMap<>();

@@ -535,12 +535,12 @@ public final class Workload implements FaultContext, AutoCloseable {
    * sweep: the last pass then also reads each key through a fresh instance, whose empty L1 shows
    * what Redis holds). Gives up at {@code giveUpAfter}.
    *
-   * @param expected the database's versions
+   * @param expected what each key may read as (the database's version, see {@link Expected})
    * @param sweepAfter nanoseconds after the start of this phase at which the sweep pass runs
    * @param giveUpAfter nanoseconds after the start at which the phase ends even if not converged
    * @return what it saw; every read is in the history as {@link Type#FINAL_READ}
    */
-  public EndPhase converge(Map<String, Long> expected, long sweepAfter, long giveUpAfter) {
+  public EndPhase converge(Map<String, Expected> expected, long sweepAfter, long giveUpAfter) {
     long origin = history.now();
     long convergedAt = -1;
     int passes = 0;
@@ -551,7 +551,7 @@ public final class Workload implements FaultContext, AutoCloseable {
       boolean sweep = !swept && now - origin >= sweepAfter;
       boolean all = true;
       for (int i = 0; i < caches.size(); i++) {
-        for (Map.Entry<String, Long> e : expected.entrySet()) {
+        for (Map.Entry<String, Expected> e : expected.entrySet()) {
           all &= finalRead(i, caches.get(i), e.getKey(), e.getValue(), sweep ? "sweep" : "converge");
         }
       }
@@ -570,13 +570,13 @@ public final class Workload implements FaultContext, AutoCloseable {
     }
   }
 
-  private boolean finalRead(int instance, LarderCache<Long> cache, String key, long expected, String detail) {
+  private boolean finalRead(int instance, LarderCache<Long> cache, String key, Expected expected, String detail) {
     long start = history.now();
     try {
       CacheResult<Long> r = cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
       recordRead(Type.FINAL_READ, instance, key, start, history.now(), r, null, detail);
       Long v = r.valueOrNull();
-      return !r.isStale() && v != null && v == expected;
+      return !r.isStale() && v != null && expected.accepts(v);
     } catch (RuntimeException e) {
       recordRead(Type.FINAL_READ, instance, key, start, history.now(), null, e, detail);
       return false;
@@ -584,18 +584,18 @@ public final class Workload implements FaultContext, AutoCloseable {
   }
 
   /** A new instance (empty L1) reads every key: a fresh L2 value older than the database is a lost invalidation. */
-  private int probeL2(Map<String, Long> expected) {
+  private int probeL2(Map<String, Expected> expected) {
     RedissonClient client = Redisson.create(redis.redissonConfig());
     int old = 0;
     try (LarderCache<Long> probe = newCache(KeyNamespace.of(cacheName, 1), client)) {
       int index = caches.size(); // the probe's instance number in the history
-      for (Map.Entry<String, Long> e : expected.entrySet()) {
+      for (Map.Entry<String, Expected> e : expected.entrySet()) {
         long start = history.now();
         try {
           CacheResult<Long> r = probe.lookup(e.getKey(), k -> Optional.ofNullable(load(0, Set.of(k)).get(k)));
           recordRead(Type.FINAL_READ, index, e.getKey(), start, history.now(), r, null, "sweep-l2");
           Long v = r.valueOrNull();
-          if (r.source() == CacheResult.Source.L2 && !r.isStale() && v != null && v < e.getValue()) {
+          if (r.source() == CacheResult.Source.L2 && !r.isStale() && v != null && v < e.getValue().floor()) {
             old++;
           }
         } catch (RuntimeException ex) {

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class ChecksTest {
   private static final long MS = 1_000_000L;
-  // defaults: busHeartbeat 200 ms, slack 1 s -> direct bound 1.8 s; l1Ttl 2 s -> channel bound 3 s;
-  // breaker wait 5 s, retryBound 2.8 s; pollInterval 1 s; ttl 15 s; maxStale 30 s; loadTimeout 1 s
+  // defaults: busHeartbeat 200 ms, slack 1 s -> direct bound 1.8 s; l1Ttl 2 s -> channel bound 3 s; ttl 30 s;
+  // breaker wait 5 s, retryBound 2.8 s; pollInterval 1 s; maxStale 30 s; loadTimeout 1 s
   private final CheckerConfig config = CheckerConfig.defaults(7);
   private final List<Op> ops = new ArrayList<>();
   private final List<Nemesis.Record> faults = new ArrayList<>();
@@ -124,8 +124,9 @@ class ChecksTest {
   @Test
   void staleReadsAreCheckedForTheirDeclaredAgeOnly() {
     write("1", 1000, 1010, 9, "writeThrough", Outcome.OK, 0);
-    add(Type.READ, 1, "1", 60000, 60001, Outcome.OK, 2, true, "L2", 40_000, "lookup", -1, null, true);
-    add(Type.READ, 1, "1", 60000, 60001, Outcome.OK, 2, true, "L2", 47_000, "lookup", -1, null, true);
+    // ttl + maxStale + slack = 61 s
+    add(Type.READ, 1, "1", 70000, 70001, Outcome.OK, 2, true, "L2", 60_000, "lookup", -1, null, true);
+    add(Type.READ, 1, "1", 70000, 70001, Outcome.OK, 2, true, "L2", 62_000, "lookup", -1, null, true);
     CheckResult r = checks().staleness();
     assertThat(r.violations()).isEqualTo(1);
     assertThat(r.figures().get("stale reads older than ttl+maxStale")).isEqualTo(1);
@@ -146,13 +147,13 @@ class ChecksTest {
     load(0, "1", 1000, 1010, 5);
     load(1, "1", 2000, 2010, 5);   // flagged
     load(0, "2", 1000, 1010, 5);
-    load(1, "2", 16000, 16010, 5); // after 0.9 x 15 s - slack: expiry
+    load(1, "2", 28000, 28010, 5); // after 0.9 x 30 s - slack: expiry
     load(0, "3", 1000, 1010, 5);
     write("3", 1500, 1600, 5, "update+invalidate", Outcome.OK, 2); // committed v5, invalidated after
     load(1, "3", 2000, 2010, 5);
-    fault("loader-fail", 2, 20000, 22000, 22000);
-    load(0, "4", 20500, 20510, 5);
-    load(1, "4", 21000, 21010, 5);
+    fault("loader-fail", 2, 40000, 42000, 42000);
+    load(0, "4", 40500, 40510, 5);
+    load(1, "4", 41000, 41010, 5);
     CheckResult r = checks().loadsPerVersion();
     assertThat(r.violations()).isEqualTo(1);
     assertThat(r.figures()).containsEntry("repeat loads after expiry", 1).containsEntry("repeat loads after an invalidation", 1)
