@@ -6,6 +6,7 @@ import dev.larder.checker.Effect;
 import dev.larder.checker.internal.Op.Outcome;
 import dev.larder.checker.internal.Op.Type;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Checks {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** The history's order: start time, then recording order. */
+  private static final Comparator<Op> BY_START = Comparator.comparingLong(Op::start).thenComparingLong(Op::seq);
   /** XFetch refreshes before expiry by at most delta·beta·(−ln u); −ln u &gt; 20 has odds 2e-9. */
   private static final int EARLY_REFRESH_FACTOR = 20;
   /** The cache's default TTL jitter (LarderCacheBuilder.DEFAULT_TTL_JITTER): expiries come this much early. */
@@ -60,7 +63,7 @@ public final class Checks {
         committedByKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
       }
     }
-    committedByKey.values().forEach(l -> l.sort(Comparator.comparingLong(Op::version).reversed()));
+    committedByKey.values().forEach(l -> l.sort(Comparator.comparingLong(Op::version)));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -96,19 +99,22 @@ public final class Checks {
         continue;
       }
       fresh++;
-      for (Op w : committedByKey.getOrDefault(r.key(), List.of())) {
-        if (w.version() <= r.version()) {
-          break;
-        }
+      Op worst = null;
+      Deadline worstDeadline = null;
+      for (Op w : newerCandidates(r)) {
         Deadline d = deadline(w, r);
         if (d != null && r.start() > d.at) {
-          violations++;
-          maxLagOver = Math.max(maxLagOver, r.start() - d.at);
-          examples.add(describe("fresh read returned version " + r.version() + " but write of version " + w.version()
-              + " (" + w.detail() + ", " + w.outcome() + ", op " + w.seq() + ") had to be visible from "
-              + ms(d.at) + " (" + d.why + "); the read started " + ms(r.start() - d.at) + " later", r));
-          break;
+          worst = w;
+          worstDeadline = d;
         }
+      }
+      if (worst != null) {
+        Deadline d = worstDeadline;
+        violations++;
+        maxLagOver = Math.max(maxLagOver, r.start() - d.at);
+        examples.add(describe("fresh read returned version " + r.version() + " but write of version " + worst.version()
+            + " (" + worst.detail() + ", " + worst.outcome() + ", op " + worst.seq() + ") had to be visible from "
+            + ms(d.at) + " (" + d.why + "); the read started " + ms(r.start() - d.at) + " later", r));
       }
     }
     Map<String, Object> figures = new LinkedHashMap<>();
@@ -128,6 +134,30 @@ public final class Checks {
   }
 
   private record Deadline(long at, String why) {}
+
+  /**
+   * The committed writes of the read's key with a newer version than it returned that may have
+   * ended before it started: versions are taken in commit order, so once a write started after
+   * the read started, it and every newer version committed (and ended) after the read started.
+   */
+  private List<Op> newerCandidates(Op r) {
+    List<Op> writes = committedByKey.getOrDefault(r.key(), List.of());
+    int lo = 0;
+    int hi = writes.size();
+    while (lo < hi) { // first write with a version above the read's
+      int mid = (lo + hi) >>> 1;
+      if (writes.get(mid).version() <= r.version()) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    int end = lo;
+    while (end < writes.size() && writes.get(end).start() < r.start()) {
+      end++;
+    }
+    return writes.subList(lo, end);
+  }
 
   /**
    * When a committed write must be visible to a read on the read's instance, or null if the write
@@ -258,17 +288,17 @@ public final class Checks {
         }
       } else {
         bounded++;
-        for (Op w : committedByKey.getOrDefault(r.key(), List.of())) {
-          if (w.version() <= r.version()) {
-            break;
-          }
+        Op newest = null;
+        for (Op w : newerCandidates(r)) {
           if (w.end() < r.start() - d) {
-            violations++;
-            examples.add(describe("boundedStaleness(" + config.boundedStaleness().toMillis() + " ms) returned version "
-                + r.version() + " but version " + w.version() + " committed " + ms(r.start() - w.end())
-                + " before the read started", r));
-            break;
+            newest = w;
           }
+        }
+        if (newest != null) {
+          violations++;
+          examples.add(describe("boundedStaleness(" + config.boundedStaleness().toMillis() + " ms) returned version "
+              + r.version() + " but version " + newest.version() + " committed " + ms(r.start() - newest.end())
+              + " before the read started", r));
         }
       }
     }
@@ -541,7 +571,7 @@ public final class Checks {
   private String describe(String what, Op op) {
     StringBuilder b = new StringBuilder(what).append("\n    >> ").append(line(op));
     List<Op> same = byKey.getOrDefault(op.key(), List.of());
-    int at = same.indexOf(op);
+    int at = Collections.binarySearch(same, op, BY_START);
     int shown = 0;
     for (int i = Math.max(0, at - 6); i < Math.min(same.size(), at + 4); i++) {
       Op n = same.get(i);
