@@ -247,10 +247,8 @@ public final class Faults {
   }
 
   /**
-   * The standby's WAL receiver cut while the standby keeps running (issue 15, defect 3). The hook
-   * ({@code PostgresCluster.cutWalReceiver()} / {@code restoreWalReceiver()}) is being added to the
-   * testkit on another branch; until it is there this fault reports itself unsupported. Looked up
-   * by name so this class compiles with and without it; once merged, call the methods directly.
+   * The standby's WAL receiver cut while the standby keeps running and answering queries (issue
+   * 15, defect 3): {@code PostgresCluster.cutWalReceiver()} / {@code restoreWalReceiver()}.
    */
   private static final class WalReceiverCut implements Fault {
     @Override
@@ -270,39 +268,17 @@ public final class Faults {
 
     @Override
     public @Nullable String unsupportedReason(FaultContext context) {
-      return hook("cutWalReceiver") != null && hook("restoreWalReceiver") != null ? null
-          : "PostgresCluster has no cutWalReceiver()/restoreWalReceiver() in this testkit yet";
+      return null;
     }
 
     @Override
-    public void inject(FaultContext c, int i) throws Exception {
-      call(c.postgres(), "cutWalReceiver");
+    public void inject(FaultContext c, int i) {
+      c.postgres().cutWalReceiver();
     }
 
     @Override
-    public void heal(FaultContext c, int i) throws Exception {
-      call(c.postgres(), "restoreWalReceiver");
-    }
-
-    private static @Nullable Method hook(String name) {
-      try {
-        return PostgresCluster.class.getMethod(name);
-      } catch (NoSuchMethodException e) {
-        return null;
-      }
-    }
-
-    private static void call(PostgresCluster cluster, String name) throws Exception {
-      Method m = hook(name);
-      if (m == null) {
-        throw new UnsupportedOperationException("PostgresCluster." + name + "() is not in this testkit");
-      }
-      try {
-        m.invoke(cluster);
-      } catch (InvocationTargetException e) {
-        Throwable cause = e.getCause();
-        throw cause instanceof Exception ex ? ex : e;
-      }
+    public void heal(FaultContext c, int i) {
+      c.postgres().restoreWalReceiver();
     }
   }
 }
