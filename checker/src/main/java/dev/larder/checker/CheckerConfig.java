@@ -108,7 +108,8 @@ public record CheckerConfig(
         Duration.ofSeconds(5), // LarderCacheBuilder's default Redis breaker: open for 5 s
         // a few Redis calls (trial calls, the fence itself) and a heartbeat round, plus slack
         redisTimeout.multipliedBy(4).plus(hb.multipliedBy(4)).plusSeconds(1),
-        redisTimeout.multipliedBy(4).plusSeconds(1),
+        // the cache's stated budget: loadTimeout + one redisTimeout under way; plus 1 s of slack
+        redisTimeout.plusSeconds(1),
         Duration.ofSeconds(15));
   }
 

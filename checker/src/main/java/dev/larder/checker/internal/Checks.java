@@ -176,8 +176,13 @@ public final class Checks {
         boolean primary = f.has(Effect.PRIMARY_DOWN);
         boolean redisDown = f.has(Effect.REDIS_UNREACHABLE_ALL)
             || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == outboxInstance);
+        // A Redis server fault leaves the bound instance's breaker open for up to its wait after
+        // the heal (a trial call made while Redis still hung reopens it): a delivery in that time
+        // is refused and redelivered once it closes, so the fault reaches that far, not just to
+        // its heal.
+        long reach = primary ? f.effectEnd() : recovered(f);
         if ((primary || redisDown)
-            && overlaps(f.effectStart(), f.effectEnd(), w.start(), t + nanos(config.outboxPollInterval()) + nanos(config.slack()))) {
+            && overlaps(f.effectStart(), reach, w.start(), t + nanos(config.outboxPollInterval()) + nanos(config.slack()))) {
           t = Math.max(t, primary ? f.effectEnd() + nanos(config.outboxReconnectMax()) : recovered(f));
           delayedBy = ", delivery delayed by " + f.label();
         }
