@@ -44,7 +44,8 @@ import org.jspecify.annotations.Nullable;
  * @param outboxReconnectMax the outbox source's longest reconnect backoff
  * @param boundedStaleness the staleness the routed readers ask for
  * @param slack scheduling slack added to every cache bound (a loaded 2-core host)
- * @param routedSlack slack on the routed reads' bounds (clock rounding, WAL streaming)
+ * @param routedSlack slack on the routed reads' bounds: the router's health-check interval and two
+ *     checks' time (jdbc README), plus clock rounding
  * @param redisBreakerWait how long a cache's Redis breaker stays open before it tries Redis again (the
  *     cache's default breaker: 5 s): after a Redis server fault heals, the cache may not look for that long
  * @param retryBound once the cache may use Redis again (the server fault healed and the breaker wait
@@ -104,7 +105,9 @@ public record CheckerConfig(
         Duration.ofSeconds(2), Duration.ofSeconds(6), Duration.ofSeconds(2), Duration.ofSeconds(4),
         Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(2), hb, Duration.ofSeconds(1), redisTimeout,
         Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
-        Duration.ofMillis(500),
+        // jdbc README: a boundedStaleness(b) read misses no write older than b + I + 2c; the router's
+        // healthCheckInterval I is 1 s (its default) and 500 ms covers 2c and millisecond rounding
+        Duration.ofMillis(1500),
         Duration.ofSeconds(5), // LarderCacheBuilder's default Redis breaker: open for 5 s
         // a few Redis calls (trial calls, the fence itself) and a heartbeat round, plus slack
         redisTimeout.multipliedBy(4).plus(hb.multipliedBy(4)).plusSeconds(1),

@@ -149,8 +149,8 @@ class ChecksTest {
     write("1", 1000, 1010, 5, "writeThrough", Outcome.OK, 0);
     add(Type.ROUTED_READ, -1, "1", 1100, 1101, Outcome.OK, 4, false, null, 0, "readYourWrites", 5, null, true);
     add(Type.ROUTED_READ, -1, "1", 1100, 1101, Outcome.OK, 5, false, null, 0, "readYourWrites", 5, null, true);
-    add(Type.ROUTED_READ, -1, "1", 2400, 2401, Outcome.OK, 4, false, null, 0, "boundedStaleness", -1, null, true);
-    add(Type.ROUTED_READ, -1, "1", 2600, 2601, Outcome.OK, 4, false, null, 0, "boundedStaleness", -1, null, true);
+    add(Type.ROUTED_READ, -1, "1", 3400, 3401, Outcome.OK, 4, false, null, 0, "boundedStaleness", -1, null, true); // commit 1.01 s + d 1 s + 1.5 s = 3.51 s
+    add(Type.ROUTED_READ, -1, "1", 3600, 3601, Outcome.OK, 4, false, null, 0, "boundedStaleness", -1, null, true);
     assertThat(checks().routedReads().violations()).isEqualTo(2);
   }
 
