@@ -24,6 +24,8 @@ class FaultCheckerIT {
   static final Map<String, String> KNOWN_FAILING = new LinkedHashMap<>();
 
   static {
+    KNOWN_FAILING.put("redis-stop", "check 1: after Redis comes back, a put on an instance whose breaker is still open "
+        + "returns normally with L2 untouched (defect 1); seen in long runs, rare in short ones");
     KNOWN_FAILING.put("redis-pause", "check 1: writes return normally while Redis hangs and their fence is lost (defects 1, 2)");
     KNOWN_FAILING.put("redis-snapshot-restart", "checks 1, 7: invalidated values come back with the snapshot (defect 6)");
     KNOWN_FAILING.put("breaker-open", "check 1: invalidations of an instance whose Redis breaker is open are dropped (defects 1, 2)");
