@@ -275,8 +275,9 @@ public interface LarderCache<V> extends AutoCloseable {
   /**
    * Stops background work and gives back what the cache took: its threads, its subscription to the
    * invalidation channel (waiting up to {@code redisTimeout} for Redis to confirm), and what it
-   * registered on a circuit breaker it was given. Callers waiting on a load in this JVM get an
-   * {@link IllegalStateException}; so does every later call. Fences still owed to Redis are tried
+   * registered on a circuit breaker it was given. Callers waiting on another caller's load in this
+   * JVM get an {@link IllegalStateException} at once (the caller leading the load waits for its
+   * loader within its budget, as before); so does every later call. Fences still owed to Redis are tried
    * once more and, if Redis does not answer, lost (logged and counted as
    * {@code fences{result=lost}}). The Redisson client is the caller's. Idempotent.
    */

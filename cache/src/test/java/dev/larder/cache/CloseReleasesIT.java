@@ -62,4 +62,30 @@ class CloseReleasesIT {
           .as("closed caches still reachable").isZero();
     });
   }
+
+  @Test
+  void closeEndsTheWaitOfCallersJoinedToALoadAndLaterCallsAreRefused() throws Exception {
+    LarderCache<String> cache = env.instance(env.newClient()).loadTimeout(Duration.ofSeconds(30))
+        .redisTimeout(Duration.ofSeconds(1)).build();
+    java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    var pool = env.threads(2);
+    pool.submit(() -> cache.get("k", key -> {
+      loading.countDown();
+      never.await();
+      return Optional.of("late");
+    }));
+    assertThat(loading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    var joined = pool.submit(() -> cache.get("k", key -> Optional.of("joiner never loads")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> ((dev.larder.cache.internal.DefaultLarderCache<?>) cache).isLoading("k"));
+    cache.close();
+    try {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> joined.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("was closed");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.get("k", key -> Optional.of("v")))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    } finally {
+      never.countDown();
+    }
+  }
 }
