@@ -45,7 +45,7 @@ public final class LarderCacheBuilder<V> {
   /** Default bound on a caller's wait for the loader. */
   public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
   /** Default bound on each Redis call. */
-  public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(500);
+  public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofSeconds(2);
   /** Default lifetime of a load lease. */
   public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
   /** Default interval between looks for another instance's value. */
@@ -241,10 +241,13 @@ public final class LarderCacheBuilder<V> {
   }
 
   /**
-   * Bound on each Redis call (or pipelined batch); past it the call counts as failed and the cache
-   * carries on without L2.
+   * The most a Redis call (or pipelined batch) may take; past it the call counts as failed and the
+   * cache carries on without L2 (a lookup tries one failed call once more before it goes around
+   * the lease). Calls wait less once Redis has answered: four times the slowest recent round trip
+   * plus 20 ms, at least 250 ms, so a hung Redis is noticed fast while a busy host's slow answers
+   * (GC, CPU steal) are not taken for a dead Redis.
    *
-   * @param redisTimeout {@code > 0}; default 500 ms
+   * @param redisTimeout {@code > 0}; default 2 s
    * @return this builder
    * @throws IllegalArgumentException if not positive
    * @throws IllegalStateException if already set

@@ -10,8 +10,10 @@ import org.redisson.config.SingleServerConfig;
 
 /**
  * Builds a Redisson {@link Config} for a single Redis server with settings chosen for a cache tier:
- * small pools, short timeouts, and no Redisson-level retries (the cache already degrades to L1 and
- * the loader when Redis fails, so a retry would only stack waits on a caller's request).
+ * small pools, no Redisson-level retries (the cache already degrades to L1 and the loader when
+ * Redis fails, so a retry would only stack waits on a caller's request), and lazy connections:
+ * {@code Redisson.create} does not connect, so a slow host or a Redis that is down at start-up
+ * does not fail start-up (the cache degrades until Redis answers).
  *
  * <pre>{@code
  * Config config = RedissonPresets.singleServer("rediss://cache.internal:6379")
@@ -35,7 +37,7 @@ public final class RedissonPresets {
   /** Default TCP connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   /** Default response timeout per attempt. */
-  public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofMillis(400);
+  public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(2);
   /** Default Redisson retries after the first attempt: none (the cache falls back instead). */
   public static final int DEFAULT_RETRY_ATTEMPTS = 0;
   /** Default delay between Redisson retries, when retries are enabled. */
@@ -141,10 +143,12 @@ public final class RedissonPresets {
   }
 
   /**
-   * How long Redisson waits for each reply (per attempt). Keep it below the cache's
-   * {@code redisTimeout} so Redisson gives up first and frees the connection.
+   * How long Redisson waits for each reply (per attempt): the ceiling after which it frees the
+   * connection. The cache gives up earlier on its own (its timeout follows the round trips Redis
+   * actually takes, up to its {@code redisTimeout}), so keep this at the cache's
+   * {@code redisTimeout}: shorter, it cuts the cache's slow-but-alive answers on a busy host.
    *
-   * @param timeout {@code > 0}; default 400 ms
+   * @param timeout {@code > 0}; default 2 s
    * @return this
    */
   public RedissonPresets responseTimeout(Duration timeout) {
@@ -320,6 +324,10 @@ public final class RedissonPresets {
         .setPingConnectionInterval(millis(pingInterval));
     // Redisson 4 moved these from the server config to Config.
     config.setTcpKeepAlive(tcpKeepAlive).setTcpNoDelay(true);
+    // Connections are made on first use, not in Redisson.create(): a slow host (or a Redis that is
+    // down at start) must not fail start-up on the steady-state responseTimeout; the cache degrades
+    // to L1 and the loader until Redis answers.
+    config.setLazyInitialization(true);
     if (clientName != null) {
       server.setClientName(clientName);
     }

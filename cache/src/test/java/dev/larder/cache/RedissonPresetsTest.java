@@ -20,7 +20,8 @@ class RedissonPresetsTest {
     assertThat(s.getConnectionPoolSize()).isEqualTo(RedissonPresets.DEFAULT_CONNECTION_POOL_SIZE);
     assertThat(s.getConnectionMinimumIdleSize()).isEqualTo(RedissonPresets.DEFAULT_CONNECTION_MINIMUM_IDLE_SIZE);
     assertThat(s.getSubscriptionConnectionPoolSize()).isEqualTo(RedissonPresets.DEFAULT_SUBSCRIPTION_POOL_SIZE);
-    assertThat(s.getTimeout()).isEqualTo(400);
+    assertThat(s.getTimeout()).isEqualTo(2000);
+    assertThat(config.isLazyInitialization()).as("start-up does not connect").isTrue();
     assertThat(s.getConnectTimeout()).isEqualTo(2000);
     assertThat(s.getRetryAttempts()).isZero();
     assertThat(s.getPingConnectionInterval()).isEqualTo(10_000);

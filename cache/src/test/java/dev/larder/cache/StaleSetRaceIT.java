@@ -112,4 +112,54 @@ class StaleSetRaceIT {
     Counter c = meters.find(name).tag(tag, value).counter();
     return c == null ? 0 : c.count();
   }
+
+  @Test
+  void aReadOfTheOldValueRacingAPutOnTheSameInstanceDoesNotOverwriteItInL1() throws Exception {
+    env = new RedisCaches("stale-set-own-put");
+    // Hold the put after it dropped the key from L1 but before its Redis script (its TTL jitter draw),
+    CountDownLatch putDropped = new CountDownLatch(1);
+    CountDownLatch letPutGo = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean holdPut = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.function.DoubleSupplier random = () -> {
+      if (holdPut.compareAndSet(true, false)) {
+        putDropped.countDown();
+        hold(letPutGo);
+      }
+      return 1.0;
+    };
+    // ... and a read, started after the drop, between its Redis read of "v10" and its L1 store.
+    CountDownLatch readHasV10 = new CountDownLatch(1);
+    CountDownLatch letReadGo = new CountDownLatch(1);
+    CacheCodec<String> holding = CacheCodec.of(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8), b -> {
+      String v = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+      if (v.equals("v10") && readHasV10.getCount() > 0) {
+        readHasV10.countDown();
+        hold(letReadGo);
+      }
+      return v;
+    });
+    LarderCache<String> writer = env.track(LarderCache.newBuilder(holding).namespace(env.namespace)
+        .redisson(env.newClient()).earlyRefreshBeta(0).random(random).build());
+    LarderCache<String> other = env.track(env.instance(env.newClient()).build());
+    other.put("k", "v10"); // Redis holds v10; the writer's L1 holds nothing
+    holdPut.set(true);
+    var put = java.util.concurrent.CompletableFuture.runAsync(() -> writer.put("k", "v11"));
+    assertThat(putDropped.await(10, TimeUnit.SECONDS)).isTrue();
+    var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> writer.get("k", key -> Optional.of("loaded")));
+    assertThat(readHasV10.await(10, TimeUnit.SECONDS)).as("the read took v10 from Redis").isTrue();
+    letPutGo.countDown();
+    put.get(10, TimeUnit.SECONDS); // v11 is in Redis and in the writer's L1
+    letReadGo.countDown();
+    assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("v10"); // it read before the put's script: allowed
+    assertThat(writer.lookup("k", key -> Optional.of("loaded")).valueOrNull())
+        .as("the older value did not replace the put's in this instance's L1").isEqualTo("v11");
+  }
+
+  private static void hold(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

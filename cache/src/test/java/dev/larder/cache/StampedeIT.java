@@ -209,4 +209,41 @@ class StampedeIT {
       holderCall.cancel(true);
     }
   }
+
+  @Test
+  void withRedisUnreachableEachInstanceStillLoadsAKeyAtMostOnce() throws Exception {
+    env = new RedisCaches("stampede-breaker-open");
+    List<LarderCache<String>> caches = new ArrayList<>();
+    for (int i = 0; i < INSTANCES; i++) {
+      LarderCache<String> cache = env.track(env.instance(env.newClient()).build());
+      cache.redisCircuitBreaker().transitionToForcedOpenState(); // Redis unreachable for this instance
+      caches.add(cache);
+    }
+    Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
+    CacheLoader<String> loader = key -> {
+      loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      Thread.sleep(100);
+      return Optional.of("v-" + key);
+    };
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<String>> calls = new ArrayList<>();
+    for (LarderCache<String> cache : caches) {
+      for (int t = 0; t < THREADS; t++) {
+        String key = "k" + (t % 8);
+        calls.add(pool.submit(() -> {
+          go.await();
+          return cache.get(key, loader);
+        }));
+      }
+    }
+    go.countDown();
+    for (Future<String> f : calls) {
+      assertThat(f.get(60, TimeUnit.SECONDS)).startsWith("v-");
+    }
+    LOG.info("stampede with every Redis breaker open: {} instances x {} threads over 8 keys -> loads per key {}",
+        INSTANCES, THREADS, loads);
+    // Without Redis there is no cross-instance lease, but one load per key per instance remains.
+    assertThat(loads).hasSize(8);
+    assertThat(loads.values()).allSatisfy(n -> assertThat(n.get()).isBetween(1, INSTANCES));
+  }
 }

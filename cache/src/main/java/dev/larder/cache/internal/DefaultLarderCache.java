@@ -123,6 +123,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   /** Keys owed before the debt becomes a clear of the whole namespace. */
   static final int MAX_OWED_KEYS = 10_000;
+  /** Redis calls of one lookup that may fail in a row before the lookup treats Redis as down. */
+  static final int MAX_FAILED_LEASE_CALLS = 2;
   /** Threads of the cache's own loader executor. */
   static final int MAX_LOADER_THREADS = 64;
 
@@ -357,6 +359,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       publish(List.of(key), new long[] {0});
       throw new InvalidationPendingException(name, List.of(key), e.getCause());
     }
+    // A read on this instance may have taken the older value from Redis just before the script and
+    // store it in L1 any moment now: the tombstone at the new version refuses it (our own message
+    // comes back as an echo, which we ignore, so nothing else would).
+    fence.record(key, version);
     storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
     publish(List.of(key), new long[] {version});
   }
@@ -853,12 +859,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       // While this instance owes fences it does not read Redis: the values there may be the ones
       // its own failed invalidations were meant to remove.
       boolean redisUp = payDebt();
+      // On a busy host one Redis call can miss its timeout while Redis is fine: going around the
+      // lease then would load a key another instance is loading. So a failed call is retried (the
+      // lease path is idempotent per token); only an open breaker, or a second failure in a row,
+      // means Redis is down for this lookup.
+      int failedInARow = 0;
       Map<String, byte[]> raw = null;
       if (redisUp) {
         try {
           raw = redis.get(keysOf(pending));
         } catch (UnavailableException e) {
-          redisUp = false;
+          failedInARow++;
+          redisUp = !e.refused();
         }
       }
       long now = nowMillis();
@@ -894,8 +906,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         List<Acquired> acquired;
         try {
           acquired = redis.acquire(keysOf(pending), token, settings.lockLease().toMillis());
+          failedInARow = 0;
         } catch (UnavailableException e) {
-          break;
+          if (e.refused() || ++failedInARow >= MAX_FAILED_LEASE_CALLS || System.nanoTime() - leaseDeadline >= 0) {
+            break;
+          }
+          continue;
         }
         now = nowMillis();
         if (!acquired.isEmpty() && acquired.get(0).generation() != generation) {
@@ -1089,7 +1105,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     if (!writeKeys.isEmpty()) {
       List<Boolean> written;
       try {
-        written = redis.write(writeRedisKeys, envelopes, ttls, writeVersions, token, generation);
+        written = writeOnceMore(writeRedisKeys, envelopes, ttls, writeVersions, token, generation);
       } catch (UnavailableException e) {
         written = Collections.nCopies(writeKeys.size(), Boolean.TRUE); // degraded: L1 only
       }
@@ -1103,6 +1119,23 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
     }
     return results;
+  }
+
+  /**
+   * Writes loaded values, trying once more if the first try failed without the breaker refusing it:
+   * the write is idempotent (same version, same value, the lease released by token), and the
+   * instances waiting on this load's lease get the value instead of waiting for the lease to expire.
+   */
+  private List<Boolean> writeOnceMore(List<Keys> keys, List<byte[]> envelopes, List<Long> ttls, List<Long> versions,
+      String token, long generation) {
+    try {
+      return redis.write(keys, envelopes, ttls, versions, token, generation);
+    } catch (UnavailableException e) {
+      if (e.refused()) {
+        throw e;
+      }
+      return redis.write(keys, envelopes, ttls, versions, token, generation);
+    }
   }
 
   private Object fallback(String key, @Nullable Stale<V> stale, Throwable cause) {

@@ -70,8 +70,11 @@ public final class RedisTier {
 
   // Takes the lease if free and returns {acquired, version, data?} in the same round trip, so a
   // caller that lost the race for the lease sees a value written meanwhile without another GET.
+  // Re-entrant for the same token: an acquire whose reply was lost (timeout) and is retried finds
+  // the lease it already holds instead of waiting for itself.
   private static final String ACQUIRE =
       "local ok = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0\n"
+          + "if ok == 0 and redis.call('GET', KEYS[3]) == ARGV[1] then ok = 1 end\n"
           + "local v = redis.call('GET', KEYS[2]) or '0'\n"
           + "local d = redis.call('GET', KEYS[1])\n"
           + "if d then return {ok, v, d} end\n"
@@ -145,7 +148,7 @@ public final class RedisTier {
   private volatile boolean generationSeen;
   private final Runnable onGenerationMoved;
   private final CircuitBreaker breaker;
-  private final Duration timeout;
+  private final AdaptiveTimeout timeout;
   private final CacheMetrics metrics;
 
   /**
@@ -153,7 +156,8 @@ public final class RedisTier {
    *
    * @param redisson the caller's client
    * @param breaker guards every call
-   * @param timeout bound on each call (or batch of pipelined calls)
+   * @param timeout the most each call (or batch of pipelined calls) may take; calls wait less once
+   *     Redis has answered fast (see {@link AdaptiveTimeout})
    * @param metrics where failures are counted
    * @param namespacePrefix the cache's key prefix (names its generation counter)
    * @param onGenerationMoved called when a call finds the generation moved by another instance's
@@ -173,7 +177,7 @@ public final class RedisTier {
     this.onGenerationMoved = onGenerationMoved;
     this.onRestart = onRestart;
     this.breaker = breaker;
-    this.timeout = timeout;
+    this.timeout = new AdaptiveTimeout(timeout);
     this.metrics = metrics;
   }
 
@@ -241,6 +245,14 @@ public final class RedisTier {
 
     UnavailableException(Throwable cause) {
       super("redis unavailable: " + cause, cause, false, false);
+    }
+
+    /**
+     * Whether the call was never sent because the breaker is open: Redis counts as down. Otherwise
+     * the call failed or timed out, which on a busy host may be one slow answer, worth retrying.
+     */
+    boolean refused() {
+      return getCause() instanceof CallNotPermittedException;
     }
   }
 
@@ -499,8 +511,10 @@ public final class RedisTier {
     // Real time on purpose: this measures a real wait on the network, not a stored or decided time.
     long start = System.nanoTime();
     try {
-      T result = op.get().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      T result = op.get().get(timeout.nanos(), TimeUnit.NANOSECONDS);
+      long took = System.nanoTime() - start;
+      timeout.record(took);
+      breaker.onSuccess(took, TimeUnit.NANOSECONDS);
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
