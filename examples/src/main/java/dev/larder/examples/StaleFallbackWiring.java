@@ -24,8 +24,12 @@ import org.redisson.api.RedissonClient;
  * built.
  */
 public final class StaleFallbackWiring {
-  /** How long a caller waits for a load before the stale value is served. */
-  public static final Duration LOAD_TIMEOUT = Duration.ofSeconds(2);
+  /**
+   * How long a caller waits for a load before the stale value is served: longer than the loader
+   * pool's connection timeout (checked in {@link #staleTolerantCache}) and than the cache's Redis
+   * timeout (2 s by default; the cache builder checks that one).
+   */
+  public static final Duration LOAD_TIMEOUT = Duration.ofSeconds(3);
 
   private StaleFallbackWiring() {}
 

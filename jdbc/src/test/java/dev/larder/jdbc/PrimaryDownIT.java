@@ -263,6 +263,27 @@ class PrimaryDownIT {
   }
 
   @Test
+  void aConnectionFailureThatRepeatsIsPermanentAndNotRetried() {
+    // A database that does not exist (3D000): no connection, nothing sent, and no retry can help.
+    HikariDataSource wrong = Pools.builder(PoolPreset.REPLICA, pg.cluster.primary().jdbcUrl("no_such_database"))
+        .credentials(pg.cluster.primary().username(), pg.cluster.primary().password())
+        .poolName("primary-down-wrong-db").maximumPoolSize(1).minimumIdle(0).build();
+    List<Throwable> retried = new CopyOnWriteArrayList<>();
+    RetryPolicy policy = RetryPolicy.builder("primary-down-permanent").initialInterval(Duration.ofMillis(10))
+        .maxInterval(Duration.ofMillis(10)).deadline(Duration.ofSeconds(30)).build();
+    policy.retry().getEventPublisher().onRetry(e -> retried.add(e.getLastThrowable()));
+    try (wrong; ReplicaRouter router = ReplicaRouter.builder().primary(wrong).checkOnStart(false).build()) {
+      RoutingJdbi db = RoutingJdbi.builder(router).retryPolicy(policy).build();
+      assertThatThrownBy(() -> db.write(PrimaryDownIT::rename))
+          .isInstanceOfSatisfying(PrimaryUnavailableException.class, e -> {
+            assertThat(e.failureClass()).isEqualTo(FailureClass.PERMANENT);
+            assertThat(sqlState(e)).isEqualTo("3D000");
+          });
+      assertThat(retried).isEmpty();
+    }
+  }
+
+  @Test
   void aRetryDeadlineShorterThanThePrimaryPoolsConnectionTimeoutIsRefusedAtBuild() {
     HikariDataSource slow = PgFixture.pool(PoolPreset.OLTP, pg.cluster.primary(), pg.database, "primary-down-3s");
     slow.setConnectionTimeout(3_000);
