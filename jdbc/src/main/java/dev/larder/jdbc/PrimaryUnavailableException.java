@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * own failure and SQLSTATE ({@code 57P01} transient, {@code 08006} outcome unknown).
  *
  * <p><b>How long.</b> One attempt fails after the pool's {@code connectionTimeout}
- * ({@link #connectionTimeout()}; the OLTP preset's is 1 s), at once if the pool is closed; with a
- * retry policy, the call ends once its deadline allows no further attempt.
+ * ({@link #connectionTimeout()}; the OLTP preset's is 1 s); with a retry policy, the call ends
+ * once its deadline allows no further attempt, at most {@code deadline + connectionTimeout} after
+ * it began.
  */
 public class PrimaryUnavailableException extends LarderException implements ClassifiedFailure {
   private static final long serialVersionUID = 1L;
