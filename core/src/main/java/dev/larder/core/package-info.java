@@ -6,7 +6,8 @@
  *   <li>{@link dev.larder.core.LarderException}: the unchecked root of every exception Larder
  *       throws on purpose;</li>
  *   <li>{@link dev.larder.core.FailureClass} and {@link dev.larder.core.FailureClassifier}: how a
- *       failure is judged (transient, permanent, unknown) so retry, routing and fallback agree;</li>
+ *       failure is judged (transient, permanent, unknown) so retry, routing and fallback agree, and
+ *       {@link dev.larder.core.ClassifiedFailure} for a failure that states its own class;</li>
  *   <li>{@link dev.larder.core.InvalidationEvent}, {@link dev.larder.core.InvalidationSource} and
  *       {@link dev.larder.core.InvalidationListener}: the SPI through which databases (jdbc, mongo)
  *       tell caches (cache) what changed, without those modules depending on each other, with

@@ -648,7 +648,8 @@ public final class CatalogScenario {
     };
     Duration ttl = Duration.ofSeconds(1);
     LarderCache<Product> cache = StaleFallbackWiring.staleTolerantCache(require(redissonA),
-        KeyNamespace.of("catalog-stale-" + runId, 1), ttl, Duration.ofMinutes(10));
+        KeyNamespace.of("catalog-stale-" + runId, 1), ttl, Duration.ofMinutes(10),
+        Duration.ofMillis(loaderPool.getConnectionTimeout()));
     closeables.push(cache);
     CacheResult<Product> fresh = cache.lookup("5", loader);
     console.detail("product 5 loaded: " + describe(fresh) + "; TTL " + Console.seconds(ttl));

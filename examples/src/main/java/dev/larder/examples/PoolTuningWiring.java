@@ -11,7 +11,7 @@ import java.sql.SQLException;
  * a guess, then checked against what the server itself reports.
  *
  * <p>Copy this class when you create pools: the OLTP preset for the primary (fail fast at start,
- * 3 s connection timeout), the REPLICA preset for a standby (read-only, 1 s timeout so a dead
+ * 1 s connection timeout, below the interactive retry deadline), the REPLICA preset for a standby (read-only, 1 s timeout so a dead
  * replica is left quickly, may be down at start). Pool size is {@code min(callers, 2 x cores + 1)}:
  * more connections than the database can run at once only queue inside it.
  */

@@ -16,7 +16,7 @@ import java.time.Duration;
  *   <tr><th></th><th>OLTP</th><th>BATCH</th><th>REPLICA</th></tr>
  *   <tr><td>maximumPoolSize</td><td>{@code max(2, min(n, 2c + 1))}</td><td>{@code max(1, min(n, c))}</td>
  *       <td>{@code max(2, min(n, 2c + 1))}</td></tr>
- *   <tr><td>connectionTimeout</td><td>3 s</td><td>30 s</td><td>1 s (fail over fast)</td></tr>
+ *   <tr><td>connectionTimeout</td><td>1 s (below the interactive retry deadline)</td><td>30 s</td><td>1 s (fail over fast)</td></tr>
  *   <tr><td>socketTimeout (PgJDBC)</td><td>30 s</td><td>30 min</td><td>30 s</td></tr>
  *   <tr><td>leakDetectionThreshold</td><td>30 s</td><td>off</td><td>30 s</td></tr>
  *   <tr><td>read-only</td><td>no</td><td>no</td><td>yes</td></tr>
@@ -28,8 +28,12 @@ import java.time.Duration;
  * and {@code prepareThreshold} 5 (0 in PgBouncer transaction mode).
  */
 public enum PoolPreset {
-  /** Short transactions from request threads. */
-  OLTP(Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(30), false, true),
+  /**
+   * Short transactions from request threads. Its 1 s connection timeout stays below the 2 s
+   * deadline of {@code RetryPolicy.interactiveBuilder} and any load timeout of a second or more,
+   * so a primary that is down fails fast enough to be retried, and with its own cause.
+   */
+  OLTP(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(30), false, true),
   /** Few connections holding long statements: imports, reports, backfills. */
   BATCH(Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ZERO, false, true),
   /** Reads on a streaming standby. */

@@ -1,5 +1,8 @@
 package dev.larder.jdbc;
 
+import com.zaxxer.hikari.HikariConfigMXBean;
+import dev.larder.core.FailureClass;
+import dev.larder.core.FailureClassifier;
 import dev.larder.core.LarderException;
 import dev.larder.core.internal.Require;
 import dev.larder.jdbc.internal.Engine;
@@ -7,13 +10,16 @@ import dev.larder.jdbc.internal.Target;
 import dev.larder.resilience.Resilience;
 import dev.larder.resilience.RetryPolicy;
 import dev.larder.resilience.ThrowingSupplier;
+import dev.larder.resilience.TimeoutChain;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -39,6 +45,13 @@ import org.jspecify.annotations.Nullable;
  * after transient failures only (a transaction the server rolled back), unless declared
  * idempotent ({@link #write(boolean, HandleCallback)}). Without one, writes run once.
  *
+ * <p><b>Primary down.</b> A call that needs the primary and cannot get a connection to it fails
+ * with {@link PrimaryUnavailableException} after the primary pool's {@code connectionTimeout}
+ * (nothing was sent: transient, so a retry policy repeats writes too); reads that a replica can
+ * serve keep working there. {@link Builder#build()} refuses a retry policy whose deadline is not
+ * longer than the primary pool's {@code connectionTimeout}: such a policy could never retry a
+ * primary that is down.
+ *
  * <pre>{@code
  * RoutingJdbi db = RoutingJdbi.create(router);
  * Written<Integer> w = db.write(h -> h.execute("INSERT INTO note(body) VALUES (?)", "hi"));
@@ -52,6 +65,7 @@ public final class RoutingJdbi {
 
   private final ReplicaRouter router;
   private final Engine engine;
+  private final FailureClassifier classifier;
   private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
   private final Jdbi primaryJdbi;
   private final @Nullable Jdbi primaryReadJdbi;
@@ -64,6 +78,7 @@ public final class RoutingJdbi {
     this.retryPolicy = retryPolicy;
     this.resilience = resilience;
     this.engine = router.engine();
+    this.classifier = FailureClassifier.walkingCauses(router.classifier());
     List<Target> targets = new ArrayList<>(engine.replicas());
     targets.add(engine.primary());
     for (Target t : targets) {
@@ -158,6 +173,8 @@ public final class RoutingJdbi {
    * @throws ReadOnlyViolationException if the callback tries to write
    * @throws NoEligibleReplicaException if no replica qualifies and the router must not fall back
    * @throws ForeignClusterTokenException if a read-your-writes token is of another cluster
+   * @throws PrimaryUnavailableException if the read had to run on the primary ({@code strong()}, or
+   *     no replica qualified) and no connection to it could be had
    */
   public <T, X extends Exception> T read(ReadIntent intent, HandleCallback<T, X> callback) throws X {
     Require.notNull(intent, "intent");
@@ -171,13 +188,16 @@ public final class RoutingJdbi {
         // on the primary, a session or a transaction that is read-only refuses what a standby would
         boolean readOnlySession = target.isPrimary() && primaryReadJdbi != null && engine.primaryReadsUsable();
         Jdbi jdbi = readOnlySession ? primaryReadJdbi : jdbis.get(target);
-        try (Handle h = jdbi.open()) {
+        @Nullable DataSource pool = readOnlySession ? engine.configuredPrimaryReads() : target.dataSource();
+        try (Handle h = target.isPrimary() ? openPrimary(jdbi, pool) : jdbi.open()) {
           if (target.isPrimary() && !readOnlySession) {
             // BEGIN READ ONLY ... COMMIT: a second round trip, which the primary read pool saves
             h.setReadOnly(true);
             return h.inTransaction(callback);
           }
           return callback.withHandle(h);
+        } catch (PrimaryUnavailableException e) {
+          throw e;
         } catch (Exception e) {
           throw readOnlyViolation(e, target);
         }
@@ -196,6 +216,8 @@ public final class RoutingJdbi {
    * @param <X> the callback's exception type
    * @return the result and the position after it committed
    * @throws X what the callback throws
+   * @throws PrimaryUnavailableException if no connection to the primary could be had (after the
+   *     retry policy, if any, gave up)
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> write(HandleCallback<T, X> callback) throws X {
@@ -244,6 +266,8 @@ public final class RoutingJdbi {
    * @param <X> the callback's exception type
    * @return the result and the position after the commit
    * @throws X what the callback throws (the transaction is rolled back)
+   * @throws PrimaryUnavailableException if no connection to the primary could be had (after the
+   *     retry policy, if any, gave up)
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> inTransaction(HandleCallback<T, X> callback) throws X {
@@ -290,7 +314,7 @@ public final class RoutingJdbi {
 
   private <T, X extends Exception> Written<T> onPrimary(boolean idempotent, HandleCallback<T, X> work) throws X {
     Outcome<T> outcome = call(idempotent, () -> {
-      try (Handle h = primaryJdbi.open()) {
+      try (Handle h = openPrimary(primaryJdbi, engine.primary().dataSource())) {
         T value = work.withHandle(h);
         ConsistencyToken minted = null;
         if (!h.isInTransaction()) {
@@ -323,6 +347,28 @@ public final class RoutingJdbi {
       return retryPolicy.callChecked(idempotent, work);
     }
     return work.get();
+  }
+
+  /**
+   * Opens a handle on the primary; a connection that cannot be had becomes
+   * {@link PrimaryUnavailableException} with the pool's failure as its cause.
+   */
+  private Handle openPrimary(Jdbi jdbi, @Nullable DataSource pool) {
+    try {
+      return jdbi.open();
+    } catch (ConnectionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      Duration timeout = connectionTimeout(pool);
+      String from = pool instanceof HikariConfigMXBean h ? " from pool '" + h.getPoolName() + "'" : "";
+      String within = timeout != null ? " within its connectionTimeout " + timeout.toMillis() + " ms" : "";
+      FailureClass c = classifier.classify(cause) == FailureClass.PERMANENT ? FailureClass.PERMANENT : FailureClass.TRANSIENT;
+      throw new PrimaryUnavailableException("primary unavailable: no connection" + from + within
+          + ", nothing was sent (" + cause.getMessage() + ")", cause, c, timeout);
+    }
+  }
+
+  private static @Nullable Duration connectionTimeout(@Nullable DataSource pool) {
+    return pool instanceof HikariConfigMXBean h ? Duration.ofMillis(h.getConnectionTimeout()) : null;
   }
 
   private static Exception readOnlyViolation(Exception e, Target target) {
@@ -407,9 +453,28 @@ public final class RoutingJdbi {
      * Builds the facade.
      *
      * @return the facade
+     * @throws IllegalStateException if the retry policy (its own or the resilience stack's) can
+     *     retry, has a deadline, and a HikariCP pool on the primary (the primary pool or the
+     *     primary read pool) has a {@code connectionTimeout} at least as long as that deadline: a
+     *     primary that is down would fail each call after the deadline, so it would never be
+     *     retried. The message names both values ({@link TimeoutChain}).
      */
     public RoutingJdbi build() {
+      RetryPolicy policy = retryPolicy != null ? retryPolicy : resilience != null ? resilience.retryPolicy() : null;
+      if (policy != null && policy.maxAttempts() > 1 && policy.deadline().isPresent()) {
+        Duration deadline = policy.deadline().get();
+        Engine engine = router.engine();
+        check("primary pool connectionTimeout", engine.primary().dataSource(), deadline);
+        check("primary read pool connectionTimeout", engine.configuredPrimaryReads(), deadline);
+      }
       return new RoutingJdbi(router, customizers, sqlLogger, retryPolicy, resilience);
+    }
+
+    private static void check(String link, @Nullable DataSource pool, Duration deadline) {
+      Duration timeout = connectionTimeout(pool);
+      if (timeout != null) {
+        TimeoutChain.of(link, timeout).then("retry deadline", deadline).check();
+      }
     }
   }
 

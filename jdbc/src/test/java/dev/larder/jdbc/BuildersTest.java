@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
+import dev.larder.resilience.RetryPolicy;
+import dev.larder.resilience.TimeoutChain;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -105,12 +107,23 @@ class BuildersTest {
   }
 
   @Test
+  void theOltpPresetsConnectionTimeoutFitsInsideTheInteractiveRetryDeadline() {
+    // Before: 3 s, so a primary that was down failed each call after the interactive policy's 2 s
+    // deadline and was never retried (issue 22).
+    HikariConfig oltp = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app").toHikariConfig();
+    Duration deadline = RetryPolicy.interactiveBuilder("any").build().deadline().orElseThrow();
+    TimeoutChain.of("OLTP connectionTimeout", Duration.ofMillis(oltp.getConnectionTimeout()))
+        .then("interactive retry deadline", deadline)
+        .check();
+  }
+
+  @Test
   void presetsSetTimeoutsAndPgJdbcProperties() {
     HikariConfig oltp = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app").databaseCores(4)
         .expectedConcurrency(100).poolName("app").toHikariConfig();
     assertThat(oltp.getMaximumPoolSize()).isEqualTo(9);
     assertThat(oltp.getMinimumIdle()).isEqualTo(9);
-    assertThat(oltp.getConnectionTimeout()).isEqualTo(3000);
+    assertThat(oltp.getConnectionTimeout()).isEqualTo(1000);
     assertThat(oltp.getMaxLifetime()).isEqualTo(Duration.ofMinutes(30).toMillis());
     assertThat(oltp.getKeepaliveTime()).isEqualTo(Duration.ofMinutes(2).toMillis());
     assertThat(oltp.getLeakDetectionThreshold()).isEqualTo(30_000);

@@ -1,5 +1,6 @@
 package dev.larder.resilience;
 
+import dev.larder.core.ClassifiedFailure;
 import dev.larder.core.FailureClass;
 import dev.larder.core.FailureClassifier;
 import java.net.ConnectException;
@@ -12,6 +13,7 @@ import java.net.NoRouteToHostException;
  *   <li>{@link #sqlState()}: JDBC by SQLSTATE ({@link SqlStateClassifier});</li>
  *   <li>{@link #redis()}: Redisson ({@link RedisFailureClassifier}); needs Redisson;</li>
  *   <li>{@link #network()}: {@code java.net} connect failures transient, socket timeouts unknown;</li>
+ *   <li>{@link #declared()}: a {@link ClassifiedFailure} states its own class;</li>
  *   <li>{@link #standard()}: all of the above that the class path allows, walking causes.</li>
  * </ul>
  *
@@ -20,6 +22,8 @@ import java.net.NoRouteToHostException;
 public final class FailureClassifiers {
   private static final boolean REDISSON_PRESENT = isPresent("org.redisson.client.RedisException");
   private static final FailureClassifier NETWORK = FailureClassifiers::classifyNetwork;
+  private static final FailureClassifier DECLARED = failure ->
+      failure instanceof ClassifiedFailure c ? c.failureClass() : FailureClass.UNKNOWN;
   private static final FailureClassifier STANDARD = build();
 
   private FailureClassifiers() {}
@@ -58,8 +62,20 @@ public final class FailureClassifiers {
   }
 
   /**
-   * {@code walkingCauses(sqlState().orElse(redis()).orElse(network()))}, without {@code redis()}
-   * when Redisson is absent: the default of {@link RetryPolicy} and of the breaker presets.
+   * A failure that implements {@link ClassifiedFailure} is what it says (larder-jdbc's
+   * {@code PrimaryUnavailableException}: no connection was had, so nothing was sent, whatever the
+   * driver's error says); anything else is unknown.
+   *
+   * @return the classifier of declared failures
+   */
+  public static FailureClassifier declared() {
+    return DECLARED;
+  }
+
+  /**
+   * {@code walkingCauses(declared().orElse(sqlState()).orElse(redis()).orElse(network()))}, without
+   * {@code redis()} when Redisson is absent: the default of {@link RetryPolicy} and of the breaker
+   * presets. A declared class wins over what the failure's causes say.
    *
    * @return the standard classifier
    */
@@ -68,7 +84,7 @@ public final class FailureClassifiers {
   }
 
   private static FailureClassifier build() {
-    FailureClassifier c = SqlStateClassifier.instance();
+    FailureClassifier c = DECLARED.orElse(SqlStateClassifier.instance());
     if (REDISSON_PRESENT) {
       c = c.orElse(RedisFailureClassifier.instance());
     }
