@@ -9,7 +9,9 @@ import dev.larder.core.KeyNamespace;
 import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.larder.resilience.CircuitBreakerPresets;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import dev.larder.resilience.FailureClassifiers;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -364,8 +366,12 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * The breaker guarding the loader (share one per database with other caches). Default: a breaker
-   * named {@code larder-cache-<name>-loader} opening at 50% failures or slow calls over the last 20
-   * calls (at least 10), open for 10 s.
+   * named {@code larder-cache-<name>-loader} from larder-resilience's database preset
+   * ({@code CircuitBreakerPresets.databaseConfig}): it opens on 5 failed or slow calls in a row that
+   * span at least 1 s (so at low traffic too) as well as on the preset's failure and slow-call rates,
+   * waits 1 s before probing (doubling to 5 s while probes fail) and then lets 3 probes through; a
+   * call slower than {@code loadTimeout} counts as slow. So fresh reads resume within seconds after
+   * the database answers again.
    *
    * @param breaker a resilience4j breaker
    * @return this builder
@@ -527,11 +533,12 @@ public final class LarderCacheBuilder<V> {
     }
     Duration l1Ttl = or(this.l1Ttl, DEFAULT_L1_TTL);
     String name = namespace.name();
-    CircuitBreaker loader = loaderBreaker != null ? loaderBreaker : CircuitBreaker.of("larder-cache-" + name + "-loader",
-        CircuitBreakerConfig.custom()
-            .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
-            .slowCallDurationThreshold(loadTimeout).slowCallRateThreshold(50)
-            .waitDurationInOpenState(Duration.ofSeconds(10)).permittedNumberOfCallsInHalfOpenState(3)
+    // The database preset (opens on 5 failed or slow calls in a row at low traffic as on a failure
+    // rate at high traffic, probes after 1 s doubling to 5 s), with the cache's own notion of slow.
+    CircuitBreaker loader = loaderBreaker != null ? loaderBreaker : CircuitBreakerPresets.create(
+        "larder-cache-" + name + "-loader",
+        CircuitBreakerPresets.databaseConfig(FailureClassifiers.standard())
+            .slowCallDurationThreshold(loadTimeout)
             // Trial calls that never report (they cannot hang past loadTimeout, but a given executor
             // may refuse them) must not keep the breaker half-open forever.
             .maxWaitDurationInHalfOpenState(loadTimeout.multipliedBy(2))

@@ -176,4 +176,39 @@ class StaleFallbackIT {
         .isInstanceOf(dev.larder.core.LarderException.class)
         .hasCause(boom);
   }
+
+  @Test
+  void theDefaultLoaderBreakerOpensAtLowTrafficAndFreshReadsResumeWithinSecondsOfTheDatabase() throws Exception {
+    // The builder's own breaker, real time: one read every 300 ms while "the database" is down.
+    LarderCache<String> cache = env.track(env.instance(env.newClient()).ttl(Duration.ofMillis(200)).ttlJitter(0)
+        .maxStale(Duration.ofMinutes(1)).l1Ttl(Duration.ofMillis(200)).earlyRefreshBeta(0)
+        .loadTimeout(Duration.ofSeconds(2)).redisTimeout(Duration.ofMillis(500)).build());
+    java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CacheLoader<String> db = key -> {
+      calls.incrementAndGet();
+      if (down.get()) {
+        throw new IllegalStateException("connection refused");
+      }
+      return Optional.of("fresh");
+    };
+    assertThat(cache.get("k", db)).isEqualTo("fresh");
+    down.set(true);
+    long t0 = System.nanoTime();
+    while (cache.loaderCircuitBreaker().getState() != CircuitBreaker.State.OPEN) {
+      assertThat(cache.lookup("k", db).valueOrNull()).isEqualTo("fresh"); // the stale copy while the load fails
+      assertThat(System.nanoTime() - t0).as("opened at 0.3 calls/s").isLessThan(Duration.ofSeconds(10).toNanos());
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+    }
+    int callsToOpen = calls.get() - 1;
+    down.set(false); // the database answers again
+    long back = System.nanoTime();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> !cache.lookup("k", db).isStale());
+    long freshAfterMs = (System.nanoTime() - back) / 1_000_000;
+    org.slf4j.LoggerFactory.getLogger(StaleFallbackIT.class).info(
+        "default loader breaker: opened after {} failed loads at ~3 calls/s; fresh reads {} ms after the database came back",
+        callsToOpen, freshAfterMs);
+    assertThat(callsToOpen).isLessThanOrEqualTo(8);
+  }
 }
