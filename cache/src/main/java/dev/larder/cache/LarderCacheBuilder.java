@@ -249,7 +249,8 @@ public final class LarderCacheBuilder<V> {
    * plus 20 ms, at least 250 ms, so a hung Redis is noticed fast while a busy host's slow answers
    * (GC, CPU steal) are not taken for a dead Redis.
    *
-   * @param redisTimeout {@code > 0}; default 2 s
+   * @param redisTimeout {@code > 0}, less than {@code loadTimeout}; default 2 s, or half of
+   *     {@code loadTimeout} when that is shorter
    * @return this builder
    * @throws IllegalArgumentException if not positive
    * @throws IllegalStateException if already set
@@ -495,7 +496,11 @@ public final class LarderCacheBuilder<V> {
   public LarderCache<V> build() {
     Duration ttl = or(this.ttl, DEFAULT_TTL);
     Duration loadTimeout = or(this.loadTimeout, DEFAULT_LOAD_TIMEOUT);
-    Duration redisTimeout = or(this.redisTimeout, DEFAULT_REDIS_TIMEOUT);
+    // Unset, the ceiling follows a short loadTimeout down: a cache must never wait longer for Redis
+    // than for its database.
+    Duration halfLoad = loadTimeout.dividedBy(2);
+    Duration redisTimeout = or(this.redisTimeout,
+        halfLoad.compareTo(DEFAULT_REDIS_TIMEOUT) < 0 ? halfLoad : DEFAULT_REDIS_TIMEOUT);
     Duration lockLease = or(this.lockLease, loadTimeout.compareTo(DEFAULT_LOCK_LEASE) > 0 ? loadTimeout : DEFAULT_LOCK_LEASE);
     Duration lockWait = or(this.lockWait, loadTimeout);
     Duration lockPoll = or(this.lockPollInterval, DEFAULT_LOCK_POLL_INTERVAL);

@@ -75,4 +75,18 @@ class LarderCacheBuilderTest {
     assertThatThrownBy(() -> LarderCache.newBuilder(CacheCodec.utf8()).namespace(KeyNamespace.of("a", 1)).build())
         .isInstanceOf(IllegalStateException.class).hasMessage("redisson must be set");
   }
+
+  @Test
+  void anUnsetRedisTimeoutFollowsAShortLoadTimeoutSoNoSettingConflicts() {
+    // redisTimeout's default (2 s) would conflict with a 1 s loadTimeout: unset, it is half of it.
+    // RedissonPresets connects lazily: nothing is dialled here.
+    org.redisson.api.RedissonClient redisson =
+        org.redisson.Redisson.create(RedissonPresets.singleServer("redis://127.0.0.1:1").build());
+    try {
+      LarderCache.newBuilder(CacheCodec.utf8()).namespace(KeyNamespace.of("t", 1)).redisson(redisson)
+          .loadTimeout(Duration.ofSeconds(1)).invalidationBus(false).build().close();
+    } finally {
+      redisson.shutdown();
+    }
+  }
 }
