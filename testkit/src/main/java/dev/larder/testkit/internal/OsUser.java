@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OS identity server processes run as. PostgreSQL refuses to run as root, and CI runs as
@@ -33,10 +35,24 @@ public final class OsUser {
      */
     public static boolean jvmIsRoot() {
         try {
-            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-            return Integer.valueOf(0).equals(uid);
-        } catch (IOException | RuntimeException e) {
+            return currentUid() == 0;
+        } catch (TestServerException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    /**
+     * This JVM's effective uid: the owner of {@code /proc/self}, as files it creates get.
+     *
+     * @return the uid
+     * @throws TestServerException if {@code /proc/self} cannot be read (not Linux)
+     */
+    public static int currentUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            throw new TestServerException("cannot tell this JVM's uid from /proc/self (" + e
+                    + "); the embedded tier needs Linux (or use the docker tier: -Dlarder.test.services=docker)", e);
         }
     }
 
@@ -65,7 +81,8 @@ public final class OsUser {
             throw new TestServerException("The JVM runs as root and PostgreSQL refuses to, so the testkit runs it as '"
                     + unprivileged + "' through setpriv (util-linux); that failed: " + e.getMessage()
                     + ". Set " + Settings.POSTGRES_OS_USER_PROPERTY + " / " + Settings.POSTGRES_OS_USER_ENV
-                    + " to an existing unprivileged user, or install util-linux.", e);
+                    + " to an existing unprivileged user, or install util-linux (both for the embedded tier only), or use the"
+                    + " docker tier (-Dlarder.test.services=docker).", e);
         }
     }
 
@@ -94,6 +111,64 @@ public final class OsUser {
         if (switchUser) {
             Files.setAttribute(path, "unix:uid", uid);
             Files.setAttribute(path, "unix:gid", gid);
+        }
+    }
+
+    /**
+     * Checks that this identity can reach a directory the JVM prepared for it: every directory
+     * from {@code /} down to it must let this uid (or its primary group, since {@code setpriv}
+     * clears the others) search it. No-op when not switching user.
+     *
+     * @param dir a directory under {@code java.io.tmpdir}
+     * @throws TestServerException naming the first directory in the way and the remedy
+     */
+    public void requireCanEnter(Path dir) {
+        if (!switchUser) {
+            return;
+        }
+        Path blocked;
+        try {
+            blocked = firstBlocked(dir, uid, gid);
+        } catch (IOException e) {
+            throw new TestServerException("cannot check that '" + name + "' can enter " + dir + ": " + e, e);
+        }
+        if (blocked != null) {
+            throw new TestServerException("embedded PostgreSQL runs as '" + name + "' (uid " + uid + ") because the JVM is"
+                    + " root and PostgreSQL refuses to run as root, but '" + name + "' cannot enter " + blocked
+                    + describe(blocked) + " on the way to " + dir + ". Point java.io.tmpdir at a directory every user can"
+                    + " enter (-Djava.io.tmpdir=/tmp), or set " + Settings.POSTGRES_OS_USER_PROPERTY + " / "
+                    + Settings.POSTGRES_OS_USER_ENV + " to a user who can enter it.");
+        }
+    }
+
+    /**
+     * The first directory on the way from {@code /} to {@code dir} (resolved) that a process with
+     * this uid and gid and no other groups may not search, or {@code null} if there is none. Root's
+     * own rights play no part: the question is about the unprivileged process.
+     */
+    static @Nullable Path firstBlocked(Path dir, int uid, int gid) throws IOException {
+        List<Path> chain = new ArrayList<>();
+        for (Path p = dir.toRealPath(); p != null; p = p.getParent()) {
+            chain.add(0, p);
+        }
+        for (Path p : chain) {
+            Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode");
+            int mode = (Integer) a.get("mode");
+            int searchBit = (Integer) a.get("uid") == uid ? 0100 : (Integer) a.get("gid") == gid ? 0010 : 0001;
+            if ((mode & searchBit) == 0) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(Path p) {
+        try {
+            Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode");
+            return " (mode " + String.format("%03o", (Integer) a.get("mode") & 0777) + ", uid " + a.get("uid") + ", gid "
+                    + a.get("gid") + ")";
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

@@ -73,6 +73,9 @@ public final class PostgresFactory {
             }
             Commands.deleteQuietly(runDir);
         });
+        // As root, the server runs as another user: it must reach the binaries and its data.
+        user.requireCanEnter(install.resolve("bin"));
+        user.requireCanEnter(runDir);
         Path bin = install.resolve("bin");
         Path primaryDir = runDir.resolve("primary");
         Path standbyDir = runDir.resolve("standby");

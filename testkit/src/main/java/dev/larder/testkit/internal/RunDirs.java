@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-JVM run directories ({@code <kind>-<jvm pid>-<random>} under the cache root) holding data,
- * logs and pid files of embedded servers. A JVM killed with SIGKILL runs no shutdown hook, so
- * each new JVM sweeps the directories of dead JVMs and kills the servers their pid files name.
+ * Per-JVM run directories ({@code <kind>-<jvm pid>-<random>} under this OS user's
+ * {@link BinaryCache#root()}) holding data, logs and pid files of embedded servers. A JVM killed
+ * with SIGKILL runs no shutdown hook, so each new JVM sweeps the directories of dead JVMs and kills
+ * the servers their pid files name; it only ever sees its own user's directories.
  */
 public final class RunDirs {
 
