@@ -25,8 +25,7 @@ final class RedisCaches implements AutoCloseable {
   private final List<ExecutorService> pools = new ArrayList<>();
 
   RedisCaches(String hint) {
-    String prefix = redis.uniqueKeyPrefix(hint);
-    this.namespace = KeyNamespace.of(prefix.replace(':', '-').replaceAll("-+$", ""), 1);
+    this.namespace = KeyNamespace.of(redis.uniqueNamespaceName(hint), 1);
   }
 
   RedissonClient newClient() {

@@ -7,8 +7,9 @@ import org.redisson.config.Config;
 /**
  * A single Redis node on a loopback port, shared by the tests of one JVM.
  *
- * <p>Isolate tests by key prefix ({@link #uniqueKeyPrefix(String)}) rather than by flushing:
- * other test classes use the same server.
+ * <p>Isolate tests by name rather than by flushing, since other test classes use the same
+ * server: a Larder cache by namespace ({@link #uniqueNamespaceName(String)}), raw keys and
+ * channels by key prefix ({@link #uniqueKeyPrefix(String)}).
  *
  * <p>Besides the faults every {@link ManagedServer} has, Redis has its own: a restart that loads
  * an older dataset from disk ({@link #snapshot()}, {@link #restartFromSnapshot()}), and the
@@ -68,6 +69,20 @@ public interface RedisServer extends ManagedServer {
      * @return a prefix such as {@code "orders-test:7f3a2c:"}, ending in {@code ':'}
      */
     String uniqueKeyPrefix(String hint);
+
+    /**
+     * A namespace name no other caller in this JVM gets, for a Larder cache under test:
+     * {@code KeyNamespace.of(redis.uniqueNamespaceName("orders"), 1)}. A key prefix from
+     * {@link #uniqueKeyPrefix(String)} is not a valid namespace name (it holds {@code ':'}).
+     *
+     * @param hint a readable part for the name (a test name); characters other than letters,
+     *     digits, {@code .}, {@code _} and {@code -} are replaced by {@code -}, it is cut to 40
+     *     characters, and {@code t} is put in front when it does not start with a letter or digit
+     * @return a name such as {@code "orders-test-7f3a2c"}, accepted by
+     *     {@link dev.larder.core.KeyNamespace#of(String, int)}: {@code [A-Za-z0-9][A-Za-z0-9._-]*},
+     *     at most {@value dev.larder.core.KeyNamespace#MAX_NAME_LENGTH} characters
+     */
+    String uniqueNamespaceName(String hint);
 
     /**
      * Deletes every key in every database of the server. Other test classes share the server,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.larder.core.KeyNamespace;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -200,5 +201,14 @@ class RedisIT {
         String a = redis.uniqueKeyPrefix("orders test");
         String b = redis.uniqueKeyPrefix("orders test");
         assertThat(a).startsWith("orders-test:").endsWith(":").isNotEqualTo(b);
+    }
+
+    @Test
+    void namespaceNamesAreKeyNamespacesOfTheirOwn(RedisServer redis) {
+        KeyNamespace a = KeyNamespace.of(redis.uniqueNamespaceName("orders test"), 1);
+        KeyNamespace b = KeyNamespace.of(redis.uniqueNamespaceName("orders test"), 1);
+        assertThat(a.name()).startsWith("orders-test-");
+        assertThat(a.prefix()).isNotEqualTo(b.prefix());
+        assertThat(a.contains(b.qualify("k"))).isFalse();
     }
 }

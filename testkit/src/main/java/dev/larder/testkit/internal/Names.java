@@ -4,7 +4,7 @@ import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Unique, readable names for key prefixes and databases. */
+/** Unique, readable names for key prefixes, key namespaces and databases. */
 public final class Names {
 
     private static final AtomicLong COUNTER = new AtomicLong();
@@ -25,6 +25,29 @@ public final class Names {
             h = h.substring(0, 40);
         }
         return (h.isEmpty() ? "t" : h) + ":" + next() + ":";
+    }
+
+    /**
+     * A name valid for {@code dev.larder.core.KeyNamespace.of(name, version)}: letters, digits,
+     * {@code .}, {@code _} and {@code -}, starting with a letter or digit, at most
+     * {@value dev.larder.core.KeyNamespace#MAX_NAME_LENGTH} characters.
+     *
+     * @param hint readable part
+     * @return {@code "<hint>-<unique>"}
+     */
+    public static String namespaceName(String hint) {
+        String h = hint.replaceAll("[^A-Za-z0-9._-]", "-");
+        if (h.length() > 40) {
+            h = h.substring(0, 40);
+        }
+        if (h.isEmpty() || !isAsciiLetterOrDigit(h.charAt(0))) {
+            h = "t" + h;
+        }
+        return h + "-" + next();
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /**

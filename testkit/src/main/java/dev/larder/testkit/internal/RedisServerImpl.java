@@ -91,6 +91,11 @@ public final class RedisServerImpl extends LifecycleServer implements RedisServe
     }
 
     @Override
+    public String uniqueNamespaceName(String hint) {
+        return Names.namespaceName(hint);
+    }
+
+    @Override
     public void flushAll() {
         try {
             String reply = Resp.command(Ports.LOOPBACK, port, 5000, "FLUSHALL");

@@ -2,6 +2,8 @@ package dev.larder.testkit.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.larder.core.KeyNamespace;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NamesTest {
@@ -18,6 +20,19 @@ class NamesTest {
     void namesAreUniqueForTheSameHint() {
         assertThat(Names.databaseName("a")).isNotEqualTo(Names.databaseName("a"));
         assertThat(Names.keyPrefix("a")).isNotEqualTo(Names.keyPrefix("a"));
+    }
+
+    @Test
+    void namespaceNamesAreAcceptedByKeyNamespace() {
+        for (String hint : List.of("orders test", "cache:orders", "", "-leading", ".dot", "ünïcode", "x".repeat(200),
+                "Orders_v2.cache")) {
+            String name = Names.namespaceName(hint);
+            assertThat(KeyNamespace.of(name, 1).name()).as(hint).isEqualTo(name);
+        }
+        assertThat(Names.namespaceName("orders test")).matches("orders-test-[a-z0-9]+");
+        assertThat(Names.namespaceName("-x")).startsWith("t-x-");
+        assertThat(Names.namespaceName("x".repeat(200))).hasSizeLessThanOrEqualTo(KeyNamespace.MAX_NAME_LENGTH);
+        assertThat(Names.namespaceName("a")).isNotEqualTo(Names.namespaceName("a"));
     }
 
     @Test
