@@ -14,7 +14,10 @@ import org.jspecify.annotations.Nullable;
  * LarderCache<String> names = LarderCache.newBuilder(CacheCodec.utf8())
  *     .namespace(KeyNamespace.of("names", 1)).redisson(redisson)
  *     .ttl(Duration.ofMinutes(5)).maxStale(Duration.ofHours(1)).build();
+ * // The loader returns Optional<String>: empty says there is no such key (get then returns null).
  * String name = names.get("user:42", key -> userDao.findName(key));
+ * // A loader that answers null for "no such key" instead:
+ * String nick = names.get("nick:42", CacheLoader.ofNullable(userDao::findNickOrNull));
  * }</pre>
  *
  * <p>Guarantees:
@@ -92,7 +95,9 @@ public interface LarderCache<V> extends AutoCloseable {
    * Returns the value for a key, loading it on a miss.
    *
    * @param key the key
-   * @param loader called at most once per key across concurrent callers (see class doc)
+   * @param loader called at most once per key across concurrent callers (see class doc); it returns
+   *     an {@link java.util.Optional}, empty when the key does not exist (wrap a loader that answers
+   *     {@code null} instead with {@link CacheLoader#ofNullable})
    * @return the value, possibly a stale fallback; {@code null} if the loader said the key does not
    *     exist (that answer is cached for the negative TTL)
    * @throws NullPointerException if an argument is null
