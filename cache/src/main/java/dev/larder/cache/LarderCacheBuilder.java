@@ -300,8 +300,9 @@ public final class LarderCacheBuilder<V> {
   /**
    * How long an instance waits for another instance's load before loading itself. The wait counts
    * against the caller's {@code loadTimeout}: with the default (all of it) an instance never loads
-   * a key another instance is loading; it gets that instance's value, or, once the budget is spent,
-   * its stale fallback.
+   * a key a healthy instance is loading; it gets that instance's value, or, once the budget is spent,
+   * its stale fallback. It takes over sooner when the holder gives up or loses Redis (see
+   * {@link #lockLease}).
    *
    * @param lockWait {@code >= 0}, at most {@code loadTimeout}; default {@code loadTimeout}
    * @return this builder
