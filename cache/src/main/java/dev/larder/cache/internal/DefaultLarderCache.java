@@ -76,6 +76,11 @@ import org.slf4j.LoggerFactory;
  * {@code redisTimeout}). A full loader executor refuses a load at once (counted, typed); the
  * caller's own thread never runs a loader.
  *
+ * <p>Leases: an instance that took a key's lease renews it every third of {@code lockLease} while
+ * its load runs ({@link LeaseRenewal}), and gives it back when the load fails or its caller's
+ * deadline passes, so waiters on other instances take over at their next look; one that loses Redis
+ * stops renewing, and its lease lapses within {@code lockLease}.
+ *
  * <p>Background refreshes are bounded the same way: after {@code loadTimeout} a refresh no longer
  * counts as running (its lease is given back, the loader breaker hears of a failure), and a reader
  * that finds a refresh of its key running waits for it no longer than twice the key's last load
