@@ -14,7 +14,10 @@ import org.jspecify.annotations.Nullable;
  * LarderCache<String> names = LarderCache.newBuilder(CacheCodec.utf8())
  *     .namespace(KeyNamespace.of("names", 1)).redisson(redisson)
  *     .ttl(Duration.ofMinutes(5)).maxStale(Duration.ofHours(1)).build();
+ * // The loader returns Optional<String>: empty says there is no such key (get then returns null).
  * String name = names.get("user:42", key -> userDao.findName(key));
+ * // A loader that answers null for "no such key" instead:
+ * String nick = names.get("nick:42", CacheLoader.ofNullable(userDao::findNickOrNull));
  * }</pre>
  *
  * <p>Guarantees:
@@ -22,7 +25,16 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>One load per key at a time.</b> Concurrent callers in one JVM join one in-flight load
  *       (futures, no I/O under a lock); across JVMs a per-key lease in Redis lets one instance load
  *       while the others wait for its value, up to {@code lockWait} (by default their whole
- *       budget). A lease whose holder died expires after {@code lockLease}.</li>
+ *       budget). The holder renews its lease every third of {@code lockLease} while its load runs,
+ *       so a healthy holder keeps it however long the load takes, through a failed renewal or a
+ *       pause of up to two thirds of {@code lockLease} (2 s with the default 3 s).</li>
+ *   <li><b>A holder that gives up hands over at once.</b> When the holder's load fails or its
+ *       caller's {@code loadTimeout} ends, it gives the lease back and a waiter on another instance
+ *       takes it (and loads) at its next look, within {@code lockPollInterval} plus one Redis round
+ *       trip. When the holder can no longer reach Redis (its Redis breaker open, its connection cut,
+ *       its process dead or paused) it stops renewing, and a waiter takes over within
+ *       {@code lockLease + lockPollInterval} plus one Redis round trip of the holder's last renewal
+ *       (3 s and a little with the defaults) instead of waiting out {@code lockWait}.</li>
  *   <li><b>A caller's wait is bounded.</b> Every read returns within {@code loadTimeout}, plus at
  *       most one {@code redisTimeout} for a Redis call under way when it passes, with a value, the
  *       stale fallback or {@link StaleValueUnavailableException}, however many loads or refreshes
@@ -83,7 +95,9 @@ public interface LarderCache<V> extends AutoCloseable {
    * Returns the value for a key, loading it on a miss.
    *
    * @param key the key
-   * @param loader called at most once per key across concurrent callers (see class doc)
+   * @param loader called at most once per key across concurrent callers (see class doc); it returns
+   *     an {@link java.util.Optional}, empty when the key does not exist (wrap a loader that answers
+   *     {@code null} instead with {@link CacheLoader#ofNullable})
    * @return the value, possibly a stale fallback; {@code null} if the loader said the key does not
    *     exist (that answer is cached for the negative TTL)
    * @throws NullPointerException if an argument is null

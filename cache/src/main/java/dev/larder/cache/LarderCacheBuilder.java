@@ -48,8 +48,12 @@ public final class LarderCacheBuilder<V> {
   public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
   /** Default bound on each Redis call. */
   public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofSeconds(2);
-  /** Default lifetime of a load lease. */
-  public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
+  /**
+   * Default lifetime of a load lease; its holder renews it every third of this while its load runs.
+   */
+  public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(3);
+  /** Shortest load lease accepted: renewals go out every third of it, per loading key. */
+  public static final Duration MIN_LOCK_LEASE = Duration.ofMillis(100);
   /** Default interval between looks for another instance's value. */
   public static final Duration DEFAULT_LOCK_POLL_INTERVAL = Duration.ofMillis(25);
   /** Default XFetch beta (1 is the paper's recommendation). */
@@ -262,25 +266,43 @@ public final class LarderCacheBuilder<V> {
   }
 
   /**
-   * Lifetime of a load lease: if its holder dies, others load after this. Not renewed (no
-   * watchdog): a load longer than the lease lets a second instance load too, which is harmless.
+   * Lifetime of a load lease. The instance that holds it renews it every third of this while its
+   * load runs (to this long from each renewal), gives it back when the load fails or its caller's
+   * {@code loadTimeout} ends, and stops renewing when it can no longer reach Redis (its Redis breaker
+   * is open, its connection is cut, the process stopped or paused). So:
+   * <ul>
+   *   <li>a waiter on another instance takes over (takes the lease and loads) within
+   *       {@code lockLease + lockPollInterval} (plus one Redis round trip) of the holder losing Redis,
+   *       and within one {@code lockPollInterval} (plus a round trip) of its load failing or its
+   *       caller giving up, instead of waiting out {@code lockWait};</li>
+   *   <li>a healthy holder keeps the lease however long its load takes, through a failed renewal or
+   *       a pause (GC, a starved host) of up to two thirds of {@code lockLease} minus one round trip
+   *       (2 s with the default). A longer pause may let a second instance load the key, which is
+   *       harmless: both writes are fenced by the key's version.</li>
+   * </ul>
    *
-   * @param lockLease {@code > 0}, at least {@code loadTimeout}; default 10 s
+   * @param lockLease at least {@link #MIN_LOCK_LEASE}; default {@link #DEFAULT_LOCK_LEASE} (3 s)
    * @return this builder
-   * @throws IllegalArgumentException if not positive
+   * @throws IllegalArgumentException if shorter than {@link #MIN_LOCK_LEASE}
    * @throws IllegalStateException if already set
    */
   public LarderCacheBuilder<V> lockLease(Duration lockLease) {
     Require.notYetSet(this.lockLease, "lockLease");
-    this.lockLease = Require.positive(lockLease, "lockLease");
+    Require.notNull(lockLease, "lockLease");
+    if (lockLease.compareTo(MIN_LOCK_LEASE) < 0) {
+      throw new IllegalArgumentException("lockLease must be >= " + MIN_LOCK_LEASE + " but was " + lockLease
+          + ": renewals go out every third of it");
+    }
+    this.lockLease = lockLease;
     return this;
   }
 
   /**
    * How long an instance waits for another instance's load before loading itself. The wait counts
    * against the caller's {@code loadTimeout}: with the default (all of it) an instance never loads
-   * a key another instance is loading; it gets that instance's value, or, once the budget is spent,
-   * its stale fallback.
+   * a key a healthy instance is loading; it gets that instance's value, or, once the budget is spent,
+   * its stale fallback. It takes over sooner when the holder gives up or loses Redis (see
+   * {@link #lockLease}).
    *
    * @param lockWait {@code >= 0}, at most {@code loadTimeout}; default {@code loadTimeout}
    * @return this builder
@@ -488,7 +510,7 @@ public final class LarderCacheBuilder<V> {
    *
    * @return the cache
    * @throws IllegalStateException if {@code namespace} or {@code redisson} is missing, or settings
-   *     conflict: {@code lockLease < loadTimeout}, {@code lockWait > loadTimeout},
+   *     conflict: {@code lockWait > loadTimeout},
    *     {@code lockPollInterval > lockWait} (when lockWait > 0), {@code refreshAhead >= ttl},
    *     {@code redisTimeout >= loadTimeout}, both {@code l1MaximumSize} and {@code l1MaximumWeight}
    *     set, or {@code busHeartbeat} set while {@code invalidationBus} is off
@@ -501,14 +523,10 @@ public final class LarderCacheBuilder<V> {
     Duration halfLoad = loadTimeout.dividedBy(2);
     Duration redisTimeout = or(this.redisTimeout,
         halfLoad.compareTo(DEFAULT_REDIS_TIMEOUT) < 0 ? halfLoad : DEFAULT_REDIS_TIMEOUT);
-    Duration lockLease = or(this.lockLease, loadTimeout.compareTo(DEFAULT_LOCK_LEASE) > 0 ? loadTimeout : DEFAULT_LOCK_LEASE);
+    Duration lockLease = or(this.lockLease, DEFAULT_LOCK_LEASE);
     Duration lockWait = or(this.lockWait, loadTimeout);
     Duration lockPoll = or(this.lockPollInterval, DEFAULT_LOCK_POLL_INTERVAL);
     Duration refreshAhead = or(this.refreshAhead, ttl.dividedBy(10));
-    if (lockLease.compareTo(loadTimeout) < 0) {
-      throw new IllegalStateException("lockLease must be >= loadTimeout (" + loadTimeout + ") but was " + lockLease
-          + ": a lease that ends before the load times out lets other instances load the same key");
-    }
     if (lockWait.compareTo(loadTimeout) > 0) {
       throw new IllegalStateException("lockWait must be <= loadTimeout (" + loadTimeout + ") but was " + lockWait
           + ": a caller never waits longer than loadTimeout in all");

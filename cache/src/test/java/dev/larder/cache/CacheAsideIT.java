@@ -106,6 +106,40 @@ class CacheAsideIT {
     assertThat(loads).as("asked again once the negative TTL passed").hasValue(2);
   }
 
+  /** A data access method in the plain form: the value, or null when there is no such row. */
+  private static final class NullableDao {
+    final Map<String, String> rows = new HashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+
+    @org.jspecify.annotations.Nullable String findOrNull(String key) {
+      calls.incrementAndGet();
+      return rows.get(key);
+    }
+  }
+
+  @Test
+  void aLoaderInThePlainFormCachesItsNullAsAnAbsenceAndItsValueAsTheValue() {
+    LarderCache<String> writer = env.standard(env.newClient());
+    LarderCache<String> other = env.standard(env.newClient());
+    NullableDao dao = new NullableDao();
+    dao.rows.put("user:1", "Ada");
+    CacheLoader<String> plain = CacheLoader.ofNullable(dao::findOrNull);
+
+    assertThat(writer.get("user:1", plain)).isEqualTo("Ada");
+    assertThat(writer.get("user:2", plain)).as("null from the loader: get answers null").isNull();
+    assertThat(dao.calls).hasValue(2);
+
+    // Both answers were cached, the absence too (negative TTL), in both tiers: nobody asks the dao again.
+    assertThat(writer.get("user:2", plain)).isNull();
+    CacheResult<String> absent = other.lookup("user:2", plain);
+    assertThat(absent.isPresent()).isFalse();
+    assertThat(absent.source()).isEqualTo(CacheResult.Source.L2);
+    assertThat(other.get("user:1", plain)).isEqualTo("Ada");
+    assertThat(dao.calls).as("every later read served from a tier").hasValue(2);
+    assertThatThrownBy(() -> CacheLoader.ofNullable(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("loader must not be null");
+  }
+
   @Test
   void writeThroughCachesTheWrittenValueForEveryInstanceAndCachesNothingWhenTheWriteFails() {
     LarderCache<String> a = env.standard(env.newClient());

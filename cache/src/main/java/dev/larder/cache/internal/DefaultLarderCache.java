@@ -76,6 +76,11 @@ import org.slf4j.LoggerFactory;
  * {@code redisTimeout}). A full loader executor refuses a load at once (counted, typed); the
  * caller's own thread never runs a loader.
  *
+ * <p>Leases: an instance that took a key's lease renews it every third of {@code lockLease} while
+ * its load runs ({@link LeaseRenewal}), and gives it back when the load fails or its caller's
+ * deadline passes, so waiters on other instances take over at their next look; one that loses Redis
+ * stops renewing, and its lease lapses within {@code lockLease}.
+ *
  * <p>Background refreshes are bounded the same way: after {@code loadTimeout} a refresh no longer
  * counts as running (its lease is given back, the loader breaker hears of a failure), and a reader
  * that finds a refresh of its key running waits for it no longer than twice the key's last load
@@ -108,6 +113,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private final ExecutorService executor;
   private final boolean ownExecutor;
   private final ScheduledThreadPoolExecutor scheduler;
+  // Lease renewals only: they never block (see LeaseRenewal), so nothing the tick does can delay them.
+  private final ScheduledThreadPoolExecutor leaseScheduler;
+  private final long leaseMillis;
   private final long l1TtlNanos;
   private final long maxStaleMillis;
   private final long loadTimeoutNanos;
@@ -145,6 +153,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     volatile boolean invalidated;
     /** A refresh's lease token, once it took one. */
     volatile @Nullable String token;
+    /** Keeps a refresh's lease alive while it runs. */
+    volatile LeaseRenewal renewal = LeaseRenewal.NONE;
     /** A refresh holds a loader-breaker permission whose outcome is not yet recorded. */
     final AtomicBoolean permit = new AtomicBoolean();
     volatile @Nullable ScheduledFuture<?> timeout;
@@ -232,10 +242,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return t;
     });
     scheduler.setRemoveOnCancelPolicy(true);
-    // Tombstones must outlive any load that can still try to store: the lease bounds a leader's load,
-    // the budget a follower's wait, the L1 TTL what a late store could keep alive.
-    this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()),
-        settings.lockLease().plus(settings.l1Ttl()).plus(settings.loadTimeout()).plus(settings.redisTimeout()));
+    this.leaseMillis = settings.lockLease().toMillis();
+    this.leaseScheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "larder-cache-" + name + "-lease");
+      t.setDaemon(true);
+      return t;
+    });
+    leaseScheduler.setRemoveOnCancelPolicy(true);
+    // Tombstones must outlive any load that can still try to store: the budget bounds a leader's wait
+    // for its load and a follower's wait, a lease that lapses ends a lost holder's hold, the L1 TTL
+    // bounds what a late store could keep alive.
+    this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()), settings.loadTimeout()
+        .plus(settings.lockLease()).plus(settings.l1Ttl()).plus(settings.loadTimeout()).plus(settings.redisTimeout()));
     if (busSettings.enabled()) {
       this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
           this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), settings.redisBreaker(), metrics,
@@ -697,6 +715,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
     closed = true;
     scheduler.shutdownNow();
+    // Leases this instance still holds lapse within lockLease; a load finishing meanwhile releases its own.
+    leaseScheduler.shutdownNow();
     if (!payDebt()) {
       metrics.fence("lost");
       LOG.warn("cache '{}': closed while owing Redis {} fence(s) it never confirmed; they are lost with this "
@@ -947,7 +967,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
         redis.releaseQuietly(release, token);
         if (!toLoad.isEmpty()) {
-          load(toLoad, loader, versions, generation, token, stale, owned, deadline);
+          load(toLoad, true, loader, versions, generation, token, stale, owned, deadline);
         }
         pending = stillWaiting;
         if (pending.isEmpty()) {
@@ -972,7 +992,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           // Keys without a known version are written to L1 only.
           Map<String, Long> known = new HashMap<>();
           pending.forEach(k -> known.put(k, versions.getOrDefault(k, -1L)));
-          load(pending, loader, known, generation, token, stale, owned, deadline);
+          load(pending, false, loader, known, generation, token, stale, owned, deadline);
         }
       }
     } catch (RuntimeException | Error t) {
@@ -984,9 +1004,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
   }
 
-  /** Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights. */
-  private void load(List<String> keys, BatchLoader<V> loader, Map<String, Long> versions, long generation, String token,
-      Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
+  /**
+   * Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights.
+   * With {@code leased}, this instance holds the keys' leases: it renews them while the load runs and
+   * gives them back when the load fails or the caller's budget ends, so other instances take over then
+   * rather than wait out their {@code lockWait}.
+   */
+  private void load(List<String> keys, boolean leased, BatchLoader<V> loader, Map<String, Long> versions,
+      long generation, String token, Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
     if (!loaderBreaker.tryAcquirePermission()) {
       CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
       redis.releaseQuietly(keysOf(keys), token);
@@ -1017,6 +1042,20 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     rejectionLogged.set(false);
+    LeaseRenewal renewal = leased
+        ? LeaseRenewal.start(leaseScheduler, redis, keysOf(keys), token, generation, leaseMillis, deadline)
+        : LeaseRenewal.NONE;
+    try {
+      awaitLoad(keys, call, started, startedTs, recorded, versions, generation, token, renewal, leased, stale, flights,
+          deadline);
+    } finally {
+      renewal.stop();
+    }
+  }
+
+  private void awaitLoad(List<String> keys, CompletableFuture<Map<String, V>> call, long started, long startedTs,
+      AtomicBoolean recorded, Map<String, Long> versions, long generation, String token, LeaseRenewal renewal,
+      boolean leased, Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
     call.whenComplete((m, t) -> {
       if (recorded.compareAndSet(false, true)) {
         long d = System.nanoTime() - started;
@@ -1035,13 +1074,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
       }
       metrics.load("failure", System.nanoTime() - started);
-      // The load goes on; if it succeeds it still fills the cache, fenced by the version. If it
-      // fails, free the lease now rather than make other instances wait for it to expire.
+      // Nobody here waits for this load any more: give the lease back now (without waiting, the budget
+      // is spent), so another instance with budget left loads rather than wait out its lockWait. The
+      // load goes on; if it succeeds it still fills the cache, fenced by the version.
+      renewal.stop();
+      if (leased) {
+        redis.releaseAsync(keysOf(keys), token, generation);
+      }
       call.whenComplete((m, t) -> {
         if (t == null) {
           store(keys, m, millisSince(startedTs), versions, generation, token, flights);
-        } else {
-          redis.releaseQuietly(keysOf(keys), token);
         }
       });
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
@@ -1169,7 +1211,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /**
    * Starts one background refresh of a key unless a load of it is already running here. Readers may
    * join it for twice the key's last load time plus one Redis timeout (never past loadTimeout);
-   * its Redis lease lasts as long, so readers elsewhere are not held longer either.
+   * its Redis lease is renewed no longer, so readers elsewhere are not held longer either.
    */
   private void startRefresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base) {
     if (closed) {
@@ -1209,13 +1251,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       loaderBreaker.onError(loadTimeoutNanos, TimeUnit.NANOSECONDS,
           new TimeoutException("a background refresh took longer than loadTimeout (" + settings.loadTimeout() + ")"));
     }
+    flight.renewal.stop();
     String token = flight.token;
     if (token != null) {
       redis.releaseQuietly(List.of(Keys.of(namespace.qualify(key))), token);
     }
   }
 
-  private void refresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base, Flight<V> flight, long leaseMillis) {
+  private void refresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base, Flight<V> flight, long windowMillis) {
     CacheResult<V> result = null;
     try {
       Keys keys = Keys.of(namespace.qualify(key));
@@ -1223,7 +1266,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       long version = -1;
       long generation = 0;
       try {
-        Acquired a = redis.acquire(List.of(keys), token, leaseMillis).get(0);
+        Acquired a = redis.acquire(List.of(keys), token, Math.min(windowMillis, leaseMillis)).get(0);
         long now = nowMillis();
         byte[] data = a.data();
         Entry<V> seen = data == null ? null : decode(key, data, now);
@@ -1240,6 +1283,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           return; // another instance is refreshing it
         }
         flight.token = token;
+        // Renewed no longer than the join window: readers elsewhere are not held longer than readers here.
+        flight.renewal = LeaseRenewal.start(leaseScheduler, redis, List.of(keys), token, a.generation(), leaseMillis,
+            flight.joinUntilNanos);
         version = a.version();
         generation = a.generation();
       } catch (UnavailableException e) {
@@ -1273,6 +1319,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     } catch (RuntimeException | Error t) {
       LOG.debug("cache '{}': background refresh failed", name, t);
     } finally {
+      flight.renewal.stop();
       inFlight.remove(key, flight);
       flight.future.complete(result);
       ScheduledFuture<?> timeout = flight.timeout;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per caller key {@code q} (already namespaced) three keys share one hash slot:
  * {@code {q}:d} holds the {@link Envelope}, {@code {q}:v} the write version (bumped by every
- * invalidation and put) and {@code {q}:l} the load lease (a random token with an expiry). A loader
+ * invalidation and put) and {@code {q}:l} the load lease (a random token with a short expiry that
+ * its holder renews while the load runs, see {@link LeaseRenewal}). A loader
  * writes only if the version it read when it took the lease is still current, checked by a Lua script
  * at write time: an invalidation that happens during a slow load wins over the load's older value.
  *
@@ -122,6 +124,12 @@ public final class RedisTier {
           + NEXT_GENERATION_LUA
           + "redis.call('SET', KEYS[2], run)\n"
           + "return {1, string.format('%d', old), string.format('%d', new)}";
+
+  // Extends the caller's lease while its load runs; 0 if the lease is no longer the caller's (it
+  // lapsed and another instance took it, or an invalidation revoked it): never takes a lease.
+  private static final String RENEW =
+      "if redis.call('GET', KEYS[3]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[3], ARGV[2]) end\n"
+          + "return 0";
 
   private static final String RELEASE =
       "if redis.call('GET', KEYS[3]) == ARGV[1] then return redis.call('DEL', KEYS[3]) end\n"
@@ -334,6 +342,78 @@ public final class RedisTier {
     } catch (UnavailableException e) {
       // The lease expires by itself; nothing else to do.
     }
+  }
+
+  /**
+   * Extends leases held under {@code token} to {@code leaseMillis} from now, without waiting: the
+   * calls are sent at once and their answers (or failure, counted by the breaker like any call's)
+   * arrive on the returned future, so a slow answer never delays the next renewal. Refused at once
+   * while the breaker is open: a holder that cannot reach Redis stops renewing and its lease lapses.
+   *
+   * @param keys the leases' keys
+   * @param token the holder's token
+   * @param leaseMillis the new time to live
+   * @param generation the generation the leases were taken in
+   * @return per key, whether the lease is still the holder's
+   */
+  CompletableFuture<List<Boolean>> renew(List<Keys> keys, String token, long leaseMillis, long generation) {
+    return evalAsync(keys, generation, RENEW, bytes(token), bytes(Long.toString(leaseMillis)))
+        .thenApply(r -> r.stream().map(n -> n == 1L).toList());
+  }
+
+  /**
+   * Gives back leases held under {@code token}, without waiting (for a caller whose budget is spent);
+   * a failure only means the lease lapses by itself.
+   *
+   * @param keys the leases' keys
+   * @param token the holder's token
+   * @param generation the generation the leases were taken in
+   */
+  void releaseAsync(List<Keys> keys, String token, long generation) {
+    if (!keys.isEmpty()) {
+      evalAsync(keys, generation, RELEASE, bytes(token));
+    }
+  }
+
+  /** One script per key, sent without waiting, bounded and counted like {@link #call}. */
+  private CompletableFuture<List<Long>> evalAsync(List<Keys> keys, long generation, String script, Object... args) {
+    if (!breaker.tryAcquirePermission()) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(CallNotPermittedException.createCallNotPermittedException(breaker)));
+    }
+    // Real time on purpose, as in call().
+    long start = System.nanoTime();
+    CompletableFuture<List<Long>> all;
+    try {
+      RScript rs = redisson.getScript(ByteArrayCodec.INSTANCE);
+      List<CompletableFuture<Object>> futures = new ArrayList<>(keys.size());
+      for (Keys key : keys) {
+        Keys k = key.at(generation);
+        futures.add(rs.<Object>evalAsync(k.data(), RScript.Mode.READ_WRITE, script, RScript.ReturnType.LONG,
+            k.asList(), args).toCompletableFuture());
+      }
+      all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        List<Long> out = new ArrayList<>(futures.size());
+        futures.forEach(f -> out.add(((Number) f.join()).longValue()));
+        return out;
+      });
+    } catch (RuntimeException e) {
+      all = CompletableFuture.failedFuture(e);
+    }
+    return all.orTimeout(timeout.nanos(), TimeUnit.NANOSECONDS).handle((r, t) -> {
+      long took = System.nanoTime() - start;
+      if (t == null) {
+        timeout.record(took);
+        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        return r;
+      }
+      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+      verified = false;
+      breaker.onError(took, TimeUnit.NANOSECONDS, cause);
+      metrics.redisFailure();
+      LOG.debug("redis call failed", cause);
+      throw new UnavailableException(cause);
+    });
   }
 
   /**
