@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.larder.testkit.LarderTest;
 import java.time.Duration;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +71,27 @@ class RedisRestartIT {
     fresh.db.putAll(in.db);
     assertThat(fresh.read(0, "a")).isEqualTo("a2");
     assertThat(fresh.read(0, "b")).isEqualTo("b2");
+  }
+
+  /**
+   * A clear-all as a namespace's very first Redis call (a sourced gap at a consumer's first start
+   * does that) is not a restart: a later instance must not see the server as new, move the
+   * generation again and warn about a restart that did not happen.
+   */
+  @Test
+  void aClearAllBeforeAnyReadIsNotTakenForARestartByTheNextInstance() {
+    Instances first = instances(1);
+    first.get(0).invalidateAll();
+    RedissonClient raw = env.newClient();
+    String generationKey = "larder:gen:" + env.namespace.prefix();
+    String afterClear = raw.<String>getBucket(generationKey, StringCodec.INSTANCE).get();
+    assertThat(afterClear).as("the clear-all's generation").isNotNull();
+
+    Instances next = instances(1);
+    next.db.put("k", "v1");
+    assertThat(next.read(0, "k")).isEqualTo("v1");
+
+    assertThat(raw.<String>getBucket(generationKey, StringCodec.INSTANCE).get())
+        .as("the generation after the next instance's first read").isEqualTo(afterClear);
   }
 }

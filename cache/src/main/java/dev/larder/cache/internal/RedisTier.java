@@ -111,7 +111,16 @@ public final class RedisTier {
           + "local new = math.max(old + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))\n"
           + "redis.call('SET', KEYS[1], string.format('%d', new))\n";
 
-  private static final String NEXT_GENERATION = NEXT_GENERATION_LUA + "return {string.format('%d', old), string.format('%d', new)}";
+
+  // A clear-all fences everything the server holds, so a namespace it starts (no server run
+  // recorded yet, e.g. a sourced gap at a consumer's first start) is verified by it: without the
+  // run, the next instance's CHECK would take the generation for a restarted server's and move it
+  // again, warning of a restart that never happened. A run already recorded is left for CHECK.
+  private static final String CLEAR_ALL = NEXT_GENERATION_LUA
+      + "if not redis.call('GET', KEYS[2]) then\n"
+      + "  redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))\n"
+      + "end\n"
+      + "return {string.format('%d', old), string.format('%d', new)}";
 
   // Whether the server that holds the namespace is the one that last verified it. If not (a
   // restart, a failover), start a new generation. Returns {moved, old, new}.
@@ -462,7 +471,7 @@ public final class RedisTier {
    */
   long clearAll() {
     List<?> r = call(() -> redisson.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(generationKey,
-        RScript.Mode.READ_WRITE, NEXT_GENERATION, RScript.ReturnType.LIST, List.of(generationKey))
+        RScript.Mode.READ_WRITE, CLEAR_ALL, RScript.ReturnType.LIST, List.of(generationKey, runKey))
         .toCompletableFuture());
     long old = parseLong(r.get(0));
     long g = parseLong(r.get(1));

@@ -26,7 +26,9 @@ import org.testcontainers.utility.ImageNameSubstitutor;
  * first, and on an engine without a registry the pull stalls for minutes. Here only Testcontainers'
  * engine discovery runs ({@code getTransportConfig()}: the same strategies, environment and
  * {@code ~/.testcontainers.properties}); the questions go through a client of our own: {@code
- * GET /_ping} and {@code GET /images/{name}/json}, which never pull.
+ * GET /_ping} and {@code GET /images/{name}/json}, which never pull. Where nothing could point at
+ * an engine ({@link DockerEndpoints}) the discovery is not run at all, so a machine without Docker
+ * does not get Testcontainers' ERROR line before the embedded tier takes over.
  *
  * <p>Every call runs on a daemon thread and is abandoned after the bound: a socket that accepts
  * but never answers (a frozen engine) makes Testcontainers' discovery wait indefinitely. Once a
@@ -62,6 +64,10 @@ public final class TestcontainersDockerEngine implements DockerEngine, AutoClose
             String h = host;
             if (h != null) {
                 return h;
+            }
+            String nothing = noAnswer == null ? DockerEndpoints.nothingConfigured() : null;
+            if (nothing != null) {
+                throw remember(new NoAnswer(nothing));
             }
             h = ask("answer", () -> {
                 TransportConfig config = DockerClientFactory.instance().getTransportConfig();
