@@ -111,7 +111,6 @@ public final class RedisTier {
           + "local new = math.max(old + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))\n"
           + "redis.call('SET', KEYS[1], string.format('%d', new))\n";
 
-
   // A clear-all fences everything the server holds, so a namespace it starts (no server run
   // recorded yet, e.g. a sourced gap at a consumer's first start) is verified by it: without the
   // run, the next instance's CHECK would take the generation for a restarted server's and move it
