@@ -392,7 +392,7 @@ public final class LarderCacheBuilder<V> {
    * named {@code larder-cache-<name>-loader} from larder-resilience's database preset
    * ({@code CircuitBreakerPresets.databaseConfig}): it opens on 5 failed or slow calls in a row that
    * span at least 1 s (so at low traffic too) as well as on the preset's failure and slow-call rates,
-   * waits 1 s before probing (doubling to 5 s while probes fail) and then lets 3 probes through; a
+   * waits 1 s before probing (doubling to 2 s while probes fail) and then lets 3 probes through; a
    * call slower than {@code loadTimeout} counts as slow. So fresh reads resume within seconds after
    * the database answers again.
    *
@@ -557,7 +557,7 @@ public final class LarderCacheBuilder<V> {
     Duration l1Ttl = or(this.l1Ttl, DEFAULT_L1_TTL);
     String name = namespace.name();
     // The database preset (opens on 5 failed or slow calls in a row at low traffic as on a failure
-    // rate at high traffic, probes after 1 s doubling to 5 s), with the cache's own notion of slow.
+    // rate at high traffic, probes after 1 s doubling to 2 s), with the cache's own notion of slow.
     CircuitBreaker loader = loaderBreaker != null ? loaderBreaker : CircuitBreakerPresets.create(
         "larder-cache-" + name + "-loader",
         CircuitBreakerPresets.databaseConfig(FailureClassifiers.standard())

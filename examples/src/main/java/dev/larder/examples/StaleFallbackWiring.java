@@ -58,7 +58,7 @@ public final class StaleFallbackWiring {
         .loadTimeout(LOAD_TIMEOUT)
         // Counts only transient/unknown database failures and opens after 5 in a row (lasting 1 s)
         // even at low traffic; once open, stale values are served without waiting for a connection
-        // timeout per request, and a probe 1 s later (up to 5 s while the database stays down)
+        // timeout per request, and a probe 1 s later (up to 2 s while the database stays down)
         // brings fresh values back.
         .loaderCircuitBreaker(CircuitBreakerPresets.database("catalog-loader"))
         .build();

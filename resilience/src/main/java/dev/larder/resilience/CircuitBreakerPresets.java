@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>How they recover.</b> Open, they refuse calls for 1 s, then let the next call through as a
  * probe (no timer thread: the first call after the wait); the first probe that fails reopens at
- * once, and the wait doubles on each reopening up to 5 s, so a long outage costs one probe call
- * every 5 s. Three probes that succeed close it; while they run, other calls are refused (no
- * thundering herd on a database that just came back). So fresh calls resume at most 5 s (plus the
+ * once, and the wait doubles on each reopening up to 2 s, so a long outage costs one probe call
+ * every 2 s. Three probes that succeed close it; while they run, other calls are refused (no
+ * thundering herd on a database that just came back). So fresh calls resume at most 2 s (plus the
  * time to the next call) after the dependency answers again, and sooner after a short outage.
  *
  * <table>
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>failureRateThreshold</td><td>50 %</td><td>50 %</td><td>most calls failing means the dependency is down, not one bad query</td></tr>
  *   <tr><td>slowCallDurationThreshold</td><td>2 s</td><td>250 ms</td><td>an OLTP statement or a Redis command past this is a symptom (Redis answers in well under 1 ms; its client timeout defaults to 3 s)</td></tr>
  *   <tr><td>slowCallRateThreshold</td><td>80 %</td><td>50 %</td><td>some database queries are legitimately slow; a cache that is mostly slow is worse than none</td></tr>
- *   <tr><td>wait in open state</td><td>1 s doubling to 5 s</td><td>1 s doubling to 5 s</td><td>bounds how long fresh calls stay refused after the dependency is back; a long outage costs one probe per 5 s</td></tr>
+ *   <tr><td>wait in open state</td><td>1 s doubling to 2 s</td><td>1 s doubling to 2 s</td><td>bounds how long fresh calls stay refused after the dependency is back; a long outage costs one probe per 2 s</td></tr>
  *   <tr><td>permittedNumberOfCallsInHalfOpenState</td><td>3</td><td>3</td><td>a few probes decide; one lucky call does not close it, and the first failure reopens it</td></tr>
  *   <tr><td>maxWaitDurationInHalfOpenState</td><td>30 s</td><td>10 s</td><td>probes that never report do not leave it half-open forever (resilience4j's shared scheduler thread)</td></tr>
  * </table>
@@ -58,7 +58,7 @@ public final class CircuitBreakerPresets {
   /** Both presets: the first wait in the open state. */
   public static final Duration OPEN_WAIT_INITIAL = Duration.ofSeconds(1);
   /** Both presets: the longest wait in the open state, reached while probes keep failing. */
-  public static final Duration OPEN_WAIT_MAX = Duration.ofSeconds(5);
+  public static final Duration OPEN_WAIT_MAX = Duration.ofSeconds(2);
   /** Both presets: probe calls let through when half-open. */
   public static final int PROBE_CALLS = 3;
 

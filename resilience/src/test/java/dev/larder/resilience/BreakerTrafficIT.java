@@ -258,8 +258,8 @@ class BreakerTrafficIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> cb.getState() == State.OPEN);
     int beforeProbes = run.permitted.get();
     long openedAt = System.nanoTime();
-    // an outage long enough for the open wait to grow to its cap: opened, then 3 failed probes
-    // (after 1, 2 and 4 s), so the breaker now waits 5 s
+    // an outage long enough for the open wait to reach its cap: opened, then 3 failed probes
+    // (after 1, 2 and 2 s), so the breaker now waits OPEN_WAIT_MAX (2 s)
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() ->
         run.transitions.stream().filter(t -> t[1] == State.OPEN.ordinal()).count() >= 4);
     int probesWhileDown = run.permitted.get() - beforeProbes;
@@ -274,10 +274,11 @@ class BreakerTrafficIT {
     System.out.printf("breaker recovery at 50 requests/s: %d probe calls in %d ms open (%d calls refused);"
             + " database back -> first fresh success %d ms, -> CLOSED %d ms%n",
         probesWhileDown, ms(downFor), run.rejected.get(), ms(fresh), ms(closed));
-    // at most the open wait's cap (5 s) plus one arrival interval; the breaker closes on 3 good probes
-    assertThat(ms(fresh)).isLessThan(5_000 + 20 + TOLERANCE_MS);
-    assertThat(ms(closed)).isLessThan(5_000 + 3 * 20 + TOLERANCE_MS);
-    // one probe per open wait while the database stays down (1, 2, 4 s), not 50 calls a second
+    // at most the open wait's cap plus one arrival interval; the breaker closes on 3 good probes
+    long cap = CircuitBreakerPresets.OPEN_WAIT_MAX.toMillis();
+    assertThat(ms(fresh)).isLessThan(cap + 20 + TOLERANCE_MS);
+    assertThat(ms(closed)).isLessThan(cap + 3 * 20 + TOLERANCE_MS);
+    // one probe per open wait while the database stays down (1, 2, 2 s), not 50 calls a second
     assertThat(probesWhileDown).isBetween(3, 6);
   }
 }

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.redisson.api.RBucket;
@@ -79,6 +80,8 @@ public final class OutageScenario implements Scenario {
   private static final class Client {
     final String name;
     final Phase[] phases = {new Phase(), new Phase(), new Phase()};
+    /** When this client first got a fresh (not stale) answer after the primary was back; 0 until then. */
+    final AtomicLong firstFreshAfterBack = new AtomicLong();
     Request request;
 
     Client(String name) {
@@ -106,6 +109,7 @@ public final class OutageScenario implements Scenario {
     PostgresServer primary = LarderServices.postgres().primary();
     List<Client> clients = new ArrayList<>();
     AtomicInteger phase = new AtomicInteger();
+    AtomicLong primaryBack = new AtomicLong(); // System.nanoTime() once start() returned: accepting connections
     try (Servers servers = new Servers()) {
       String db = servers.database("bench_outage");
       try (Connection c = primary.dataSource(db).getConnection()) {
@@ -191,6 +195,7 @@ public final class OutageScenario implements Scenario {
         phase.set(2); // the recovery (restart, pools reconnecting) counts as "after"
         report.line("  starting the primary");
         primary.start();
+        primaryBack.set(System.nanoTime());
         Load.sleep(after);
         running.set(false);
       }, "outage-driver");
@@ -210,6 +215,8 @@ public final class OutageScenario implements Scenario {
               ph.successes.increment();
               if (stale) {
                 ph.stale.increment();
+              } else if (p == 2 && primaryBack.get() != 0) {
+                c.firstFreshAfterBack.compareAndSet(0, System.nanoTime());
               }
             } catch (Exception e) {
               // a failed call is what the success rate counts
@@ -239,6 +246,13 @@ public final class OutageScenario implements Scenario {
       }
     }
 
+    long back = primaryBack.get();
+    double larderRecovery = recoveryMillis(clients.get(0), back);
+    double plainRecovery = recoveryMillis(clients.get(2), back);
+    report.line("");
+    report.line(String.format(Locale.ROOT, "  first fresh answer after the primary accepted connections again: larder %.0f ms"
+        + " (stale answers until then), no cache + r4j retry %.0f ms", larderRecovery, plainRecovery));
+
     Phase l = clients.get(0).phases[1];
     Phase a = clients.get(1).phases[1];
     Phase r = clients.get(2).phases[1];
@@ -256,7 +270,15 @@ public final class OutageScenario implements Scenario {
         new Measurement(name(), "retry_amplification", "db attempts/call", b.amplification(), r.amplification(),
             retryAnchor, p.plus("larder", "interactive policy + budget (10 %, floor 1/s)").map()),
         new Measurement(name(), "retry_amplification", "db attempts/call", nb.amplification(), r.amplification(),
-            retryAnchor, p.plus("larder", "interactive policy, no budget").map()));
+            retryAnchor, p.plus("larder", "interactive policy, no budget").map()),
+        new Measurement(name(), "recovery", "ms", larderRecovery, plainRecovery, "no cache, resilience4j default retry",
+            params.plus("window", "after").plus("measured", "primary accepting connections -> first fresh answer").map()));
+  }
+
+  /** Milliseconds from the primary's return to the client's first fresh answer; NaN if none came. */
+  private static double recoveryMillis(Client c, long back) {
+    long first = c.firstFreshAfterBack.get();
+    return first == 0 || back == 0 ? Double.NaN : (first - back) / 1e6;
   }
 
   private static HikariDataSource pool(Servers servers, PostgresServer primary, String db, String name) {
