@@ -3,12 +3,10 @@ package dev.larder.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 class ReconnectBackoffTest {
@@ -30,25 +28,31 @@ class ReconnectBackoffTest {
     };
   }
 
-  @Property
-  void delayStaysInTheUpperHalfOfTheCappedExponential(
-      @ForAll @IntRange(min = 1, max = 200) int attempt,
-      @ForAll @LongRange(min = 0, max = 1_000) long permille) {
-    Duration d = backoff.delay(attempt, fraction(permille));
-    long exp = Math.min(10_000, 100L << Math.min(attempt - 1, 20));
-    assertThat(d.toMillis()).isBetween(exp / 2, exp);
+  private record AttemptAndDraw(int attempt, long permille) {}
+
+  @Test
+  void delayStaysInTheUpperHalfOfTheCappedExponential() {
+    Property.forAll("delayStaysInTheUpperHalfOfTheCappedExponential", 1_000,
+        r -> new AttemptAndDraw(Gen.intBetween(r, 1, 200), Gen.longBetween(r, 0, 1_000)),
+        v -> {
+          Duration d = backoff.delay(v.attempt(), fraction(v.permille()));
+          long exp = Math.min(10_000, 100L << Math.min(v.attempt() - 1, 20));
+          assertThat(d.toMillis()).isBetween(exp / 2, exp);
+        });
   }
 
-  @Property
-  void cappedAttemptsStillSpreadOut(@ForAll @IntRange(min = 10, max = 1_000) int attempt) {
-    assertThat(backoff.delay(attempt, fraction(0))).isEqualTo(Duration.ofSeconds(5));
-    assertThat(backoff.delay(attempt, fraction(1_000))).isEqualTo(Duration.ofSeconds(10));
+  @Test
+  void cappedAttemptsStillSpreadOut() {
+    Property.forAll("cappedAttemptsStillSpreadOut", 1_000, r -> Gen.intBetween(r, 10, 1_000), attempt -> {
+      assertThat(backoff.delay(attempt, fraction(0))).isEqualTo(Duration.ofSeconds(5));
+      assertThat(backoff.delay(attempt, fraction(1_000))).isEqualTo(Duration.ofSeconds(10));
+    });
   }
 
-  @Property
-  void randomDelayIsNeverZeroAndNeverAboveTheCap(@ForAll @IntRange(min = -5, max = 100) int attempt) {
-    Duration d = backoff.delay(attempt);
-    assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(10));
+  @Test
+  void randomDelayIsNeverZeroAndNeverAboveTheCap() {
+    Property.forAll("randomDelayIsNeverZeroAndNeverAboveTheCap", 1_000, r -> Gen.intBetween(r, -5, 100),
+        attempt -> assertThat(backoff.delay(attempt)).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(10)));
   }
 
   @Test

@@ -4,35 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larder.core.ManualTimeSource;
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.time.Duration;
 import java.time.Instant;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class RetryBudgetTest {
 
-  @Property(tries = 200)
-  void retriesNeverExceedRatioTimesCallsPlusTheFloor(
-      @ForAll @IntRange(min = 0, max = 2_000) int calls,
-      @ForAll @DoubleRange(min = 0.0, max = 1.0) double ratio,
-      @ForAll @IntRange(min = 0, max = 20) int minPerSecond,
-      @ForAll @IntRange(min = 1, max = 5) int asksPerCall) {
-    ManualTimeSource time = ManualTimeSource.startingAt(Instant.EPOCH);
-    RetryBudget budget = RetryBudget.builder("p").retryRatio(ratio).minRetriesPerSecond(minPerSecond)
-        .window(Duration.ofSeconds(10)).timeSource(time).build();
-    long granted = 0;
-    for (int i = 0; i < calls; i++) {
-      budget.recordCall();
-      for (int a = 0; a < asksPerCall; a++) {
-        granted += budget.tryAcquireRetry() ? 1 : 0;
-      }
-    }
-    double bound = Math.round(ratio * 1000) / 1000.0 * calls + minPerSecond * 10;
-    assertThat((double) granted).isLessThanOrEqualTo(bound + 1e-9);
-    assertThat(budget.grantedCount() + budget.exhaustedCount()).isEqualTo((long) calls * asksPerCall);
+  private record Load(int calls, double ratio, int minPerSecond, int asksPerCall) {}
+
+  @Test
+  void retriesNeverExceedRatioTimesCallsPlusTheFloor() {
+    Property.forAll("retriesNeverExceedRatioTimesCallsPlusTheFloor", 200,
+        r -> new Load(Gen.intBetween(r, 0, 2_000), Gen.doubleBetween(r, 0.0, 1.0), Gen.intBetween(r, 0, 20),
+            Gen.intBetween(r, 1, 5)),
+        load -> {
+          ManualTimeSource time = ManualTimeSource.startingAt(Instant.EPOCH);
+          RetryBudget budget = RetryBudget.builder("p").retryRatio(load.ratio())
+              .minRetriesPerSecond(load.minPerSecond()).window(Duration.ofSeconds(10)).timeSource(time).build();
+          long granted = 0;
+          for (int i = 0; i < load.calls(); i++) {
+            budget.recordCall();
+            for (int a = 0; a < load.asksPerCall(); a++) {
+              granted += budget.tryAcquireRetry() ? 1 : 0;
+            }
+          }
+          double bound = Math.round(load.ratio() * 1000) / 1000.0 * load.calls() + load.minPerSecond() * 10;
+          assertThat((double) granted).isLessThanOrEqualTo(bound + 1e-9);
+          assertThat(budget.grantedCount() + budget.exhaustedCount())
+              .isEqualTo((long) load.calls() * load.asksPerCall());
+        });
   }
 
   @Test

@@ -4,38 +4,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larder.cache.internal.InvalidationMessage.Type;
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class InvalidationMessageTest {
 
-  @Property
-  void keysMessagesSurviveTheRoundTrip(@ForAll("keys") @Size(min = 1, max = 20) List<String> keys,
-      @ForAll long seq, @ForAll long sentAt, @ForAll long msb, @ForAll long lsb) {
-    long[] versions = keys.stream().mapToLong(String::length).toArray();
-    InvalidationMessage m = new InvalidationMessage(Type.KEYS, new UUID(msb, lsb), seq, sentAt, keys, versions);
-    assertThat(InvalidationMessage.decode(m.encode())).isEqualTo(m);
+  private record Keys(List<String> keys, long seq, long sentAt, long msb, long lsb) {}
+
+  @Test
+  void keysMessagesSurviveTheRoundTrip() {
+    Property.forAll("keysMessagesSurviveTheRoundTrip", 1_000,
+        r -> new Keys(keys(r, 20), Gen.anyLong(r), Gen.anyLong(r), Gen.anyLong(r), Gen.anyLong(r)),
+        k -> {
+          long[] versions = k.keys().stream().mapToLong(String::length).toArray();
+          InvalidationMessage m = new InvalidationMessage(Type.KEYS, new UUID(k.msb(), k.lsb()), k.seq(), k.sentAt(),
+              k.keys(), versions);
+          assertThat(InvalidationMessage.decode(m.encode())).isEqualTo(m);
+        });
   }
 
-  @Provide
-  Arbitrary<List<String>> keys() {
-    return Arbitraries.strings().ofMinLength(1).ofMaxLength(40).list();
+  /** Between 1 and {@code max} keys of 1 to 40 characters (any, surrogate pairs included). */
+  private static List<String> keys(Random r, int max) {
+    return Gen.listOf(r, 1, max, e -> Gen.anyString(e, 1, 40));
   }
 
-  @Property
-  void everyTruncationIsRejected(@ForAll("keys") @Size(min = 1, max = 5) List<String> keys) {
-    byte[] full = new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 2, keys, new long[keys.size()]).encode();
-    for (int len = 0; len < full.length; len++) {
-      assertThat(InvalidationMessage.decode(Arrays.copyOf(full, len))).as("first %d bytes", len).isNull();
-    }
+  @Test
+  void everyTruncationIsRejected() {
+    Property.forAll("everyTruncationIsRejected", 1_000, r -> keys(r, 5), keys -> {
+      byte[] full = new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 2, keys, new long[keys.size()]).encode();
+      for (int len = 0; len < full.length; len++) {
+        assertThat(InvalidationMessage.decode(Arrays.copyOf(full, len))).as("first %d bytes", len).isNull();
+      }
+    });
   }
 
   @Test

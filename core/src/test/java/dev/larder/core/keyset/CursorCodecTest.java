@@ -165,6 +165,11 @@ class CursorCodecTest {
     public int hashCode() {
       return Arrays.hashCode(bytes);
     }
+
+    @Override
+    public String toString() {
+      return "Oid[" + java.util.HexFormat.of().formatHex(bytes) + "]";
+    }
   }
 
   @Test

@@ -3,92 +3,105 @@ package dev.larder.resilience.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larder.resilience.Jitter;
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
+import java.util.Random;
 import java.util.SplittableRandom;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
-  @Property
-  void fullJitterStaysWithinZeroAndTheCappedExponential(
-      @ForAll @LongRange(min = 0, max = 10_000) long base,
-      @ForAll @LongRange(min = 0, max = 120_000) long extra,
-      @ForAll @IntRange(min = 1, max = 100) int retry,
-      @ForAll long seed) {
-    Backoff b = new Backoff(Jitter.FULL, base, base + extra);
-    long ceiling = b.ceilingMillis(retry);
-    assertThat(ceiling).isBetween(0L, base + extra);
-    double exact = base * Math.pow(2, retry - 1);
-    assertThat((double) ceiling).isEqualTo(Math.min(base + extra, exact));
-    long wait = b.nextMillis(retry, 0, new SplittableRandom(seed));
-    assertThat(wait).isBetween(0L, ceiling);
-  }
-
-  @Property
-  void decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost(
-      @ForAll @LongRange(min = 0, max = 10_000) long base,
-      @ForAll @LongRange(min = 0, max = 120_000) long extra,
-      @ForAll @IntRange(min = 1, max = 40) int retries,
-      @ForAll long seed) {
-    long cap = base + extra;
-    Backoff b = new Backoff(Jitter.DECORRELATED, base, cap);
-    SplittableRandom random = new SplittableRandom(seed);
-    long previous = base;
-    for (int n = 1; n <= retries; n++) {
-      long wait = b.nextMillis(n, previous, random);
-      assertThat(wait).isBetween(base, cap);
-      assertThat(wait).isLessThanOrEqualTo(Math.max(base, previous * 3));
-      previous = wait;
+  /** A backoff's base and cap ({@code base + extra}), a retry number and a seed for its jitter. */
+  private record Case(long base, long extra, int retry, long seed) {
+    static Case draw(Random r, long minBase, long maxBase, long maxExtra, int minRetry, int maxRetry) {
+      return new Case(Gen.longBetween(r, minBase, maxBase), Gen.longBetween(r, 0, maxExtra),
+          Gen.intBetween(r, minRetry, maxRetry), Gen.anyLong(r));
     }
   }
 
-  @Property(tries = 40)
-  void fullJitterAveragesHalfTheCappedExponential(
-      @ForAll @LongRange(min = 100, max = 5_000) long base,
-      @ForAll @LongRange(min = 0, max = 60_000) long extra,
-      @ForAll @IntRange(min = 1, max = 12) int retry,
-      @ForAll long seed) {
-    Backoff b = new Backoff(Jitter.FULL, base, base + extra);
-    long ceiling = b.ceilingMillis(retry);
-    SplittableRandom random = new SplittableRandom(seed);
-    int samples = 20_000;
-    double sum = 0;
-    for (int i = 0; i < samples; i++) {
-      sum += b.nextMillis(retry, 0, random);
-    }
-    // Uniform on [0, c]: sd of the mean is c / sqrt(12 * 20000) ~ 0.002 c; 0.02 c is ten sd away.
-    assertThat(sum / samples).isCloseTo(ceiling / 2.0, org.assertj.core.data.Offset.offset(0.02 * ceiling + 1));
+  @Test
+  void fullJitterStaysWithinZeroAndTheCappedExponential() {
+    Property.forAll("fullJitterStaysWithinZeroAndTheCappedExponential", 1_000,
+        r -> Case.draw(r, 0, 10_000, 120_000, 1, 100),
+        c -> {
+          long base = c.base();
+          long extra = c.extra();
+          Backoff b = new Backoff(Jitter.FULL, base, base + extra);
+          long ceiling = b.ceilingMillis(c.retry());
+          assertThat(ceiling).isBetween(0L, base + extra);
+          double exact = base * Math.pow(2, c.retry() - 1);
+          assertThat((double) ceiling).isEqualTo(Math.min(base + extra, exact));
+          long wait = b.nextMillis(c.retry(), 0, new SplittableRandom(c.seed()));
+          assertThat(wait).isBetween(0L, ceiling);
+        });
   }
 
-  @Property(tries = 40)
-  void clientsPastTheCapStillSpreadTheirWaits(
-      @ForAll @LongRange(min = 1, max = 1_000) long base,
-      @ForAll @IntRange(min = 20, max = 60) int retry,
-      @ForAll long seed) {
-    long cap = base * 30;
-    SplittableRandom random = new SplittableRandom(seed);
-    for (Jitter jitter : Jitter.values()) {
-      Backoff b = new Backoff(jitter, base, cap);
-      int atCap = 0;
-      int belowHalf = 0;
-      for (int i = 0; i < 2_000; i++) {
-        long wait = b.nextMillis(retry, cap, random);
-        atCap += wait == cap ? 1 : 0;
-        belowHalf += wait < cap / 2 ? 1 : 0;
-      }
-      // Uniform over about cap values: P(wait == cap) ~ 1/cap, so 10 % is far out of reach...
-      assertThat(atCap).as(jitter + " waits equal to the cap").isLessThan(200);
-      // ...and about half of the waits fall below half the cap (at least 30 % here).
-      assertThat(belowHalf).as(jitter + " waits below half the cap").isGreaterThan(600);
-    }
+  @Test
+  void decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost() {
+    Property.forAll("decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost", 1_000,
+        r -> Case.draw(r, 0, 10_000, 120_000, 1, 40),
+        c -> {
+          long base = c.base();
+          long cap = base + c.extra();
+          Backoff b = new Backoff(Jitter.DECORRELATED, base, cap);
+          SplittableRandom random = new SplittableRandom(c.seed());
+          long previous = base;
+          for (int n = 1; n <= c.retry(); n++) {
+            long wait = b.nextMillis(n, previous, random);
+            assertThat(wait).isBetween(base, cap);
+            assertThat(wait).isLessThanOrEqualTo(Math.max(base, previous * 3));
+            previous = wait;
+          }
+        });
   }
 
-  @Example
+  @Test
+  void fullJitterAveragesHalfTheCappedExponential() {
+    Property.forAll("fullJitterAveragesHalfTheCappedExponential", 40,
+        r -> Case.draw(r, 100, 5_000, 60_000, 1, 12),
+        c -> {
+          Backoff b = new Backoff(Jitter.FULL, c.base(), c.base() + c.extra());
+          long ceiling = b.ceilingMillis(c.retry());
+          SplittableRandom random = new SplittableRandom(c.seed());
+          int samples = 20_000;
+          double sum = 0;
+          for (int i = 0; i < samples; i++) {
+            sum += b.nextMillis(c.retry(), 0, random);
+          }
+          // Uniform on [0, c]: sd of the mean is c / sqrt(12 * 20000) ~ 0.002 c; 0.02 c is ten sd away.
+          assertThat(sum / samples)
+              .isCloseTo(ceiling / 2.0, org.assertj.core.data.Offset.offset(0.02 * ceiling + 1));
+        });
+  }
+
+  @Test
+  void clientsPastTheCapStillSpreadTheirWaits() {
+    Property.forAll("clientsPastTheCapStillSpreadTheirWaits", 40,
+        r -> Case.draw(r, 1, 1_000, 0, 20, 60),
+        c -> {
+          long base = c.base();
+          long cap = base * 30;
+          SplittableRandom random = new SplittableRandom(c.seed());
+          for (Jitter jitter : Jitter.values()) {
+            Backoff b = new Backoff(jitter, base, cap);
+            int atCap = 0;
+            int belowHalf = 0;
+            for (int i = 0; i < 2_000; i++) {
+              long wait = b.nextMillis(c.retry(), cap, random);
+              atCap += wait == cap ? 1 : 0;
+              belowHalf += wait < cap / 2 ? 1 : 0;
+            }
+            // Uniform over about cap values: P(wait == cap) ~ 1/cap, so 10 % is far out of reach...
+            assertThat(atCap).as(jitter + " waits equal to the cap").isLessThan(200);
+            // ...and about half of the waits fall below half the cap (at least 30 % here).
+            assertThat(belowHalf).as(jitter + " waits below half the cap").isGreaterThan(600);
+          }
+        });
+  }
+
+  @Test
   void resilience4jsOwnRandomizedBackoffCollapsesOntoTheCap() {
     // The lesson this module is built on: resilience4j caps after randomizing, so once the
     // exponential passes the cap every client waits exactly the cap.
@@ -109,7 +122,7 @@ class BackoffTest {
     assertThat(oursAtCap).isLessThan(50);
   }
 
-  @Example
+  @Test
   void ceilingDoesNotOverflowForLargeRetryNumbers() {
     Backoff b = new Backoff(Jitter.FULL, 1_000, 30_000);
     assertThat(b.ceilingMillis(1)).isEqualTo(1_000);
