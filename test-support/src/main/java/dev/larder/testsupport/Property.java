@@ -67,11 +67,12 @@ public final class Property {
     for (int i = 0; i < total; i++) {
       Random random = new Random(mix(seed, i));
       T value = generator.apply(random);
+      String shown = show(value); // before the check, which may change a mutable value
       try {
         check.check(value);
       } catch (Exception | AssertionError e) {
         throw new AssertionError("property '" + name + "' failed on try " + (i + 1) + " of " + total
-            + " (seed " + seed + "; replay with -D" + SEED + "=" + seed + ") for value: " + show(value)
+            + " (seed " + seed + "; replay with -D" + SEED + "=" + seed + ") for value: " + shown
             + "\n  " + e, e);
       }
     }
@@ -125,7 +126,7 @@ public final class Property {
   private static String show(Object value) {
     String s;
     if (value instanceof byte[] b) {
-      s = java.util.HexFormat.of().formatHex(b);
+      s = b.length + " bytes [" + java.util.HexFormat.of().formatHex(b) + "]";
     } else if (value instanceof Object[] a) {
       s = java.util.Arrays.deepToString(a);
     } else {
