@@ -63,7 +63,7 @@ class CachedRepositoryIT {
     for (int i = 1; i <= 6; i++) {
       orders.insertOne(new Document("_id", "o" + i).append("total", i * 10L));
     }
-    namespace = KeyNamespace.of(redis.uniqueKeyPrefix("orders").replace(':', '-').replaceAll("-+$", ""), 1);
+    namespace = KeyNamespace.of(redis.uniqueNamespaceName("orders"), 1);
   }
 
   @AfterEach
