@@ -3,13 +3,10 @@ package dev.larder.mongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.util.Base64;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.Random;
 import org.bson.BsonBinary;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
@@ -27,57 +24,112 @@ class ConsistencyTokenTest {
             .append("keyId", new BsonInt64(7)));
   }
 
-  @Provide
-  Arbitrary<ConsistencyToken> tokens() {
-    return Combinators.combine(
-            Arbitraries.integers().between(1, Integer.MAX_VALUE),
-            Arbitraries.integers().between(0, 1000),
-            Arbitraries.integers().between(0, 100_000))
-        .as((secs, inc, ahead) -> ConsistencyToken.of(
-            new BsonTimestamp(secs, inc), clusterTime((int) Math.min(Integer.MAX_VALUE, (long) secs + ahead), inc)));
+  private static final String BASE64URL =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  /** Operation time: seconds in [1, 2^31 - 1], increment in [0, 1000]; cluster time up to 100,000 s later. */
+  static ConsistencyToken token(Random r) {
+    return token(Gen.intBetween(r, 1, Integer.MAX_VALUE), Gen.intBetween(r, 0, 1000), r);
   }
 
-  @Property
-  void headerRoundTripsAnyToken(@ForAll("tokens") ConsistencyToken token) {
-    String header = token.toHeader();
-    assertThat(header).matches("m1\\.[A-Za-z0-9_-]+").hasSizeLessThanOrEqualTo(ConsistencyToken.MAX_HEADER_LENGTH);
-    assertThat(ConsistencyToken.fromHeader(header)).isEqualTo(token);
+  private static ConsistencyToken token(int secs, int inc, Random r) {
+    int ahead = Gen.intBetween(r, 0, 100_000);
+    return ConsistencyToken.of(new BsonTimestamp(secs, inc),
+        clusterTime((int) Math.min(Integer.MAX_VALUE, (long) secs + ahead), inc));
   }
 
-  @Property
-  void arbitraryHeadersEitherParseOrFailTyped(@ForAll String header) {
-    try {
-      ConsistencyToken.fromHeader(header);
-    } catch (InvalidConsistencyTokenException expected) {
-      assertThat(expected.getMessage()).isNotBlank();
+  /** Two tokens; one time in four with the same operation time, so ties are tried too. */
+  record Two(ConsistencyToken a, ConsistencyToken b) {
+    static Two draw(Random r) {
+      ConsistencyToken a = token(r);
+      if (r.nextInt(4) != 0) {
+        return new Two(a, token(r));
+      }
+      BsonTimestamp op = a.operationTime().orElseThrow();
+      return new Two(a, token(op.getTime(), op.getInc(), r));
     }
   }
 
-  @Property
-  void corruptedPayloadsFailTyped(@ForAll("tokens") ConsistencyToken token, @ForAll byte flip, @ForAll int where) {
-    byte[] bytes = Base64.getUrlDecoder().decode(token.toHeader().substring(3));
-    int i = Math.floorMod(where, bytes.length);
-    bytes[i] ^= flip == 0 ? 1 : flip;
-    String header = "m1." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    try {
-      ConsistencyToken parsed = ConsistencyToken.fromHeader(header);
-      assertThat(parsed.isPrimaryOnly()).isFalse();
-    } catch (InvalidConsistencyTokenException expected) {
-      assertThat(expected).hasMessageStartingWith("consistency token");
+  /** A token, a byte to flip it with and where (any int, taken modulo the payload's length). */
+  record Corruption(ConsistencyToken token, byte flip, int where) {
+    static Corruption draw(Random r) {
+      return new Corruption(ConsistencyTokenTest.token(r), (byte) Gen.intBetween(r, Byte.MIN_VALUE, Byte.MAX_VALUE),
+          Gen.intBetween(r, Integer.MIN_VALUE, Integer.MAX_VALUE));
     }
   }
 
-  @Property
-  void mergeKeepsTheLaterTimesAndIsCommutative(@ForAll("tokens") ConsistencyToken a, @ForAll("tokens") ConsistencyToken b) {
-    ConsistencyToken m = a.merge(b);
-    ConsistencyToken n = b.merge(a);
-    assertThat(m.operationTime()).isEqualTo(n.operationTime());
-    assertThat(m.clusterTime().orElseThrow().get("clusterTime"))
-        .isEqualTo(n.clusterTime().orElseThrow().get("clusterTime"));
-    assertThat(m.operationTime().orElseThrow())
-        .isGreaterThanOrEqualTo(a.operationTime().orElseThrow())
-        .isGreaterThanOrEqualTo(b.operationTime().orElseThrow());
-    assertThat(m.merge(ConsistencyToken.primaryOnly()).isPrimaryOnly()).isTrue();
+  /**
+   * Any string up to 255 code points, a quarter of them as drawn, the rest behind the "m1." prefix
+   * (a random string would almost never get past it): any text, base64url text (random bytes for
+   * the BSON reader), or a real header cut short or with a character changed.
+   */
+  static String header(Random r) {
+    switch (r.nextInt(4)) {
+      case 0:
+        return Gen.anyString(r, 0, 255);
+      case 1:
+        return "m1." + Gen.anyString(r, 0, 255);
+      case 2:
+        return "m1." + Gen.string(r, 0, 255, BASE64URL);
+      default:
+        String real = token(r).toHeader();
+        int at = Gen.intBetween(r, 3, real.length() - 1);
+        return r.nextBoolean() ? real.substring(0, at)
+            : real.substring(0, at) + BASE64URL.charAt(r.nextInt(BASE64URL.length())) + real.substring(at + 1);
+    }
+  }
+
+  @Test
+  void headerRoundTripsAnyToken() {
+    Property.forAll("mongo token header round-trips", 1000, ConsistencyTokenTest::token, token -> {
+      String header = token.toHeader();
+      assertThat(header).matches("m1\\.[A-Za-z0-9_-]+").hasSizeLessThanOrEqualTo(ConsistencyToken.MAX_HEADER_LENGTH);
+      assertThat(ConsistencyToken.fromHeader(header)).isEqualTo(token);
+    });
+  }
+
+  @Test
+  void arbitraryHeadersEitherParseOrFailTyped() {
+    Property.forAll("arbitrary mongo token headers parse or fail typed", 1000, ConsistencyTokenTest::header, header -> {
+      try {
+        ConsistencyToken.fromHeader(header);
+      } catch (InvalidConsistencyTokenException expected) {
+        assertThat(expected.getMessage()).isNotBlank();
+      }
+    });
+  }
+
+  @Test
+  void corruptedPayloadsFailTyped() {
+    Property.forAll("corrupted mongo token payloads fail typed", 1000, Corruption::draw, c -> {
+      byte[] bytes = Base64.getUrlDecoder().decode(c.token().toHeader().substring(3));
+      int i = Math.floorMod(c.where(), bytes.length);
+      bytes[i] ^= c.flip() == 0 ? 1 : c.flip();
+      String header = "m1." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      try {
+        ConsistencyToken parsed = ConsistencyToken.fromHeader(header);
+        assertThat(parsed.isPrimaryOnly()).isFalse();
+      } catch (InvalidConsistencyTokenException expected) {
+        assertThat(expected).hasMessageStartingWith("consistency token");
+      }
+    });
+  }
+
+  @Test
+  void mergeKeepsTheLaterTimesAndIsCommutative() {
+    Property.forAll("mongo token merge keeps the later times and commutes", 1000, Two::draw, t -> {
+      ConsistencyToken a = t.a();
+      ConsistencyToken b = t.b();
+      ConsistencyToken m = a.merge(b);
+      ConsistencyToken n = b.merge(a);
+      assertThat(m.operationTime()).isEqualTo(n.operationTime());
+      assertThat(m.clusterTime().orElseThrow().get("clusterTime"))
+          .isEqualTo(n.clusterTime().orElseThrow().get("clusterTime"));
+      assertThat(m.operationTime().orElseThrow())
+          .isGreaterThanOrEqualTo(a.operationTime().orElseThrow())
+          .isGreaterThanOrEqualTo(b.operationTime().orElseThrow());
+      assertThat(m.merge(ConsistencyToken.primaryOnly()).isPrimaryOnly()).isTrue();
+    });
   }
 
   @Test

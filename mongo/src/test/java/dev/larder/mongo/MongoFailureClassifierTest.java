@@ -26,15 +26,15 @@ import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.bulk.WriteConcernError;
 import dev.larder.core.FailureClass;
 import dev.larder.core.FailureClassifier;
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -118,36 +118,61 @@ class MongoFailureClassifierTest {
     assertThat(MongoFailureClassifier.shallow().classify(wrapped.getCause())).isEqualTo(TRANSIENT);
   }
 
-  @Provide
-  Arbitrary<List<String>> labels() {
-    return Arbitraries.of(MongoFailureClassifier.RETRYABLE_WRITE_ERROR, MongoFailureClassifier.TRANSIENT_TRANSACTION_ERROR,
-        MongoFailureClassifier.UNKNOWN_TRANSACTION_COMMIT_RESULT, "NoWritesPerformed", "ResumableChangeStreamError")
-        .list().uniqueElements().ofMaxSize(5);
-  }
+  private static final List<String> LABELS = List.of(MongoFailureClassifier.RETRYABLE_WRITE_ERROR,
+      MongoFailureClassifier.TRANSIENT_TRANSACTION_ERROR, MongoFailureClassifier.UNKNOWN_TRANSACTION_COMMIT_RESULT,
+      "NoWritesPerformed", "ResumableChangeStreamError");
 
-  @Property
-  void labelsDecideBeforeCodes(@ForAll int code, @ForAll("labels") List<String> labels) {
-    MongoException e = command(code, labels.toArray(String[]::new));
-    FailureClass c = C.classify(e);
-    if (labels.contains(MongoFailureClassifier.UNKNOWN_TRANSACTION_COMMIT_RESULT)) {
-      assertThat(c).isEqualTo(UNKNOWN);
-    } else if (labels.contains(MongoFailureClassifier.TRANSIENT_TRANSACTION_ERROR)) {
-      assertThat(c).isEqualTo(TRANSIENT);
-    } else if (MongoFailureClassifier.PERMANENT_CODES.contains(code)) {
-      assertThat(c).isEqualTo(PERMANENT);
-    } else if (MongoFailureClassifier.TRANSIENT_CODES.contains(code)
-        || labels.contains(MongoFailureClassifier.RETRYABLE_WRITE_ERROR)) {
-      assertThat(c).isEqualTo(TRANSIENT);
-    } else {
-      assertThat(c).isEqualTo(UNKNOWN);
+  private static final Integer[] LISTED_CODES = Stream.concat(
+      MongoFailureClassifier.TRANSIENT_CODES.stream(), MongoFailureClassifier.PERMANENT_CODES.stream())
+      .sorted().toArray(Integer[]::new);
+
+  /**
+   * A server error: any int as its code, but half the time one of the classifier's listed codes
+   * (a uniform int almost never is one, and the rules between labels and codes are about them);
+   * up to five distinct labels, in any order.
+   */
+  record ServerError(int code, List<String> labels) {
+    static ServerError draw(Random r) {
+      int code = r.nextBoolean() ? Gen.oneOf(r, LISTED_CODES)
+          : Gen.intBetween(r, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      List<String> labels = new ArrayList<>(LABELS);
+      Collections.shuffle(labels, r);
+      return new ServerError(code, List.copyOf(labels.subList(0, Gen.intBetween(r, 0, LABELS.size()))));
+    }
+
+    MongoException exception() {
+      return command(code, labels.toArray(String[]::new));
     }
   }
 
-  @Property
-  void wrappingInNonDriverExceptionsDoesNotChangeTheClass(@ForAll int code, @ForAll("labels") List<String> labels) {
-    MongoException inner = command(code, labels.toArray(String[]::new));
-    Throwable wrapped = new RuntimeException("service layer", new IllegalStateException("repository", inner));
-    assertThat(C.classify(wrapped)).isEqualTo(C.classify(inner));
+  @org.junit.jupiter.api.Test
+  void labelsDecideBeforeCodes() {
+    Property.forAll("mongo error labels decide before codes", 1000, ServerError::draw, s -> {
+      int code = s.code();
+      List<String> labels = s.labels();
+      FailureClass c = C.classify(s.exception());
+      if (labels.contains(MongoFailureClassifier.UNKNOWN_TRANSACTION_COMMIT_RESULT)) {
+        assertThat(c).isEqualTo(UNKNOWN);
+      } else if (labels.contains(MongoFailureClassifier.TRANSIENT_TRANSACTION_ERROR)) {
+        assertThat(c).isEqualTo(TRANSIENT);
+      } else if (MongoFailureClassifier.PERMANENT_CODES.contains(code)) {
+        assertThat(c).isEqualTo(PERMANENT);
+      } else if (MongoFailureClassifier.TRANSIENT_CODES.contains(code)
+          || labels.contains(MongoFailureClassifier.RETRYABLE_WRITE_ERROR)) {
+        assertThat(c).isEqualTo(TRANSIENT);
+      } else {
+        assertThat(c).isEqualTo(UNKNOWN);
+      }
+    });
+  }
+
+  @org.junit.jupiter.api.Test
+  void wrappingInNonDriverExceptionsDoesNotChangeTheClass() {
+    Property.forAll("wrapping a mongo error in non-driver exceptions keeps its class", 1000, ServerError::draw, s -> {
+      MongoException inner = s.exception();
+      Throwable wrapped = new RuntimeException("service layer", new IllegalStateException("repository", inner));
+      assertThat(C.classify(wrapped)).isEqualTo(C.classify(inner));
+    });
   }
 
   @org.junit.jupiter.api.Test

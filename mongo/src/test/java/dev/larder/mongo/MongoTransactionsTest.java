@@ -7,31 +7,38 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import dev.larder.resilience.Jitter;
 import dev.larder.resilience.RetryPolicy;
+import dev.larder.testsupport.Gen;
+import dev.larder.testsupport.Property;
 import java.time.Duration;
+import java.util.Random;
 import java.util.function.IntFunction;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /** The waits between transaction tries come from larder-resilience's backoff (cap before jitter). */
 class MongoTransactionsTest {
 
-  @Property(tries = 600)
-  void waitsStayWithinTheJittersBoundsBelowTheCap(
-      @ForAll Jitter jitter,
-      @ForAll @LongRange(min = 1, max = 5_000) long baseMs,
-      @ForAll @LongRange(min = 0, max = 60_000) long extraMs,
-      @ForAll @IntRange(min = 1, max = 80) int retry) {
-    long capMs = baseMs + extraMs;
-    Duration wait = waits(baseMs, capMs, jitter).apply(retry);
-    if (jitter == Jitter.FULL) {
-      long ceiling = retry > 40 ? capMs : Math.min(capMs, baseMs << (retry - 1));
-      assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(ceiling));
-    } else {
-      assertThat(wait).isBetween(Duration.ofMillis(baseMs), Duration.ofMillis(capMs));
+  /** A jitter, a base in [1, 5000] ms, a cap up to 60 s above it, a retry number in [1, 80]. */
+  record Case(Jitter jitter, long baseMs, long extraMs, int retry) {
+    static Case draw(Random r) {
+      return new Case(Gen.oneOf(r, Jitter.values()), Gen.longBetween(r, 1, 5_000),
+          Gen.longBetween(r, 0, 60_000), Gen.intBetween(r, 1, 80));
     }
+  }
+
+  @Test
+  void waitsStayWithinTheJittersBoundsBelowTheCap() {
+    Property.forAll("transaction waits stay within the jitter's bounds below the cap", 600, Case::draw, c -> {
+      long baseMs = c.baseMs();
+      int retry = c.retry();
+      long capMs = baseMs + c.extraMs();
+      Duration wait = waits(baseMs, capMs, c.jitter()).apply(retry);
+      if (c.jitter() == Jitter.FULL) {
+        long ceiling = retry > 40 ? capMs : Math.min(capMs, baseMs << (retry - 1));
+        assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(ceiling));
+      } else {
+        assertThat(wait).isBetween(Duration.ofMillis(baseMs), Duration.ofMillis(capMs));
+      }
+    });
   }
 
   private static IntFunction<Duration> waits(long baseMs, long capMs, Jitter jitter) {

@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
 final class MongoKeysetFixtures {
   private MongoKeysetFixtures() {}
 
-  /** Created on first use, once per JVM (jqwik properties do not run JUnit's @BeforeAll). */
+  /** Created on first use, once per JVM: every keyset IT class shares one client. */
   private static final class Client {
     static final MongoClient INSTANCE = MongoClients.create(MongoClientSettings.builder()
         .applyConnectionString(new ConnectionString(LarderServices.mongo().connectionString()))
