@@ -25,6 +25,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisNoScriptException;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
@@ -150,6 +151,9 @@ public final class RedisTier {
           + "redis.call('PEXPIRE', KEYS[2], ARGV[1])\n"
           + "if ARGV[2] == '1' then redis.call('DEL', KEYS[1], KEYS[3]) end\n"
           + "return v";
+
+  /** The scripts sent inside batches, where Redisson does not recover from NOSCRIPT itself. */
+  private static final List<String> BATCH_SCRIPTS = List.of(CHECK, ACQUIRE, WRITE, BUMP, PUT);
 
   private final RedissonClient redisson;
   private final String namespacePrefix;
@@ -544,21 +548,12 @@ public final class RedisTier {
    */
   private Batched batch(Consumer<RBatch> fill) {
     boolean checking = !verified;
-    Batched r = call(() -> {
-      RBatch b = redisson.createBatch(BatchOptions.defaults());
-      RFuture<List<Object>> check = checking
-          ? b.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, CHECK,
-              RScript.ReturnType.LIST, List.of(generationKey, runKey))
-          : null;
-      fill.accept(b);
-      RFuture<Long> gen = b.getAtomicLong(generationKey).getAsync();
-      return b.executeAsync().toCompletableFuture().thenApply((BatchResult<?> res) -> {
-        List<?> replies = res.getResponses();
-        int from = checking ? 1 : 0;
-        List<?> checked = check == null ? null : check.toCompletableFuture().join();
-        return new Batched(replies.subList(from, replies.size() - 1), gen.toCompletableFuture().join(), checked);
-      });
-    });
+    // Redisson sends scripts by hash; a restarted Redis (or SCRIPT FLUSH) has none, and a batch that
+    // meets NOSCRIPT fails as a whole without Redisson loading it. Load ours and run it once more,
+    // within the same bounded wait, instead of failing every call until some path sends the text.
+    Batched r = call(() -> runBatch(fill, checking).exceptionallyCompose(t -> noScript(t)
+        ? loadScripts().thenCompose(loaded -> runBatch(fill, checking))
+        : CompletableFuture.failedFuture(t)));
     if (r.checked() != null) {
       verified = true;
       if (parseLong(r.checked().get(0)) == 1L) {
@@ -572,6 +567,43 @@ public final class RedisTier {
       }
     }
     return r;
+  }
+
+  private CompletableFuture<Batched> runBatch(Consumer<RBatch> fill, boolean checking) {
+    RBatch b = redisson.createBatch(BatchOptions.defaults());
+    RFuture<List<Object>> check = checking
+        ? b.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, CHECK,
+            RScript.ReturnType.LIST, List.of(generationKey, runKey))
+        : null;
+    fill.accept(b);
+    RFuture<Long> gen = b.getAtomicLong(generationKey).getAsync();
+    return b.executeAsync().toCompletableFuture().thenApply((BatchResult<?> res) -> {
+      List<?> replies = res.getResponses();
+      int from = checking ? 1 : 0;
+      List<?> checked = check == null ? null : check.toCompletableFuture().join();
+      return new Batched(replies.subList(from, replies.size() - 1), gen.toCompletableFuture().join(), checked);
+    });
+  }
+
+  /** Whether a failure is Redis saying it does not know a script's hash. */
+  static boolean noScript(@Nullable Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof RedisNoScriptException
+          || (c.getMessage() != null && c.getMessage().startsWith("NOSCRIPT"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Loads every script a batch may send by hash (SCRIPT LOAD returns the hash Redisson uses). */
+  private CompletableFuture<Void> loadScripts() {
+    LOG.debug("cache namespace '{}': Redis does not know our scripts (restarted or flushed); loading them",
+        namespacePrefix);
+    RScript s = redisson.getScript(StringCodec.INSTANCE);
+    return CompletableFuture.allOf(BATCH_SCRIPTS.stream()
+        .map(script -> s.scriptLoadAsync(script).toCompletableFuture())
+        .toArray(CompletableFuture[]::new));
   }
 
   private List<Object> evalAll(List<Keys> keys, String script, RScript.ReturnType type,
