@@ -15,6 +15,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.ExecInContainerPattern;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.utility.ResourceReaper;
 
 /**
  * Fault hooks on a Testcontainers container, done with the Docker API directly: Testcontainers'
@@ -196,10 +197,25 @@ public final class ContainerLifecycle implements Lifecycle {
         } catch (RuntimeException e) {
             LOG.debug("could not unpause {} before removal: {}", name, e.getMessage());
         }
+        if (testcontainersRemovesAtExit()) {
+            // Ryuk disabled: Testcontainers' own JVM hook removes this session's containers at
+            // exit. Removing them here as well races that hook, and its loser prints "No such
+            // container" with a stack trace from a hook thread at the end of a passing run.
+            return;
+        }
         try {
             container.stop();
         } catch (RuntimeException e) {
             LOG.warn("could not remove container of {}: {}", name, e.getMessage());
+        }
+    }
+
+    /** Whether Testcontainers reaps with a JVM shutdown hook (Ryuk disabled) rather than with Ryuk. */
+    static boolean testcontainersRemovesAtExit() {
+        try {
+            return ResourceReaper.instance().getClass().getSimpleName().equals("JVMHookResourceReaper");
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
