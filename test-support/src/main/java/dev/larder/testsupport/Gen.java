@@ -1,6 +1,7 @@
 package dev.larder.testsupport;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -191,5 +192,40 @@ public final class Gen {
     byte[] b = new byte[intBetween(r, min, max)];
     r.nextBytes(b);
     return b;
+  }
+
+  /**
+   * {@code n} random booleans.
+   *
+   * @param r the random source
+   * @param n how many
+   * @return the list (unmodifiable)
+   */
+  public static List<Boolean> booleans(Random r, int n) {
+    List<Boolean> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(r.nextBoolean());
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * A random selection of {@code [min, max]} distinct elements of {@code from}, in random order.
+   *
+   * @param r the random source
+   * @param from the elements to choose among
+   * @param min the fewest elements
+   * @param max the most elements (at most {@code from.size()})
+   * @param <T> the element type
+   * @return the selection (unmodifiable)
+   * @throws IllegalArgumentException if {@code max > from.size()} or {@code min > max}
+   */
+  public static <T> List<T> shuffledSubset(Random r, List<T> from, int min, int max) {
+    if (max > from.size()) {
+      throw new IllegalArgumentException("max must be <= " + from.size() + " but was " + max);
+    }
+    List<T> all = new ArrayList<>(from);
+    Collections.shuffle(all, r);
+    return List.copyOf(all.subList(0, intBetween(r, min, max)));
   }
 }

@@ -10,7 +10,6 @@ import dev.larder.core.keyset.SortKey;
 import dev.larder.testsupport.Gen;
 import dev.larder.testsupport.Property;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.StringJoiner;
@@ -96,16 +95,10 @@ class JdbiKeysetPropertiesIT {
   static Scenario scenario(Random r) {
     List<int[]> rows = Gen.listOf(r, 0, 40,
         g -> new int[] {Gen.intBetween(g, 0, 3), Gen.intBetween(g, 0, 3), Gen.intBetween(g, 0, 3)});
-    List<Boolean> nullsIn = three(r);
-    List<Integer> all = new ArrayList<>(List.of(0, 1, 2));
-    Collections.shuffle(all, r);
-    List<Integer> keyOrder = List.copyOf(all.subList(0, Gen.intBetween(r, 1, 3)));
-    return new Scenario(rows, nullsIn, keyOrder, three(r), three(r), three(r), r.nextBoolean(),
+    List<Boolean> nullsIn = Gen.booleans(r, 3);
+    List<Integer> keyOrder = Gen.shuffledSubset(r, List.of(0, 1, 2), 1, 3);
+    return new Scenario(rows, nullsIn, keyOrder, Gen.booleans(r, 3), Gen.booleans(r, 3), Gen.booleans(r, 3), r.nextBoolean(),
         Gen.intBetween(r, 1, 7));
-  }
-
-  private static List<Boolean> three(Random r) {
-    return List.of(r.nextBoolean(), r.nextBoolean(), r.nextBoolean());
   }
 
   @Test

@@ -11,7 +11,6 @@ import dev.larder.core.keyset.SortKey;
 import dev.larder.testsupport.Gen;
 import dev.larder.testsupport.Property;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.Random;
@@ -96,14 +95,8 @@ class MongoKeysetPropertiesIT {
   static Scenario scenario(Random r) {
     List<List<Integer>> cells = Gen.listOf(r, 0, 40,
         g -> List.of(Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5)));
-    List<Integer> all = new ArrayList<>(List.of(0, 1, 2));
-    Collections.shuffle(all, r);
-    List<Integer> keyOrder = List.copyOf(all.subList(0, Gen.intBetween(r, 1, 3)));
-    return new Scenario(cells, keyOrder, three(r), three(r), Gen.intBetween(r, 1, 7));
-  }
-
-  private static List<Boolean> three(Random r) {
-    return List.of(r.nextBoolean(), r.nextBoolean(), r.nextBoolean());
+    List<Integer> keyOrder = Gen.shuffledSubset(r, List.of(0, 1, 2), 1, 3);
+    return new Scenario(cells, keyOrder, Gen.booleans(r, 3), Gen.booleans(r, 3), Gen.intBetween(r, 1, 7));
   }
 
   @Test
