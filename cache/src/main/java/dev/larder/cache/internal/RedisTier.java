@@ -413,18 +413,11 @@ public final class RedisTier {
       all = CompletableFuture.failedFuture(e);
     }
     return all.orTimeout(timeout.nanos(), TimeUnit.NANOSECONDS).handle((r, t) -> {
-      long took = System.nanoTime() - start;
       if (t == null) {
-        timeout.record(took);
-        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        succeeded(start);
         return r;
       }
-      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-      verified = false;
-      breaker.onError(took, TimeUnit.NANOSECONDS, cause);
-      metrics.redisFailure();
-      LOG.debug("redis call failed", cause);
-      throw new UnavailableException(cause);
+      throw failed(start, t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
     });
   }
 
@@ -632,9 +625,7 @@ public final class RedisTier {
     long start = System.nanoTime();
     try {
       T result = op.get().get(timeout.nanos(), TimeUnit.NANOSECONDS);
-      long took = System.nanoTime() - start;
-      timeout.record(took);
-      breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      succeeded(start);
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -642,14 +633,25 @@ public final class RedisTier {
       breaker.releasePermission();
       throw new UnavailableException(e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      // A failure may be a restart: the next call checks the server before it trusts an answer.
-      verified = false;
-      breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, cause);
-      metrics.redisFailure();
-      LOG.debug("redis call failed", cause);
-      throw new UnavailableException(cause);
+      throw failed(start, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
     }
+  }
+
+  /** Books a call that answered: its round trip feeds the timeout and the breaker. */
+  private void succeeded(long startNanos) {
+    long took = System.nanoTime() - startNanos;
+    timeout.record(took);
+    breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+  }
+
+  /** Books a call that failed and returns what to throw. */
+  private UnavailableException failed(long startNanos, Throwable cause) {
+    // A failure may be a restart: the next call checks the server before it trusts an answer.
+    verified = false;
+    breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, cause);
+    metrics.redisFailure();
+    LOG.debug("redis call failed", cause);
+    return new UnavailableException(cause);
   }
 
   static byte[] bytes(String s) {
