@@ -1,8 +1,8 @@
 package dev.larder.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Records latencies from many threads and reports percentiles in milliseconds.

@@ -41,12 +41,14 @@ public final class Load {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
         int index = i;
-        futures.add(pool.submit(() -> {
-          ready.countDown();
-          go.await();
-          caller.run(index);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  ready.countDown();
+                  go.await();
+                  caller.run(index);
+                  return null;
+                }));
       }
       ready.await();
       go.countDown();

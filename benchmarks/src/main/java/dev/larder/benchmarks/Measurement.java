@@ -7,10 +7,9 @@ import java.util.Objects;
 /**
  * One metric of one scenario, measured for Larder and for its anchor in the same run.
  *
- * <p>Printed as the scenario's machine-readable line:
- * {@code {"scenario": ..., "metric": ..., "unit": ..., "larder": n, "anchor": n, "anchor_name": ...,
- * "ratio": larder/anchor, "params": {...}}}. The ratio is {@code NaN} (printed as {@code null}) when
- * the anchor is zero.
+ * <p>Printed as the scenario's machine-readable line: {@code {"scenario": ..., "metric": ...,
+ * "unit": ..., "larder": n, "anchor": n, "anchor_name": ..., "ratio": larder/anchor, "params":
+ * {...}}}. The ratio is {@code NaN} (printed as {@code null}) when the anchor is zero.
  *
  * @param scenario the scenario's name, e.g. {@code stampede}
  * @param metric what was measured, e.g. {@code loader_calls}
@@ -21,7 +20,12 @@ import java.util.Objects;
  * @param params the scenario's parameters (sizes, thread counts), in insertion order
  */
 public record Measurement(
-    String scenario, String metric, String unit, double larder, double anchor, String anchorName,
+    String scenario,
+    String metric,
+    String unit,
+    double larder,
+    double anchor,
+    String anchorName,
     Map<String, Object> params) {
 
   /** Copies the parameters and checks the names. */

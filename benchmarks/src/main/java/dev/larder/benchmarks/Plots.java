@@ -40,10 +40,23 @@ public final class Plots {
    * @return the file written
    * @throws IOException if it cannot be written
    */
-  public Path lines(String file, String title, String xTitle, String yTitle, boolean logX, boolean logY,
-      List<Series> series) throws IOException {
-    XYChart chart = new XYChartBuilder().width(800).height(500).title(title)
-        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+  public Path lines(
+      String file,
+      String title,
+      String xTitle,
+      String yTitle,
+      boolean logX,
+      boolean logY,
+      List<Series> series)
+      throws IOException {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(800)
+            .height(500)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     chart.getStyler().setXAxisLogarithmic(logX);
     chart.getStyler().setYAxisLogarithmic(logY);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);

@@ -38,8 +38,15 @@ public final class Report {
     List<String[]> cells = new ArrayList<>();
     cells.add(new String[] {"metric", "unit", "larder", "anchor", "anchor name", "ratio"});
     for (Measurement m : rows) {
-      cells.add(new String[] {m.metric(), m.unit(), num(m.larder()), num(m.anchor()), m.anchorName(),
-          Double.isNaN(m.ratio()) ? "n/a" : String.format(Locale.ROOT, "%.3f", m.ratio())});
+      cells.add(
+          new String[] {
+            m.metric(),
+            m.unit(),
+            num(m.larder()),
+            num(m.anchor()),
+            m.anchorName(),
+            Double.isNaN(m.ratio()) ? "n/a" : String.format(Locale.ROOT, "%.3f", m.ratio())
+          });
     }
     int[] widths = new int[6];
     for (String[] row : cells) {
@@ -52,7 +59,11 @@ public final class Report {
     for (String[] row : cells) {
       StringBuilder b = new StringBuilder("  ");
       for (int i = 0; i < row.length; i++) {
-        b.append(String.format(Locale.ROOT, i >= 2 && i != 4 ? "%" + widths[i] + "s" : "%-" + widths[i] + "s", row[i]));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                i >= 2 && i != 4 ? "%" + widths[i] + "s" : "%-" + widths[i] + "s",
+                row[i]));
         b.append(i + 1 < row.length ? "  " : "");
       }
       out.println(b);
@@ -62,6 +73,7 @@ public final class Report {
 
   private static String num(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15
-        ? Long.toString((long) d) : String.format(Locale.ROOT, "%.3f", d);
+        ? Long.toString((long) d)
+        : String.format(Locale.ROOT, "%.3f", d);
   }
 }

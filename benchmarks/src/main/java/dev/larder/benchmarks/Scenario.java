@@ -20,7 +20,8 @@ public interface Scenario {
   /**
    * Runs the scenario.
    *
-   * @param quick whether to use the small sizes meant for a CI smoke run (under a minute on 2 cores)
+   * @param quick whether to use the small sizes meant for a CI smoke run (under a minute on 2
+   *     cores)
    * @param report where to print the readable table and progress
    * @param plots where to write charts
    * @return the measurements, at least one

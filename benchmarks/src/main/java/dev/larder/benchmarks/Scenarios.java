@@ -29,8 +29,14 @@ public final class Scenarios {
    */
   static Map<String, Scenario> registry() {
     Map<String, Scenario> all = new LinkedHashMap<>();
-    for (Scenario s : List.of(new StampedeScenario(), new InvalidationScenario(), new KeysetScenario(),
-        new OutageScenario(), new RoutingScenario(), new HotPathsScenario())) {
+    for (Scenario s :
+        List.of(
+            new StampedeScenario(),
+            new InvalidationScenario(),
+            new KeysetScenario(),
+            new OutageScenario(),
+            new RoutingScenario(),
+            new HotPathsScenario())) {
       all.put(s.name(), s);
     }
     return all;
@@ -39,8 +45,8 @@ public final class Scenarios {
   /**
    * Runs the scenarios named on the command line (all by default).
    *
-   * @param args {@code --quick} for CI sizes, {@code --only a,b} to pick scenarios, {@code --plots dir}
-   *     where charts go (default {@code target/benchmark-plots})
+   * @param args {@code --quick} for CI sizes, {@code --only a,b} to pick scenarios, {@code --plots
+   *     dir} where charts go (default {@code target/benchmark-plots})
    * @throws Exception never on purpose; a failing scenario is reported and makes the exit code 1
    */
   public static void main(String[] args) throws Exception {
@@ -64,8 +70,11 @@ public final class Scenarios {
           }
           plots = Path.of(args[++i]);
         }
-        default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-            + "'; use --quick, --only name,name and --plots dir");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument '"
+                    + args[i]
+                    + "'; use --quick, --only name,name and --plots dir");
       }
     }
     System.exit(run(quick, only, new Report(System.out), new Plots(plots)));
@@ -75,7 +84,8 @@ public final class Scenarios {
     Map<String, Scenario> registry = registry();
     for (String name : only) {
       if (!registry.containsKey(name)) {
-        throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + registry.keySet());
+        throw new IllegalArgumentException(
+            "unknown scenario '" + name + "'; known: " + registry.keySet());
       }
     }
     List<Measurement> all = new ArrayList<>();
@@ -88,7 +98,12 @@ public final class Scenarios {
       long start = System.nanoTime();
       try {
         List<Measurement> ms = s.run(quick, report, plots);
-        report.line(String.format(java.util.Locale.ROOT, "  (%s took %.1f s)", s.name(), (System.nanoTime() - start) / 1e9));
+        report.line(
+            String.format(
+                java.util.Locale.ROOT,
+                "  (%s took %.1f s)",
+                s.name(),
+                (System.nanoTime() - start) / 1e9));
         report.table(s.name(), ms);
         all.addAll(ms);
       } catch (Exception e) {

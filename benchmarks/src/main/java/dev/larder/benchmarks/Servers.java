@@ -26,7 +26,9 @@ public final class Servers implements AutoCloseable {
    */
   public RedissonClient redisson(int poolSize) {
     Config config = LarderServices.redis().redissonConfig();
-    config.useSingleServer().setConnectionPoolSize(poolSize)
+    config
+        .useSingleServer()
+        .setConnectionPoolSize(poolSize)
         .setConnectionMinimumIdleSize(Math.min(poolSize, 4));
     RedissonClient client = Redisson.create(config);
     opened.add(client::shutdown);
@@ -57,8 +59,8 @@ public final class Servers implements AutoCloseable {
   }
 
   /**
-   * {@link #pool}, with every session read-only from connect time
-   * ({@code default_transaction_read_only=on}): a primary read pool for the router.
+   * {@link #pool}, with every session read-only from connect time ({@code
+   * default_transaction_read_only=on}): a primary read pool for the router.
    *
    * @param server the primary
    * @param database the database
@@ -66,13 +68,15 @@ public final class Servers implements AutoCloseable {
    * @param name the pool's name
    * @return the pool, closed by {@link #close()}
    */
-  public HikariDataSource readOnlyPool(PostgresServer server, String database, int size, String name) {
+  public HikariDataSource readOnlyPool(
+      PostgresServer server, String database, int size, String name) {
     HikariConfig c = config(server, database, size, name);
     c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
     return open(c);
   }
 
-  private static HikariConfig config(PostgresServer server, String database, int size, String name) {
+  private static HikariConfig config(
+      PostgresServer server, String database, int size, String name) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(server.jdbcUrl(database));
     c.setUsername(server.username());

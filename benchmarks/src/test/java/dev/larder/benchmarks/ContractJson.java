@@ -59,12 +59,13 @@ final class ContractJson {
   }
 
   /** JSON null, kept apart from "absent". */
-  static final Object NULL = new Object() {
-    @Override
-    public String toString() {
-      return "null";
-    }
-  };
+  static final Object NULL =
+      new Object() {
+        @Override
+        public String toString() {
+          return "null";
+        }
+      };
 
   private Map<String, Object> object() {
     expect('{');

@@ -14,18 +14,26 @@ class MeasurementTest {
     params.put("instances", 4);
     params.put("threads", 64);
     params.put("quick", true);
-    Measurement m = new Measurement("stampede", "loader_calls", "calls", 1, 256, "naive cache-aside", params);
-    assertThat(m.toJson()).isEqualTo("{\"scenario\": \"stampede\", \"metric\": \"loader_calls\", \"unit\": \"calls\", "
-        + "\"larder\": 1, \"anchor\": 256, \"anchor_name\": \"naive cache-aside\", \"ratio\": 0.00390625, "
-        + "\"params\": {\"instances\": 4, \"threads\": 64, \"quick\": true}}");
+    Measurement m =
+        new Measurement("stampede", "loader_calls", "calls", 1, 256, "naive cache-aside", params);
+    assertThat(m.toJson())
+        .isEqualTo(
+            "{\"scenario\": \"stampede\", \"metric\": \"loader_calls\", \"unit\": \"calls\", "
+                + "\"larder\": 1, \"anchor\": 256, \"anchor_name\": \"naive cache-aside\", \"ratio\": 0.00390625, "
+                + "\"params\": {\"instances\": 4, \"threads\": 64, \"quick\": true}}");
   }
 
   @Test
   void zeroAnchorGivesNullRatioAndStringsAreEscaped() {
     Measurement m = new Measurement("s", "m\"q", "ms", 2.5, 0, "a\\b\n", Map.of());
     assertThat(m.ratio()).isNaN();
-    assertThat(m.toJson()).contains("\"metric\": \"m\\\"q\"", "\"larder\": 2.5", "\"ratio\": null",
-        "\"anchor_name\": \"a\\\\b\\n\"", "\"params\": {}");
+    assertThat(m.toJson())
+        .contains(
+            "\"metric\": \"m\\\"q\"",
+            "\"larder\": 2.5",
+            "\"ratio\": null",
+            "\"anchor_name\": \"a\\\\b\\n\"",
+            "\"params\": {}");
   }
 
   @Test

@@ -29,11 +29,20 @@ class RunnableJarIT {
     org.apache.commons.io.FileUtils.deleteDirectory(tmp.toFile());
     Files.createDirectories(tmp);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString(),
-            "--quick", "--only", "keyset", "--plots", "target/runnable-jar-plots")
-        .redirectErrorStream(true)
-        .redirectOutput(out.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Djava.io.tmpdir=" + tmp,
+                "-jar",
+                jar.toString(),
+                "--quick",
+                "--only",
+                "keyset",
+                "--plots",
+                "target/runnable-jar-plots")
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     boolean ended = p.waitFor(5, TimeUnit.MINUTES);
     if (!ended) {
       p.destroyForcibly();
@@ -52,8 +61,11 @@ class RunnableJarIT {
       return files
           .filter(f -> f.getFileName().toString().matches("larder-benchmarks-.*-all\\.jar"))
           .findFirst()
-          .orElseThrow(() -> new IllegalStateException("no target/larder-benchmarks-*-all.jar: "
-              + "the shade plugin runs in package, before this IT"));
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "no target/larder-benchmarks-*-all.jar: "
+                          + "the shade plugin runs in package, before this IT"));
     }
   }
 }

@@ -25,7 +25,8 @@ class ScenariosSmokeIT {
   @Test
   void everyQuickScenarioEndsWithContractJsonLines() throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream both = new PrintStream(new TeeOutputStream(captured, System.out), true, StandardCharsets.UTF_8);
+    PrintStream both =
+        new PrintStream(new TeeOutputStream(captured, System.out), true, StandardCharsets.UTF_8);
     Path plots = Path.of("target", "smoke-plots");
 
     int exit = Scenarios.run(true, List.of(), new Report(both), new Plots(plots));
@@ -40,8 +41,10 @@ class ScenariosSmokeIT {
     Set<String> scenarios = new LinkedHashSet<>();
     for (String line : tail) {
       Map<String, Object> m = ContractJson.parseObject(line);
-      assertThat(m).as(line).containsOnlyKeys("scenario", "metric", "unit", "larder", "anchor", "anchor_name",
-          "ratio", "params");
+      assertThat(m)
+          .as(line)
+          .containsOnlyKeys(
+              "scenario", "metric", "unit", "larder", "anchor", "anchor_name", "ratio", "params");
       assertThat(m.get("scenario")).as(line).isInstanceOf(String.class);
       assertThat(m.get("metric")).as(line).isInstanceOf(String.class);
       assertThat(m.get("unit")).as(line).isInstanceOf(String.class);
@@ -56,16 +59,19 @@ class ScenariosSmokeIT {
         assertThat(m.get("ratio")).as(line).isSameAs(ContractJson.NULL);
       } else {
         assertThat(m.get("ratio")).as(line).isInstanceOf(Double.class);
-        assertThat((Double) m.get("ratio")).as(line).isCloseTo(larder / anchor,
-            org.assertj.core.data.Percentage.withPercentage(1e-6));
+        assertThat((Double) m.get("ratio"))
+            .as(line)
+            .isCloseTo(larder / anchor, org.assertj.core.data.Percentage.withPercentage(1e-6));
       }
       scenarios.add((String) m.get("scenario"));
     }
-    assertThat(scenarios).as("scenarios reporting").containsExactlyInAnyOrderElementsOf(
-        Scenarios.registry().keySet());
+    assertThat(scenarios)
+        .as("scenarios reporting")
+        .containsExactlyInAnyOrderElementsOf(Scenarios.registry().keySet());
     assertThat(plots.resolve("stampede-loads.png")).isNotEmptyFile();
     assertThat(plots.resolve("keyset-vs-offset.png")).isNotEmptyFile();
     assertThat(plots.resolve("invalidation-latency.png")).isNotEmptyFile();
-    assertThat(Files.readAllBytes(plots.resolve("keyset-vs-offset.png"))).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    assertThat(Files.readAllBytes(plots.resolve("keyset-vs-offset.png")))
+        .startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
   }
 }

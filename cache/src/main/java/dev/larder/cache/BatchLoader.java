@@ -7,8 +7,8 @@ import java.util.Set;
  * Loads many values in one call (one query with {@code IN (...)}), the answer to N+1 lookups.
  *
  * <p>A key missing from the returned map does not exist and is negatively cached; a key that was
- * not asked for is ignored. Throwing fails every key of the batch (each then falls back to its stale
- * value, if any).
+ * not asked for is ignored. Throwing fails every key of the batch (each then falls back to its
+ * stale value, if any).
  *
  * @param <V> the value type
  */

@@ -50,10 +50,12 @@ public interface CacheCodec<V> {
       @Override
       public String decode(byte[] bytes) {
         try {
-          CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes));
+          CharBuffer chars =
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .onUnmappableCharacter(CodingErrorAction.REPORT)
+                  .decode(ByteBuffer.wrap(bytes));
           return chars.toString();
         } catch (CharacterCodingException e) {
           throw new IllegalArgumentException("bytes are not valid UTF-8", e);
@@ -76,7 +78,8 @@ public interface CacheCodec<V> {
    * @return the codec
    * @throws NullPointerException if a function is null
    */
-  static <V> CacheCodec<V> of(Function<? super V, byte[]> encoder, Function<byte[], ? extends V> decoder) {
+  static <V> CacheCodec<V> of(
+      Function<? super V, byte[]> encoder, Function<byte[], ? extends V> decoder) {
     Objects.requireNonNull(encoder, "encoder must not be null");
     Objects.requireNonNull(decoder, "decoder must not be null");
     return new CacheCodec<>() {

@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The loader returns an {@link Optional}: {@link Optional#empty()} says the key does not exist;
  * the cache remembers that for its negative TTL so a flood of lookups for a missing key does not
- * reach the database, and {@link LarderCache#get} returns {@code null} for it. Throwing says the load
- * failed; the cache then serves a stale value if it has one, or throws
- * {@link StaleValueUnavailableException} carrying this failure.
+ * reach the database, and {@link LarderCache#get} returns {@code null} for it. Throwing says the
+ * load failed; the cache then serves a stale value if it has one, or throws {@link
+ * StaleValueUnavailableException} carrying this failure.
  *
  * <p>For a data access method that answers {@code null} when the key does not exist, wrap it with
  * {@link #ofNullable}: {@code cache.get(id, CacheLoader.ofNullable(dao::findOrNull))}.
@@ -31,12 +31,12 @@ public interface CacheLoader<V> {
   Optional<V> load(String key) throws Exception;
 
   /**
-   * Adapts a loader that answers {@code null} for a key that does not exist, the way most data access
-   * methods do: {@code null} becomes {@link Optional#empty()} (remembered for the negative TTL, and
-   * {@code get} returns {@code null}), anything else the value.
+   * Adapts a loader that answers {@code null} for a key that does not exist, the way most data
+   * access methods do: {@code null} becomes {@link Optional#empty()} (remembered for the negative
+   * TTL, and {@code get} returns {@code null}), anything else the value.
    *
-   * @param loader returns the value, or {@code null} if the key does not exist; may throw if the load
-   *     failed
+   * @param loader returns the value, or {@code null} if the key does not exist; may throw if the
+   *     load failed
    * @param <V> the value type
    * @return a loader that wraps it
    * @throws NullPointerException if {@code loader} is null
@@ -47,8 +47,8 @@ public interface CacheLoader<V> {
   }
 
   /**
-   * A loader in the plain form: the value, or {@code null} when the key does not exist. Pass it to a
-   * cache through {@link CacheLoader#ofNullable}.
+   * A loader in the plain form: the value, or {@code null} when the key does not exist. Pass it to
+   * a cache through {@link CacheLoader#ofNullable}.
    *
    * @param <V> the value type
    */

@@ -6,8 +6,8 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a lookup returned and why: the value (or its recorded absence), the tier that served it,
- * its age, and whether it is a stale fallback after a failed load.
+ * What a lookup returned and why: the value (or its recorded absence), the tier that served it, its
+ * age, and whether it is a stale fallback after a failed load.
  *
  * <p>Immutable.
  *
@@ -31,7 +31,8 @@ public final class CacheResult<V> {
   private final boolean stale;
   private final @Nullable Throwable failure;
 
-  private CacheResult(@Nullable V value, Source source, Duration age, boolean stale, @Nullable Throwable failure) {
+  private CacheResult(
+      @Nullable V value, Source source, Duration age, boolean stale, @Nullable Throwable failure) {
     this.value = value;
     this.source = Objects.requireNonNull(source, "source must not be null");
     this.age = Objects.requireNonNull(age, "age must not be null");
@@ -62,8 +63,10 @@ public final class CacheResult<V> {
    * @param <V> the value type
    * @return the result
    */
-  public static <V> CacheResult<V> stale(@Nullable V value, Source source, Duration age, Throwable failure) {
-    return new CacheResult<>(value, source, age, true, Objects.requireNonNull(failure, "failure must not be null"));
+  public static <V> CacheResult<V> stale(
+      @Nullable V value, Source source, Duration age, Throwable failure) {
+    return new CacheResult<>(
+        value, source, age, true, Objects.requireNonNull(failure, "failure must not be null"));
   }
 
   /**
@@ -132,7 +135,13 @@ public final class CacheResult<V> {
 
   @Override
   public String toString() {
-    return "CacheResult[" + (value == null ? "absent" : "present") + ", source=" + source + ", age=" + age
-        + (stale ? ", stale, failure=" + failure : "") + "]";
+    return "CacheResult["
+        + (value == null ? "absent" : "present")
+        + ", source="
+        + source
+        + ", age="
+        + age
+        + (stale ? ", stale, failure=" + failure : "")
+        + "]";
   }
 }

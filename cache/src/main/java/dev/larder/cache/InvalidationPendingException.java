@@ -34,11 +34,17 @@ public class InvalidationPendingException extends LarderException {
    * @param keys the caller's keys whose fence is pending; empty for a clear-all
    * @param cause why Redis could not be used
    */
-  public InvalidationPendingException(String cacheName, List<String> keys, @Nullable Throwable cause) {
-    super("cache '" + cacheName + "' could not reach Redis to "
-        + (keys.isEmpty() ? "clear the namespace" : "fence " + describe(keys))
-        + "; this instance's L1 is cleared and the fence is retried until Redis answers"
-        + " (other instances may read the old value from Redis until then): " + cause, cause);
+  public InvalidationPendingException(
+      String cacheName, List<String> keys, @Nullable Throwable cause) {
+    super(
+        "cache '"
+            + cacheName
+            + "' could not reach Redis to "
+            + (keys.isEmpty() ? "clear the namespace" : "fence " + describe(keys))
+            + "; this instance's L1 is cleared and the fence is retried until Redis answers"
+            + " (other instances may read the old value from Redis until then): "
+            + cause,
+        cause);
     this.cacheName = cacheName;
     this.keys = List.copyOf(keys);
   }

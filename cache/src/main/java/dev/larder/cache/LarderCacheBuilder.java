@@ -8,10 +8,10 @@ import dev.larder.cache.internal.Settings;
 import dev.larder.core.KeyNamespace;
 import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import dev.larder.resilience.CircuitBreakerPresets;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import dev.larder.resilience.FailureClassifiers;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,8 +21,8 @@ import org.redisson.api.RedissonClient;
 
 /**
  * Builds a {@link LarderCache}. Each setting may be given once; a repeated setting fails with
- * {@link IllegalStateException} naming the earlier value, a bad value fails at once with
- * {@link IllegalArgumentException} naming the setting and the value, and rules that involve several
+ * {@link IllegalStateException} naming the earlier value, a bad value fails at once with {@link
+ * IllegalArgumentException} naming the setting and the value, and rules that involve several
  * settings are checked in {@link #build()}.
  *
  * <p>Only {@link #namespace} and {@link #redisson} are required; see the module README for the
@@ -34,36 +34,54 @@ public final class LarderCacheBuilder<V> {
 
   /** Default L1 size bound, in entries. */
   public static final long DEFAULT_L1_MAXIMUM_SIZE = 10_000;
+
   /** Default time an L1 entry is served without asking Redis. */
   public static final Duration DEFAULT_L1_TTL = Duration.ofSeconds(30);
+
   /** Default soft TTL (freshness). */
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
+
   /** Default TTL jitter: soft TTLs are shortened at random by up to this fraction. */
   public static final double DEFAULT_TTL_JITTER = 0.1;
+
   /** Default window after the soft TTL during which a value is kept as a stale fallback. */
   public static final Duration DEFAULT_MAX_STALE = Duration.ofMinutes(10);
+
   /** Default negative TTL (how long an absence is remembered). */
   public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(30);
+
   /** Default bound on a caller's wait for the loader. */
   public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
+
   /** Default bound on each Redis call. */
   public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofSeconds(2);
+
   /**
    * Default lifetime of a load lease; its holder renews it every third of this while its load runs.
    */
   public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(3);
+
   /** Shortest load lease accepted: renewals go out every third of it, per loading key. */
   public static final Duration MIN_LOCK_LEASE = Duration.ofMillis(100);
+
   /** Default interval between looks for another instance's value. */
   public static final Duration DEFAULT_LOCK_POLL_INTERVAL = Duration.ofMillis(25);
+
   /** Default XFetch beta (1 is the paper's recommendation). */
   public static final double DEFAULT_EARLY_REFRESH_BETA = 1.0;
+
   /** Default interval between hot-key checks. */
   public static final Duration DEFAULT_HOT_KEY_CHECK_INTERVAL = Duration.ofSeconds(1);
+
   /** Default interval between invalidation-channel heartbeats. */
   public static final Duration DEFAULT_BUS_HEARTBEAT = Duration.ofSeconds(1);
-  /** Heartbeats an instance may miss before it clears L1 (its channel timeout is this times the interval). */
+
+  /**
+   * Heartbeats an instance may miss before it clears L1 (its channel timeout is this times the
+   * interval).
+   */
   public static final int BUS_HEARTBEATS_MISSED = 3;
+
   /** Default largest encoded value stored, in bytes. */
   public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
@@ -141,10 +159,11 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * Bounds L1 by the encoded size of what it holds instead of by entries: each entry weighs its
-   * value's encoded bytes plus its key and a fixed 64-byte overhead. Use it when values vary in size
-   * (10,000 entries of 1 MiB would be 10 GiB of heap under an entry bound).
+   * value's encoded bytes plus its key and a fixed 64-byte overhead. Use it when values vary in
+   * size (10,000 entries of 1 MiB would be 10 GiB of heap under an entry bound).
    *
-   * @param bytes {@code > 0}; no default (L1 is bounded by {@link #l1MaximumSize} unless this is set)
+   * @param bytes {@code > 0}; no default (L1 is bounded by {@link #l1MaximumSize} unless this is
+   *     set)
    * @return this builder
    * @throws IllegalArgumentException if not positive
    * @throws IllegalStateException if already set
@@ -248,13 +267,13 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * The most a Redis call (or pipelined batch) may take; past it the call counts as failed and the
-   * cache carries on without L2 (a lookup tries one failed call once more before it goes around
-   * the lease). Calls wait less once Redis has answered: four times the slowest recent round trip
-   * plus 20 ms, at least 250 ms, so a hung Redis is noticed fast while a busy host's slow answers
-   * (GC, CPU steal) are not taken for a dead Redis.
+   * cache carries on without L2 (a lookup tries one failed call once more before it goes around the
+   * lease). Calls wait less once Redis has answered: four times the slowest recent round trip plus
+   * 20 ms, at least 250 ms, so a hung Redis is noticed fast while a busy host's slow answers (GC,
+   * CPU steal) are not taken for a dead Redis.
    *
-   * @param redisTimeout {@code > 0}, less than {@code loadTimeout}; default 2 s, or half of
-   *     {@code loadTimeout} when that is shorter
+   * @param redisTimeout {@code > 0}, less than {@code loadTimeout}; default 2 s, or half of {@code
+   *     loadTimeout} when that is shorter
    * @return this builder
    * @throws IllegalArgumentException if not positive
    * @throws IllegalStateException if already set
@@ -268,17 +287,18 @@ public final class LarderCacheBuilder<V> {
   /**
    * Lifetime of a load lease. The instance that holds it renews it every third of this while its
    * load runs (to this long from each renewal), gives it back when the load fails or its caller's
-   * {@code loadTimeout} ends, and stops renewing when it can no longer reach Redis (its Redis breaker
-   * is open, its connection is cut, the process stopped or paused). So:
+   * {@code loadTimeout} ends, and stops renewing when it can no longer reach Redis (its Redis
+   * breaker is open, its connection is cut, the process stopped or paused). So:
+   *
    * <ul>
-   *   <li>a waiter on another instance takes over (takes the lease and loads) within
-   *       {@code lockLease + lockPollInterval} (plus one Redis round trip) of the holder losing Redis,
-   *       and within one {@code lockPollInterval} (plus a round trip) of its load failing or its
-   *       caller giving up, instead of waiting out {@code lockWait};</li>
+   *   <li>a waiter on another instance takes over (takes the lease and loads) within {@code
+   *       lockLease + lockPollInterval} (plus one Redis round trip) of the holder losing Redis, and
+   *       within one {@code lockPollInterval} (plus a round trip) of its load failing or its caller
+   *       giving up, instead of waiting out {@code lockWait};
    *   <li>a healthy holder keeps the lease however long its load takes, through a failed renewal or
-   *       a pause (GC, a starved host) of up to two thirds of {@code lockLease} minus one round trip
-   *       (2 s with the default). A longer pause may let a second instance load the key, which is
-   *       harmless: both writes are fenced by the key's version.</li>
+   *       a pause (GC, a starved host) of up to two thirds of {@code lockLease} minus one round
+   *       trip (2 s with the default). A longer pause may let a second instance load the key, which
+   *       is harmless: both writes are fenced by the key's version.
    * </ul>
    *
    * @param lockLease at least {@link #MIN_LOCK_LEASE}; default {@link #DEFAULT_LOCK_LEASE} (3 s)
@@ -290,8 +310,12 @@ public final class LarderCacheBuilder<V> {
     Require.notYetSet(this.lockLease, "lockLease");
     Require.notNull(lockLease, "lockLease");
     if (lockLease.compareTo(MIN_LOCK_LEASE) < 0) {
-      throw new IllegalArgumentException("lockLease must be >= " + MIN_LOCK_LEASE + " but was " + lockLease
-          + ": renewals go out every third of it");
+      throw new IllegalArgumentException(
+          "lockLease must be >= "
+              + MIN_LOCK_LEASE
+              + " but was "
+              + lockLease
+              + ": renewals go out every third of it");
     }
     this.lockLease = lockLease;
     return this;
@@ -300,8 +324,8 @@ public final class LarderCacheBuilder<V> {
   /**
    * How long an instance waits for another instance's load before loading itself. The wait counts
    * against the caller's {@code loadTimeout}: with the default (all of it) an instance never loads
-   * a key a healthy instance is loading; it gets that instance's value, or, once the budget is spent,
-   * its stale fallback. It takes over sooner when the holder gives up or loses Redis (see
+   * a key a healthy instance is loading; it gets that instance's value, or, once the budget is
+   * spent, its stale fallback. It takes over sooner when the holder gives up or loses Redis (see
    * {@link #lockLease}).
    *
    * @param lockWait {@code >= 0}, at most {@code loadTimeout}; default {@code loadTimeout}
@@ -389,9 +413,9 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * The breaker guarding the loader (share one per database with other caches). Default: a breaker
-   * named {@code larder-cache-<name>-loader} from larder-resilience's database preset
-   * ({@code CircuitBreakerPresets.databaseConfig}): it opens on 5 failed or slow calls in a row that
-   * span at least 1 s (so at low traffic too) as well as on the preset's failure and slow-call rates,
+   * named {@code larder-cache-<name>-loader} from larder-resilience's database preset ({@code
+   * CircuitBreakerPresets.databaseConfig}): it opens on 5 failed or slow calls in a row that span
+   * at least 1 s (so at low traffic too) as well as on the preset's failure and slow-call rates,
    * waits 1 s before probing (doubling to 2 s while probes fail) and then lets 3 probes through; a
    * call slower than {@code loadTimeout} counts as slow. So fresh reads resume within seconds after
    * the database answers again.
@@ -434,8 +458,9 @@ public final class LarderCacheBuilder<V> {
   }
 
   /**
-   * The clocks for stored times, ages, TTL decisions and L1 expiry. Default {@link TimeSource#system()}.
-   * Waits on real things (Redis calls, lock waits, load timeouts) use the system clock.
+   * The clocks for stored times, ages, TTL decisions and L1 expiry. Default {@link
+   * TimeSource#system()}. Waits on real things (Redis calls, lock waits, load timeouts) use the
+   * system clock.
    *
    * @param timeSource the time source
    * @return this builder
@@ -449,8 +474,8 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * Runs loader calls, background refreshes and warm-up batches. Default: the cache's own pool of
-   * up to 64 daemon threads without a queue: when every thread is busy (loaders that hang) a load is
-   * refused at once and the caller gets its fallback, counted as {@code loads{result=rejected}}.
+   * up to 64 daemon threads without a queue: when every thread is busy (loaders that hang) a load
+   * is refused at once and the caller gets its fallback, counted as {@code loads{result=rejected}}.
    * The cache does not shut down an executor it was given; one whose rejection policy runs tasks on
    * the caller lets a hung loader hold the caller past its budget.
    *
@@ -481,8 +506,8 @@ public final class LarderCacheBuilder<V> {
 
   /**
    * How often each instance publishes a heartbeat on the invalidation channel. An instance that has
-   * not heard its own messages back for {@value #BUS_HEARTBEATS_MISSED} intervals clears its L1, so a
-   * silent channel costs at most that long of staleness.
+   * not heard its own messages back for {@value #BUS_HEARTBEATS_MISSED} intervals clears its L1, so
+   * a silent channel costs at most that long of staleness.
    *
    * @param interval {@code >= 10 ms}; default 1 s
    * @return this builder
@@ -510,10 +535,10 @@ public final class LarderCacheBuilder<V> {
    *
    * @return the cache
    * @throws IllegalStateException if {@code namespace} or {@code redisson} is missing, or settings
-   *     conflict: {@code lockWait > loadTimeout},
-   *     {@code lockPollInterval > lockWait} (when lockWait > 0), {@code refreshAhead >= ttl},
-   *     {@code redisTimeout >= loadTimeout}, both {@code l1MaximumSize} and {@code l1MaximumWeight}
-   *     set, or {@code busHeartbeat} set while {@code invalidationBus} is off
+   *     conflict: {@code lockWait > loadTimeout}, {@code lockPollInterval > lockWait} (when
+   *     lockWait > 0), {@code refreshAhead >= ttl}, {@code redisTimeout >= loadTimeout}, both
+   *     {@code l1MaximumSize} and {@code l1MaximumWeight} set, or {@code busHeartbeat} set while
+   *     {@code invalidationBus} is off
    */
   public LarderCache<V> build() {
     Duration ttl = or(this.ttl, DEFAULT_TTL);
@@ -521,32 +546,49 @@ public final class LarderCacheBuilder<V> {
     // Unset, the ceiling follows a short loadTimeout down: a cache must never wait longer for Redis
     // than for its database.
     Duration halfLoad = loadTimeout.dividedBy(2);
-    Duration redisTimeout = or(this.redisTimeout,
-        halfLoad.compareTo(DEFAULT_REDIS_TIMEOUT) < 0 ? halfLoad : DEFAULT_REDIS_TIMEOUT);
+    Duration redisTimeout =
+        or(
+            this.redisTimeout,
+            halfLoad.compareTo(DEFAULT_REDIS_TIMEOUT) < 0 ? halfLoad : DEFAULT_REDIS_TIMEOUT);
     Duration lockLease = or(this.lockLease, DEFAULT_LOCK_LEASE);
     Duration lockWait = or(this.lockWait, loadTimeout);
     Duration lockPoll = or(this.lockPollInterval, DEFAULT_LOCK_POLL_INTERVAL);
     Duration refreshAhead = or(this.refreshAhead, ttl.dividedBy(10));
     if (lockWait.compareTo(loadTimeout) > 0) {
-      throw new IllegalStateException("lockWait must be <= loadTimeout (" + loadTimeout + ") but was " + lockWait
-          + ": a caller never waits longer than loadTimeout in all");
+      throw new IllegalStateException(
+          "lockWait must be <= loadTimeout ("
+              + loadTimeout
+              + ") but was "
+              + lockWait
+              + ": a caller never waits longer than loadTimeout in all");
     }
     if (l1MaximumSize != null && l1MaximumWeight != null) {
-      throw new IllegalStateException("l1MaximumWeight was set to " + l1MaximumWeight
-          + " but l1MaximumSize was already set to " + l1MaximumSize + ": L1 takes one bound");
+      throw new IllegalStateException(
+          "l1MaximumWeight was set to "
+              + l1MaximumWeight
+              + " but l1MaximumSize was already set to "
+              + l1MaximumSize
+              + ": L1 takes one bound");
     }
     if (!lockWait.isZero() && lockPoll.compareTo(lockWait) > 0) {
-      throw new IllegalStateException("lockPollInterval must be <= lockWait (" + lockWait + ") but was " + lockPoll);
+      throw new IllegalStateException(
+          "lockPollInterval must be <= lockWait (" + lockWait + ") but was " + lockPoll);
     }
     if (refreshAhead.compareTo(ttl) >= 0) {
-      throw new IllegalStateException("refreshAhead must be < ttl (" + ttl + ") but was " + refreshAhead);
+      throw new IllegalStateException(
+          "refreshAhead must be < ttl (" + ttl + ") but was " + refreshAhead);
     }
     if (redisTimeout.compareTo(loadTimeout) >= 0) {
-      throw new IllegalStateException("redisTimeout must be < loadTimeout (" + loadTimeout + ") but was "
-          + redisTimeout + ": a cache that waits longer for Redis than for the database is slower than no cache");
+      throw new IllegalStateException(
+          "redisTimeout must be < loadTimeout ("
+              + loadTimeout
+              + ") but was "
+              + redisTimeout
+              + ": a cache that waits longer for Redis than for the database is slower than no cache");
     }
     if (Boolean.FALSE.equals(invalidationBus) && busHeartbeat != null) {
-      throw new IllegalStateException("busHeartbeat was set to " + busHeartbeat + " but invalidationBus is false");
+      throw new IllegalStateException(
+          "busHeartbeat was set to " + busHeartbeat + " but invalidationBus is false");
     }
     if (namespace == null) {
       throw new IllegalStateException("namespace must be set");
@@ -558,31 +600,69 @@ public final class LarderCacheBuilder<V> {
     String name = namespace.name();
     // The database preset (opens on 5 failed or slow calls in a row at low traffic as on a failure
     // rate at high traffic, probes after 1 s doubling to 2 s), with the cache's own notion of slow.
-    CircuitBreaker loader = loaderBreaker != null ? loaderBreaker : CircuitBreakerPresets.create(
-        "larder-cache-" + name + "-loader",
-        CircuitBreakerPresets.databaseConfig(FailureClassifiers.standard())
-            .slowCallDurationThreshold(loadTimeout)
-            // Trial calls that never report (they cannot hang past loadTimeout, but a given executor
-            // may refuse them) must not keep the breaker half-open forever.
-            .maxWaitDurationInHalfOpenState(loadTimeout.multipliedBy(2))
-            .build());
-    CircuitBreaker redis = redisBreaker != null ? redisBreaker : CircuitBreaker.of("larder-cache-" + name + "-redis",
-        CircuitBreakerConfig.custom()
-            .slidingWindowSize(10).minimumNumberOfCalls(5).failureRateThreshold(50)
-            .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(3)
-            .build());
-    CacheMetrics metrics = meterRegistry == null ? CacheMetrics.NOOP
-        : MicrometerCacheMetrics.create(meterRegistry, name);
-    DoubleSupplier rnd = random != null ? random : () -> 1.0 - ThreadLocalRandom.current().nextDouble();
-    Settings settings = new Settings(namespace, codec, redisson,
-        or(l1MaximumSize, DEFAULT_L1_MAXIMUM_SIZE), or(l1MaximumWeight, 0L), l1Ttl, ttl, or(ttlJitter, DEFAULT_TTL_JITTER),
-        or(maxStale, DEFAULT_MAX_STALE), or(negativeTtl, DEFAULT_NEGATIVE_TTL), loadTimeout, redisTimeout,
-        lockLease, lockWait, lockPoll, or(earlyRefreshBeta, DEFAULT_EARLY_REFRESH_BETA), refreshAhead,
-        or(hotKeyCheckInterval, DEFAULT_HOT_KEY_CHECK_INTERVAL), or(maxValueBytes, DEFAULT_MAX_VALUE_BYTES),
-        loader, redis, metrics, or(timeSource, TimeSource.system()), executor, rnd);
+    CircuitBreaker loader =
+        loaderBreaker != null
+            ? loaderBreaker
+            : CircuitBreakerPresets.create(
+                "larder-cache-" + name + "-loader",
+                CircuitBreakerPresets.databaseConfig(FailureClassifiers.standard())
+                    .slowCallDurationThreshold(loadTimeout)
+                    // Trial calls that never report (they cannot hang past loadTimeout, but a given
+                    // executor
+                    // may refuse them) must not keep the breaker half-open forever.
+                    .maxWaitDurationInHalfOpenState(loadTimeout.multipliedBy(2))
+                    .build());
+    CircuitBreaker redis =
+        redisBreaker != null
+            ? redisBreaker
+            : CircuitBreaker.of(
+                "larder-cache-" + name + "-redis",
+                CircuitBreakerConfig.custom()
+                    .slidingWindowSize(10)
+                    .minimumNumberOfCalls(5)
+                    .failureRateThreshold(50)
+                    .waitDurationInOpenState(Duration.ofSeconds(5))
+                    .permittedNumberOfCallsInHalfOpenState(3)
+                    .build());
+    CacheMetrics metrics =
+        meterRegistry == null
+            ? CacheMetrics.NOOP
+            : MicrometerCacheMetrics.create(meterRegistry, name);
+    DoubleSupplier rnd =
+        random != null ? random : () -> 1.0 - ThreadLocalRandom.current().nextDouble();
+    Settings settings =
+        new Settings(
+            namespace,
+            codec,
+            redisson,
+            or(l1MaximumSize, DEFAULT_L1_MAXIMUM_SIZE),
+            or(l1MaximumWeight, 0L),
+            l1Ttl,
+            ttl,
+            or(ttlJitter, DEFAULT_TTL_JITTER),
+            or(maxStale, DEFAULT_MAX_STALE),
+            or(negativeTtl, DEFAULT_NEGATIVE_TTL),
+            loadTimeout,
+            redisTimeout,
+            lockLease,
+            lockWait,
+            lockPoll,
+            or(earlyRefreshBeta, DEFAULT_EARLY_REFRESH_BETA),
+            refreshAhead,
+            or(hotKeyCheckInterval, DEFAULT_HOT_KEY_CHECK_INTERVAL),
+            or(maxValueBytes, DEFAULT_MAX_VALUE_BYTES),
+            loader,
+            redis,
+            metrics,
+            or(timeSource, TimeSource.system()),
+            executor,
+            rnd);
     Duration heartbeat = or(busHeartbeat, DEFAULT_BUS_HEARTBEAT);
-    BusSettings bus = new BusSettings(or(invalidationBus, Boolean.TRUE), heartbeat,
-        heartbeat.multipliedBy(BUS_HEARTBEATS_MISSED));
+    BusSettings bus =
+        new BusSettings(
+            or(invalidationBus, Boolean.TRUE),
+            heartbeat,
+            heartbeat.multipliedBy(BUS_HEARTBEATS_MISSED));
     return new DefaultLarderCache<>(settings, bus);
   }
 

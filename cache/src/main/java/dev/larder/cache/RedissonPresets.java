@@ -12,8 +12,8 @@ import org.redisson.config.SingleServerConfig;
  * Builds a Redisson {@link Config} for a single Redis server with settings chosen for a cache tier:
  * small pools, no Redisson-level retries (the cache already degrades to L1 and the loader when
  * Redis fails, so a retry would only stack waits on a caller's request), and lazy connections:
- * {@code Redisson.create} does not connect, so a slow host or a Redis that is down at start-up
- * does not fail start-up (the cache degrades until Redis answers).
+ * {@code Redisson.create} does not connect, so a slow host or a Redis that is down at start-up does
+ * not fail start-up (the cache degrades until Redis answers).
  *
  * <pre>{@code
  * Config config = RedissonPresets.singleServer("rediss://cache.internal:6379")
@@ -28,20 +28,30 @@ public final class RedissonPresets {
 
   /** Default connection pool size: a cache call holds a connection for one round trip. */
   public static final int DEFAULT_CONNECTION_POOL_SIZE = 32;
-  /** Default idle connections kept open, so a burst after a quiet spell does not pay for connects. */
+
+  /**
+   * Default idle connections kept open, so a burst after a quiet spell does not pay for connects.
+   */
   public static final int DEFAULT_CONNECTION_MINIMUM_IDLE_SIZE = 8;
+
   /** Default pub/sub connection pool: invalidation uses one channel per cache. */
   public static final int DEFAULT_SUBSCRIPTION_POOL_SIZE = 4;
+
   /** Default idle pub/sub connections. */
   public static final int DEFAULT_SUBSCRIPTION_MINIMUM_IDLE_SIZE = 1;
+
   /** Default TCP connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
   /** Default response timeout per attempt. */
   public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(2);
+
   /** Default Redisson retries after the first attempt: none (the cache falls back instead). */
   public static final int DEFAULT_RETRY_ATTEMPTS = 0;
+
   /** Default delay between Redisson retries, when retries are enabled. */
   public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(50);
+
   /** Default PING interval on idle connections, to find dead ones before a request does. */
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(10);
 
@@ -81,7 +91,9 @@ public final class RedissonPresets {
     Require.notNull(address, "address");
     if (!address.startsWith("redis://") && !address.startsWith("rediss://")) {
       throw new IllegalArgumentException(
-          "address must start with redis:// or rediss:// but was '" + redactUserInfo(address) + "'");
+          "address must start with redis:// or rediss:// but was '"
+              + redactUserInfo(address)
+              + "'");
     }
     return new RedissonPresets(address);
   }
@@ -101,7 +113,8 @@ public final class RedissonPresets {
   /**
    * Connections kept open while idle.
    *
-   * @param size {@code >= 0}, at most the pool size; default {@value #DEFAULT_CONNECTION_MINIMUM_IDLE_SIZE}
+   * @param size {@code >= 0}, at most the pool size; default {@value
+   *     #DEFAULT_CONNECTION_MINIMUM_IDLE_SIZE}
    * @return this
    */
   public RedissonPresets connectionMinimumIdleSize(int size) {
@@ -145,8 +158,8 @@ public final class RedissonPresets {
   /**
    * How long Redisson waits for each reply (per attempt): the ceiling after which it frees the
    * connection. The cache gives up earlier on its own (its timeout follows the round trips Redis
-   * actually takes, up to its {@code redisTimeout}), so keep this at the cache's
-   * {@code redisTimeout}: shorter, it cuts the cache's slow-but-alive answers on a busy host.
+   * actually takes, up to its {@code redisTimeout}), so keep this at the cache's {@code
+   * redisTimeout}: shorter, it cuts the cache's slow-but-alive answers on a busy host.
    *
    * @param timeout {@code > 0}; default 2 s
    * @return this
@@ -172,8 +185,8 @@ public final class RedissonPresets {
 
   /**
    * The longest a single call may take in total, usually the cache's {@code redisTimeout}. When
-   * set, {@link #build()} checks that {@code responseTimeout × (retries + 1) + retryDelay × retries}
-   * fits in it, so Redisson's retries never outlast the caller's budget.
+   * set, {@link #build()} checks that {@code responseTimeout × (retries + 1) + retryDelay ×
+   * retries} fits in it, so Redisson's retries never outlast the caller's budget.
    *
    * @param budget {@code > 0}
    * @return this
@@ -287,37 +300,54 @@ public final class RedissonPresets {
    */
   public Config build() {
     if (connectionMinimumIdleSize > connectionPoolSize) {
-      throw new IllegalStateException("connectionMinimumIdleSize must be <= connectionPoolSize ("
-          + connectionPoolSize + ") but was " + connectionMinimumIdleSize);
+      throw new IllegalStateException(
+          "connectionMinimumIdleSize must be <= connectionPoolSize ("
+              + connectionPoolSize
+              + ") but was "
+              + connectionMinimumIdleSize);
     }
     if (subscriptionMinimumIdleSize > subscriptionPoolSize) {
-      throw new IllegalStateException("subscriptionMinimumIdleSize must be <= subscriptionPoolSize ("
-          + subscriptionPoolSize + ") but was " + subscriptionMinimumIdleSize);
+      throw new IllegalStateException(
+          "subscriptionMinimumIdleSize must be <= subscriptionPoolSize ("
+              + subscriptionPoolSize
+              + ") but was "
+              + subscriptionMinimumIdleSize);
     }
     boolean tls = address.startsWith("rediss://");
     if (!tls && (truststore != null || keystore != null)) {
-      throw new IllegalStateException("a truststore or keystore needs a rediss:// address but the address is "
-          + redactUserInfo(address));
+      throw new IllegalStateException(
+          "a truststore or keystore needs a rediss:// address but the address is "
+              + redactUserInfo(address));
     }
     if (username != null && password == null) {
       throw new IllegalStateException("username needs a password but none was set");
     }
     if (maxCallDuration != null) {
-      Duration worst = responseTimeout.multipliedBy(retryAttempts + 1L).plus(retryDelay.multipliedBy(retryAttempts));
+      Duration worst =
+          responseTimeout
+              .multipliedBy(retryAttempts + 1L)
+              .plus(retryDelay.multipliedBy(retryAttempts));
       if (worst.compareTo(maxCallDuration) > 0) {
-        throw new IllegalStateException("responseTimeout x (retryAttempts + 1) + retryDelay x retryAttempts must be <= "
-            + "maxCallDuration (" + maxCallDuration + ") but was " + worst);
+        throw new IllegalStateException(
+            "responseTimeout x (retryAttempts + 1) + retryDelay x retryAttempts must be <= "
+                + "maxCallDuration ("
+                + maxCallDuration
+                + ") but was "
+                + worst);
       }
     }
     Config config = new Config();
-    SingleServerConfig server = config.useSingleServer()
-        .setAddress(address)
-        .setConnectionPoolSize(connectionPoolSize)
-        .setConnectionMinimumIdleSize(connectionMinimumIdleSize)
-        .setSubscriptionConnectionPoolSize(subscriptionPoolSize)
-        .setSubscriptionConnectionMinimumIdleSize(subscriptionMinimumIdleSize)
-        .setDatabase(database);
-    server.setConnectTimeout(millis(connectTimeout))
+    SingleServerConfig server =
+        config
+            .useSingleServer()
+            .setAddress(address)
+            .setConnectionPoolSize(connectionPoolSize)
+            .setConnectionMinimumIdleSize(connectionMinimumIdleSize)
+            .setSubscriptionConnectionPoolSize(subscriptionPoolSize)
+            .setSubscriptionConnectionMinimumIdleSize(subscriptionMinimumIdleSize)
+            .setDatabase(database);
+    server
+        .setConnectTimeout(millis(connectTimeout))
         .setTimeout(millis(responseTimeout))
         .setRetryAttempts(retryAttempts)
         .setRetryDelay(new ConstantDelay(retryDelay))
@@ -348,16 +378,39 @@ public final class RedissonPresets {
 
   @Override
   public String toString() {
-    return "RedissonPresets[address=" + redactUserInfo(address)
-        + ", connectionPoolSize=" + connectionPoolSize + ", connectionMinimumIdleSize=" + connectionMinimumIdleSize
-        + ", subscriptionPoolSize=" + subscriptionPoolSize + ", subscriptionMinimumIdleSize=" + subscriptionMinimumIdleSize
-        + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
-        + ", retryAttempts=" + retryAttempts + ", retryDelay=" + retryDelay + ", pingInterval=" + pingInterval
-        + ", tcpKeepAlive=" + tcpKeepAlive + ", database=" + database
-        + ", username=" + (username == null ? "none" : username)
-        + ", password=" + (password == null ? "none" : "<redacted>")
-        + ", truststore=" + (truststore == null ? "none" : truststore + " (password redacted)")
-        + ", keystore=" + (keystore == null ? "none" : keystore + " (password redacted)") + "]";
+    return "RedissonPresets[address="
+        + redactUserInfo(address)
+        + ", connectionPoolSize="
+        + connectionPoolSize
+        + ", connectionMinimumIdleSize="
+        + connectionMinimumIdleSize
+        + ", subscriptionPoolSize="
+        + subscriptionPoolSize
+        + ", subscriptionMinimumIdleSize="
+        + subscriptionMinimumIdleSize
+        + ", connectTimeout="
+        + connectTimeout
+        + ", responseTimeout="
+        + responseTimeout
+        + ", retryAttempts="
+        + retryAttempts
+        + ", retryDelay="
+        + retryDelay
+        + ", pingInterval="
+        + pingInterval
+        + ", tcpKeepAlive="
+        + tcpKeepAlive
+        + ", database="
+        + database
+        + ", username="
+        + (username == null ? "none" : username)
+        + ", password="
+        + (password == null ? "none" : "<redacted>")
+        + ", truststore="
+        + (truststore == null ? "none" : truststore + " (password redacted)")
+        + ", keystore="
+        + (keystore == null ? "none" : keystore + " (password redacted)")
+        + "]";
   }
 
   private static int millis(Duration d) {

@@ -4,8 +4,8 @@ import dev.larder.core.InvalidationEvent;
 import dev.larder.core.InvalidationListener;
 import dev.larder.core.InvalidationSource;
 import dev.larder.core.KeyNamespace;
-import dev.larder.core.internal.Require;
 import dev.larder.core.LarderException;
+import dev.larder.core.internal.Require;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lets a database drive a cache's invalidation: subscribes a {@link LarderCache} to an
- * {@link InvalidationSource} (a PostgreSQL outbox in larder-jdbc, a MongoDB change stream in
+ * Lets a database drive a cache's invalidation: subscribes a {@link LarderCache} to an {@link
+ * InvalidationSource} (a PostgreSQL outbox in larder-jdbc, a MongoDB change stream in
  * larder-mongo), so writers need not call {@link LarderCache#invalidate} themselves.
  *
  * <pre>{@code
@@ -24,36 +24,37 @@ import org.slf4j.LoggerFactory;
  * s.close();
  * }</pre>
  *
- * <p>A source starts reading in the background on its first subscription. A consumer with no
- * stored position or resume token cannot know what was committed while no consumer ran, so it
- * reports a gap first (the cache is cleared in every tier) and then reads from the database's
- * present; with a stored position it resumes from there. At start-up, bind with a ready timeout
- * (or call {@link InvalidationSource#awaitReady}) before the service serves reads.
+ * <p>A source starts reading in the background on its first subscription. A consumer with no stored
+ * position or resume token cannot know what was committed while no consumer ran, so it reports a
+ * gap first (the cache is cleared in every tier) and then reads from the database's present; with a
+ * stored position it resumes from there. At start-up, bind with a ready timeout (or call {@link
+ * InvalidationSource#awaitReady}) before the service serves reads.
  *
  * <p>What each call of the source does to the cache:
+ *
  * <ul>
  *   <li>{@code onInvalidation} for this cache's name: the keys are {@linkplain
- *       LarderCache#invalidateAll(java.util.Collection) invalidated} (L2 deleted with a version bump
- *       that fences loads in flight, L1 dropped here and, over the invalidation channel, in every
- *       instance); an event for every key {@linkplain LarderCache#invalidateAll() clears} the cache.
- *       Events for other caches are ignored. Keys the cache could never hold (empty, control
- *       characters, too long) are skipped with a warning, the rest applied.</li>
+ *       LarderCache#invalidateAll(java.util.Collection) invalidated} (L2 deleted with a version
+ *       bump that fences loads in flight, L1 dropped here and, over the invalidation channel, in
+ *       every instance); an event for every key {@linkplain LarderCache#invalidateAll() clears} the
+ *       cache. Events for other caches are ignored. Keys the cache could never hold (empty, control
+ *       characters, too long) are skipped with a warning, the rest applied.
  *   <li>{@code onGap}: the source may have lost events, and a lost event may concern any key in
  *       either tier. L1 is per instance but L2 is shared, so dropping L1 alone would let the next
  *       read copy the same stale L2 value back: the whole cache is cleared in both tiers and in
  *       every instance ({@link LarderCache#invalidateAll()}). A burst of reloads is the price of a
- *       bounded staleness.</li>
+ *       bounded staleness.
  * </ul>
  *
- * <p>The calls run on the source's thread and make Redis calls bounded by the cache's
- * {@code redisTimeout}. If Redis does not confirm an invalidation (or a gap's clear), the listener
- * throws {@link InvalidationPendingException}: the event is <em>not</em> applied, and the source
- * does not acknowledge it; it keeps its position and delivers the event again after a backoff
- * (at least once, see the source's documentation). Meanwhile this instance has dropped the keys
- * from its L1 and owes Redis the fence. So no database change is lost while Redis is down or the
- * cache's Redis breaker is open. Binding the same source in every instance is harmless (each event
- * is applied once per instance, idempotently); binding it in one instance is enough, since the
- * invalidation channel carries the drops to the others.
+ * <p>The calls run on the source's thread and make Redis calls bounded by the cache's {@code
+ * redisTimeout}. If Redis does not confirm an invalidation (or a gap's clear), the listener throws
+ * {@link InvalidationPendingException}: the event is <em>not</em> applied, and the source does not
+ * acknowledge it; it keeps its position and delivers the event again after a backoff (at least
+ * once, see the source's documentation). Meanwhile this instance has dropped the keys from its L1
+ * and owes Redis the fence. So no database change is lost while Redis is down or the cache's Redis
+ * breaker is open. Binding the same source in every instance is harmless (each event is applied
+ * once per instance, idempotently); binding it in one instance is enough, since the invalidation
+ * channel carries the drops to the others.
  */
 public final class SourcedInvalidation {
   private static final Logger LOG = LoggerFactory.getLogger(SourcedInvalidation.class);
@@ -69,7 +70,8 @@ public final class SourcedInvalidation {
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if the source was closed
    */
-  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source) {
+  public static InvalidationSource.Subscription bind(
+      LarderCache<?> cache, InvalidationSource source) {
     Require.notNull(cache, "cache");
     Require.notNull(source, "source");
     return source.subscribe(listener(cache, source.name()));
@@ -105,8 +107,12 @@ public final class SourcedInvalidation {
     if (!ready) {
       binding.close();
       throw new LarderException(
-          "invalidation source '" + source.name() + "' did not start reading within " + readyTimeout
-              + " (database unreachable, or the source was closed); cache '" + cache.name()
+          "invalidation source '"
+              + source.name()
+              + "' did not start reading within "
+              + readyTimeout
+              + " (database unreachable, or the source was closed); cache '"
+              + cache.name()
               + "' is not bound");
     }
     return binding;
@@ -139,8 +145,12 @@ public final class SourcedInvalidation {
             KeyNamespace.validateKey(key);
             keys.add(key);
           } catch (IllegalArgumentException e) {
-            LOG.warn("cache '{}': skipped an invalid key from source '{}' (position {}): {}", cache.name(),
-                sourceName, event.position(), e.getMessage());
+            LOG.warn(
+                "cache '{}': skipped an invalid key from source '{}' (position {}): {}",
+                cache.name(),
+                sourceName,
+                event.position(),
+                e.getMessage());
           }
         }
         try {
@@ -151,7 +161,10 @@ public final class SourcedInvalidation {
             try {
               cache.invalidate(key);
             } catch (IllegalArgumentException tooLong) {
-              LOG.warn("cache '{}': skipped a key from source '{}': {}", cache.name(), sourceName,
+              LOG.warn(
+                  "cache '{}': skipped a key from source '{}': {}",
+                  cache.name(),
+                  sourceName,
                   tooLong.getMessage());
             }
           }
@@ -160,8 +173,11 @@ public final class SourcedInvalidation {
 
       @Override
       public void onGap(String reason) {
-        LOG.warn("cache '{}': source '{}' may have lost events ({}); clearing the cache in every tier and instance",
-            cache.name(), sourceName, reason);
+        LOG.warn(
+            "cache '{}': source '{}' may have lost events ({}); clearing the cache in every tier and instance",
+            cache.name(),
+            sourceName,
+            reason);
         cache.invalidateAll();
       }
     };

@@ -23,8 +23,14 @@ public class StaleValueUnavailableException extends LarderException {
    * @param cause why the load failed
    */
   public StaleValueUnavailableException(String cacheName, String key, Throwable cause) {
-    super("cache '" + cacheName + "' could not load key '" + abbreviate(key)
-        + "' and holds no stale value for it: " + cause, cause);
+    super(
+        "cache '"
+            + cacheName
+            + "' could not load key '"
+            + abbreviate(key)
+            + "' and holds no stale value for it: "
+            + cause,
+        cause);
     this.cacheName = cacheName;
     this.key = key;
   }

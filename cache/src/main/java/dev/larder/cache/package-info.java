@@ -1,6 +1,4 @@
-/**
- * Larder cache. See this module's README.md.
- */
+/** Larder cache. See this module's README.md. */
 @NullMarked
 package dev.larder.cache;
 

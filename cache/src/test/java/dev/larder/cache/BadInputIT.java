@@ -46,27 +46,39 @@ class BadInputIT {
   @Test
   void nullsEmptyAndOverlongKeysFailAtTheCallNamingTheField() {
     KeyNamespace tight = KeyNamespace.of(env.namespace.name(), 1, 64);
-    LarderCache<String> cache = env.track(LarderCache.newBuilder(CacheCodec.utf8())
-        .namespace(tight).redisson(env.newClient()).build());
+    LarderCache<String> cache =
+        env.track(
+            LarderCache.newBuilder(CacheCodec.utf8())
+                .namespace(tight)
+                .redisson(env.newClient())
+                .build());
     CacheLoader<String> loader = counting("v");
 
-    assertThatThrownBy(() -> cache.get(null, loader)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.get(null, loader))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("key must not be null");
-    assertThatThrownBy(() -> cache.get("k", null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.get("k", null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("loader must not be null");
-    assertThatThrownBy(() -> cache.put("k", null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.put("k", null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("value must not be null");
-    assertThatThrownBy(() -> cache.put(null, "v")).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.put(null, "v"))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("key must not be null");
     assertThatThrownBy(() -> cache.getAll(Arrays.asList("a", null), keys -> Map.of()))
-        .isInstanceOf(NullPointerException.class).hasMessage("key must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("key must not be null");
     assertThatThrownBy(() -> cache.invalidate(null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> cache.get("", loader)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> cache.get("", loader))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("key must not be empty");
-    assertThatThrownBy(() -> cache.get("line\nbreak", loader)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> cache.get("line\nbreak", loader))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("control characters");
     String longKey = "k".repeat(100);
-    assertThatThrownBy(() -> cache.get(longKey, loader)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> cache.get(longKey, loader))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("key must be at most")
         .hasMessageContaining("(qualified limit 64) but was 100 bytes");
     assertThatThrownBy(() -> cache.put(longKey, "v")).isInstanceOf(IllegalArgumentException.class);
@@ -76,18 +88,22 @@ class BadInputIT {
     // The single-key L1 fast path checks arguments too, also for a key L1 holds.
     cache.put("held", "v");
     assertThat(cache.lookup("held", loader).source()).isEqualTo(CacheResult.Source.L1);
-    assertThatThrownBy(() -> cache.get("held", null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.get("held", null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("loader must not be null");
-    assertThatThrownBy(() -> cache.lookup("held", null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.lookup("held", null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("loader must not be null");
-    assertThatThrownBy(() -> cache.lookup(null, loader)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> cache.lookup(null, loader))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("key must not be null");
   }
 
   @Test
   void aValueOverMaxValueBytesIsServedButCachedInNeitherTierAndCounted() {
     RedissonClient client = env.newClient();
-    LarderCache<String> cache = env.track(env.instance(client).maxValueBytes(16).meterRegistry(meters).build());
+    LarderCache<String> cache =
+        env.track(env.instance(client).maxValueBytes(16).meterRegistry(meters).build());
     String big = "x".repeat(100);
 
     assertThat(cache.get("big", counting(big))).isEqualTo(big);
@@ -96,7 +112,8 @@ class BadInputIT {
     assertThat(loads).as("not in L1 either: loaded again").hasValue(2);
     assertThat(codecErrors("oversize")).isEqualTo(2);
 
-    assertThatThrownBy(() -> cache.put("big", big)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> cache.put("big", big))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("value must be at most 16 bytes encoded but was 100 bytes");
     assertThat(env.rawGet(client, "big")).isNull();
     assertThat(codecErrors("oversize")).isEqualTo(3);
@@ -104,15 +121,23 @@ class BadInputIT {
 
   @Test
   void aValueTheCodecCannotEncodeIsServedButCachedInNeitherTierAndCounted() {
-    CacheCodec<String> picky = CacheCodec.of(v -> {
-      if (v.startsWith("bad")) {
-        throw new IllegalStateException("cannot encode " + v);
-      }
-      return v.getBytes(StandardCharsets.UTF_8);
-    }, b -> new String(b, StandardCharsets.UTF_8));
+    CacheCodec<String> picky =
+        CacheCodec.of(
+            v -> {
+              if (v.startsWith("bad")) {
+                throw new IllegalStateException("cannot encode " + v);
+              }
+              return v.getBytes(StandardCharsets.UTF_8);
+            },
+            b -> new String(b, StandardCharsets.UTF_8));
     RedissonClient client = env.newClient();
-    LarderCache<String> cache = env.track(LarderCache.newBuilder(picky).namespace(env.namespace).redisson(client)
-        .meterRegistry(meters).build());
+    LarderCache<String> cache =
+        env.track(
+            LarderCache.newBuilder(picky)
+                .namespace(env.namespace)
+                .redisson(client)
+                .meterRegistry(meters)
+                .build());
 
     assertThat(cache.get("k", counting("bad-1"))).isEqualTo("bad-1");
     assertThat(env.rawGet(client, "k")).as("not in L2").isNull();
@@ -121,15 +146,20 @@ class BadInputIT {
     assertThat(codecErrors("encode")).isEqualTo(1);
     assertThat(env.rawGet(client, "k")).as("an encodable value is stored").isNotNull();
 
-    assertThatThrownBy(() -> cache.put("k", "bad-2")).isInstanceOf(CacheCodecException.class)
+    assertThatThrownBy(() -> cache.put("k", "bad-2"))
+        .isInstanceOf(CacheCodecException.class)
         .isInstanceOf(dev.larder.core.LarderException.class)
         .hasMessageContaining("key 'k'")
         .hasRootCauseMessage("cannot encode bad-2");
-    assertThat(cache.get("k", counting("unused"))).as("a failed put leaves the cache as it was").isEqualTo("good");
+    assertThat(cache.get("k", counting("unused")))
+        .as("a failed put leaves the cache as it was")
+        .isEqualTo("good");
 
     String written = cache.writeThrough("k", () -> "bad-3");
     assertThat(written).as("the write itself succeeded and is returned").isEqualTo("bad-3");
-    assertThat(env.rawGet(client, "k")).as("no older copy survives a write-through that cannot be cached").isNull();
+    assertThat(env.rawGet(client, "k"))
+        .as("no older copy survives a write-through that cannot be cached")
+        .isNull();
     assertThat(cache.get("k", counting("reloaded"))).isEqualTo("reloaded");
     assertThat(codecErrors("encode")).isEqualTo(3);
   }
@@ -151,9 +181,12 @@ class BadInputIT {
     assertThat(codecErrors("decode")).as("each corrupt entry counted once").isEqualTo(2);
 
     LarderCache<String> other = env.standard(env.newClient());
-    CacheResult<String> seen = other.lookup("garbage", key -> {
-      throw new AssertionError("the overwritten entry must be read from L2");
-    });
+    CacheResult<String> seen =
+        other.lookup(
+            "garbage",
+            key -> {
+              throw new AssertionError("the overwritten entry must be read from L2");
+            });
     assertThat(seen.source()).isEqualTo(CacheResult.Source.L2);
     assertThat(seen.valueOrNull()).isEqualTo("fresh");
     assertThat(other.get("bad-utf8", counting("unused"))).isEqualTo("fresh too");

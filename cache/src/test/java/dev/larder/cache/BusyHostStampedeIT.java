@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * "One load per key across instances" on a busy host, with the defaults a user gets: Redisson from
- * {@link RedissonPresets#singleServer} and the cache builder's own timeouts and breakers. The host is
- * made busy on purpose: CPU-burning processes (several per core) run for the whole test, so Redis,
- * Redisson's event loops and the callers all wait for CPU, as on a loaded production host.
+ * {@link RedissonPresets#singleServer} and the cache builder's own timeouts and breakers. The host
+ * is made busy on purpose: CPU-burning processes (several per core) run for the whole test, so
+ * Redis, Redisson's event loops and the callers all wait for CPU, as on a loaded production host.
  */
 @LarderTest
 class BusyHostStampedeIT {
@@ -52,7 +52,8 @@ class BusyHostStampedeIT {
 
   private void burnCpu(int processes) throws Exception {
     for (int i = 0; i < processes; i++) {
-      burners.add(new ProcessBuilder("sh", "-c", "while :; do :; done").redirectErrorStream(true).start());
+      burners.add(
+          new ProcessBuilder("sh", "-c", "while :; do :; done").redirectErrorStream(true).start());
     }
   }
 
@@ -62,16 +63,18 @@ class BusyHostStampedeIT {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     List<LarderCache<String>> caches = new ArrayList<>();
     for (int i = 0; i < INSTANCES; i++) {
-      RedissonClient client = Redisson.create(RedissonPresets.singleServer(env.redis.uri()).build());
+      RedissonClient client =
+          Redisson.create(RedissonPresets.singleServer(env.redis.uri()).build());
       clients.add(client);
       caches.add(env.track(env.instance(client).meterRegistry(meters).build()));
     }
     Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
-    CacheLoader<String> loader = key -> {
-      loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      Thread.sleep(50); // the database
-      return Optional.of("v-" + key);
-    };
+    CacheLoader<String> loader =
+        key -> {
+          loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          Thread.sleep(50); // the database
+          return Optional.of("v-" + key);
+        };
     List<String> keys = new ArrayList<>();
     for (int k = 0; k < KEYS; k++) {
       keys.add("k" + k);
@@ -83,16 +86,18 @@ class BusyHostStampedeIT {
       for (int t = 0; t < THREADS; t++) {
         List<String> order = new ArrayList<>(keys);
         Collections.shuffle(order, new Random(i * 1000L + t));
-        calls.add(pool.submit(() -> {
-          go.await();
-          int wrong = 0;
-          for (String key : order) {
-            if (!("v-" + key).equals(cache.get(key, loader))) {
-              wrong++;
-            }
-          }
-          return wrong;
-        }));
+        calls.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  int wrong = 0;
+                  for (String key : order) {
+                    if (!("v-" + key).equals(cache.get(key, loader))) {
+                      wrong++;
+                    }
+                  }
+                  return wrong;
+                }));
       }
     }
     long t0 = System.nanoTime();
@@ -103,13 +108,30 @@ class BusyHostStampedeIT {
     }
     long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     int total = loads.values().stream().mapToInt(AtomicInteger::get).sum();
-    double redisFailures = meters.find("larder.cache.redis.failures").counters().stream().mapToDouble(c -> c.count()).sum();
-    double lockTimeouts = meters.find("larder.cache.lock.wait.timeouts").counters().stream().mapToDouble(c -> c.count()).sum();
-    LOG.info("busy-host stampede: {} instances x {} threads x {} cold keys, {} CPU burners -> {} loads (want {}), "
-        + "{} wrong answers, redis failures {}, lease-wait timeouts {}, {} ms", INSTANCES, THREADS, KEYS,
-        burners.size(), total, KEYS, wrong, redisFailures, lockTimeouts, took);
+    double redisFailures =
+        meters.find("larder.cache.redis.failures").counters().stream()
+            .mapToDouble(c -> c.count())
+            .sum();
+    double lockTimeouts =
+        meters.find("larder.cache.lock.wait.timeouts").counters().stream()
+            .mapToDouble(c -> c.count())
+            .sum();
+    LOG.info(
+        "busy-host stampede: {} instances x {} threads x {} cold keys, {} CPU burners -> {} loads (want {}), "
+            + "{} wrong answers, redis failures {}, lease-wait timeouts {}, {} ms",
+        INSTANCES,
+        THREADS,
+        KEYS,
+        burners.size(),
+        total,
+        KEYS,
+        wrong,
+        redisFailures,
+        lockTimeouts,
+        took);
     assertThat(wrong).isZero();
     assertThat(loads).hasSize(KEYS);
-    assertThat(loads.values()).allSatisfy(n -> assertThat(n.get()).as("loads of one key").isEqualTo(1));
+    assertThat(loads.values())
+        .allSatisfy(n -> assertThat(n.get()).as("loads of one key").isEqualTo(1));
   }
 }

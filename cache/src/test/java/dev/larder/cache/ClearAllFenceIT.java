@@ -14,9 +14,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code invalidateAll()} is fenced like a per-key invalidation: a load that began before the clear,
- * on any instance, never stores its value in Redis or in any L1 afterwards, and no instance reads a
- * pre-clear value from Redis once the clear has returned. Latches in the loader fix the interleaving.
+ * {@code invalidateAll()} is fenced like a per-key invalidation: a load that began before the
+ * clear, on any instance, never stores its value in Redis or in any L1 afterwards, and no instance
+ * reads a pre-clear value from Redis once the clear has returned. Latches in the loader fix the
+ * interleaving.
  */
 @LarderTest
 class ClearAllFenceIT {
@@ -36,17 +37,21 @@ class ClearAllFenceIT {
     Instances in = new Instances(env, 2, b -> b.invalidationBus(bus));
     in.db.put("k", "v1");
     HeldLoad loading = new HeldLoad(in, 1, "k");
-    // Instance 0 clears the whole cache while instance 1's loader holds v1; then the database moves on.
+    // Instance 0 clears the whole cache while instance 1's loader holds v1; then the database moves
+    // on.
     in.get(0).invalidateAll();
     in.db.put("k", "v2");
     if (bus) {
-      await().atMost(Duration.ofSeconds(5))
+      await()
+          .atMost(Duration.ofSeconds(5))
           .until(() -> in.count(1, "larder.cache.invalidations.received", "result", "all") == 1);
     }
     // Without the bus, nothing told instance 1: only Redis can refuse its write.
     assertThat(loading.finish()).as("the caller whose read began first may see v1").isEqualTo("v1");
 
-    assertThat(in.count(1, "larder.cache.stale.sets.rejected", "tier", "l2")).as("refused in Redis").isEqualTo(1);
+    assertThat(in.count(1, "larder.cache.stale.sets.rejected", "tier", "l2"))
+        .as("refused in Redis")
+        .isEqualTo(1);
     CacheResult<String> next = in.get(1).lookup("k", in.loader);
     assertThat(next.valueOrNull()).isEqualTo("v2");
     assertThat(next.source()).as("v1 was written to neither tier").isEqualTo(Source.LOADER);
@@ -59,8 +64,9 @@ class ClearAllFenceIT {
     env = new RedisCaches("clear-all-readers");
     // Instance 1 has no bus and an L1 TTL of 1 ns: each of its reads asks Redis, and only Redis can
     // tell it about the clear.
-    Instances in = new Instances(env, 2, b -> b.invalidationBus(false).l1Ttl(Duration.ofNanos(1))
-        .earlyRefreshBeta(0));
+    Instances in =
+        new Instances(
+            env, 2, b -> b.invalidationBus(false).l1Ttl(Duration.ofNanos(1)).earlyRefreshBeta(0));
     int n = 20;
     for (int i = 0; i < n; i++) {
       in.db.put("k" + i, "old");
@@ -74,15 +80,22 @@ class ClearAllFenceIT {
     for (int i = 0; i < n; i++) {
       CacheResult<String> r = in.get(1).lookup("k" + i, in.loader);
       assertThat(r.valueOrNull()).as("k%d", i).isEqualTo("new");
-      assertThat(r.source()).as("k%d came from the loader, not a pre-clear L2 entry", i).isEqualTo(Source.LOADER);
+      assertThat(r.source())
+          .as("k%d came from the loader, not a pre-clear L2 entry", i)
+          .isEqualTo(Source.LOADER);
     }
     assertThat(in.count(1, "larder.cache.l1.clears", "result", "generation")).isEqualTo(1);
-    // An instance started after the clear just learns the generation: nothing to clear, nothing logged.
+    // An instance started after the clear just learns the generation: nothing to clear, nothing
+    // logged.
     SimpleMeterRegistry lateMeters = new SimpleMeterRegistry();
-    LarderCache<String> late = env.track(env.instance(env.newClient()).meterRegistry(lateMeters).build());
+    LarderCache<String> late =
+        env.track(env.instance(env.newClient()).meterRegistry(lateMeters).build());
     assertThat(late.get("k5", in.loader)).isEqualTo("new");
     assertThat(late.lookup("k5", in.loader).source()).isEqualTo(Source.L1);
-    assertThat(lateMeters.find("larder.cache.l1.clears").counters().stream().mapToDouble(c -> c.count()).sum())
+    assertThat(
+            lateMeters.find("larder.cache.l1.clears").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum())
         .isZero();
     // The old generation's keys are tidied away in the background.
     await().atMost(Duration.ofSeconds(10)).until(() -> env.rawGet(env.newClient(), "k3") == null);
@@ -98,9 +111,11 @@ class ClearAllFenceIT {
     in.db.put("k", "v2");
     in.get(0).redisCircuitBreaker().transitionToForcedOpenState();
     try {
-      assertThatThrownBy(() -> in.get(0).invalidateAll()).isInstanceOf(InvalidationPendingException.class)
+      assertThatThrownBy(() -> in.get(0).invalidateAll())
+          .isInstanceOf(InvalidationPendingException.class)
           .hasMessageContaining("clear the namespace");
-      assertThat(in.count(0, "larder.cache.invalidations.sent", "result", "failed")).isGreaterThanOrEqualTo(1);
+      assertThat(in.count(0, "larder.cache.invalidations.sent", "result", "failed"))
+          .isGreaterThanOrEqualTo(1);
       assertThat(in.count(0, "larder.cache.fences", "result", "owed")).isEqualTo(1);
       assertThat(in.read(0, "k")).as("this L1 was cleared").isEqualTo("v2");
       // Meanwhile another instance heard nothing: its L1 (and Redis) still hold v1.

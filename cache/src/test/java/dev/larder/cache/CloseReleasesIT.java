@@ -33,7 +33,8 @@ class CloseReleasesIT {
 
   private static long larderThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("larder-cache-")).count();
+        .filter(t -> t.isAlive() && t.getName().startsWith("larder-cache-"))
+        .count();
   }
 
   @Test
@@ -44,46 +45,74 @@ class CloseReleasesIT {
     long threadsBefore = larderThreads();
     List<WeakReference<LarderCache<String>>> closed = new ArrayList<>();
     for (int i = 0; i < CYCLES; i++) {
-      LarderCache<String> cache = env.instance(client).redisCircuitBreaker(shared)
-          .busHeartbeat(Duration.ofMillis(50)).build();
+      LarderCache<String> cache =
+          env.instance(client)
+              .redisCircuitBreaker(shared)
+              .busHeartbeat(Duration.ofMillis(50))
+              .build();
       assertThat(cache.get("k", key -> Optional.of("v"))).isEqualTo("v");
       cache.invalidate("k");
       cache.close();
       closed.add(new WeakReference<>(cache));
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(larderThreads()).as("cache threads after %d create/close cycles", CYCLES).isEqualTo(threadsBefore);
-      assertThat(client.getTopic(channel).countSubscribers()).as("subscribers of %s", channel).isZero();
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(larderThreads())
+                  .as("cache threads after %d create/close cycles", CYCLES)
+                  .isEqualTo(threadsBefore);
+              assertThat(client.getTopic(channel).countSubscribers())
+                  .as("subscribers of %s", channel)
+                  .isZero();
+            });
     // The shared breaker must not keep closed caches reachable (and logging) through its listeners.
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      System.gc();
-      assertThat(closed.stream().filter(r -> r.get() != null).count())
-          .as("closed caches still reachable").isZero();
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              System.gc();
+              assertThat(closed.stream().filter(r -> r.get() != null).count())
+                  .as("closed caches still reachable")
+                  .isZero();
+            });
   }
 
   @Test
   void closeEndsTheWaitOfCallersJoinedToALoadAndLaterCallsAreRefused() throws Exception {
-    LarderCache<String> cache = env.instance(env.newClient()).loadTimeout(Duration.ofSeconds(30))
-        .redisTimeout(Duration.ofSeconds(1)).build();
+    LarderCache<String> cache =
+        env.instance(env.newClient())
+            .loadTimeout(Duration.ofSeconds(30))
+            .redisTimeout(Duration.ofSeconds(1))
+            .build();
     java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
     var pool = env.threads(2);
-    pool.submit(() -> cache.get("k", key -> {
-      loading.countDown();
-      never.await();
-      return Optional.of("late");
-    }));
+    pool.submit(
+        () ->
+            cache.get(
+                "k",
+                key -> {
+                  loading.countDown();
+                  never.await();
+                  return Optional.of("late");
+                }));
     assertThat(loading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     var joined = pool.submit(() -> cache.get("k", key -> Optional.of("joiner never loads")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> ((dev.larder.cache.internal.DefaultLarderCache<?>) cache).isLoading("k"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> ((dev.larder.cache.internal.DefaultLarderCache<?>) cache).isLoading("k"));
     cache.close();
     try {
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> joined.get(10, java.util.concurrent.TimeUnit.SECONDS))
-          .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("was closed");
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.get("k", key -> Optional.of("v")))
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> joined.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("was closed");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> cache.get("k", key -> Optional.of("v")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is closed");
     } finally {
       never.countDown();
     }

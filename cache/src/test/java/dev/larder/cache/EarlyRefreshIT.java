@@ -33,20 +33,29 @@ class EarlyRefreshIT {
   }
 
   private DefaultLarderCache<String> cache() {
-    return (DefaultLarderCache<String>) env.track(env.instance(env.newClient())
-        .timeSource(clock).ttl(TTL).ttlJitter(0).l1Ttl(Duration.ofMinutes(1)).maxStale(Duration.ofMinutes(1))
-        .redisTimeout(Duration.ofSeconds(3)).loadTimeout(Duration.ofSeconds(10)).build());
+    return (DefaultLarderCache<String>)
+        env.track(
+            env.instance(env.newClient())
+                .timeSource(clock)
+                .ttl(TTL)
+                .ttlJitter(0)
+                .l1Ttl(Duration.ofMinutes(1))
+                .maxStale(Duration.ofMinutes(1))
+                .redisTimeout(Duration.ofSeconds(3))
+                .loadTimeout(Duration.ofSeconds(10))
+                .build());
   }
 
   @Test
   void aHotKeyUnderSteadyLoadIsRefreshedBeforeItExpires() {
     DefaultLarderCache<String> cache = cache();
     AtomicInteger loads = new AtomicInteger();
-    CacheLoader<String> loader = key -> {
-      int n = loads.incrementAndGet();
-      clock.advance(Duration.ofMillis(100));
-      return Optional.of("v" + n);
-    };
+    CacheLoader<String> loader =
+        key -> {
+          int n = loads.incrementAndGet();
+          clock.advance(Duration.ofMillis(100));
+          return Optional.of("v" + n);
+        };
     assertThat(cache.get("hot", loader)).isEqualTo("v1");
     int steps = 3000; // 30 s of simulated time, 3 reads every 10 ms
     int misses = 0;
@@ -58,13 +67,21 @@ class EarlyRefreshIT {
         }
       }
       // A refresh started by these reads finishes before simulated time moves on.
-      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(10))
+      await()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(2))
+          .atMost(Duration.ofSeconds(10))
           .until(() -> !cache.isLoading("hot"));
       clock.advance(Duration.ofMillis(10));
     }
     int refreshes = loads.get() - 1;
-    LOG.info("early refresh: {} reads over 30 s simulated (TTL {}), misses {}, loads {} (1 initial + {} refreshes)",
-        steps * 3, TTL, misses, loads.get(), refreshes);
+    LOG.info(
+        "early refresh: {} reads over 30 s simulated (TTL {}), misses {}, loads {} (1 initial + {} refreshes)",
+        steps * 3,
+        TTL,
+        misses,
+        loads.get(),
+        refreshes);
     assertThat(misses).isZero();
     // At least one refresh per TTL (no key ever expired), and far fewer than one per read.
     assertThat(refreshes).isBetween(5, 10);
@@ -77,7 +94,9 @@ class EarlyRefreshIT {
     CacheLoader<String> loader = key -> Optional.of("v" + loads.incrementAndGet());
     cache.markHot("marked", loader);
     cache.refreshHotKeys(); // not cached yet: loads it
-    await().atMost(Duration.ofSeconds(10)).until(() -> loads.get() == 1 && !cache.isLoading("marked"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> loads.get() == 1 && !cache.isLoading("marked"));
     clock.advance(TTL.minus(Duration.ofSeconds(1))); // outside the 0.5 s refresh-ahead window
     cache.refreshHotKeys();
     assertThat(loads).hasValue(1);

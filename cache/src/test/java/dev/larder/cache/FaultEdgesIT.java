@@ -36,8 +36,9 @@ class FaultEdgesIT {
   @Test
   void versionKeysOutliveTheValuesWrittenUnderThemSoVersionsNeverRestartBelowAStoredValue() {
     RedissonClient client = env.newClient();
-    LarderCache<String> cache = env.track(env.instance(client).ttl(Duration.ofDays(3)).maxStale(Duration.ofDays(1))
-        .build());
+    LarderCache<String> cache =
+        env.track(
+            env.instance(client).ttl(Duration.ofDays(3)).maxStale(Duration.ofDays(1)).build());
     String data = env.dataKey("k");
     String version = data.substring(0, data.length() - 2) + ":v";
     cache.put("k", "v1");
@@ -50,7 +51,8 @@ class FaultEdgesIT {
 
   @Test
   void anL1BoundInBytesKeepsOnlyWhatFits() {
-    LarderCache<String> cache = env.track(env.instance(env.newClient()).l1MaximumWeight(8 * 1024).build());
+    LarderCache<String> cache =
+        env.track(env.instance(env.newClient()).l1MaximumWeight(8 * 1024).build());
     String kib = "x".repeat(1024);
     for (int i = 0; i < 100; i++) {
       cache.get("k" + i, key -> Optional.of(kib));
@@ -61,7 +63,8 @@ class FaultEdgesIT {
         fromL1++;
       }
     }
-    // 8 KiB holds about six of these entries (value + key + 64 bytes each); an entry bound holds all 100.
+    // 8 KiB holds about six of these entries (value + key + 64 bytes each); an entry bound holds
+    // all 100.
     assertThat(fromL1).isLessThanOrEqualTo(10);
   }
 
@@ -75,9 +78,15 @@ class FaultEdgesIT {
     assertThat(in.source(0, "k")).isEqualTo(Source.L1);
     UUID id = cache.busInstanceId();
     // A clone (same id, restored from one snapshot) publishes a heartbeat of its own.
-    env.newClient().getTopic(in.channel(), ByteArrayCodec.INSTANCE).publish(new InvalidationMessage(
-        InvalidationMessage.Type.HEARTBEAT, id, 0, 42, List.of(), new long[0]).encode());
-    await().atMost(Duration.ofSeconds(5)).until(() -> in.count(0, "larder.cache.l1.clears", "result", "cloned") == 1);
+    env.newClient()
+        .getTopic(in.channel(), ByteArrayCodec.INSTANCE)
+        .publish(
+            new InvalidationMessage(
+                    InvalidationMessage.Type.HEARTBEAT, id, 0, 42, List.of(), new long[0])
+                .encode());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> in.count(0, "larder.cache.l1.clears", "result", "cloned") == 1);
     assertThat(cache.busInstanceId()).isNotEqualTo(id);
     assertThat(in.source(0, "k")).isNotEqualTo(Source.L1);
   }

@@ -18,12 +18,13 @@ final class HeldLoad {
   /** Starts the get and returns once its loader has read the database. */
   HeldLoad(Instances in, int instance, String key) throws InterruptedException {
     CountDownLatch read = new CountDownLatch(1);
-    CacheLoader<String> slow = k -> {
-      String seen = in.db.get(k);
-      read.countDown();
-      release.await();
-      return Optional.of(seen);
-    };
+    CacheLoader<String> slow =
+        k -> {
+          String seen = in.db.get(k);
+          read.countDown();
+          release.await();
+          return Optional.of(seen);
+        };
     result = CompletableFuture.supplyAsync(() -> in.get(instance).get(key, slow));
     assertThat(read.await(10, TimeUnit.SECONDS)).as("the loader read the database").isTrue();
   }

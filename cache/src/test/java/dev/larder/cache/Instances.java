@@ -26,15 +26,23 @@ final class Instances {
   }
 
   /** With {@code shared} set, every instance reports to that one registry. */
-  Instances(RedisCaches env, int n, UnaryOperator<LarderCacheBuilder<String>> tune,
+  Instances(
+      RedisCaches env,
+      int n,
+      UnaryOperator<LarderCacheBuilder<String>> tune,
       @org.jspecify.annotations.Nullable SimpleMeterRegistry shared) {
     this.env = env;
     for (int i = 0; i < n; i++) {
       SimpleMeterRegistry registry = shared != null ? shared : new SimpleMeterRegistry();
       meters.add(registry);
-      caches.add(env.track(tune.apply(env.instance(env.newClient())
-          .redisTimeout(Duration.ofSeconds(1)).loadTimeout(Duration.ofSeconds(5))
-          .meterRegistry(registry)).build()));
+      caches.add(
+          env.track(
+              tune.apply(
+                      env.instance(env.newClient())
+                          .redisTimeout(Duration.ofSeconds(1))
+                          .loadTimeout(Duration.ofSeconds(5))
+                          .meterRegistry(registry))
+                  .build()));
     }
   }
 

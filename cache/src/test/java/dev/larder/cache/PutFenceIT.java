@@ -47,7 +47,9 @@ class PutFenceIT {
     }
     breaker.transitionToClosedState();
     // Instance 2 has never read the key: whatever it gets comes from Redis or the database.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
   }
 
   @Test
@@ -63,8 +65,11 @@ class PutFenceIT {
         .satisfies(e -> assertThat(((InvalidationPendingException) e).keys()).containsExactly("k"));
     assertThat(in.read(0, "k")).as("the writer itself serves its own write").isEqualTo("v2");
     breaker.transitionToClosedState();
-    // The owed fence is retried in the background: instance 2 (empty L1) stops getting v1 from Redis.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
+    // The owed fence is retried in the background: instance 2 (empty L1) stops getting v1 from
+    // Redis.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
   }
 
   @Test
@@ -74,13 +79,21 @@ class PutFenceIT {
     in.db.put("k", "v1");
     assertThat(in.read(1, "k")).isEqualTo("v1");
     breaker.transitionToForcedOpenState();
-    assertThatThrownBy(() -> in.get(0).writeThrough("k", () -> {
-      in.db.put("k", "v2");
-      return "v2";
-    })).isInstanceOf(InvalidationPendingException.class);
+    assertThatThrownBy(
+            () ->
+                in.get(0)
+                    .writeThrough(
+                        "k",
+                        () -> {
+                          in.db.put("k", "v2");
+                          return "v2";
+                        }))
+        .isInstanceOf(InvalidationPendingException.class);
     assertThat(in.db.get("k")).isEqualTo("v2");
     breaker.transitionToClosedState();
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
   }
 
   @Test
@@ -97,12 +110,17 @@ class PutFenceIT {
     assertThatThrownBy(() -> in.get(0).invalidateAll(java.util.List.of("a", "b")))
         .isInstanceOf(InvalidationPendingException.class);
     breaker.transitionToClosedState();
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      assertThat(in.read(2, "a")).isEqualTo("a2");
-      assertThat(in.read(2, "b")).isEqualTo("b2");
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(in.read(2, "a")).isEqualTo("a2");
+              assertThat(in.read(2, "b")).isEqualTo("b2");
+            });
     // And the instance that held the old values in L1 was told over the bus once the fence landed.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(1, "a")).isEqualTo("a2"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(1, "a")).isEqualTo("a2"));
   }
 
   @Test
@@ -113,9 +131,14 @@ class PutFenceIT {
     assertThat(in.read(1, "k")).isEqualTo("v1");
     in.db.put("k", "v2");
     breaker.transitionToForcedOpenState();
-    assertThatThrownBy(() -> in.get(0).invalidateAll()).isInstanceOf(InvalidationPendingException.class);
+    assertThatThrownBy(() -> in.get(0).invalidateAll())
+        .isInstanceOf(InvalidationPendingException.class);
     breaker.transitionToClosedState();
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(2, "k")).isEqualTo("v2"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
   }
 }

@@ -6,7 +6,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
-/** Test support: one RESP command over a fresh socket, a client apart from every Redisson client. */
+/**
+ * Test support: one RESP command over a fresh socket, a client apart from every Redisson client.
+ */
 final class RawRedis {
   private RawRedis() {}
 
@@ -16,7 +18,11 @@ final class RawRedis {
       s.setSoTimeout(5_000);
       StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");
       for (String a : args) {
-        b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        b.append('$')
+            .append(a.getBytes(StandardCharsets.UTF_8).length)
+            .append("\r\n")
+            .append(a)
+            .append("\r\n");
       }
       OutputStream out = s.getOutputStream();
       out.write(b.toString().getBytes(StandardCharsets.UTF_8));

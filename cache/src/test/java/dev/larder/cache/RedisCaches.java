@@ -34,11 +34,11 @@ final class RedisCaches implements AutoCloseable {
     return c;
   }
 
-  /** A builder for one more instance, with its own client, and settings roomy enough for 2 cores. */
+  /**
+   * A builder for one more instance, with its own client, and settings roomy enough for 2 cores.
+   */
   LarderCacheBuilder<String> instance(RedissonClient client) {
-    return LarderCache.newBuilder(CacheCodec.utf8())
-        .namespace(namespace)
-        .redisson(client);
+    return LarderCache.newBuilder(CacheCodec.utf8()).namespace(namespace).redisson(client);
   }
 
   /** A thread pool for a test's concurrent callers, shut down by {@link #close()}. */
@@ -54,8 +54,13 @@ final class RedisCaches implements AutoCloseable {
   }
 
   LarderCache<String> standard(RedissonClient client) {
-    return track(instance(client).redisTimeout(Duration.ofSeconds(3)).loadTimeout(Duration.ofSeconds(10))
-        .lockLease(Duration.ofSeconds(10)).lockWait(Duration.ofSeconds(8)).build());
+    return track(
+        instance(client)
+            .redisTimeout(Duration.ofSeconds(3))
+            .loadTimeout(Duration.ofSeconds(10))
+            .lockLease(Duration.ofSeconds(10))
+            .lockWait(Duration.ofSeconds(8))
+            .build());
   }
 
   /** The raw L2 key holding a cache key's envelope. */
@@ -73,8 +78,12 @@ final class RedisCaches implements AutoCloseable {
 
   /** How often Redis has run a command since it started (INFO commandstats); 0 if never. */
   static long commandCalls(RedissonClient client, String command) {
-    String stats = client.getRedisNodes(RedisNodes.SINGLE).getInstance()
-        .info(RedisNode.InfoSection.COMMANDSTATS).get("cmdstat_" + command);
+    String stats =
+        client
+            .getRedisNodes(RedisNodes.SINGLE)
+            .getInstance()
+            .info(RedisNode.InfoSection.COMMANDSTATS)
+            .get("cmdstat_" + command);
     if (stats == null) {
       return 0;
     }

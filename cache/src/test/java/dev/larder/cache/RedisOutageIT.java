@@ -28,8 +28,10 @@ import org.redisson.api.RedissonClient;
 @dev.larder.testkit.LarderTest
 class RedisOutageIT {
   private static final Duration REDIS_TIMEOUT = Duration.ofMillis(250);
+
   /** Roomy: the loader that breaks Redis waits for `docker stop` / `docker pause` to finish. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(15);
+
   /**
    * The most a call may spend on a failing Redis: a few {@code REDIS_TIMEOUT}s with room for a busy
    * machine, and below the ~3.4 s Redisson alone would take with the testkit's client (1 s timeout,
@@ -46,12 +48,17 @@ class RedisOutageIT {
   }
 
   private LarderCache<String> instance(RedissonClient client) {
-    return env.track(env.instance(client).redisTimeout(REDIS_TIMEOUT).loadTimeout(LOAD_TIMEOUT)
-        .earlyRefreshBeta(0).build());
+    return env.track(
+        env.instance(client)
+            .redisTimeout(REDIS_TIMEOUT)
+            .loadTimeout(LOAD_TIMEOUT)
+            .earlyRefreshBeta(0)
+            .build());
   }
 
   private static <T> T bounded(java.util.concurrent.Callable<T> call) {
-    return assertTimeoutPreemptively(CALL_BOUND, call::call, "a call during a Redis outage waited too long");
+    return assertTimeoutPreemptively(
+        CALL_BOUND, call::call, "a call during a Redis outage waited too long");
   }
 
   @Test
@@ -65,7 +72,8 @@ class RedisOutageIT {
     outageMidLoad("paused", env.redis::pause, env.redis::resume);
   }
 
-  private void outageMidLoad(String how, Runnable breakRedis, Runnable restoreRedis) throws Exception {
+  private void outageMidLoad(String how, Runnable breakRedis, Runnable restoreRedis)
+      throws Exception {
     RedissonClient client = env.newClient();
     LarderCache<String> cache = instance(client);
     RedissonClient observerClient = env.newClient();
@@ -73,14 +81,18 @@ class RedisOutageIT {
     assertThat(env.rawGet(observerClient, "before")).as("L2 works before the outage").isNotNull();
     try {
       AtomicLong loaderReturned = new AtomicLong();
-      String v = cache.get("k", key -> {
-        breakRedis.run(); // while the value is being loaded
-        loaderReturned.set(System.nanoTime());
-        return Optional.of("v1");
-      });
+      String v =
+          cache.get(
+              "k",
+              key -> {
+                breakRedis.run(); // while the value is being loaded
+                loaderReturned.set(System.nanoTime());
+                return Optional.of("v1");
+              });
       assertThat(v).isEqualTo("v1");
       assertThat(Duration.ofNanos(System.nanoTime() - loaderReturned.get()))
-          .as("time spent writing to the broken Redis after the load").isLessThan(CALL_BOUND);
+          .as("time spent writing to the broken Redis after the load")
+          .isLessThan(CALL_BOUND);
       duringTheOutage(cache, how);
     } finally {
       restoreRedis.run();
@@ -90,9 +102,14 @@ class RedisOutageIT {
 
   /** L1 serves what it has, new keys come from the loader, one JVM still loads a key once. */
   private void duringTheOutage(LarderCache<String> cache, String how) throws Exception {
-    CacheResult<String> fromL1 = bounded(() -> cache.lookup("k", key -> {
-      throw new AssertionError("a value in L1 must not be reloaded");
-    }));
+    CacheResult<String> fromL1 =
+        bounded(
+            () ->
+                cache.lookup(
+                    "k",
+                    key -> {
+                      throw new AssertionError("a value in L1 must not be reloaded");
+                    }));
     assertThat(fromL1.source()).isEqualTo(CacheResult.Source.L1);
     assertThat(fromL1.valueOrNull()).isEqualTo("v1");
     for (int i = 0; i < 8; i++) {
@@ -110,11 +127,16 @@ class RedisOutageIT {
     CountDownLatch release = new CountDownLatch(1);
     List<Future<String>> callers = new ArrayList<>();
     for (int t = 0; t < 16; t++) {
-      callers.add(pool.submit(() -> cache.get("cold-" + how, k -> {
-        loads.incrementAndGet();
-        release.await(10, TimeUnit.SECONDS);
-        return Optional.of("once");
-      })));
+      callers.add(
+          pool.submit(
+              () ->
+                  cache.get(
+                      "cold-" + how,
+                      k -> {
+                        loads.incrementAndGet();
+                        release.await(10, TimeUnit.SECONDS);
+                        return Optional.of("once");
+                      })));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> loads.get() == 1);
     release.countDown();
@@ -126,17 +148,26 @@ class RedisOutageIT {
 
   private void l2IsUsedAgain(LarderCache<String> cache, RedissonClient observerClient, String how) {
     AtomicInteger n = new AtomicInteger();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      String key = how + "-after-" + n.incrementAndGet();
-      cache.get(key, k -> Optional.of("written-" + k));
-      assertThat(env.rawGet(observerClient, key)).as("value written to L2 after Redis %s", how).isNotNull();
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              String key = how + "-after-" + n.incrementAndGet();
+              cache.get(key, k -> Optional.of("written-" + k));
+              assertThat(env.rawGet(observerClient, key))
+                  .as("value written to L2 after Redis %s", how)
+                  .isNotNull();
+            });
     assertThat(cache.redisCircuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     String key = how + "-after-" + n.get();
     LarderCache<String> other = instance(observerClient);
-    CacheResult<String> r = other.lookup(key, k -> {
-      throw new AssertionError("another instance must find the value in L2");
-    });
+    CacheResult<String> r =
+        other.lookup(
+            key,
+            k -> {
+              throw new AssertionError("another instance must find the value in L2");
+            });
     assertThat(r.source()).isEqualTo(CacheResult.Source.L2);
     assertThat(r.valueOrNull()).isEqualTo("written-" + key);
   }

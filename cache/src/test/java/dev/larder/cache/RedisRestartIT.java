@@ -5,16 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import dev.larder.testkit.LarderTest;
 import java.time.Duration;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * Redis restarted from a snapshot: everything acknowledged after the snapshot (version bumps,
- * deletes, a clear's new generation) is gone and the values before it are back. No instance, old
- * or new, may serve a value invalidated before the restart. Real Redis, killed and restarted from
- * its RDB file by the testkit.
+ * deletes, a clear's new generation) is gone and the values before it are back. No instance, old or
+ * new, may serve a value invalidated before the restart. Real Redis, killed and restarted from its
+ * RDB file by the testkit.
  */
 @LarderTest
 class RedisRestartIT {
@@ -29,8 +29,13 @@ class RedisRestartIT {
   }
 
   private Instances instances(int n) {
-    return new Instances(env, n, b -> b.busHeartbeat(Duration.ofMillis(200)).ttl(Duration.ofMinutes(10))
-        .l1Ttl(Duration.ofMinutes(10)));
+    return new Instances(
+        env,
+        n,
+        b ->
+            b.busHeartbeat(Duration.ofMillis(200))
+                .ttl(Duration.ofMinutes(10))
+                .l1Ttl(Duration.ofMinutes(10)));
   }
 
   @Test
@@ -49,10 +54,13 @@ class RedisRestartIT {
     fresh.db.putAll(in.db);
     assertThat(fresh.read(0, "k")).as("a new instance after the restart").isEqualTo("v2");
     // The instances that were running notice at their first failed call, or at their next tick.
-    await().atMost(BOUND).untilAsserted(() -> {
-      assertThat(in.read(0, "k")).isEqualTo("v2");
-      assertThat(in.read(1, "k")).isEqualTo("v2");
-    });
+    await()
+        .atMost(BOUND)
+        .untilAsserted(
+            () -> {
+              assertThat(in.read(0, "k")).isEqualTo("v2");
+              assertThat(in.read(1, "k")).isEqualTo("v2");
+            });
   }
 
   @Test
@@ -92,14 +100,15 @@ class RedisRestartIT {
     assertThat(next.read(0, "k")).isEqualTo("v1");
 
     assertThat(raw.<String>getBucket(generationKey, StringCodec.INSTANCE).get())
-        .as("the generation after the next instance's first read").isEqualTo(afterClear);
+        .as("the generation after the next instance's first read")
+        .isEqualTo(afterClear);
   }
 
   /**
-   * Redisson sends scripts by hash (EVALSHA) by default, and a restarted Redis (or SCRIPT FLUSH) has
-   * none cached: a pipelined batch then fails with NOSCRIPT, which Redisson does not recover from by
-   * itself in a batch. The cache must load its scripts again rather than fail every call until some
-   * other path happens to send the script text.
+   * Redisson sends scripts by hash (EVALSHA) by default, and a restarted Redis (or SCRIPT FLUSH)
+   * has none cached: a pipelined batch then fails with NOSCRIPT, which Redisson does not recover
+   * from by itself in a batch. The cache must load its scripts again rather than fail every call
+   * until some other path happens to send the script text.
    */
   @Test
   void writesAndReadsWorkAfterRedisLostItsScriptCache() {
@@ -119,8 +128,15 @@ class RedisRestartIT {
     // a fresh instance reads k from Redis, through the scripts
     Instances fresh = instances(1);
     fresh.db.putAll(in.db);
-    assertThat(fresh.get(0).lookup("k", key -> {
-      throw new AssertionError("k must be in Redis");
-    }).value()).contains("v2");
+    assertThat(
+            fresh
+                .get(0)
+                .lookup(
+                    "k",
+                    key -> {
+                      throw new AssertionError("k must be in Redis");
+                    })
+                .value())
+        .contains("v2");
   }
 }

@@ -17,17 +17,25 @@ class RedissonPresetsIT {
 
   @Test
   void aCacheRunsOnAClientBuiltFromThePresets(RedisServer redis) {
-    RedissonClient client = Redisson.create(RedissonPresets.singleServer(redis.uri())
-        .connectionPoolSize(4).connectionMinimumIdleSize(1).clientName("larder-presets-it")
-        .maxCallDuration(LarderCacheBuilder.DEFAULT_REDIS_TIMEOUT).build());
+    RedissonClient client =
+        Redisson.create(
+            RedissonPresets.singleServer(redis.uri())
+                .connectionPoolSize(4)
+                .connectionMinimumIdleSize(1)
+                .clientName("larder-presets-it")
+                .maxCallDuration(LarderCacheBuilder.DEFAULT_REDIS_TIMEOUT)
+                .build());
     RedisCaches env = new RedisCaches("presets");
     try {
       LarderCache<String> cache = env.track(env.instance(client).build());
       assertThat(cache.get("k", key -> Optional.of("v"))).isEqualTo("v");
       LarderCache<String> other = env.standard(env.newClient());
-      CacheResult<String> r = other.lookup("k", key -> {
-        throw new AssertionError("the value must be in Redis");
-      });
+      CacheResult<String> r =
+          other.lookup(
+              "k",
+              key -> {
+                throw new AssertionError("the value must be in Redis");
+              });
       assertThat(r.source()).isEqualTo(CacheResult.Source.L2);
     } finally {
       env.close();
@@ -41,26 +49,41 @@ class RedissonPresetsIT {
    * it serves from its loader meanwhile, and it uses Redis once Redis answers again.
    */
   @Test
-  void aClientFromThePresetsStartsWhileRedisIsFrozenAndTheCacheUsesRedisOnceItAnswers(RedisServer redis) {
+  void aClientFromThePresetsStartsWhileRedisIsFrozenAndTheCacheUsesRedisOnceItAnswers(
+      RedisServer redis) {
     RedisCaches env = new RedisCaches("presets-frozen");
     redis.pause();
     RedissonClient client;
     try {
-      client = Redisson.create(RedissonPresets.singleServer(redis.uri()).clientName("larder-presets-frozen").build());
-      LarderCache<String> cache = env.track(env.instance(client).loadTimeout(Duration.ofSeconds(6)).build());
-      assertThat(cache.get("k", key -> Optional.of("from the loader"))).isEqualTo("from the loader");
+      client =
+          Redisson.create(
+              RedissonPresets.singleServer(redis.uri())
+                  .clientName("larder-presets-frozen")
+                  .build());
+      LarderCache<String> cache =
+          env.track(env.instance(client).loadTimeout(Duration.ofSeconds(6)).build());
+      assertThat(cache.get("k", key -> Optional.of("from the loader")))
+          .isEqualTo("from the loader");
     } finally {
       redis.resume();
     }
     try {
       LarderCache<String> cache = env.track(env.instance(client).build());
-      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
-        cache.put("k2", "v2");
-        CacheResult<String> r = env.standard(env.newClient()).lookup("k2", key -> {
-          throw new AssertionError("the value must be in Redis");
-        });
-        assertThat(r.source()).isEqualTo(CacheResult.Source.L2);
-      });
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                cache.put("k2", "v2");
+                CacheResult<String> r =
+                    env.standard(env.newClient())
+                        .lookup(
+                            "k2",
+                            key -> {
+                              throw new AssertionError("the value must be in Redis");
+                            });
+                assertThat(r.source()).isEqualTo(CacheResult.Source.L2);
+              });
     } finally {
       env.close();
       client.shutdown();

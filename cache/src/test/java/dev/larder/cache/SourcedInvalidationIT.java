@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A database-sourced stream of invalidations drives the cache: the source here is an in-test
- * implementation of the core SPI (it stands for the outbox or change stream, not for Redis);
- * Redis and every cache instance are real.
+ * implementation of the core SPI (it stands for the outbox or change stream, not for Redis); Redis
+ * and every cache instance are real.
  */
 @LarderTest
 class SourcedInvalidationIT {
@@ -74,20 +74,25 @@ class SourcedInvalidationIT {
   }
 
   @Test
-  void bindWithAReadyTimeoutReturnsOnceTheSourceReadsAndOtherwiseUnbindsAndSaysWhy() throws Exception {
+  void bindWithAReadyTimeoutReturnsOnceTheSourceReadsAndOtherwiseUnbindsAndSaysWhy()
+      throws Exception {
     env = new RedisCaches("sourced-ready");
     Instances in = new Instances(env, 1, b -> b);
     TestSource source = new TestSource();
 
-    InvalidationSource.Subscription bound = SourcedInvalidation.bind(in.get(0), source, Duration.ofSeconds(1));
+    InvalidationSource.Subscription bound =
+        SourcedInvalidation.bind(in.get(0), source, Duration.ofSeconds(1));
     assertThat(source.listeners).hasSize(1);
     bound.close();
 
     source.readsNow = false; // the database never answers
     assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source, Duration.ofMillis(50)))
         .isInstanceOf(dev.larder.core.LarderException.class)
-        .hasMessage("invalidation source 'test-source' did not start reading within PT0.05S (database"
-            + " unreachable, or the source was closed); cache '" + in.get(0).name() + "' is not bound");
+        .hasMessage(
+            "invalidation source 'test-source' did not start reading within PT0.05S (database"
+                + " unreachable, or the source was closed); cache '"
+                + in.get(0).name()
+                + "' is not bound");
     assertThat(source.listeners).as("the failed binding was closed").isEmpty();
     assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source, Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -110,19 +115,23 @@ class SourcedInvalidationIT {
     String name = in.get(0).name();
 
     in.db.put("a", "a2"); // the database write; nobody calls invalidate
-    source.emit(InvalidationEvent.ofKeys(name, List.of("a"), "pg-outbox", Instant.now()).withPosition("17"));
+    source.emit(
+        InvalidationEvent.ofKeys(name, List.of("a"), "pg-outbox", Instant.now())
+            .withPosition("17"));
     assertThat(env.rawGet(env.newClient(), "a")).as("L2 entry deleted").isNull();
     assertThat(in.read(0, "a")).isEqualTo("a2");
     await().atMost(Duration.ofSeconds(5)).until(() -> "a2".equals(in.read(1, "a")));
     assertThat(in.source(1, "b")).isEqualTo(Source.L1);
 
     in.db.put("b", "b2");
-    source.emit(InvalidationEvent.ofKeys("some-other-cache", List.of("b"), "pg-outbox", Instant.now()));
+    source.emit(
+        InvalidationEvent.ofKeys("some-other-cache", List.of("b"), "pg-outbox", Instant.now()));
     assertThat(in.source(0, "b")).as("events for other caches are ignored").isEqualTo(Source.L1);
     assertThat(in.read(0, "b")).isEqualTo("b1");
 
     // A key the cache could never hold is skipped; the rest of the event still applies.
-    source.emit(InvalidationEvent.ofKeys(name, List.of("bad\u0000key", "b"), "pg-outbox", Instant.now()));
+    source.emit(
+        InvalidationEvent.ofKeys(name, List.of("bad\u0000key", "b"), "pg-outbox", Instant.now()));
     assertThat(in.read(0, "b")).isEqualTo("b2");
     await().atMost(Duration.ofSeconds(5)).until(() -> "b2".equals(in.read(1, "b")));
 
@@ -151,10 +160,14 @@ class SourcedInvalidationIT {
     // L2 cleared: instance 0's L1 is empty now, so an old value reachable in Redis would be served
     // before the loader runs.
     assertThat(in.read(0, "a")).as("L2 cleared").isEqualTo("a2");
-    await().atMost(Duration.ofSeconds(5)).until(() -> "b2".equals(in.read(1, "b")) && "a2".equals(in.read(1, "a")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> "b2".equals(in.read(1, "b")) && "a2".equals(in.read(1, "a")));
     // The cleared generation's keys were unreachable at once; they are deleted in the background.
     for (String key : List.of("a", "b")) {
-      await().atMost(Duration.ofSeconds(10)).alias(key + " deleted from Redis")
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .alias(key + " deleted from Redis")
           .until(() -> env.rawGet(env.newClient(), key) == null);
     }
   }
@@ -171,18 +184,22 @@ class SourcedInvalidationIT {
     source.emit(InvalidationEvent.ofAll(in.get(0).name(), "mongo-change-stream", Instant.now()));
     assertThat(in.read(0, "a")).isEqualTo("a2");
 
-    assertThatThrownBy(() -> SourcedInvalidation.bind(null, source)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> SourcedInvalidation.bind(null, source))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("cache must not be null");
-    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("source must not be null");
     source.close();
-    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> SourcedInvalidation.bind(in.get(0), source))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void anEventTheCacheCouldNotApplyInRedisIsRefusedSoTheSourceDoesNotAcknowledgeIt() {
     env = new RedisCaches("sourced-refused");
-    io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = Faults.manualBreaker("sourced-refused");
+    io.github.resilience4j.circuitbreaker.CircuitBreaker breaker =
+        Faults.manualBreaker("sourced-refused");
     int[] n = {0};
     Instances in = new Instances(env, 2, b -> n[0]++ == 0 ? b.redisCircuitBreaker(breaker) : b);
     String name = in.get(0).name();
@@ -191,16 +208,23 @@ class SourcedInvalidationIT {
     assertThat(in.read(1, "k")).isEqualTo("v1");
     in.db.put("k", "v2");
     breaker.transitionToForcedOpenState();
-    assertThatThrownBy(() -> listener.onInvalidation(
-        InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now()).withPosition("1")))
+    assertThatThrownBy(
+            () ->
+                listener.onInvalidation(
+                    InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now())
+                        .withPosition("1")))
         .as("an event whose invalidation did not reach Redis must not count as delivered")
         .isInstanceOf(InvalidationPendingException.class);
     assertThatThrownBy(() -> listener.onGap("test gap"))
         .as("a gap whose clear did not reach Redis must not count as handled")
         .isInstanceOf(InvalidationPendingException.class);
     breaker.transitionToClosedState();
-    // Redelivered once Redis answers (as a source does after a refusal): applied, and nothing old is read.
-    listener.onInvalidation(InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now()).withPosition("1"));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
+    // Redelivered once Redis answers (as a source does after a refusal): applied, and nothing old
+    // is read.
+    listener.onInvalidation(
+        InvalidationEvent.ofKeys(name, List.of("k"), "pg-outbox", Instant.now()).withPosition("1"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(in.read(1, "k")).isEqualTo("v2"));
   }
 }

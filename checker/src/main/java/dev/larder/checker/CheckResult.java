@@ -15,7 +15,12 @@ import java.util.Map;
  * @param examples the offending operations, each with its neighbours in the history (all of them)
  * @param figures measured figures (counts, latencies, times), by name
  */
-public record CheckResult(int number, String name, String bound, int violations, List<String> examples,
+public record CheckResult(
+    int number,
+    String name,
+    String bound,
+    int violations,
+    List<String> examples,
     Map<String, Object> figures) {
 
   /** Copies. */

@@ -14,8 +14,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one checker run does: its seed, how long the workload runs, its size, the faults the
- * nemesis may draw, the cache's settings, and the bounds the checks hold the history to.
+ * What one checker run does: its seed, how long the workload runs, its size, the faults the nemesis
+ * may draw, the cache's settings, and the bounds the checks hold the history to.
  *
  * <p>Immutable. Start from {@link #defaults(long)} or {@link #fromSystemProperties()} and change
  * with {@link #toBuilder()}. Every bound is documented in {@code checker/README.md} with the
@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * @param keys rows in the table, one cache key each
  * @param writers writer threads
  * @param readers cache reader threads
- * @param routedReaders threads reading through {@code RoutingJdbi} with read-your-writes or bounded staleness
+ * @param routedReaders threads reading through {@code RoutingJdbi} with read-your-writes or bounded
+ *     staleness
  * @param faults fault names the nemesis draws from ({@link Faults#names()})
  * @param overlap whether a fault may start before the previous one healed
  * @param faultMin shortest fault
@@ -46,26 +47,52 @@ import org.jspecify.annotations.Nullable;
  * @param slack scheduling slack added to every cache bound (a loaded 2-core host)
  * @param routedSlack slack on the routed reads' bounds: the router's health-check interval and two
  *     checks' time (jdbc README), plus clock rounding
- * @param redisBreakerWait how long a cache's Redis breaker stays open before it tries Redis again (the
- *     cache's default breaker: 5 s): after a Redis server fault heals, the cache may not look for that long
- * @param retryBound once the cache may use Redis again (the server fault healed and the breaker wait
- *     passed, or a forced-open breaker was closed), how long it may take to apply a fence it owes
+ * @param redisBreakerWait how long a cache's Redis breaker stays open before it tries Redis again
+ *     (the cache's default breaker: 5 s): after a Redis server fault heals, the cache may not look
+ *     for that long
+ * @param retryBound once the cache may use Redis again (the server fault healed and the breaker
+ *     wait passed, or a forced-open breaker was closed), how long it may take to apply a fence it
+ *     owes
  * @param latencySlack ε of the caller-latency check: a read returns within loadTimeout + this
  * @param settle how long after the last fault healed every instance must have converged
  */
 public record CheckerConfig(
-    long seed, Duration duration, int instances, int keys, int writers, int readers, int routedReaders,
-    Set<String> faults, boolean overlap, Duration faultMin, Duration faultMax, Duration quietMin, Duration quietMax,
-    Duration ttl, Duration maxStale, Duration l1Ttl, Duration busHeartbeat, Duration loadTimeout, Duration redisTimeout,
-    Duration outboxPollInterval, Duration outboxReconnectMax, Duration boundedStaleness, Duration slack,
-    Duration routedSlack, Duration redisBreakerWait, Duration retryBound, Duration latencySlack, Duration settle) {
+    long seed,
+    Duration duration,
+    int instances,
+    int keys,
+    int writers,
+    int readers,
+    int routedReaders,
+    Set<String> faults,
+    boolean overlap,
+    Duration faultMin,
+    Duration faultMax,
+    Duration quietMin,
+    Duration quietMax,
+    Duration ttl,
+    Duration maxStale,
+    Duration l1Ttl,
+    Duration busHeartbeat,
+    Duration loadTimeout,
+    Duration redisTimeout,
+    Duration outboxPollInterval,
+    Duration outboxReconnectMax,
+    Duration boundedStaleness,
+    Duration slack,
+    Duration routedSlack,
+    Duration redisBreakerWait,
+    Duration retryBound,
+    Duration latencySlack,
+    Duration settle) {
 
   /** System property prefix of every setting. */
   public static final String PREFIX = "larder.checker.";
 
   /** Validates. */
   public CheckerConfig {
-    faults = Set.copyOf(new LinkedHashSet<>(Objects.requireNonNull(faults, "faults must not be null")));
+    faults =
+        Set.copyOf(new LinkedHashSet<>(Objects.requireNonNull(faults, "faults must not be null")));
     positive(duration, "duration");
     atLeast(instances, 2, "instances");
     atLeast(keys, 1, "keys");
@@ -74,26 +101,44 @@ public record CheckerConfig(
     atLeast(routedReaders, 0, "routedReaders");
     for (String f : faults) {
       if (!Faults.names().contains(f)) {
-        throw new IllegalArgumentException("faults must be among " + Faults.names() + " but had '" + f + "'");
+        throw new IllegalArgumentException(
+            "faults must be among " + Faults.names() + " but had '" + f + "'");
       }
     }
     positive(faultMin, "faultMin");
     if (faultMax.compareTo(faultMin) < 0) {
-      throw new IllegalArgumentException("faultMax must be >= faultMin (" + faultMin + ") but was " + faultMax);
+      throw new IllegalArgumentException(
+          "faultMax must be >= faultMin (" + faultMin + ") but was " + faultMax);
     }
     positive(quietMin, "quietMin");
     if (quietMax.compareTo(quietMin) < 0) {
-      throw new IllegalArgumentException("quietMax must be >= quietMin (" + quietMin + ") but was " + quietMax);
+      throw new IllegalArgumentException(
+          "quietMax must be >= quietMin (" + quietMin + ") but was " + quietMax);
     }
-    for (var d : List.of(ttl, maxStale, l1Ttl, busHeartbeat, loadTimeout, redisTimeout, outboxPollInterval,
-        outboxReconnectMax, boundedStaleness, slack, routedSlack, redisBreakerWait, retryBound, latencySlack, settle)) {
+    for (var d :
+        List.of(
+            ttl,
+            maxStale,
+            l1Ttl,
+            busHeartbeat,
+            loadTimeout,
+            redisTimeout,
+            outboxPollInterval,
+            outboxReconnectMax,
+            boundedStaleness,
+            slack,
+            routedSlack,
+            redisBreakerWait,
+            retryBound,
+            latencySlack,
+            settle)) {
       positive(d, "every duration");
     }
   }
 
   /**
-   * The short profile with the given seed: 60 s of workload, 3 instances, 16 keys, 3 writers,
-   * 6 readers, 2 routed readers, every fault, one at a time.
+   * The short profile with the given seed: 60 s of workload, 3 instances, 16 keys, 3 writers, 6
+   * readers, 2 routed readers, every fault, one at a time.
    *
    * @param seed the seed
    * @return the configuration
@@ -101,11 +146,32 @@ public record CheckerConfig(
   public static CheckerConfig defaults(long seed) {
     Duration hb = Duration.ofMillis(200);
     Duration redisTimeout = Duration.ofMillis(250);
-    return new CheckerConfig(seed, Duration.ofSeconds(60), 3, 16, 3, 6, 2, Faults.names(), false,
-        Duration.ofSeconds(2), Duration.ofSeconds(6), Duration.ofSeconds(2), Duration.ofSeconds(4),
-        Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(2), hb, Duration.ofSeconds(1), redisTimeout,
-        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
-        // jdbc README: a boundedStaleness(b) read misses no write older than b + I + 2c; the router's
+    return new CheckerConfig(
+        seed,
+        Duration.ofSeconds(60),
+        3,
+        16,
+        3,
+        6,
+        2,
+        Faults.names(),
+        false,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(6),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(2),
+        hb,
+        Duration.ofSeconds(1),
+        redisTimeout,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        // jdbc README: a boundedStaleness(b) read misses no write older than b + I + 2c; the
+        // router's
         // healthCheckInterval I is 1 s (its default) and 500 ms covers 2c and millisecond rounding
         Duration.ofMillis(1500),
         Duration.ofSeconds(5), // LarderCacheBuilder's default Redis breaker: open for 5 s
@@ -117,20 +183,22 @@ public record CheckerConfig(
   }
 
   /**
-   * The defaults overridden by {@code larder.checker.*} system properties: {@code seed} (a
-   * number; random when absent), {@code duration} (ISO-8601, e.g. {@code PT10M}), {@code faults}
-   * (comma-separated names, or {@code all}), {@code exclude} (names to drop from that set),
-   * {@code overlap}, {@code instances}, {@code keys}, {@code writers}, {@code readers},
-   * {@code routedReaders}, and every duration by its component name ({@code slack},
-   * {@code retryBound}, ...).
+   * The defaults overridden by {@code larder.checker.*} system properties: {@code seed} (a number;
+   * random when absent), {@code duration} (ISO-8601, e.g. {@code PT10M}), {@code faults}
+   * (comma-separated names, or {@code all}), {@code exclude} (names to drop from that set), {@code
+   * overlap}, {@code instances}, {@code keys}, {@code writers}, {@code readers}, {@code
+   * routedReaders}, and every duration by its component name ({@code slack}, {@code retryBound},
+   * ...).
    *
    * @return the configuration
    * @throws IllegalArgumentException naming the property and the value when one is malformed
    */
   public static CheckerConfig fromSystemProperties() {
     String seedText = System.getProperty(PREFIX + "seed");
-    long seed = seedText == null || seedText.isBlank() ? ThreadLocalRandom.current().nextLong() : parse("seed",
-        seedText, Long::parseLong);
+    long seed =
+        seedText == null || seedText.isBlank()
+            ? ThreadLocalRandom.current().nextLong()
+            : parse("seed", seedText, Long::parseLong);
     Builder b = defaults(seed).toBuilder();
     prop("duration", CheckerConfig::duration, v -> b.duration = v);
     intProp("instances", v -> b.instances = v);
@@ -195,8 +263,8 @@ public record CheckerConfig(
   }
 
   /**
-   * The longest a cache may take, after a Redis fault healed, to have applied what it owes:
-   * {@code redisBreakerWait + retryBound}.
+   * The longest a cache may take, after a Redis fault healed, to have applied what it owes: {@code
+   * redisBreakerWait + retryBound}.
    *
    * @return the bound
    */
@@ -234,12 +302,17 @@ public record CheckerConfig(
     props.add("-Dlarder.test.services=" + tier);
     props.add("-D" + PREFIX + "seed=" + seed);
     props.add("-D" + PREFIX + "duration=" + duration);
-    props.add("-D" + PREFIX + "faults=" + (faults.isEmpty() ? "none" : String.join(",", Faults.ordered(faults))));
+    props.add(
+        "-D"
+            + PREFIX
+            + "faults="
+            + (faults.isEmpty() ? "none" : String.join(",", Faults.ordered(faults))));
     if (overlap) {
       props.add("-D" + PREFIX + "overlap=true");
     }
     return "./mvnw -B verify -pl checker -am -Dit.test=FaultCheckerIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false"
-        + " -Dfailsafe.failIfNoSpecifiedTests=false " + String.join(" ", props);
+        + " -Dfailsafe.failIfNoSpecifiedTests=false "
+        + String.join(" ", props);
   }
 
   private static Duration duration(String text) {
@@ -258,15 +331,22 @@ public record CheckerConfig(
         continue;
       }
       if (!Faults.names().contains(name)) {
-        throw new IllegalArgumentException(PREFIX + property + " must name faults among " + Faults.names()
-            + " but had '" + name + "'");
+        throw new IllegalArgumentException(
+            PREFIX
+                + property
+                + " must name faults among "
+                + Faults.names()
+                + " but had '"
+                + name
+                + "'");
       }
       out.add(name);
     }
     return out;
   }
 
-  private static <T> void prop(String name, Function<String, T> parser, java.util.function.Consumer<T> set) {
+  private static <T> void prop(
+      String name, Function<String, T> parser, java.util.function.Consumer<T> set) {
     String text = System.getProperty(PREFIX + name);
     if (text != null && !text.isBlank()) {
       set.accept(parse(name, text, parser));
@@ -284,9 +364,11 @@ public record CheckerConfig(
     try {
       return parser.apply(text);
     } catch (NumberFormatException | DateTimeParseException e) {
-      throw new IllegalArgumentException(PREFIX + name + " is malformed: '" + text + "' (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          PREFIX + name + " is malformed: '" + text + "' (" + e.getMessage() + ")", e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(PREFIX + name + " " + e.getMessage() + " but was '" + text + "'", e);
+      throw new IllegalArgumentException(
+          PREFIX + name + " " + e.getMessage() + " but was '" + text + "'", e);
     }
   }
 
@@ -410,7 +492,8 @@ public record CheckerConfig(
      * @param quietMax longest gap
      * @return this builder
      */
-    public Builder pacing(Duration faultMin, Duration faultMax, Duration quietMin, Duration quietMax) {
+    public Builder pacing(
+        Duration faultMin, Duration faultMax, Duration quietMin, Duration quietMax) {
       this.faultMin = faultMin;
       this.faultMax = faultMax;
       this.quietMin = quietMin;
@@ -426,10 +509,35 @@ public record CheckerConfig(
      */
     public CheckerConfig build() {
       CheckerConfig c = base;
-      return new CheckerConfig(seed, duration, instances, keys, writers, readers, routedReaders, faults, overlap,
-          faultMin, faultMax, quietMin, quietMax, c.ttl, c.maxStale, c.l1Ttl, c.busHeartbeat, c.loadTimeout,
-          c.redisTimeout, c.outboxPollInterval, c.outboxReconnectMax, c.boundedStaleness, slack, routedSlack,
-          redisBreakerWait, retryBound, latencySlack, settle);
+      return new CheckerConfig(
+          seed,
+          duration,
+          instances,
+          keys,
+          writers,
+          readers,
+          routedReaders,
+          faults,
+          overlap,
+          faultMin,
+          faultMax,
+          quietMin,
+          quietMax,
+          c.ttl,
+          c.maxStale,
+          c.l1Ttl,
+          c.busHeartbeat,
+          c.loadTimeout,
+          c.redisTimeout,
+          c.outboxPollInterval,
+          c.outboxReconnectMax,
+          c.boundedStaleness,
+          slack,
+          routedSlack,
+          redisBreakerWait,
+          retryBound,
+          latencySlack,
+          settle);
     }
   }
 }

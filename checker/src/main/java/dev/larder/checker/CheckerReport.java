@@ -24,8 +24,15 @@ import org.jspecify.annotations.Nullable;
  * @param historyFile where the history was written (on failure), or null
  * @param wallMillis how long the run took, set-up and end phase included
  */
-public record CheckerReport(CheckerConfig config, String tier, List<String> faults, int faultsInjected,
-    Map<String, Long> operations, List<CheckResult> checks, List<String> anomalies, @Nullable Path historyFile,
+public record CheckerReport(
+    CheckerConfig config,
+    String tier,
+    List<String> faults,
+    int faultsInjected,
+    Map<String, Long> operations,
+    List<CheckResult> checks,
+    List<String> anomalies,
+    @Nullable Path historyFile,
     long wallMillis) {
 
   /** How many offending operations {@link #failureText()} shows per check (the dump has all). */
@@ -74,27 +81,66 @@ public record CheckerReport(CheckerConfig config, String tier, List<String> faul
    */
   public String table() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "larder fault checker: %s (seed %d, tier %s, %s of workload, %d s in all)%n",
-        passed() ? "PASSED" : "FAILED", config.seed(), tier, config.duration(), wallMillis / 1000));
-    b.append("  faults drawn from: ").append(String.join(",", Faults.ordered(config.faults())))
-        .append(config.overlap() ? " (overlapping)" : "").append('\n');
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "larder fault checker: %s (seed %d, tier %s, %s of workload, %d s in all)%n",
+            passed() ? "PASSED" : "FAILED",
+            config.seed(),
+            tier,
+            config.duration(),
+            wallMillis / 1000));
+    b.append("  faults drawn from: ")
+        .append(String.join(",", Faults.ordered(config.faults())))
+        .append(config.overlap() ? " (overlapping)" : "")
+        .append('\n');
     b.append("  schedule (").append(faultsInjected).append(" injected):\n");
     for (String f : faults) {
       b.append("    ").append(f).append('\n');
     }
     b.append("  operations: ").append(operations).append('\n');
-    b.append(String.format(Locale.ROOT, "  %-44s %s%n", "stale reads beyond bound (must be 0)", figure(1, "fresh reads beyond bound")));
-    b.append(String.format(Locale.ROOT, "  %-44s %s%n", "lost invalidations (must be 0)", figure(7, "keys")));
-    b.append(String.format(Locale.ROOT, "  %-44s %s%n", "duplicate loads outside fault windows (must be 0)",
-        figure(4, "repeat loads outside fault windows")));
-    b.append(String.format(Locale.ROOT, "  %-44s %s%n", "duplicate loads inside fault windows", figure(4, "repeat loads in fault windows")));
-    b.append(String.format(Locale.ROOT, "  %-44s max %s ms, p99 %s ms%n", "caller latency (reads)", figure(5, "read max ms"),
-        figure(5, "read p99 ms")));
-    b.append(String.format(Locale.ROOT, "  %-44s %s ms%n", "convergence time", figure(3, "convergence ms")));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  %-44s %s%n",
+            "stale reads beyond bound (must be 0)",
+            figure(1, "fresh reads beyond bound")));
+    b.append(
+        String.format(
+            Locale.ROOT, "  %-44s %s%n", "lost invalidations (must be 0)", figure(7, "keys")));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  %-44s %s%n",
+            "duplicate loads outside fault windows (must be 0)",
+            figure(4, "repeat loads outside fault windows")));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  %-44s %s%n",
+            "duplicate loads inside fault windows",
+            figure(4, "repeat loads in fault windows")));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  %-44s max %s ms, p99 %s ms%n",
+            "caller latency (reads)",
+            figure(5, "read max ms"),
+            figure(5, "read p99 ms")));
+    b.append(
+        String.format(
+            Locale.ROOT, "  %-44s %s ms%n", "convergence time", figure(3, "convergence ms")));
     b.append("  checks:\n");
     for (CheckResult c : checks) {
-      b.append(String.format(Locale.ROOT, "    %d %-34s %-6s %4d  %s%n", c.number(), c.name(), c.passed() ? "ok" : "FAIL",
-          c.violations(), c.figures()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "    %d %-34s %-6s %4d  %s%n",
+              c.number(),
+              c.name(),
+              c.passed() ? "ok" : "FAIL",
+              c.violations(),
+              c.figures()));
     }
     for (String a : anomalies) {
       b.append("  note: ").append(a).append('\n');
@@ -146,7 +192,11 @@ public record CheckerReport(CheckerConfig config, String tier, List<String> faul
       return "";
     }
     StringBuilder b = new StringBuilder();
-    b.append("FAILED with seed ").append(config.seed()).append(" (tier ").append(tier).append(")\n");
+    b.append("FAILED with seed ")
+        .append(config.seed())
+        .append(" (tier ")
+        .append(tier)
+        .append(")\n");
     b.append("replay: ").append(replayCommand()).append('\n');
     if (historyFile != null) {
       b.append("history: ").append(historyFile.toAbsolutePath()).append('\n');
@@ -155,14 +205,24 @@ public record CheckerReport(CheckerConfig config, String tier, List<String> faul
       if (c.passed()) {
         continue;
       }
-      b.append("check ").append(c.number()).append(" (").append(c.name()).append(") failed ").append(c.violations())
-          .append(" time(s); bound: ").append(c.bound()).append('\n');
-      List<String> shown = new ArrayList<>(c.examples().subList(0, Math.min(SHOWN_PER_CHECK, c.examples().size())));
+      b.append("check ")
+          .append(c.number())
+          .append(" (")
+          .append(c.name())
+          .append(") failed ")
+          .append(c.violations())
+          .append(" time(s); bound: ")
+          .append(c.bound())
+          .append('\n');
+      List<String> shown =
+          new ArrayList<>(c.examples().subList(0, Math.min(SHOWN_PER_CHECK, c.examples().size())));
       for (String e : shown) {
         b.append("  - ").append(e).append('\n');
       }
       if (c.examples().size() > shown.size()) {
-        b.append("  ... and ").append(c.examples().size() - shown.size()).append(" more in the history file\n");
+        b.append("  ... and ")
+            .append(c.examples().size() - shown.size())
+            .append(" more in the history file\n");
       }
     }
     return b.toString();

@@ -12,7 +12,9 @@ public enum Effect {
   REDIS_UNREACHABLE_INSTANCE,
   /** Every instance's pub/sub subscription is cut (messages published meanwhile are lost). */
   CHANNEL_CUT_ALL,
-  /** Redis's dataset goes back to an earlier state when the fault heals (restart from a snapshot). */
+  /**
+   * Redis's dataset goes back to an earlier state when the fault heals (restart from a snapshot).
+   */
   REDIS_ROLLBACK,
   /** One instance's loader hangs or throws. */
   LOADER_INSTANCE,

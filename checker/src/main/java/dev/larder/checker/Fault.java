@@ -59,8 +59,8 @@ public interface Fault {
   }
 
   /**
-   * What the fault acts on, so that overlapping faults never act on the same thing at once (a
-   * pause of a stopped Redis means nothing). Defaults to the fault's name, per instance for a
+   * What the fault acts on, so that overlapping faults never act on the same thing at once (a pause
+   * of a stopped Redis means nothing). Defaults to the fault's name, per instance for a
    * per-instance fault.
    *
    * @param instance the target instance, or -1

@@ -67,7 +67,12 @@ public final class FaultChecker {
       System.exit(2);
       return;
     }
-    out.println("larder fault checker: seed " + config.seed() + ", " + config.duration() + "; log in target/checker.log");
+    out.println(
+        "larder fault checker: seed "
+            + config.seed()
+            + ", "
+            + config.duration()
+            + "; log in target/checker.log");
     try {
       CheckerReport report = run(config);
       out.print(report.table());

@@ -5,9 +5,7 @@ import dev.larder.testkit.PostgresCluster;
 import dev.larder.testkit.RedisServer;
 import dev.larder.testkit.Tier;
 
-/**
- * What a {@link Fault} acts on: the servers of the run and its cache instances.
- */
+/** What a {@link Fault} acts on: the servers of the run and its cache instances. */
 public interface FaultContext {
 
   /**
@@ -56,7 +54,9 @@ public interface FaultContext {
 
   /** Makes one instance's loader misbehave. */
   interface LoaderSwitch {
-    /** The loader reads the database, then blocks until {@link #heal()} (or far past loadTimeout). */
+    /**
+     * The loader reads the database, then blocks until {@link #heal()} (or far past loadTimeout).
+     */
     void hang();
 
     /** The loader throws without reading. */

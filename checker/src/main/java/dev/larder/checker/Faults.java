@@ -1,8 +1,5 @@
 package dev.larder.checker;
 
-import dev.larder.testkit.PostgresCluster;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -38,131 +35,149 @@ public final class Faults {
   private static final Map<String, Fault> ALL = new LinkedHashMap<>();
 
   static {
-    add(new Simple("redis-stop", "redis", EnumSet.of(Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL)) {
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.redis().stop();
-      }
+    add(
+        new Simple(
+            "redis-stop",
+            "redis",
+            EnumSet.of(Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL)) {
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.redis().stop();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.redis().start();
-      }
-    });
-    add(new Simple("redis-pause", "redis", EnumSet.of(Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL)) {
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.redis().pause();
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.redis().start();
+          }
+        });
+    add(
+        new Simple(
+            "redis-pause",
+            "redis",
+            EnumSet.of(Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL)) {
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.redis().pause();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.redis().resume();
-      }
-    });
-    add(new Simple("redis-snapshot-restart", "redis",
-        EnumSet.of(Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL, Effect.REDIS_ROLLBACK)) {
-      @Override
-      public boolean harmAtHeal() {
-        return true;
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.redis().resume();
+          }
+        });
+    add(
+        new Simple(
+            "redis-snapshot-restart",
+            "redis",
+            EnumSet.of(
+                Effect.REDIS_UNREACHABLE_ALL, Effect.CHANNEL_CUT_ALL, Effect.REDIS_ROLLBACK)) {
+          @Override
+          public boolean harmAtHeal() {
+            return true;
+          }
 
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.redis().snapshot();
-      }
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.redis().snapshot();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.redis().restartFromSnapshot();
-      }
-    });
-    add(new Simple("redis-pubsub-kill", "redis", EnumSet.of(Effect.CHANNEL_CUT_ALL)) {
-      @Override
-      public boolean instantaneous() {
-        return true;
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.redis().restartFromSnapshot();
+          }
+        });
+    add(
+        new Simple("redis-pubsub-kill", "redis", EnumSet.of(Effect.CHANNEL_CUT_ALL)) {
+          @Override
+          public boolean instantaneous() {
+            return true;
+          }
 
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.redis().killPubSubClients();
-      }
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.redis().killPubSubClients();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        // nothing to undo: clients resubscribe by themselves
-      }
-    });
-    add(new Simple("breaker-open", "breaker", EnumSet.of(Effect.REDIS_UNREACHABLE_INSTANCE)) {
-      @Override
-      public boolean perInstance() {
-        return true;
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            // nothing to undo: clients resubscribe by themselves
+          }
+        });
+    add(
+        new Simple("breaker-open", "breaker", EnumSet.of(Effect.REDIS_UNREACHABLE_INSTANCE)) {
+          @Override
+          public boolean perInstance() {
+            return true;
+          }
 
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.cache(i).redisCircuitBreaker().transitionToForcedOpenState();
-      }
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.cache(i).redisCircuitBreaker().transitionToForcedOpenState();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.cache(i).redisCircuitBreaker().transitionToClosedState();
-      }
-    });
-    add(new Simple("loader-hang", "loader", EnumSet.of(Effect.LOADER_INSTANCE)) {
-      @Override
-      public boolean perInstance() {
-        return true;
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.cache(i).redisCircuitBreaker().transitionToClosedState();
+          }
+        });
+    add(
+        new Simple("loader-hang", "loader", EnumSet.of(Effect.LOADER_INSTANCE)) {
+          @Override
+          public boolean perInstance() {
+            return true;
+          }
 
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.loader(i).hang();
-      }
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.loader(i).hang();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.loader(i).heal();
-      }
-    });
-    add(new Simple("loader-fail", "loader", EnumSet.of(Effect.LOADER_INSTANCE)) {
-      @Override
-      public boolean perInstance() {
-        return true;
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.loader(i).heal();
+          }
+        });
+    add(
+        new Simple("loader-fail", "loader", EnumSet.of(Effect.LOADER_INSTANCE)) {
+          @Override
+          public boolean perInstance() {
+            return true;
+          }
 
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.loader(i).fail();
-      }
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.loader(i).fail();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.loader(i).heal();
-      }
-    });
-    add(new Simple("pg-primary-stop", "pg-primary", EnumSet.of(Effect.PRIMARY_DOWN)) {
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.postgres().primary().stop();
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.loader(i).heal();
+          }
+        });
+    add(
+        new Simple("pg-primary-stop", "pg-primary", EnumSet.of(Effect.PRIMARY_DOWN)) {
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.postgres().primary().stop();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.postgres().primary().start();
-      }
-    });
-    add(new Simple("pg-replay-pause", "pg-standby", EnumSet.of(Effect.REPLICA_BEHIND)) {
-      @Override
-      public void inject(FaultContext c, int i) {
-        c.postgres().pauseReplay();
-      }
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.postgres().primary().start();
+          }
+        });
+    add(
+        new Simple("pg-replay-pause", "pg-standby", EnumSet.of(Effect.REPLICA_BEHIND)) {
+          @Override
+          public void inject(FaultContext c, int i) {
+            c.postgres().pauseReplay();
+          }
 
-      @Override
-      public void heal(FaultContext c, int i) {
-        c.postgres().resumeReplay();
-      }
-    });
+          @Override
+          public void heal(FaultContext c, int i) {
+            c.postgres().resumeReplay();
+          }
+        });
     add(new WalReceiverCut());
   }
 
@@ -191,7 +206,8 @@ public final class Faults {
   public static Fault byName(String name) {
     Fault f = ALL.get(name);
     if (f == null) {
-      throw new IllegalArgumentException("fault must be one of " + ALL.keySet() + " but was '" + name + "'");
+      throw new IllegalArgumentException(
+          "fault must be one of " + ALL.keySet() + " but was '" + name + "'");
     }
     return f;
   }
@@ -247,8 +263,8 @@ public final class Faults {
   }
 
   /**
-   * The standby's WAL receiver cut while the standby keeps running and answering queries (issue
-   * 15, defect 3): {@code PostgresCluster.cutWalReceiver()} / {@code restoreWalReceiver()}.
+   * The standby's WAL receiver cut while the standby keeps running and answering queries (issue 15,
+   * defect 3): {@code PostgresCluster.cutWalReceiver()} / {@code restoreWalReceiver()}.
    */
   private static final class WalReceiverCut implements Fault {
     @Override

@@ -25,24 +25,34 @@ class CheckerConfigTest {
     assertThat(c.seed()).isEqualTo(123);
     assertThat(c.duration()).isEqualTo(Duration.ofMinutes(10));
     assertThat(Faults.ordered(c.faults())).containsExactly("redis-pause", "loader-hang");
-    assertThat(c.replayCommand("embedded")).contains("-Dlarder.checker.seed=123", "-Dlarder.checker.duration=PT10M",
-        "-Dlarder.checker.faults=redis-pause,loader-hang", "-Dlarder.test.services=embedded");
+    assertThat(c.replayCommand("embedded"))
+        .contains(
+            "-Dlarder.checker.seed=123",
+            "-Dlarder.checker.duration=PT10M",
+            "-Dlarder.checker.faults=redis-pause,loader-hang",
+            "-Dlarder.test.services=embedded");
   }
 
   @Test
   void excludeDropsFaultsFromTheSet() {
     System.setProperty(CheckerConfig.PREFIX + "exclude", "pg-primary-stop");
-    assertThat(CheckerConfig.fromSystemProperties().faults()).doesNotContain("pg-primary-stop").hasSize(9);
+    assertThat(CheckerConfig.fromSystemProperties().faults())
+        .doesNotContain("pg-primary-stop")
+        .hasSize(9);
   }
 
   @Test
   void badValuesNameThePropertyAndTheValue() {
     System.setProperty(CheckerConfig.PREFIX + "faults", "redis-pause,redis-explode");
-    assertThatThrownBy(CheckerConfig::fromSystemProperties).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("larder.checker.faults").hasMessageContaining("redis-explode");
+    assertThatThrownBy(CheckerConfig::fromSystemProperties)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("larder.checker.faults")
+        .hasMessageContaining("redis-explode");
     System.clearProperty(CheckerConfig.PREFIX + "faults");
     System.setProperty(CheckerConfig.PREFIX + "duration", "ten minutes");
-    assertThatThrownBy(CheckerConfig::fromSystemProperties).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("larder.checker.duration").hasMessageContaining("ten minutes");
+    assertThatThrownBy(CheckerConfig::fromSystemProperties)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("larder.checker.duration")
+        .hasMessageContaining("ten minutes");
   }
 }

@@ -14,8 +14,14 @@ class FaultCheckerIT {
   @Test
   void documentedGuaranteesHoldUnderRandomFaults() throws Exception {
     CheckerConfig config = CheckerConfig.fromSystemProperties();
-    System.out.println("larder fault checker: seed " + config.seed() + ", " + config.duration()
-        + " of workload, faults " + Faults.ordered(config.faults()) + " (log: checker/target/checker.log)");
+    System.out.println(
+        "larder fault checker: seed "
+            + config.seed()
+            + ", "
+            + config.duration()
+            + " of workload, faults "
+            + Faults.ordered(config.faults())
+            + " (log: checker/target/checker.log)");
     CheckerReport report = FaultChecker.run(config);
     System.out.print(report.table());
     System.out.println(report.jsonLine());

@@ -12,43 +12,43 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The skeleton of an {@link InvalidationSource} that reads a database on one background thread
- * and reconnects after failures: for implementers of sources (larder-jdbc's outbox reader,
- * larder-mongo's change-stream reader), not for callers, who only ever see
- * {@link InvalidationSource}.
+ * The skeleton of an {@link InvalidationSource} that reads a database on one background thread and
+ * reconnects after failures: for implementers of sources (larder-jdbc's outbox reader,
+ * larder-mongo's change-stream reader), not for callers, who only ever see {@link
+ * InvalidationSource}.
  *
  * <p>This class owns what every such source must get right the same way:
  *
  * <ul>
- *   <li><b>Listeners.</b> {@link #subscribe} registers a listener and returns a
- *       {@link Subscription} that removes it; {@link #deliver} and {@link #gap} call every current
+ *   <li><b>Listeners.</b> {@link #subscribe} registers a listener and returns a {@link
+ *       Subscription} that removes it; {@link #deliver} and {@link #gap} call every current
  *       listener in turn.
- *   <li><b>Acknowledgement.</b> An event (or gap notice) is acknowledged when {@link #deliver}
- *       (or {@link #gap}) returns: every listener applied it. A listener that throws did
- *       <em>not</em> apply it (see {@link InvalidationListener}); the remaining listeners are
- *       still called, then the call throws {@link NotApplied}. A subclass lets that propagate out
- *       of {@link #runSession()} without moving its position (in memory or stored) past the
- *       event, so the session ends and the next one re-reads from the last acknowledged position,
- *       after the {@link ReconnectBackoff} delay of the number of consecutive refusals. Delivery
- *       is therefore at least once: the listeners that did apply the event get it again. The
- *       first refusal of a streak is logged once at WARN, without a stack trace (the listener's
- *       exception goes to DEBUG), the end of the streak at INFO, and every refusal is counted in
- *       {@link #refusedDeliveries()}.
+ *   <li><b>Acknowledgement.</b> An event (or gap notice) is acknowledged when {@link #deliver} (or
+ *       {@link #gap}) returns: every listener applied it. A listener that throws did <em>not</em>
+ *       apply it (see {@link InvalidationListener}); the remaining listeners are still called, then
+ *       the call throws {@link NotApplied}. A subclass lets that propagate out of {@link
+ *       #runSession()} without moving its position (in memory or stored) past the event, so the
+ *       session ends and the next one re-reads from the last acknowledged position, after the
+ *       {@link ReconnectBackoff} delay of the number of consecutive refusals. Delivery is therefore
+ *       at least once: the listeners that did apply the event get it again. The first refusal of a
+ *       streak is logged once at WARN, without a stack trace (the listener's exception goes to
+ *       DEBUG), the end of the streak at INFO, and every refusal is counted in {@link
+ *       #refusedDeliveries()}.
  *   <li><b>The reader thread.</b> One daemon thread named {@code larder-<name>}, started by the
- *       first {@code subscribe} (building a source opens nothing). It calls
- *       {@link #runSession()} in a loop: a session connects and reads until the source is closed
- *       (it returns) or the connection fails or a listener refuses (it throws). After a failure
- *       the thread waits for the {@link ReconnectBackoff} delay of the number of consecutive
- *       failures (or refusals), and wakes at once if the source is closed meanwhile.
+ *       first {@code subscribe} (building a source opens nothing). It calls {@link #runSession()}
+ *       in a loop: a session connects and reads until the source is closed (it returns) or the
+ *       connection fails or a listener refuses (it throws). After a failure the thread waits for
+ *       the {@link ReconnectBackoff} delay of the number of consecutive failures (or refusals), and
+ *       wakes at once if the source is closed meanwhile.
  *   <li><b>Readiness.</b> {@link #awaitReady} returns once a session called {@link #connected()}
- *       for the first time, so a subclass calls it only after its read position is fixed (and
- *       after any gap it owes from start-up was handled).
- *   <li><b>Closing.</b> {@link #close()} is idempotent: it stops the loop, calls
- *       {@link #wakeUp()} so a session blocked in I/O notices, waits up to the close timeout for
- *       the thread to end (unless called from the reader thread itself), then drops every
- *       listener. {@code subscribe} after {@code close} throws {@link IllegalStateException};
- *       {@code deliver} and {@code gap} after {@code close} reach no listener and throw
- *       {@link NotApplied}, so nothing is acknowledged that nobody applied.
+ *       for the first time, so a subclass calls it only after its read position is fixed (and after
+ *       any gap it owes from start-up was handled).
+ *   <li><b>Closing.</b> {@link #close()} is idempotent: it stops the loop, calls {@link #wakeUp()}
+ *       so a session blocked in I/O notices, waits up to the close timeout for the thread to end
+ *       (unless called from the reader thread itself), then drops every listener. {@code subscribe}
+ *       after {@code close} throws {@link IllegalStateException}; {@code deliver} and {@code gap}
+ *       after {@code close} reach no listener and throw {@link NotApplied}, so nothing is
+ *       acknowledged that nobody applied.
  * </ul>
  *
  * <p>Gaps follow one rule a subclass must keep: report a gap only once the position it will read
@@ -57,9 +57,9 @@ import org.slf4j.Logger;
  * {@link #gap} returned: a refused gap must be reported again by a later session.
  *
  * <p>Every hook except {@link #wakeUp()} runs on the reader thread, so a subclass keeps its
- * position (an outbox cursor, a resume token) in plain fields that only that thread touches.
- * State changes are logged through the subclass's logger, so log configuration by source class
- * keeps working.
+ * position (an outbox cursor, a resume token) in plain fields that only that thread touches. State
+ * changes are logged through the subclass's logger, so log configuration by source class keeps
+ * working.
  */
 public abstract class AbstractInvalidationSource implements InvalidationSource {
   private final String name;
@@ -71,21 +71,24 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closeSignal = new CountDownLatch(1);
+
   /** Counted down by the first {@link #connected()} or by {@link #close()}. */
   private final CountDownLatch readySignal = new CountDownLatch(1);
+
   private final Thread thread;
   private final AtomicLong refusals = new AtomicLong();
 
   // Owned by the reader thread.
   private int failedAttempts;
+
   /** Consecutive deliveries a listener refused; back to 0 once one is acknowledged. */
   private int refusalStreak;
 
   /**
    * Prepares the source; nothing runs until the first {@link #subscribe}.
    *
-   * @param name the source's {@link #name()}, also the reader thread's name after
-   *     {@code larder-}; not blank
+   * @param name the source's {@link #name()}, also the reader thread's name after {@code larder-};
+   *     not blank
    * @param backoff the delays between reconnect attempts
    * @param closeTimeout how long {@link #close()} waits for the reader thread to end, {@code > 0};
    *     at least the longest a session can block before it sees the source closed
@@ -181,11 +184,11 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   }
 
   /**
-   * One connection's life, on the reader thread: connect, fix the position, report a gap it
-   * owes, call {@link #connected()}, then read and {@link #deliver} until {@link #isClosed()}
-   * (return) or a failure (throw), moving the position only past what {@code deliver} returned
-   * from. Must release what it opened before it returns or throws. Called again after a return
-   * while the source is open, and after a failure or refusal once the backoff delay has passed.
+   * One connection's life, on the reader thread: connect, fix the position, report a gap it owes,
+   * call {@link #connected()}, then read and {@link #deliver} until {@link #isClosed()} (return) or
+   * a failure (throw), moving the position only past what {@code deliver} returned from. Must
+   * release what it opened before it returns or throws. Called again after a return while the
+   * source is open, and after a failure or refusal once the backoff delay has passed.
    *
    * @throws Exception when the connection or a read fails, or {@link NotApplied} when a listener
    *     refused; the source then reconnects and re-reads from its last acknowledged position
@@ -208,9 +211,9 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
 
   /**
    * Called on the reader thread before {@link #sessionFailed}: whether this failure is one the
-   * source has already dealt with (e.g. its position was lost: it starts again from the current
-   * end and owes a {@link #gap}, reported by the next session) and wants a new session at once,
-   * without counting a failed attempt or waiting. Default false.
+   * source has already dealt with (e.g. its position was lost: it starts again from the current end
+   * and owes a {@link #gap}, reported by the next session) and wants a new session at once, without
+   * counting a failed attempt or waiting. Default false.
    *
    * @param failure what the session threw
    * @return true to start the next session at once
@@ -221,25 +224,24 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
 
   /**
    * Called by {@link #close()} on the closing thread, after the source is marked closed: unblock a
-   * session waiting in I/O (e.g. abort its connection) so the reader ends promptly. Must not
-   * block. Default: nothing, for sessions that poll {@link #isClosed()} often enough.
+   * session waiting in I/O (e.g. abort its connection) so the reader ends promptly. Must not block.
+   * Default: nothing, for sessions that poll {@link #isClosed()} often enough.
    */
   protected void wakeUp() {}
 
   /**
-   * Called once on the reader thread when it ends after {@link #close()}: a last chance to save
-   * the position. Default: nothing.
+   * Called once on the reader thread when it ends after {@link #close()}: a last chance to save the
+   * position. Default: nothing.
    */
   protected void onStopped() {}
 
   /**
    * Marks the session as connected: the count of consecutive failures starts again from zero, and
-   * the first call makes {@link #awaitReady} return true. Call from {@link #runSession()} once
-   * the connection works and the read position is fixed (changes committed afterwards will be
-   * read).
+   * the first call makes {@link #awaitReady} return true. Call from {@link #runSession()} once the
+   * connection works and the read position is fixed (changes committed afterwards will be read).
    *
-   * @return the number of consecutive failed attempts before this success (0 at the first
-   *     connect), for the "reconnected after n attempts" log line
+   * @return the number of consecutive failed attempts before this success (0 at the first connect),
+   *     for the "reconnected after n attempts" log line
    */
   protected final int connected() {
     int failures = failedAttempts;
@@ -261,8 +263,8 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   }
 
   /**
-   * Logs a gap and calls {@link InvalidationListener#onGap} on every current listener. Returns
-   * when each handled it. Call it only once the position the source reads from next is fixed.
+   * Logs a gap and calls {@link InvalidationListener#onGap} on every current listener. Returns when
+   * each handled it. Call it only once the position the source reads from next is fixed.
    *
    * @param reason why events may have been lost; never contains secrets
    * @throws NotApplied if a listener threw (the others were still called) or the source is closed;
@@ -319,7 +321,9 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
     if (event == null) {
       return "a gap notice";
     }
-    return "an event for cache '" + event.cacheName() + "'"
+    return "an event for cache '"
+        + event.cacheName()
+        + "'"
         + (event.position() != null ? " at position " + event.position() : "")
         + (event.all() ? " (whole cache)" : " (" + event.keys().size() + " key(s))");
   }
@@ -335,9 +339,9 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   }
 
   /**
-   * Where the next session will re-read from, for the log line of a refused delivery, e.g.
-   * {@code "position 812:4410"}; called on the reader thread. Default: {@code "its last
-   * acknowledged position"}.
+   * Where the next session will re-read from, for the log line of a refused delivery, e.g. {@code
+   * "position 812:4410"}; called on the reader thread. Default: {@code "its last acknowledged
+   * position"}.
    *
    * @return a short description, never containing secrets
    */
@@ -346,8 +350,8 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
   }
 
   /**
-   * How many deliveries in a row were refused, 0 once one is acknowledged: lets a subclass log
-   * the re-reads that follow a refusal quietly. Reader thread only.
+   * How many deliveries in a row were refused, 0 once one is acknowledged: lets a subclass log the
+   * re-reads that follow a refusal quietly. Reader thread only.
    *
    * @return the current streak
    */
@@ -434,17 +438,21 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
           resumePoint(),
           delay.toMillis());
     } else {
-      log.debug("{}: {} refused again ({} in a row); re-reading in {} ms", name, refused.what(),
-          refusalStreak, delay.toMillis());
+      log.debug(
+          "{}: {} refused again ({} in a row); re-reading in {} ms",
+          name,
+          refused.what(),
+          refusalStreak,
+          delay.toMillis());
     }
     return delay;
   }
 
   /**
    * Thrown by {@link #deliver} and {@link #gap} when an event or gap notice was not applied: a
-   * listener threw (the cause), or the source is closed. A subclass lets it end the session
-   * without moving its position past what was not applied; the reader then waits and re-reads.
-   * Subclasses must not swallow it.
+   * listener threw (the cause), or the source is closed. A subclass lets it end the session without
+   * moving its position past what was not applied; the reader then waits and re-reads. Subclasses
+   * must not swallow it.
    */
   protected static final class NotApplied extends LarderException {
     private static final long serialVersionUID = 1L;

@@ -11,10 +11,10 @@ import java.util.Set;
  * Judges a failure as {@link FailureClass#TRANSIENT transient}, {@link FailureClass#PERMANENT
  * permanent} or {@link FailureClass#UNKNOWN unknown}.
  *
- * <p>This is the SPI that larder-resilience (JDBC SQLSTATE, Redis), larder-mongo (error labels)
- * and callers implement. An implementation must be thread-safe, fast (it runs on every failure)
- * and must not throw: it returns {@link FailureClass#UNKNOWN} for anything it does not recognise,
- * so classifiers compose with {@link #orElse(FailureClassifier)}.
+ * <p>This is the SPI that larder-resilience (JDBC SQLSTATE, Redis), larder-mongo (error labels) and
+ * callers implement. An implementation must be thread-safe, fast (it runs on every failure) and
+ * must not throw: it returns {@link FailureClass#UNKNOWN} for anything it does not recognise, so
+ * classifiers compose with {@link #orElse(FailureClassifier)}.
  *
  * <pre>{@code
  * FailureClassifier classifier = FailureClassifier.walkingCauses(
@@ -28,8 +28,8 @@ public interface FailureClassifier {
   int MAX_CAUSE_DEPTH = 16;
 
   /**
-   * Classifies one failure. Implementations look at the failure itself only; wrap them with
-   * {@link #walkingCauses(FailureClassifier)} to also look at its causes.
+   * Classifies one failure. Implementations look at the failure itself only; wrap them with {@link
+   * #walkingCauses(FailureClassifier)} to also look at its causes.
    *
    * @param failure the failure to judge
    * @return its class, {@link FailureClass#UNKNOWN} when not recognised; never {@code null}
@@ -64,9 +64,9 @@ public interface FailureClassifier {
   /**
    * Returns a classifier that asks {@code delegate} about the failure, then about its cause, and so
    * on down the chain (suppressed exceptions are not followed), and answers with the first class
-   * that is not {@link FailureClass#UNKNOWN}. Drivers and frameworks wrap the informative
-   * exception (JDBI wraps {@code SQLException}, Redisson wraps Netty's), so most classifiers are
-   * used this way. Cycles are detected and the walk stops after {@value #MAX_CAUSE_DEPTH} causes.
+   * that is not {@link FailureClass#UNKNOWN}. Drivers and frameworks wrap the informative exception
+   * (JDBI wraps {@code SQLException}, Redisson wraps Netty's), so most classifiers are used this
+   * way. Cycles are detected and the walk stops after {@value #MAX_CAUSE_DEPTH} causes.
    *
    * @param delegate the classifier applied to each link of the chain
    * @return the walking classifier
@@ -86,8 +86,8 @@ public interface FailureClassifier {
   }
 
   /**
-   * The failure followed by its causes, outermost first, without repeats and at most
-   * {@value #MAX_CAUSE_DEPTH} + 1 long.
+   * The failure followed by its causes, outermost first, without repeats and at most {@value
+   * #MAX_CAUSE_DEPTH} + 1 long.
    *
    * @param failure the outermost failure
    * @return the chain, never empty
@@ -96,7 +96,9 @@ public interface FailureClassifier {
     Objects.requireNonNull(failure, "failure must not be null");
     Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     List<Throwable> chain = new ArrayList<>();
-    for (Throwable t = failure; t != null && chain.size() <= MAX_CAUSE_DEPTH && seen.add(t); t = t.getCause()) {
+    for (Throwable t = failure;
+        t != null && chain.size() <= MAX_CAUSE_DEPTH && seen.add(t);
+        t = t.getCause()) {
       chain.add(t);
     }
     return List.copyOf(chain);

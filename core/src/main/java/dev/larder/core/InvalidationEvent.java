@@ -11,11 +11,12 @@ import org.jspecify.annotations.Nullable;
  * Tells caches that some of their entries are no longer true: either a set of keys or everything.
  *
  * <p>Emitted by an {@link InvalidationSource} (a PostgreSQL outbox, a MongoDB change stream, a
- * cache's own pub/sub bus) and consumed by caches. Keys are the caller's keys within the named cache,
- * not namespaced storage keys: each cache applies its own {@link KeyNamespace}.
+ * cache's own pub/sub bus) and consumed by caches. Keys are the caller's keys within the named
+ * cache, not namespaced storage keys: each cache applies its own {@link KeyNamespace}.
  *
  * @param cacheName the cache whose entries changed; not blank
- * @param keys the changed keys; empty exactly when {@code all} is true; never contains null or empty keys
+ * @param keys the changed keys; empty exactly when {@code all} is true; never contains null or
+ *     empty keys
  * @param all whether every entry of the cache changed
  * @param origin who emitted the event (a source name or instance id), so an instance can ignore its
  *     own echoes; not blank
@@ -36,8 +37,8 @@ public record InvalidationEvent(
    * Validates and copies the components.
    *
    * @throws NullPointerException if a required component or a key is null
-   * @throws IllegalArgumentException if {@code cacheName} or {@code origin} is blank, a key is empty,
-   *     or {@code keys} is empty while {@code all} is false (or not empty while it is true)
+   * @throws IllegalArgumentException if {@code cacheName} or {@code origin} is blank, a key is
+   *     empty, or {@code keys} is empty while {@code all} is false (or not empty while it is true)
    */
   public InvalidationEvent {
     requireText(cacheName, "cacheName");
@@ -74,7 +75,8 @@ public record InvalidationEvent(
   public static InvalidationEvent ofKeys(
       String cacheName, Collection<String> keys, String origin, Instant occurredAt) {
     Objects.requireNonNull(keys, "keys must not be null");
-    return new InvalidationEvent(cacheName, new LinkedHashSet<>(keys), false, origin, occurredAt, null);
+    return new InvalidationEvent(
+        cacheName, new LinkedHashSet<>(keys), false, origin, occurredAt, null);
   }
 
   /**

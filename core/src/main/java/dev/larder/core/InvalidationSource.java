@@ -6,11 +6,11 @@ package dev.larder.core;
  *
  * <p>A source delivers events only for changes that were committed, in commit order, at least once
  * where it can (an outbox replays from its last position after a disconnect); where it cannot rule
- * out a loss it calls {@link InvalidationListener#onGap(String)} instead of staying silent. An event
- * counts as delivered only when every listener returned from it; one that a listener refused (threw)
- * is delivered again and the source's position never moves past it (see
- * {@link InvalidationListener}). Closing the source stops delivery to every subscriber and releases
- * its resources.
+ * out a loss it calls {@link InvalidationListener#onGap(String)} instead of staying silent. An
+ * event counts as delivered only when every listener returned from it; one that a listener refused
+ * (threw) is delivered again and the source's position never moves past it (see {@link
+ * InvalidationListener}). Closing the source stops delivery to every subscriber and releases its
+ * resources.
  */
 public interface InvalidationSource extends AutoCloseable {
 
@@ -32,13 +32,13 @@ public interface InvalidationSource extends AutoCloseable {
   Subscription subscribe(InvalidationListener listener);
 
   /**
-   * Waits until the source reads: its reader has connected and fixed the position it reads from,
-   * so every change committed after this returns {@code true} is delivered to the subscribers
-   * (at least once). A source starts reading on its first {@link #subscribe}, in the background;
-   * a change committed between that call and the reader's connect is delivered only if the source
+   * Waits until the source reads: its reader has connected and fixed the position it reads from, so
+   * every change committed after this returns {@code true} is delivered to the subscribers (at
+   * least once). A source starts reading on its first {@link #subscribe}, in the background; a
+   * change committed between that call and the reader's connect is delivered only if the source
    * replays from a stored position (a source that cannot replay reports a gap at its start, before
-   * it is ready). Call this after {@code subscribe} at start-up, before serving
-   * reads from a cache the source invalidates, so no change slips through that window.
+   * it is ready). Call this after {@code subscribe} at start-up, before serving reads from a cache
+   * the source invalidates, so no change slips through that window.
    *
    * @param timeout how long to wait, {@code >= 0}
    * @return {@code true} once the source reads; {@code false} if the timeout passed first (the

@@ -6,14 +6,14 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The settings every database invalidation source shares: who is reading
- * ({@link #consumerName(String)}), how it reconnects ({@link #reconnectBackoff(Duration, Duration)})
- * and its clock ({@link #timeSource(TimeSource)}). A source's own final builder extends this one
- * and adds what is specific to its database; it reads the values back in its {@code build()}
- * through the protected accessors.
+ * The settings every database invalidation source shares: who is reading ({@link
+ * #consumerName(String)}), how it reconnects ({@link #reconnectBackoff(Duration, Duration)}) and
+ * its clock ({@link #timeSource(TimeSource)}). A source's own final builder extends this one and
+ * adds what is specific to its database; it reads the values back in its {@code build()} through
+ * the protected accessors.
  *
- * <p>As everywhere in Larder, each setting may be given once (a second call throws
- * {@link IllegalStateException} naming the earlier value) and a bad value fails at once, naming the
+ * <p>As everywhere in Larder, each setting may be given once (a second call throws {@link
+ * IllegalStateException} naming the earlier value) and a bad value fails at once, naming the
  * setting and the value.
  *
  * @param <B> the concrete builder, returned by every setter so calls chain
@@ -33,9 +33,8 @@ public abstract class InvalidationSourceBuilder<B extends InvalidationSourceBuil
 
   /**
    * Who is reading: names the source ({@code <kind>:<consumerName>}) and its thread, and keys the
-   * position the source stores, if it stores one (see the source's own builder). Every process
-   * that caches needs its own name, since each needs every event; default
-   * {@value #DEFAULT_CONSUMER}.
+   * position the source stores, if it stores one (see the source's own builder). Every process that
+   * caches needs its own name, since each needs every event; default {@value #DEFAULT_CONSUMER}.
    *
    * @param consumerName matching {@code [A-Za-z0-9_.:-]{1,100}}
    * @return this builder
@@ -91,9 +90,9 @@ public abstract class InvalidationSourceBuilder<B extends InvalidationSourceBuil
   protected abstract B self();
 
   /**
-   * Whether {@link #consumerName(String)} was called: a source that persists its position under
-   * the consumer name should refuse the shared default, because two processes would then
-   * overwrite each other's position.
+   * Whether {@link #consumerName(String)} was called: a source that persists its position under the
+   * consumer name should refuse the shared default, because two processes would then overwrite each
+   * other's position.
    *
    * @return whether a consumer name was set
    */

@@ -48,8 +48,8 @@ public final class KeyNamespace {
   /**
    * A namespace with the default key limit of {@value #DEFAULT_MAX_KEY_BYTES} bytes.
    *
-   * @param name letters, digits, {@code .}, {@code _} and {@code -}, starting with a letter or digit,
-   *     at most {@value #MAX_NAME_LENGTH} characters
+   * @param name letters, digits, {@code .}, {@code _} and {@code -}, starting with a letter or
+   *     digit, at most {@value #MAX_NAME_LENGTH} characters
    * @param version the value-format version, {@code >= 0}
    * @return the namespace
    * @throws NullPointerException if {@code name} is null
@@ -78,8 +78,13 @@ public final class KeyNamespace {
     }
     if (name.length() > MAX_NAME_LENGTH) {
       throw new IllegalArgumentException(
-          "namespace name must be at most " + MAX_NAME_LENGTH + " characters but was "
-              + name.length() + " ('" + abbreviate(name) + "')");
+          "namespace name must be at most "
+              + MAX_NAME_LENGTH
+              + " characters but was "
+              + name.length()
+              + " ('"
+              + abbreviate(name)
+              + "')");
     }
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
@@ -92,7 +97,11 @@ public final class KeyNamespace {
     int prefixBytes = ns.prefix.getBytes(StandardCharsets.UTF_8).length;
     if (maxKeyBytes <= prefixBytes) {
       throw new IllegalArgumentException(
-          "maxKeyBytes must be > " + prefixBytes + " (the prefix '" + ns.prefix + "') but was "
+          "maxKeyBytes must be > "
+              + prefixBytes
+              + " (the prefix '"
+              + ns.prefix
+              + "') but was "
               + maxKeyBytes);
     }
     return ns;
@@ -149,9 +158,17 @@ public final class KeyNamespace {
     int bytes = qualified.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > maxKeyBytes) {
       throw new IllegalArgumentException(
-          "key must be at most " + (maxKeyBytes - (bytes - utf8Length(key))) + " UTF-8 bytes in namespace '"
-              + prefix + "' (qualified limit " + maxKeyBytes + ") but was " + utf8Length(key)
-              + " bytes ('" + abbreviate(key) + "')");
+          "key must be at most "
+              + (maxKeyBytes - (bytes - utf8Length(key)))
+              + " UTF-8 bytes in namespace '"
+              + prefix
+              + "' (qualified limit "
+              + maxKeyBytes
+              + ") but was "
+              + utf8Length(key)
+              + " bytes ('"
+              + abbreviate(key)
+              + "')");
     }
     return qualified;
   }
@@ -179,7 +196,9 @@ public final class KeyNamespace {
    * @return {@code true} if it starts with {@link #prefix()} and has a key after it
    */
   public boolean contains(@Nullable String qualified) {
-    return qualified != null && qualified.startsWith(prefix) && qualified.length() > prefix.length();
+    return qualified != null
+        && qualified.startsWith(prefix)
+        && qualified.length() > prefix.length();
   }
 
   /**
@@ -198,7 +217,8 @@ public final class KeyNamespace {
       int cp = key.codePointAt(i);
       if (Character.isISOControl(cp)) {
         throw new IllegalArgumentException(
-            String.format("key must not contain control characters but had U+%04X at index %d ('%s')",
+            String.format(
+                "key must not contain control characters but had U+%04X at index %d ('%s')",
                 cp, i, abbreviate(printable(key))));
       }
       i += Character.charCount(cp);
@@ -215,20 +235,24 @@ public final class KeyNamespace {
 
   private static String printable(String s) {
     StringBuilder b = new StringBuilder(s.length());
-    s.codePoints().forEach(cp -> {
-      if (Character.isISOControl(cp)) {
-        b.append(String.format("\\u%04x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
+    s.codePoints()
+        .forEach(
+            cp -> {
+              if (Character.isISOControl(cp)) {
+                b.append(String.format("\\u%04x", cp));
+              } else {
+                b.appendCodePoint(cp);
+              }
+            });
     return b.toString();
   }
 
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof KeyNamespace other
-        && name.equals(other.name) && version == other.version && maxKeyBytes == other.maxKeyBytes;
+        && name.equals(other.name)
+        && version == other.version
+        && maxKeyBytes == other.maxKeyBytes;
   }
 
   @Override

@@ -6,9 +6,9 @@ import org.jspecify.annotations.Nullable;
  * The unchecked root of every exception Larder throws on purpose.
  *
  * <p>Subtypes name a situation a caller can act on (an invalid cursor, no eligible replica, no
- * stale value to fall back to). Bad arguments and bad builder settings are reported with the
- * JDK's {@link IllegalArgumentException}, {@link IllegalStateException} and
- * {@link NullPointerException} instead, as the JDK and the libraries Larder wraps do.
+ * stale value to fall back to). Bad arguments and bad builder settings are reported with the JDK's
+ * {@link IllegalArgumentException}, {@link IllegalStateException} and {@link NullPointerException}
+ * instead, as the JDK and the libraries Larder wraps do.
  *
  * <p>Messages never contain secrets (passwords, signing keys, cursor payloads).
  */

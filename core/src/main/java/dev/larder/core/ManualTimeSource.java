@@ -7,8 +7,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link TimeSource} that moves only when told to, for tests. Wall time and the monotonic counter
- * advance together; {@link #setNow(Instant)} moves wall time alone (as an NTP step would) and
- * never moves the monotonic counter backwards.
+ * advance together; {@link #setNow(Instant)} moves wall time alone (as an NTP step would) and never
+ * moves the monotonic counter backwards.
  *
  * <p>Thread-safe.
  */

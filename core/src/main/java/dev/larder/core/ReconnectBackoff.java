@@ -8,12 +8,12 @@ import java.util.random.RandomGenerator;
 /**
  * How long a long-lived reader (an {@link AbstractInvalidationSource}) waits before reconnecting
  * after a failure: doubling from {@code initial}, capped at {@code max} <em>before</em> the jitter
- * is drawn (so clients that all reached the cap still spread out), then jittered into
- * {@code [d/2, d]} so a reconnect never spins at zero delay.
+ * is drawn (so clients that all reached the cap still spread out), then jittered into {@code [d/2,
+ * d]} so a reconnect never spins at zero delay.
  *
- * <p>This is not a retry policy for calls (see larder-resilience's {@code RetryPolicy} for that):
- * a reader reconnects for as long as it lives, with no attempt limit and no deadline. Immutable
- * and thread-safe.
+ * <p>This is not a retry policy for calls (see larder-resilience's {@code RetryPolicy} for that): a
+ * reader reconnects for as long as it lives, with no attempt limit and no deadline. Immutable and
+ * thread-safe.
  *
  * @param initial the first delay, before jitter; {@code > 0}
  * @param max the longest delay; {@code >= initial}
@@ -21,10 +21,13 @@ import java.util.random.RandomGenerator;
 public record ReconnectBackoff(Duration initial, Duration max) {
   /** Default first delay: 100 ms. */
   public static final Duration DEFAULT_INITIAL = Duration.ofMillis(100);
+
   /** Default longest delay: 10 s. */
   public static final Duration DEFAULT_MAX = Duration.ofSeconds(10);
 
-  private static final ReconnectBackoff DEFAULTS = new ReconnectBackoff(DEFAULT_INITIAL, DEFAULT_MAX);
+  private static final ReconnectBackoff DEFAULTS =
+      new ReconnectBackoff(DEFAULT_INITIAL, DEFAULT_MAX);
+
   /** Past this shift the exponential is above any cap a Duration in nanoseconds can hold. */
   private static final int MAX_SHIFT = 40;
 
@@ -77,7 +80,8 @@ public record ReconnectBackoff(Duration initial, Duration max) {
     long initialNanos = initial.toNanos();
     long maxNanos = max.toNanos();
     int shift = Math.min(Math.max(attempt - 1, 0), MAX_SHIFT);
-    long capped = initialNanos > (maxNanos >> shift) ? maxNanos : Math.min(maxNanos, initialNanos << shift);
+    long capped =
+        initialNanos > (maxNanos >> shift) ? maxNanos : Math.min(maxNanos, initialNanos << shift);
     long half = capped / 2;
     long jitter = half > 0 ? random.nextLong(half + 1) : 0;
     return Duration.ofNanos(capped - half + jitter);

@@ -8,8 +8,8 @@ import java.time.ZoneOffset;
  * The clock seam: wall time for what is stored or shown (written-at, ages, cursor expiry) and a
  * monotonic nanosecond counter for what is measured (timeouts, latencies, refresh decisions).
  *
- * <p>Every Larder component takes a {@code TimeSource} in its builder and defaults to
- * {@link #system()}, so tests drive time with a {@link ManualTimeSource} instead of sleeping.
+ * <p>Every Larder component takes a {@code TimeSource} in its builder and defaults to {@link
+ * #system()}, so tests drive time with a {@link ManualTimeSource} instead of sleeping.
  * Implementations must be thread-safe.
  */
 public interface TimeSource {
@@ -22,8 +22,8 @@ public interface TimeSource {
   Instant now();
 
   /**
-   * A monotonic counter in nanoseconds with an arbitrary origin, as {@link System#nanoTime()};
-   * only differences between two readings mean anything.
+   * A monotonic counter in nanoseconds with an arbitrary origin, as {@link System#nanoTime()}; only
+   * differences between two readings mean anything.
    *
    * @return the counter
    */

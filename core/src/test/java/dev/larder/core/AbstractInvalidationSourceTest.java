@@ -62,7 +62,8 @@ class AbstractInvalidationSourceTest {
     source.subscribe(refusing);
     source.go.countDown();
 
-    assertThat(refusing.applied.gaps.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("history lost");
+    assertThat(refusing.applied.gaps.poll(WAIT_SECONDS, TimeUnit.SECONDS))
+        .isEqualTo("history lost");
     assertThat(source.refusedDeliveries()).isEqualTo(2);
     assertThat(source.sessions.get()).isEqualTo(3);
     assertThat(source.awaitReady(Duration.ofSeconds(WAIT_SECONDS))).isTrue();
@@ -82,14 +83,18 @@ class AbstractInvalidationSourceTest {
 
     assertThat(source.allAcknowledged.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
     List<RecordingLogger.Line> warnings = logger.lines(Level.WARN);
-    assertThat(warnings).hasSize(2).allSatisfy(line -> {
-      assertThat(line.thrown()).as("no stack trace at WARN").isNull();
-      assertThat(line.message())
-          .startsWith("test:log: listener Refusing did not apply an event for cache 'products'")
-          .contains("(IllegalStateException: Redis unreachable)")
-          .contains("not acknowledged: re-reading from position ")
-          .containsPattern("in \\d+ ms");
-    });
+    assertThat(warnings)
+        .hasSize(2)
+        .allSatisfy(
+            line -> {
+              assertThat(line.thrown()).as("no stack trace at WARN").isNull();
+              assertThat(line.message())
+                  .startsWith(
+                      "test:log: listener Refusing did not apply an event for cache 'products'")
+                  .contains("(IllegalStateException: Redis unreachable)")
+                  .contains("not acknowledged: re-reading from position ")
+                  .containsPattern("in \\d+ ms");
+            });
     assertThat(logger.lines(Level.DEBUG))
         .filteredOn(line -> line.thrown() != null)
         .hasSize(4)
@@ -103,7 +108,8 @@ class AbstractInvalidationSourceTest {
   void closeWakesTheReaderFromItsRefusalBackoff() throws Exception {
     InvalidationEvent e1 = InvalidationEvent.ofKeys("products", List.of("1"), "test", T0);
     LogSource source =
-        logSource(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)), List.of(e1), null);
+        logSource(
+            new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)), List.of(e1), null);
     Refusing refusing = new Refusing(Integer.MAX_VALUE);
     source.subscribe(refusing);
     source.go.countDown();
@@ -236,12 +242,14 @@ class AbstractInvalidationSourceTest {
   @Test
   void failureTheSourceHandledReconnectsAtOnceWithoutCountingAnAttempt() throws Exception {
     ScriptedSource source = source(new ReconnectBackoff(Duration.ofHours(1), Duration.ofHours(1)));
-    source.steps.add(s -> {
-      throw new Lost();
-    });
-    source.steps.add(s -> {
-      throw new Lost();
-    });
+    source.steps.add(
+        s -> {
+          throw new Lost();
+        });
+    source.steps.add(
+        s -> {
+          throw new Lost();
+        });
     source.steps.add(ScriptedSource::fail);
     source.subscribe(new Recording());
 
@@ -270,10 +278,11 @@ class AbstractInvalidationSourceTest {
   @Test
   void failureAfterCloseIsNeitherReportedNorRetried() throws Exception {
     ScriptedSource source = source(FAST);
-    source.steps.add(s -> {
-      s.close();
-      throw new IllegalStateException("connection aborted by close");
-    });
+    source.steps.add(
+        s -> {
+          s.close();
+          throw new IllegalStateException("connection aborted by close");
+        });
     source.subscribe(new Recording());
 
     assertThat(source.stopped.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
@@ -340,7 +349,8 @@ class AbstractInvalidationSourceTest {
     ScriptedSource source = source(FAST);
     assertThatThrownBy(() -> source.awaitReady(Duration.ofSeconds(1)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("source test:one has no subscriber yet: its reader starts on the first subscribe");
+        .hasMessage(
+            "source test:one has no subscriber yet: its reader starts on the first subscribe");
     source.subscribe(new Recording());
     assertThatThrownBy(() -> source.awaitReady(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -361,7 +371,8 @@ class AbstractInvalidationSourceTest {
   }
 
   private ScriptedSource source(ReconnectBackoff backoff) {
-    ScriptedSource source = new ScriptedSource("test:one", backoff, Duration.ofSeconds(WAIT_SECONDS));
+    ScriptedSource source =
+        new ScriptedSource("test:one", backoff, Duration.ofSeconds(WAIT_SECONDS));
     sources.add(source);
     return source;
   }
@@ -407,7 +418,11 @@ class AbstractInvalidationSourceTest {
     volatile boolean readerDaemon;
 
     ScriptedSource(String name, ReconnectBackoff backoff, Duration closeTimeout) {
-      super(name, backoff, closeTimeout, LoggerFactory.getLogger(AbstractInvalidationSourceTest.class));
+      super(
+          name,
+          backoff,
+          closeTimeout,
+          LoggerFactory.getLogger(AbstractInvalidationSourceTest.class));
     }
 
     void fail() {
@@ -477,13 +492,16 @@ class AbstractInvalidationSourceTest {
     final AtomicInteger sessions = new AtomicInteger();
     final List<Integer> acknowledgedAtSessionStart = new CopyOnWriteArrayList<>();
     final CountDownLatch allAcknowledged = new CountDownLatch(1);
+
     /** Opened by the test once every listener is subscribed. */
     final CountDownLatch go = new CountDownLatch(1);
+
     private final CountDownLatch closing = new CountDownLatch(1);
     volatile int acknowledged;
     private String owedGap;
 
-    LogSource(ReconnectBackoff backoff, List<InvalidationEvent> log, String gap, RecordingLogger logger) {
+    LogSource(
+        ReconnectBackoff backoff, List<InvalidationEvent> log, String gap, RecordingLogger logger) {
       super("test:log", backoff, Duration.ofSeconds(WAIT_SECONDS), logger);
       this.log = List.copyOf(log);
       this.owedGap = gap;

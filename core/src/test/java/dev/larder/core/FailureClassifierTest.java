@@ -33,7 +33,8 @@ class FailureClassifierTest {
 
   @Test
   void walkingCausesFindsTheWrappedFailure() {
-    RuntimeException wrapped = new RuntimeException("driver", new IllegalStateException("x", new IOException("reset")));
+    RuntimeException wrapped =
+        new RuntimeException("driver", new IllegalStateException("x", new IOException("reset")));
     assertThat(IO_IS_TRANSIENT.classify(wrapped)).isEqualTo(FailureClass.UNKNOWN);
     assertThat(FailureClassifier.walkingCauses(IO_IS_TRANSIENT).classify(wrapped))
         .isEqualTo(FailureClass.TRANSIENT);
@@ -42,7 +43,8 @@ class FailureClassifierTest {
   @Test
   void walkingCausesPrefersTheOutermostKnownAnswer() {
     IllegalArgumentException outer = new IllegalArgumentException("bad", new IOException());
-    FailureClassifier c = FailureClassifier.walkingCauses(IO_IS_TRANSIENT.orElse(ILLEGAL_ARG_IS_PERMANENT));
+    FailureClassifier c =
+        FailureClassifier.walkingCauses(IO_IS_TRANSIENT.orElse(ILLEGAL_ARG_IS_PERMANENT));
     assertThat(c.classify(outer)).isEqualTo(FailureClass.PERMANENT);
   }
 
@@ -51,7 +53,8 @@ class FailureClassifierTest {
     RuntimeException a = new RuntimeException("a");
     RuntimeException b = new RuntimeException("b", a);
     a.initCause(b);
-    assertThat(FailureClassifier.walkingCauses(IO_IS_TRANSIENT).classify(a)).isEqualTo(FailureClass.UNKNOWN);
+    assertThat(FailureClassifier.walkingCauses(IO_IS_TRANSIENT).classify(a))
+        .isEqualTo(FailureClass.UNKNOWN);
     assertThat(FailureClassifier.causalChain(a)).containsExactly(a, b);
 
     Throwable deep = new IOException("root");
@@ -60,12 +63,14 @@ class FailureClassifierTest {
     }
     assertThat(FailureClassifier.causalChain(deep)).hasSize(FailureClassifier.MAX_CAUSE_DEPTH + 1);
     // the root is beyond the depth limit, so it is not consulted
-    assertThat(FailureClassifier.walkingCauses(IO_IS_TRANSIENT).classify(deep)).isEqualTo(FailureClass.UNKNOWN);
+    assertThat(FailureClassifier.walkingCauses(IO_IS_TRANSIENT).classify(deep))
+        .isEqualTo(FailureClass.UNKNOWN);
   }
 
   @Test
   void unknownRecognisesNothing() {
-    assertThat(FailureClassifier.unknown().classify(new IOException())).isEqualTo(FailureClass.UNKNOWN);
+    assertThat(FailureClassifier.unknown().classify(new IOException()))
+        .isEqualTo(FailureClass.UNKNOWN);
   }
 
   @Test
@@ -79,8 +84,11 @@ class FailureClassifierTest {
 
   @Test
   void nullArgumentsAreRejectedByName() {
-    assertThatThrownBy(() -> IO_IS_TRANSIENT.orElse(null)).hasMessage("next classifier must not be null");
-    assertThatThrownBy(() -> FailureClassifier.walkingCauses(null)).hasMessage("delegate classifier must not be null");
-    assertThatThrownBy(() -> FailureClassifier.causalChain(null)).hasMessage("failure must not be null");
+    assertThatThrownBy(() -> IO_IS_TRANSIENT.orElse(null))
+        .hasMessage("next classifier must not be null");
+    assertThatThrownBy(() -> FailureClassifier.walkingCauses(null))
+        .hasMessage("delegate classifier must not be null");
+    assertThatThrownBy(() -> FailureClassifier.causalChain(null))
+        .hasMessage("failure must not be null");
   }
 }

@@ -15,7 +15,8 @@ class InvalidationEventTest {
 
   @Test
   void keyEventKeepsKeysInOrderWithoutDuplicates() {
-    InvalidationEvent e = InvalidationEvent.ofKeys("products", List.of("b", "a", "b"), "pg-outbox", T);
+    InvalidationEvent e =
+        InvalidationEvent.ofKeys("products", List.of("b", "a", "b"), "pg-outbox", T);
     assertThat(e.keys()).containsExactly("b", "a");
     assertThat(e.all()).isFalse();
     assertThat(e.position()).isNull();
@@ -65,8 +66,10 @@ class InvalidationEventTest {
     assertThatThrownBy(() -> InvalidationEvent.ofAll("c", "", T))
         .hasMessage("origin must not be blank but was ''");
     assertThatThrownBy(() -> InvalidationEvent.ofAll(null, "o", T))
-        .isInstanceOf(NullPointerException.class).hasMessage("cacheName must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("cacheName must not be null");
     assertThatThrownBy(() -> InvalidationEvent.ofAll("c", "o", null))
-        .isInstanceOf(NullPointerException.class).hasMessage("occurredAt must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("occurredAt must not be null");
   }
 }

@@ -21,7 +21,9 @@ class InvalidationSourceBuilderTest {
   void unsetSettingsFallBackToTheDefaults() {
     TestBuilder b = new TestBuilder();
     assertThat(b.hasConsumerName()).isFalse();
-    assertThat(b.consumer()).isEqualTo(InvalidationSourceBuilder.DEFAULT_CONSUMER).isEqualTo("local");
+    assertThat(b.consumer())
+        .isEqualTo(InvalidationSourceBuilder.DEFAULT_CONSUMER)
+        .isEqualTo("local");
     assertThat(b.backoff()).isEqualTo(ReconnectBackoff.defaults());
     assertThat(b.time()).isSameAs(TimeSource.system());
   }
@@ -36,7 +38,8 @@ class InvalidationSourceBuilderTest {
             .timeSource(clock);
     assertThat(b.hasConsumerName()).isTrue();
     assertThat(b.consumer()).isEqualTo("web-1.eu:a_b");
-    assertThat(b.backoff()).isEqualTo(new ReconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1)));
+    assertThat(b.backoff())
+        .isEqualTo(new ReconnectBackoff(Duration.ofMillis(300), Duration.ofSeconds(1)));
     assertThat(b.time()).isSameAs(clock);
   }
 
@@ -68,14 +71,16 @@ class InvalidationSourceBuilderTest {
                     .reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("reconnectBackoff was already set to ");
-    assertThatThrownBy(() -> new TestBuilder().timeSource(TimeSource.system()).timeSource(TimeSource.system()))
+    assertThatThrownBy(
+            () -> new TestBuilder().timeSource(TimeSource.system()).timeSource(TimeSource.system()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("timeSource was already set to ");
   }
 
   @Test
   void invalidBackoffIsRejectedAtTheSetter() {
-    assertThatThrownBy(() -> new TestBuilder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> new TestBuilder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.max must be >= initial PT2S but was PT1S");
     assertThatThrownBy(() -> new TestBuilder().timeSource(null))

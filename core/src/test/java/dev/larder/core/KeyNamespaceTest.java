@@ -30,7 +30,8 @@ class KeyNamespaceTest {
   @Test
   void acceptsUnicodeAndPunctuationInKeys() {
     KeyNamespace ns = KeyNamespace.of("c", 0);
-    assertThat(ns.qualify("naïve key/with spaces:ü€😀")).isEqualTo("c:v0:naïve key/with spaces:ü€😀");
+    assertThat(ns.qualify("naïve key/with spaces:ü€😀"))
+        .isEqualTo("c:v0:naïve key/with spaces:ü€😀");
   }
 
   @Test
@@ -95,7 +96,8 @@ class KeyNamespaceTest {
   void rejectsControlCharactersNamingTheirPosition() {
     assertThatThrownBy(() -> KeyNamespace.of("c", 1).qualify("ab\ncd"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("key must not contain control characters but had U+000A at index 2 ('ab\\u000acd')");
+        .hasMessage(
+            "key must not contain control characters but had U+000A at index 2 ('ab\\u000acd')");
     assertThatThrownBy(() -> KeyNamespace.of("c", 1).qualify("nul\0"))
         .hasMessageContaining("U+0000 at index 3");
   }
@@ -106,17 +108,18 @@ class KeyNamespaceTest {
     assertThat(ns.qualify("k".repeat(15))).hasSize(20);
     assertThatThrownBy(() -> ns.qualify("k".repeat(16)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("key must be at most 15 UTF-8 bytes in namespace 'c:v1:' (qualified limit 20) but was 16 bytes");
+        .hasMessageStartingWith(
+            "key must be at most 15 UTF-8 bytes in namespace 'c:v1:' (qualified limit 20) but was 16 bytes");
     // 8 characters but 16 bytes: the limit is on bytes, which is what Redis stores
-    assertThatThrownBy(() -> ns.qualify("éééééééé"))
-        .hasMessageContaining("but was 16 bytes");
+    assertThatThrownBy(() -> ns.qualify("éééééééé")).hasMessageContaining("but was 16 bytes");
   }
 
   @Test
   void defaultLimitIsOneKilobyte() {
     KeyNamespace ns = KeyNamespace.of("c", 1);
     assertThat(ns.maxKeyBytes()).isEqualTo(1024);
-    assertThatThrownBy(() -> ns.qualify("x".repeat(1024))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ns.qualify("x".repeat(1024)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -128,7 +131,8 @@ class KeyNamespaceTest {
 
   @Test
   void equalityFollowsNameVersionAndLimit() {
-    assertThat(KeyNamespace.of("a", 1)).isEqualTo(KeyNamespace.of("a", 1))
+    assertThat(KeyNamespace.of("a", 1))
+        .isEqualTo(KeyNamespace.of("a", 1))
         .hasSameHashCodeAs(KeyNamespace.of("a", 1))
         .isNotEqualTo(KeyNamespace.of("a", 2))
         .isNotEqualTo(KeyNamespace.of("a", 1, 100));

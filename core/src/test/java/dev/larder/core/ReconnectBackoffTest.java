@@ -32,7 +32,9 @@ class ReconnectBackoffTest {
 
   @Test
   void delayStaysInTheUpperHalfOfTheCappedExponential() {
-    Property.forAll("delayStaysInTheUpperHalfOfTheCappedExponential", 1_000,
+    Property.forAll(
+        "delayStaysInTheUpperHalfOfTheCappedExponential",
+        1_000,
         r -> new AttemptAndDraw(Gen.intBetween(r, 1, 200), Gen.longBetween(r, 0, 1_000)),
         v -> {
           Duration d = backoff.delay(v.attempt(), fraction(v.permille()));
@@ -43,16 +45,26 @@ class ReconnectBackoffTest {
 
   @Test
   void cappedAttemptsStillSpreadOut() {
-    Property.forAll("cappedAttemptsStillSpreadOut", 1_000, r -> Gen.intBetween(r, 10, 1_000), attempt -> {
-      assertThat(backoff.delay(attempt, fraction(0))).isEqualTo(Duration.ofSeconds(5));
-      assertThat(backoff.delay(attempt, fraction(1_000))).isEqualTo(Duration.ofSeconds(10));
-    });
+    Property.forAll(
+        "cappedAttemptsStillSpreadOut",
+        1_000,
+        r -> Gen.intBetween(r, 10, 1_000),
+        attempt -> {
+          assertThat(backoff.delay(attempt, fraction(0))).isEqualTo(Duration.ofSeconds(5));
+          assertThat(backoff.delay(attempt, fraction(1_000))).isEqualTo(Duration.ofSeconds(10));
+        });
   }
 
   @Test
   void randomDelayIsNeverZeroAndNeverAboveTheCap() {
-    Property.forAll("randomDelayIsNeverZeroAndNeverAboveTheCap", 1_000, r -> Gen.intBetween(r, -5, 100),
-        attempt -> assertThat(backoff.delay(attempt)).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(10)));
+    Property.forAll(
+        "randomDelayIsNeverZeroAndNeverAboveTheCap",
+        1_000,
+        r -> Gen.intBetween(r, -5, 100),
+        attempt ->
+            assertThat(backoff.delay(attempt))
+                .isPositive()
+                .isLessThanOrEqualTo(Duration.ofSeconds(10)));
   }
 
   @Test

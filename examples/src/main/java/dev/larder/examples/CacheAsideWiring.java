@@ -18,7 +18,8 @@ import org.redisson.api.RedissonClient;
  */
 public final class CacheAsideWiring {
   /** How products travel to Redis. */
-  public static final CacheCodec<Product> PRODUCT_CODEC = CacheCodec.of(Product::toBytes, Product::fromBytes);
+  public static final CacheCodec<Product> PRODUCT_CODEC =
+      CacheCodec.of(Product::toBytes, Product::fromBytes);
 
   private CacheAsideWiring() {}
 
@@ -30,11 +31,12 @@ public final class CacheAsideWiring {
    * @return the client (the caller shuts it down)
    */
   public static RedissonClient redisson(String redisUri) {
-    return Redisson.create(RedissonPresets.singleServer(redisUri)
-        .connectionPoolSize(32)
-        .connectionMinimumIdleSize(2)
-        .clientName("catalog")
-        .build());
+    return Redisson.create(
+        RedissonPresets.singleServer(redisUri)
+            .connectionPoolSize(32)
+            .connectionMinimumIdleSize(2)
+            .clientName("catalog")
+            .build());
   }
 
   /**

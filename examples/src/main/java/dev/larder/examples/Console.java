@@ -31,11 +31,11 @@ final class Console {
   }
 
   /**
-   * Polls {@code condition} every 10 ms until it holds, printing a progress line every half
-   * second; returns how long it took.
+   * Polls {@code condition} every 10 ms until it holds, printing a progress line every half second;
+   * returns how long it took.
    */
-  Duration await(String what, Duration timeout, BooleanSupplier condition) throws TimeoutException,
-      InterruptedException {
+  Duration await(String what, Duration timeout, BooleanSupplier condition)
+      throws TimeoutException, InterruptedException {
     long start = System.nanoTime();
     long nextProgress = start + PROGRESS_EVERY_NANOS;
     while (!condition.getAsBoolean()) {
@@ -58,11 +58,25 @@ final class Console {
     String format = "%-3s %-50s %-25s %-5s %7s  %s";
     line(String.format(Locale.ROOT, format, "#", "step", "wiring", "held", "time", "evidence"));
     for (StepResult r : results) {
-      line(String.format(Locale.ROOT, format, r.number(), r.title(), r.wiring(), r.held() ? "yes" : "NO",
-          seconds(r.took()), r.evidence()));
+      line(
+          String.format(
+              Locale.ROOT,
+              format,
+              r.number(),
+              r.title(),
+              r.wiring(),
+              r.held() ? "yes" : "NO",
+              seconds(r.took()),
+              r.evidence()));
     }
     long held = results.stream().filter(StepResult::held).count();
-    line(String.format(Locale.ROOT, "%d of %d steps held; scenario ran %s.", held, results.size(), seconds(total)));
+    line(
+        String.format(
+            Locale.ROOT,
+            "%d of %d steps held; scenario ran %s.",
+            held,
+            results.size(),
+            seconds(total)));
   }
 
   static String seconds(Duration d) {

@@ -7,13 +7,13 @@ import java.time.Duration;
 import org.redisson.api.RedissonClient;
 
 /**
- * Cross-instance invalidation (larder-cache): {@code invalidate}, {@code put} and
- * {@code writeThrough} on one instance bump the key's version in Redis (so no slow load can write
- * an older value back) and publish on the cache's Redis channel; every other instance drops the key
- * from its in-JVM tier at once. Pub/sub is at most once, so the channel carries sequence numbers
- * and heartbeats: an instance that sees a gap, stops hearing the channel (about four heartbeat
- * intervals) or reconnects clears its whole L1; and no L1 copy is served as fresh once it is
- * {@code l1Ttl} old, whatever the channel did (larder-cache's INVALIDATION.md states the bound).
+ * Cross-instance invalidation (larder-cache): {@code invalidate}, {@code put} and {@code
+ * writeThrough} on one instance bump the key's version in Redis (so no slow load can write an older
+ * value back) and publish on the cache's Redis channel; every other instance drops the key from its
+ * in-JVM tier at once. Pub/sub is at most once, so the channel carries sequence numbers and
+ * heartbeats: an instance that sees a gap, stops hearing the channel (about four heartbeat
+ * intervals) or reconnects clears its whole L1; and no L1 copy is served as fresh once it is {@code
+ * l1Ttl} old, whatever the channel did (larder-cache's INVALIDATION.md states the bound).
  *
  * <p>Copy this class when more than one instance caches the same keys (any real deployment).
  */

@@ -19,8 +19,14 @@ import java.util.Set;
  * </pre>
  */
 public final class Main {
-  private static final Set<String> OPTIONS = Set.of("--jdbc-primary", "--jdbc-standby", "--jdbc-user",
-      "--jdbc-password", "--redis", "--mongo");
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "--jdbc-primary",
+          "--jdbc-standby",
+          "--jdbc-user",
+          "--jdbc-password",
+          "--redis",
+          "--mongo");
 
   private Main() {}
 
@@ -41,8 +47,11 @@ public final class Main {
     List<StepResult> results = run(args, new Console(System.out), true);
     long failed = results.stream().filter(r -> !r.held()).count();
     if (failed > 0) {
-      throw new IllegalStateException(failed + " of " + results.size()
-          + " steps' evidence did not hold; see the summary above.");
+      throw new IllegalStateException(
+          failed
+              + " of "
+              + results.size()
+              + " steps' evidence did not hold; see the summary above.");
     }
   }
 
@@ -51,8 +60,8 @@ public final class Main {
    *
    * @param args the command line
    * @param console where to print
-   * @param stopOwnedServers whether to stop the servers the program started once it is done (a
-   *     test JVM leaves them to the testkit, which stops them at exit)
+   * @param stopOwnedServers whether to stop the servers the program started once it is done (a test
+   *     JVM leaves them to the testkit, which stops them at exit)
    * @return the steps' results
    */
   static List<StepResult> run(String[] args, Console console, boolean stopOwnedServers) {
@@ -79,14 +88,18 @@ public final class Main {
     }
     for (String required : List.of("--jdbc-primary", "--jdbc-standby", "--redis", "--mongo")) {
       if (!options.containsKey(required)) {
-        throw new IllegalArgumentException(required + " is required with external servers but was not given\n"
-            + usage());
+        throw new IllegalArgumentException(
+            required + " is required with external servers but was not given\n" + usage());
       }
     }
     console.line("Larder examples: a product catalog on external servers");
-    return Servers.external(options.get("--jdbc-primary"), options.get("--jdbc-standby"),
-        options.getOrDefault("--jdbc-user", "postgres"), options.getOrDefault("--jdbc-password", ""),
-        options.get("--redis"), options.get("--mongo"));
+    return Servers.external(
+        options.get("--jdbc-primary"),
+        options.get("--jdbc-standby"),
+        options.getOrDefault("--jdbc-user", "postgres"),
+        options.getOrDefault("--jdbc-password", ""),
+        options.get("--redis"),
+        options.get("--mongo"));
   }
 
   static Map<String, String> parse(String[] args) {
@@ -113,7 +126,8 @@ public final class Main {
   }
 
   static String usage() {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "usage: Main                      start servers through the testkit: containers when a Docker engine already has"
             + " their images, else embedded (LARDER_TEST_SERVICES=docker|embedded forces one)",
         "       Main --jdbc-primary URL --jdbc-standby URL [--jdbc-user U] [--jdbc-password P] --redis URI --mongo URI",

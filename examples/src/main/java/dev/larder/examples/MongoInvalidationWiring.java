@@ -20,8 +20,8 @@ import org.redisson.api.RedissonClient;
  * invalidates what other programs edit, keyed by the document's {@code _id} (an ObjectId as 24 hex
  * digits, the repository's key too).
  *
- * <p>Copy this class when a cache holds documents that this service and others edit. Add a
- * {@code ResumeTokenStore} and a consumer name so a restarted instance resumes where it stopped.
+ * <p>Copy this class when a cache holds documents that this service and others edit. Add a {@code
+ * ResumeTokenStore} and a consumer name so a restarted instance resumes where it stopped.
  */
 public final class MongoInvalidationWiring {
   /** The review cache's name: its Redis prefix and the name the change mapper invalidates. */
@@ -36,7 +36,8 @@ public final class MongoInvalidationWiring {
    * @param reviews the collection
    * @return the cache (close it on shutdown)
    */
-  public static LarderCache<Document> reviewCache(RedissonClient redisson, MongoCollection<Document> reviews) {
+  public static LarderCache<Document> reviewCache(
+      RedissonClient redisson, MongoCollection<Document> reviews) {
     return LarderCache.newBuilder(CachedRepository.bsonCodec(reviews))
         .namespace(KeyNamespace.of(REVIEWS_CACHE, 1))
         .redisson(redisson)
@@ -52,8 +53,8 @@ public final class MongoInvalidationWiring {
    * @param cache this instance's cache
    * @return the repository
    */
-  public static CachedRepository<ObjectId, Document> reviewRepository(MongoCollection<Document> reviews,
-      LarderCache<Document> cache) {
+  public static CachedRepository<ObjectId, Document> reviewRepository(
+      MongoCollection<Document> reviews, LarderCache<Document> cache) {
     return CachedRepository.builder(reviews, cache, d -> d.getObjectId("_id")).build();
   }
 
@@ -65,7 +66,8 @@ public final class MongoInvalidationWiring {
    *     {@code _id} (some stand-ins); it costs one lookup per update on a real server
    * @return the source (close it on shutdown)
    */
-  public static InvalidationSource reviewChanges(MongoCollection<Document> reviews, boolean lookUpFullDocument) {
+  public static InvalidationSource reviewChanges(
+      MongoCollection<Document> reviews, boolean lookUpFullDocument) {
     return ChangeStreamSource.builder()
         .collection(reviews, ChangeMapper.idAsKey(REVIEWS_CACHE))
         .fullDocumentLookup(lookUpFullDocument)
@@ -82,8 +84,8 @@ public final class MongoInvalidationWiring {
    * @throws InterruptedException if interrupted while waiting for the source to start reading
    * @throws dev.larder.core.LarderException if it did not start reading within 30 s
    */
-  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source)
-      throws InterruptedException {
+  public static InvalidationSource.Subscription bind(
+      LarderCache<?> cache, InvalidationSource source) throws InterruptedException {
     // Waits until the source reads: a change committed before that could miss a new consumer.
     return SourcedInvalidation.bind(cache, source, Duration.ofSeconds(30));
   }

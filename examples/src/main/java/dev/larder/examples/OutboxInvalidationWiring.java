@@ -11,12 +11,12 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
- * Database-driven invalidation (larder-jdbc outbox + larder-cache): a trigger on the
- * {@code product} table writes an outbox row in the same transaction as every change, so writes
- * that never touch the cache (a batch job, an admin's {@code psql}, another service) still
- * invalidate it. The source reads committed rows (LISTEN/NOTIFY as a doorbell, a persisted position
- * so nothing is lost across restarts) and the binding invalidates the cache in Redis and, over the
- * cache's channel, in every instance.
+ * Database-driven invalidation (larder-jdbc outbox + larder-cache): a trigger on the {@code
+ * product} table writes an outbox row in the same transaction as every change, so writes that never
+ * touch the cache (a batch job, an admin's {@code psql}, another service) still invalidate it. The
+ * source reads committed rows (LISTEN/NOTIFY as a doorbell, a persisted position so nothing is lost
+ * across restarts) and the binding invalidates the cache in Redis and, over the cache's channel, in
+ * every instance.
  *
  * <p>Copy this class when the cache must follow writes made outside the service. Bind it in one
  * instance (or all: invalidation is idempotent).
@@ -49,7 +49,8 @@ public final class OutboxInvalidationWiring {
    * @param consumerName this instance's name; its position is kept in the database
    * @return the source (close it on shutdown)
    */
-  public static InvalidationSource source(String jdbcUrl, String user, String password, String consumerName) {
+  public static InvalidationSource source(
+      String jdbcUrl, String user, String password, String consumerName) {
     return PgOutboxSource.builder()
         .jdbcUrl(jdbcUrl, user, password)
         .consumerName(consumerName)
@@ -66,8 +67,8 @@ public final class OutboxInvalidationWiring {
    * @throws InterruptedException if interrupted while waiting for the source to start reading
    * @throws dev.larder.core.LarderException if it did not start reading within 30 s
    */
-  public static InvalidationSource.Subscription bind(LarderCache<?> cache, InvalidationSource source)
-      throws InterruptedException {
+  public static InvalidationSource.Subscription bind(
+      LarderCache<?> cache, InvalidationSource source) throws InterruptedException {
     // Waits until the source reads: a change committed before that could miss a new consumer.
     return SourcedInvalidation.bind(cache, source, Duration.ofSeconds(30));
   }

@@ -36,7 +36,8 @@ public record Product(long id, String sku, String name, String category, long pr
   public static Product fromBytes(byte[] bytes) {
     String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", -1);
     if (f.length != 5) {
-      throw new IllegalArgumentException("an encoded product has 5 fields but this one had " + f.length);
+      throw new IllegalArgumentException(
+          "an encoded product has 5 fields but this one had " + f.length);
     }
     return new Product(Long.parseLong(f[0]), f[1], f[2], f[3], Long.parseLong(f[4]));
   }
@@ -49,7 +50,11 @@ public record Product(long id, String sku, String name, String category, long pr
    * @throws java.sql.SQLException if a column cannot be read
    */
   public static Product fromRow(java.sql.ResultSet rs) throws java.sql.SQLException {
-    return new Product(rs.getLong("id"), rs.getString("sku"), rs.getString("name"),
-        rs.getString("category"), rs.getLong("price_cents"));
+    return new Product(
+        rs.getLong("id"),
+        rs.getString("sku"),
+        rs.getString("name"),
+        rs.getString("category"),
+        rs.getLong("price_cents"));
   }
 }

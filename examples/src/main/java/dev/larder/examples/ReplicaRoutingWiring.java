@@ -8,18 +8,20 @@ import javax.sql.DataSource;
 
 /**
  * Read-replica routing and migrations (larder-jdbc): reads go to a standby that is healthy and
- * close enough, else to the primary; writes return a consistency token that a later read (maybe
- * in another service, through a header) can carry to see its own write.
+ * close enough, else to the primary; writes return a consistency token that a later read (maybe in
+ * another service, through a header) can carry to see its own write.
  *
- * <p>Copy this class to put a primary and its replicas behind one JDBI facade. The bounds below
- * are short so the demo shows a lagging standby leaving rotation within a second; production
- * values are about {@code maxReplayDelay 2-5 s}, {@code healthCheckInterval 1 s}.
+ * <p>Copy this class to put a primary and its replicas behind one JDBI facade. The bounds below are
+ * short so the demo shows a lagging standby leaving rotation within a second; production values are
+ * about {@code maxReplayDelay 2-5 s}, {@code healthCheckInterval 1 s}.
  */
 public final class ReplicaRoutingWiring {
   /** A standby that has had WAL waiting for longer than this leaves rotation. */
   public static final Duration MAX_REPLAY_DELAY = Duration.ofMillis(500);
+
   /** How often the router measures each server (in the background: routing costs no query). */
   public static final Duration HEALTH_CHECK_INTERVAL = Duration.ofMillis(200);
+
   /** Where the Flyway migrations are. */
   public static final String MIGRATIONS = "classpath:db/catalog";
 
@@ -43,8 +45,8 @@ public final class ReplicaRoutingWiring {
   }
 
   /**
-   * The JDBI facade: {@code read(...)} on a replica chosen for the read's intent,
-   * {@code write(...)} on the primary returning a token.
+   * The JDBI facade: {@code read(...)} on a replica chosen for the read's intent, {@code
+   * write(...)} on the primary returning a token.
    *
    * @param router the router
    * @return the facade
@@ -54,9 +56,8 @@ public final class ReplicaRoutingWiring {
   }
 
   /**
-   * Runs Flyway on the primary, recycles pooled connections (no "cached plan must not change
-   * result type" afterwards) and keeps the standby out of rotation until it has replayed the
-   * migration.
+   * Runs Flyway on the primary, recycles pooled connections (no "cached plan must not change result
+   * type" afterwards) and keeps the standby out of rotation until it has replayed the migration.
    *
    * @param router the router
    * @return what ran

@@ -8,10 +8,10 @@ import dev.larder.resilience.RetryPolicy;
 import java.time.Duration;
 
 /**
- * Retry with backoff (larder-resilience): a failure is classified first (PostgreSQL SQLSTATE,
- * Redis and network errors); only transient ones are retried, after a full-jitter exponential
- * wait whose cap applies before the random draw; a budget keeps retries to a fraction of calls so
- * an outage does not turn into a retry storm.
+ * Retry with backoff (larder-resilience): a failure is classified first (PostgreSQL SQLSTATE, Redis
+ * and network errors); only transient ones are retried, after a full-jitter exponential wait whose
+ * cap applies before the random draw; a budget keeps retries to a fraction of calls so an outage
+ * does not turn into a retry storm.
  *
  * <p>Copy this class for calls a person waits on (the interactive preset: 50 ms first wait, 2 s
  * deadline). Pass {@code idempotent = false} for a whole transaction: a serialization failure

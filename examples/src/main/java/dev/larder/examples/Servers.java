@@ -29,8 +29,17 @@ import java.util.function.Consumer;
  * @param faults how faults are injected
  * @param stopOwned stops the servers this program started (nothing for external servers)
  */
-public record Servers(String primaryUrl, String standbyUrl, String user, String password, String redisUri,
-    String mongoUri, String mongoDatabase, boolean mongoStandIn, String description, Faults faults,
+public record Servers(
+    String primaryUrl,
+    String standbyUrl,
+    String user,
+    String password,
+    String redisUri,
+    String mongoUri,
+    String mongoDatabase,
+    boolean mongoStandIn,
+    String description,
+    Faults faults,
     Runnable stopOwned) {
 
   /** Validates the components. */
@@ -87,49 +96,64 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
 
   /**
    * Servers from the testkit: embedded binaries, or containers when the testkit's tier is docker
-   * ({@code LARDER_TEST_SERVICES}). Each is started on first use, once per JVM, and stopped at exit.
+   * ({@code LARDER_TEST_SERVICES}). Each is started on first use, once per JVM, and stopped at
+   * exit.
    *
    * @param progress told what is being started
    * @return the servers
    */
   public static Servers fromTestkit(Consumer<String> progress) {
-    progress.accept("PostgreSQL primary + streaming standby (tier " + LarderServices.tier().name().toLowerCase() + ")");
+    progress.accept(
+        "PostgreSQL primary + streaming standby (tier "
+            + LarderServices.tier().name().toLowerCase()
+            + ")");
     PostgresCluster pg = LarderServices.postgres();
     String db = pg.createDatabase("catalog");
     progress.accept("Redis");
     RedisServer redis = LarderServices.redis();
     progress.accept("MongoDB");
     MongoServer mongo = LarderServices.mongo();
-    Faults faults = new Faults() {
-      @Override
-      public void pauseReplay() {
-        pg.pauseReplay();
-      }
+    Faults faults =
+        new Faults() {
+          @Override
+          public void pauseReplay() {
+            pg.pauseReplay();
+          }
 
-      @Override
-      public void resumeReplay() {
-        pg.resumeReplay();
-      }
+          @Override
+          public void resumeReplay() {
+            pg.resumeReplay();
+          }
 
-      @Override
-      public boolean canStopDatabase() {
-        return true;
-      }
+          @Override
+          public boolean canStopDatabase() {
+            return true;
+          }
 
-      @Override
-      public void stopDatabase() {
-        pg.primary().stop();
-      }
+          @Override
+          public void stopDatabase() {
+            pg.primary().stop();
+          }
 
-      @Override
-      public void startDatabase() {
-        pg.primary().start();
-      }
-    };
-    return new Servers(pg.primary().jdbcUrl(db), pg.standby().jdbcUrl(db), pg.primary().username(),
-        pg.primary().password(), redis.uri(), mongo.connectionString(), mongo.uniqueDatabaseName("catalog"),
+          @Override
+          public void startDatabase() {
+            pg.primary().start();
+          }
+        };
+    return new Servers(
+        pg.primary().jdbcUrl(db),
+        pg.standby().jdbcUrl(db),
+        pg.primary().username(),
+        pg.primary().password(),
+        redis.uri(),
+        mongo.connectionString(),
+        mongo.uniqueDatabaseName("catalog"),
         !mongo.features().contains(MongoFeature.TRANSACTIONS),
-        "testkit tier " + LarderServices.tier().name().toLowerCase() + "; MongoDB: " + mongo.flavour(), faults,
+        "testkit tier "
+            + LarderServices.tier().name().toLowerCase()
+            + "; MongoDB: "
+            + mongo.flavour(),
+        faults,
         () -> {
           // The testkit would stop them at JVM exit; under `mvn exec:java` the JVM is Maven's and
           // waits for the in-process MongoDB stand-in's non-daemon threads, so stop them now.
@@ -141,9 +165,9 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
   }
 
   /**
-   * Servers the program does not own. Replay is paused with {@code pg_wal_replay_pause()} (the
-   * user needs the right to call it); the primary is never stopped: the outage step closes the
-   * loader's own pool instead and says so.
+   * Servers the program does not own. Replay is paused with {@code pg_wal_replay_pause()} (the user
+   * needs the right to call it); the primary is never stopped: the outage step closes the loader's
+   * own pool instead and says so.
    *
    * @param primaryUrl the primary's JDBC URL
    * @param standbyUrl the standby's JDBC URL
@@ -153,44 +177,68 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
    * @param mongoUri the MongoDB connection string
    * @return the servers
    */
-  public static Servers external(String primaryUrl, String standbyUrl, String user, String password,
-      String redisUri, String mongoUri) {
-    Faults faults = new Faults() {
-      @Override
-      public void pauseReplay() throws SQLException {
-        onStandby("SELECT pg_wal_replay_pause()");
-      }
+  public static Servers external(
+      String primaryUrl,
+      String standbyUrl,
+      String user,
+      String password,
+      String redisUri,
+      String mongoUri) {
+    Faults faults =
+        new Faults() {
+          @Override
+          public void pauseReplay() throws SQLException {
+            onStandby("SELECT pg_wal_replay_pause()");
+          }
 
-      @Override
-      public void resumeReplay() throws SQLException {
-        onStandby("SELECT pg_wal_replay_resume()");
-      }
+          @Override
+          public void resumeReplay() throws SQLException {
+            onStandby("SELECT pg_wal_replay_resume()");
+          }
 
-      private void onStandby(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(standbyUrl, user, password);
-            Statement s = c.createStatement()) {
-          s.execute(sql);
-        }
-      }
+          private void onStandby(String sql) throws SQLException {
+            try (Connection c = DriverManager.getConnection(standbyUrl, user, password);
+                Statement s = c.createStatement()) {
+              s.execute(sql);
+            }
+          }
 
-      @Override
-      public boolean canStopDatabase() {
-        return false;
-      }
+          @Override
+          public boolean canStopDatabase() {
+            return false;
+          }
 
-      @Override
-      public void stopDatabase() {
-        throw new UnsupportedOperationException("the program does not own the primary at " + redact(primaryUrl));
-      }
+          @Override
+          public void stopDatabase() {
+            throw new UnsupportedOperationException(
+                "the program does not own the primary at " + redact(primaryUrl));
+          }
 
-      @Override
-      public void startDatabase() {
-        throw new UnsupportedOperationException("the program does not own the primary at " + redact(primaryUrl));
-      }
-    };
-    return new Servers(primaryUrl, standbyUrl, user, password, redisUri, mongoUri, "larder_examples", false,
-        "external servers: " + redact(primaryUrl) + ", " + redact(standbyUrl) + ", " + redact(redisUri) + ", "
-            + redact(mongoUri), faults, () -> { });
+          @Override
+          public void startDatabase() {
+            throw new UnsupportedOperationException(
+                "the program does not own the primary at " + redact(primaryUrl));
+          }
+        };
+    return new Servers(
+        primaryUrl,
+        standbyUrl,
+        user,
+        password,
+        redisUri,
+        mongoUri,
+        "larder_examples",
+        false,
+        "external servers: "
+            + redact(primaryUrl)
+            + ", "
+            + redact(standbyUrl)
+            + ", "
+            + redact(redisUri)
+            + ", "
+            + redact(mongoUri),
+        faults,
+        () -> {});
   }
 
   /** Drops user info and query (where passwords hide) from a URL for printing. */
@@ -198,8 +246,12 @@ public record Servers(String primaryUrl, String standbyUrl, String user, String 
     try {
       String s = url.startsWith("jdbc:") ? url.substring(5) : url;
       URI u = URI.create(s);
-      return (url.startsWith("jdbc:") ? "jdbc:" : "") + u.getScheme() + "://" + u.getHost()
-          + (u.getPort() >= 0 ? ":" + u.getPort() : "") + (u.getPath() == null ? "" : u.getPath());
+      return (url.startsWith("jdbc:") ? "jdbc:" : "")
+          + u.getScheme()
+          + "://"
+          + u.getHost()
+          + (u.getPort() >= 0 ? ":" + u.getPort() : "")
+          + (u.getPath() == null ? "" : u.getPath());
     } catch (IllegalArgumentException e) {
       return "<url>";
     }

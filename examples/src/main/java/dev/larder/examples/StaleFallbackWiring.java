@@ -45,9 +45,15 @@ public final class StaleFallbackWiring {
    * @throws IllegalStateException if the pool would wait for a connection as long as the cache
    *     waits for the load, or longer
    */
-  public static LarderCache<Product> staleTolerantCache(RedissonClient redisson, KeyNamespace namespace,
-      Duration ttl, Duration maxStale, Duration loaderConnectionTimeout) {
-    TimeoutChain.of("loader pool connectionTimeout", loaderConnectionTimeout).then("loadTimeout", LOAD_TIMEOUT).check();
+  public static LarderCache<Product> staleTolerantCache(
+      RedissonClient redisson,
+      KeyNamespace namespace,
+      Duration ttl,
+      Duration maxStale,
+      Duration loaderConnectionTimeout) {
+    TimeoutChain.of("loader pool connectionTimeout", loaderConnectionTimeout)
+        .then("loadTimeout", LOAD_TIMEOUT)
+        .check();
     return LarderCache.newBuilder(CacheCodec.of(Product::toBytes, Product::fromBytes))
         .namespace(namespace)
         .redisson(redisson)

@@ -12,4 +12,5 @@ import java.time.Duration;
  * @param evidence the evidence, one line
  * @param took how long the step ran
  */
-public record StepResult(int number, String title, String wiring, boolean held, String evidence, Duration took) {}
+public record StepResult(
+    int number, String title, String wiring, boolean held, String evidence, Duration took) {}

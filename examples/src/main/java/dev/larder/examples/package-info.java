@@ -1,6 +1,4 @@
-/**
- * Larder examples. See this module's README.md.
- */
+/** Larder examples. See this module's README.md. */
 @NullMarked
 package dev.larder.examples;
 

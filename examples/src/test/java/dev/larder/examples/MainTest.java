@@ -12,10 +12,16 @@ class MainTest {
 
   @Test
   void incompleteOptionsAreRefusedNamingTheMissingOneBeforeAnyServerIsTouched() {
-    assertThatThrownBy(() -> Main.run(new String[] {"--jdbc-primary", "jdbc:postgresql://h/db"},
-        new Console(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)), false))
+    assertThatThrownBy(
+            () ->
+                Main.run(
+                    new String[] {"--jdbc-primary", "jdbc:postgresql://h/db"},
+                    new Console(
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)),
+                    false))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("--jdbc-standby is required with external servers but was not given");
+        .hasMessageStartingWith(
+            "--jdbc-standby is required with external servers but was not given");
   }
 
   @Test

@@ -23,19 +23,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each wiring class can be copied alone: it compiles with {@link Product} and only the Larder
- * modules it names (plus the Larder modules those depend on), without the testkit, the other
- * wiring classes or the other pattern modules.
+ * modules it names (plus the Larder modules those depend on), without the testkit, the other wiring
+ * classes or the other pattern modules.
  */
 class WiringIsolationTest {
   private static final Path SOURCES = Path.of("src/main/java/dev/larder/examples");
-  private static final Pattern LARDER_IMPORT = Pattern.compile("^import dev\\.larder\\.(\\w+)\\.", Pattern.MULTILINE);
+  private static final Pattern LARDER_IMPORT =
+      Pattern.compile("^import dev\\.larder\\.(\\w+)\\.", Pattern.MULTILINE);
+
   /** What each Larder module brings along (its own Larder dependencies). */
-  private static final Map<String, Set<String>> CLOSURE = Map.of(
-      "core", Set.of("core"),
-      "resilience", Set.of("core", "resilience"),
-      "cache", Set.of("core", "resilience", "cache"),
-      "jdbc", Set.of("core", "resilience", "jdbc"),
-      "mongo", Set.of("core", "resilience", "mongo"));
+  private static final Map<String, Set<String>> CLOSURE =
+      Map.of(
+          "core", Set.of("core"),
+          "resilience", Set.of("core", "resilience"),
+          "cache", Set.of("core", "resilience", "cache"),
+          "jdbc", Set.of("core", "resilience", "jdbc"),
+          "mongo", Set.of("core", "resilience", "mongo"));
 
   static Stream<Arguments> wirings() {
     return Stream.of(
@@ -62,12 +65,16 @@ class WiringIsolationTest {
     }
     Set<String> closure = new TreeSet<>();
     modules.forEach(mod -> closure.addAll(CLOSURE.get(mod)));
-    assertThat(imported).as("Larder modules imported by %s", wiring).containsAll(modules).isSubsetOf(closure);
+    assertThat(imported)
+        .as("Larder modules imported by %s", wiring)
+        .containsAll(modules)
+        .isSubsetOf(closure);
   }
 
   @ParameterizedTest(name = "{0} compiles with larder-{1} alone")
   @MethodSource("wirings")
-  void compilesWithOnlyTheModulesItNames(String wiring, Set<String> modules, @org.junit.jupiter.api.io.TempDir Path out)
+  void compilesWithOnlyTheModulesItNames(
+      String wiring, Set<String> modules, @org.junit.jupiter.api.io.TempDir Path out)
       throws IOException {
     Set<String> allowed = new TreeSet<>();
     modules.forEach(mod -> allowed.addAll(CLOSURE.get(mod)));
@@ -81,20 +88,38 @@ class WiringIsolationTest {
         excluded.add(module);
       }
     }
-    assertThat(excluded).as("Larder modules kept off the class path").contains("testkit", "examples");
+    assertThat(excluded)
+        .as("Larder modules kept off the class path")
+        .contains("testkit", "examples");
 
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     StringWriter diagnostics = new StringWriter();
     var files = javac.getStandardFileManager(null, null, null);
-    var units = files.getJavaFileObjects(SOURCES.resolve(wiring + ".java").toFile(),
-        SOURCES.resolve("Product.java").toFile());
-    boolean ok = javac.getTask(diagnostics, files, null,
-        List.of("-proc:none", "-d", out.toString(), "-cp", String.join(File.pathSeparator, classpath)), null, units)
-        .call();
+    var units =
+        files.getJavaFileObjects(
+            SOURCES.resolve(wiring + ".java").toFile(), SOURCES.resolve("Product.java").toFile());
+    boolean ok =
+        javac
+            .getTask(
+                diagnostics,
+                files,
+                null,
+                List.of(
+                    "-proc:none",
+                    "-d",
+                    out.toString(),
+                    "-cp",
+                    String.join(File.pathSeparator, classpath)),
+                null,
+                units)
+            .call();
     assertThat(ok).as("%s compiles with %s only:%n%s", wiring, allowed, diagnostics).isTrue();
   }
 
-  /** The Larder module a class path entry holds ({@code core/target/classes}, {@code larder-core-*.jar}), or null. */
+  /**
+   * The Larder module a class path entry holds ({@code core/target/classes}, {@code
+   * larder-core-*.jar}), or null.
+   */
   private static String larderModule(String entry) {
     Path p = Path.of(entry);
     String name = p.getFileName() == null ? "" : p.getFileName().toString();
@@ -103,10 +128,22 @@ class WiringIsolationTest {
     }
     if (name.equals("classes") || name.equals("test-classes")) {
       Path target = p.getParent();
-      if (target != null && target.getParent() != null && target.getFileName().toString().equals("target")) {
+      if (target != null
+          && target.getParent() != null
+          && target.getFileName().toString().equals("target")) {
         String module = target.getParent().getFileName().toString();
-        return Set.of("core", "resilience", "cache", "jdbc", "mongo", "testkit", "examples", "benchmarks")
-            .contains(module) ? module : null;
+        return Set.of(
+                    "core",
+                    "resilience",
+                    "cache",
+                    "jdbc",
+                    "mongo",
+                    "testkit",
+                    "examples",
+                    "benchmarks")
+                .contains(module)
+            ? module
+            : null;
       }
     }
     return null;

@@ -5,16 +5,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The read-your-writes state of one logical session (a user, a request chain): the latest
- * position it wrote, carried between requests and services as a header.
+ * The read-your-writes state of one logical session (a user, a request chain): the latest position
+ * it wrote, carried between requests and services as a header.
  *
- * <p>Create one per incoming request from the header the client sent back
- * ({@link #fromHeader(String)}, or {@link #fromHeader(String, ConsistencyTokenCodec)} where tokens
- * are signed so clients cannot forge them), pass it to {@link RoutingJdbi#read(ConsistencySession,
+ * <p>Create one per incoming request from the header the client sent back ({@link
+ * #fromHeader(String)}, or {@link #fromHeader(String, ConsistencyTokenCodec)} where tokens are
+ * signed so clients cannot forge them), pass it to {@link RoutingJdbi#read(ConsistencySession,
  * org.jdbi.v3.core.HandleCallback)} and {@link RoutingJdbi#write(ConsistencySession,
  * org.jdbi.v3.core.HandleCallback)}, and return {@link #toHeader()} with the response. Reads see
- * every write the session made, wherever they are served; a session that has not written reads
- * with the router's default intent. Thread-safe: concurrent writes keep the highest position.
+ * every write the session made, wherever they are served; a session that has not written reads with
+ * the router's default intent. Thread-safe: concurrent writes keep the highest position.
  *
  * <pre>{@code
  * ConsistencySession session = ConsistencySession.fromHeader(request.getHeader("Larder-Consistency"));
@@ -50,21 +50,23 @@ public final class ConsistencySession {
    * @throws InvalidConsistencyTokenException if the header is present but malformed
    */
   public static ConsistencySession fromHeader(@Nullable String header) {
-    return new ConsistencySession(header == null || header.isBlank() ? null : ConsistencyToken.parse(header));
+    return new ConsistencySession(
+        header == null || header.isBlank() ? null : ConsistencyToken.parse(header));
   }
 
   /**
-   * A session resumed from a signed header: the token must have been made by
-   * {@link #toHeader(ConsistencyTokenCodec)} with keys the codec accepts.
+   * A session resumed from a signed header: the token must have been made by {@link
+   * #toHeader(ConsistencyTokenCodec)} with keys the codec accepts.
    *
    * @param header the value of {@link #toHeader(ConsistencyTokenCodec)} sent back by a client, or
    *     null/blank if none
    * @param codec checks the signature
    * @return the session
-   * @throws InvalidConsistencyTokenException if the header is present but unsigned, altered,
-   *     signed with a key not accepted, expired or malformed
+   * @throws InvalidConsistencyTokenException if the header is present but unsigned, altered, signed
+   *     with a key not accepted, expired or malformed
    */
-  public static ConsistencySession fromHeader(@Nullable String header, ConsistencyTokenCodec codec) {
+  public static ConsistencySession fromHeader(
+      @Nullable String header, ConsistencyTokenCodec codec) {
     Require.notNull(codec, "codec");
     return new ConsistencySession(header == null || header.isBlank() ? null : codec.parse(header));
   }

@@ -10,13 +10,13 @@ import java.util.Objects;
  *
  * <p>A read carrying a token ({@link ReadIntent#readYourWrites(ConsistencyToken)}) is served only
  * by a server that has replayed at least up to that position, so it sees the write. Tokens are
- * values: immutable, comparable within a cluster, and portable between processes as a header
- * string ({@link #toHeader()} / {@link #parse(String)}), so read-your-writes survives a hop
- * between services. The system identifier lets a router reject a token minted by another cluster
- * instead of comparing unrelated positions.
+ * values: immutable, comparable within a cluster, and portable between processes as a header string
+ * ({@link #toHeader()} / {@link #parse(String)}), so read-your-writes survives a hop between
+ * services. The system identifier lets a router reject a token minted by another cluster instead of
+ * comparing unrelated positions.
  *
- * <p>The header format is {@code pg1:<system identifier>:<timeline>:<LSN>}, for example
- * {@code pg1:7432101234567890123:1:0/3000148}; the {@code pg1} prefix versions it.
+ * <p>The header format is {@code pg1:<system identifier>:<timeline>:<LSN>}, for example {@code
+ * pg1:7432101234567890123:1:0/3000148}; the {@code pg1} prefix versions it.
  */
 public final class ConsistencyToken {
   private static final String PREFIX = "pg1";
@@ -54,19 +54,22 @@ public final class ConsistencyToken {
    *
    * @param header text made by {@link #toHeader()}
    * @return the token
-   * @throws InvalidConsistencyTokenException if the text is not a token (the message quotes at
-   *     most the first 64 characters)
+   * @throws InvalidConsistencyTokenException if the text is not a token (the message quotes at most
+   *     the first 64 characters)
    */
   public static ConsistencyToken parse(String header) {
     Objects.requireNonNull(header, "header must not be null");
-    String shown = header.length() > MAX_HEADER_LENGTH ? header.substring(0, MAX_HEADER_LENGTH) + "…" : header;
+    String shown =
+        header.length() > MAX_HEADER_LENGTH ? header.substring(0, MAX_HEADER_LENGTH) + "…" : header;
     if (header.length() > MAX_HEADER_LENGTH) {
       throw new InvalidConsistencyTokenException("consistency token is too long: '" + shown + "'");
     }
     String[] parts = header.trim().split(":", -1);
     if (parts.length != 4 || !PREFIX.equals(parts[0])) {
       throw new InvalidConsistencyTokenException(
-          "consistency token must look like 'pg1:<system id>:<timeline>:<lsn>' but was '" + shown + "'");
+          "consistency token must look like 'pg1:<system id>:<timeline>:<lsn>' but was '"
+              + shown
+              + "'");
     }
     try {
       long system = Long.parseUnsignedLong(parts[1]);
@@ -74,7 +77,10 @@ public final class ConsistencyToken {
       return of(system, timeline, parts[3]);
     } catch (IllegalArgumentException e) {
       throw new InvalidConsistencyTokenException(
-          "consistency token must look like 'pg1:<system id>:<timeline>:<lsn>' but was '" + shown + "'", e);
+          "consistency token must look like 'pg1:<system id>:<timeline>:<lsn>' but was '"
+              + shown
+              + "'",
+          e);
     }
   }
 
@@ -84,7 +90,13 @@ public final class ConsistencyToken {
    * @return for example {@code pg1:7432101234567890123:1:0/3000148}
    */
   public String toHeader() {
-    return PREFIX + ":" + Long.toUnsignedString(systemIdentifier) + ":" + timeline + ":" + Lsn.format(lsn);
+    return PREFIX
+        + ":"
+        + Long.toUnsignedString(systemIdentifier)
+        + ":"
+        + timeline
+        + ":"
+        + Lsn.format(lsn);
   }
 
   /**

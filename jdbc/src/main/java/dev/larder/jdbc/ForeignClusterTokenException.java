@@ -3,9 +3,9 @@ package dev.larder.jdbc;
 import dev.larder.core.LarderException;
 
 /**
- * A consistency token was minted by another PostgreSQL cluster (its system identifier differs),
- * so its WAL position means nothing here. Usually a token forwarded between environments, or a
- * cluster rebuilt from scratch; drop the token or read with {@link ReadIntent#strong()}.
+ * A consistency token was minted by another PostgreSQL cluster (its system identifier differs), so
+ * its WAL position means nothing here. Usually a token forwarded between environments, or a cluster
+ * rebuilt from scratch; drop the token or read with {@link ReadIntent#strong()}.
  */
 public class ForeignClusterTokenException extends LarderException {
   private static final long serialVersionUID = 1L;
@@ -20,9 +20,11 @@ public class ForeignClusterTokenException extends LarderException {
    * @param clusterSystemIdentifier the identifier of the cluster asked to honour it
    */
   public ForeignClusterTokenException(long tokenSystemIdentifier, long clusterSystemIdentifier) {
-    super("consistency token is from another cluster: token system identifier "
-        + Long.toUnsignedString(tokenSystemIdentifier) + " but this cluster is "
-        + Long.toUnsignedString(clusterSystemIdentifier));
+    super(
+        "consistency token is from another cluster: token system identifier "
+            + Long.toUnsignedString(tokenSystemIdentifier)
+            + " but this cluster is "
+            + Long.toUnsignedString(clusterSystemIdentifier));
     this.tokenSystemIdentifier = tokenSystemIdentifier;
     this.clusterSystemIdentifier = clusterSystemIdentifier;
   }

@@ -4,8 +4,8 @@ import dev.larder.core.LarderException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A consistency token could not be read: the header text is malformed, truncated or from an
- * unknown format version. Treat it as the caller's bad input (an HTTP 400), not a server error.
+ * A consistency token could not be read: the header text is malformed, truncated or from an unknown
+ * format version. Treat it as the caller's bad input (an HTTP 400), not a server error.
  */
 public class InvalidConsistencyTokenException extends LarderException {
   private static final long serialVersionUID = 1L;

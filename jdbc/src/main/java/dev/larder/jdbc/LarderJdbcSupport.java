@@ -8,9 +8,9 @@ final class LarderJdbcSupport {
   private LarderJdbcSupport() {}
 
   /**
-   * Rethrows a failure from routed work: unchecked ones as they are, an {@link SQLException}
-   * from routing wrapped in JDBI's {@link ConnectionException}, and anything else as the
-   * callback's own checked exception type (it can only have come from the callback).
+   * Rethrows a failure from routed work: unchecked ones as they are, an {@link SQLException} from
+   * routing wrapped in JDBI's {@link ConnectionException}, and anything else as the callback's own
+   * checked exception type (it can only have come from the callback).
    */
   @SuppressWarnings("unchecked")
   static <X extends Exception> X rethrow(Exception e) throws X {

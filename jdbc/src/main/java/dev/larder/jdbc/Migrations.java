@@ -16,17 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Flyway on the primary at start-up, then makes the pools and replicas safe to use with
- * the new schema.
+ * Runs Flyway on the primary at start-up, then makes the pools and replicas safe to use with the
+ * new schema.
  *
  * <ol>
- *   <li>migrate on the primary, from the caller's locations;</li>
+ *   <li>migrate on the primary, from the caller's locations;
  *   <li>soft-evict every HikariCP pool's connections (primary and replicas): a pooled connection
- *       that prepared a statement before the migration would otherwise fail with
- *       "cached plan must not change result type"; connections in use are retired when
- *       returned;</li>
+ *       that prepared a statement before the migration would otherwise fail with "cached plan must
+ *       not change result type"; connections in use are retired when returned;
  *   <li>with a router, require every replica to replay the migration's WAL position before it
- *       serves reads again, and optionally wait for them here.</li>
+ *       serves reads again, and optionally wait for them here.
  * </ol>
  *
  * <pre>{@code
@@ -41,8 +40,8 @@ public final class Migrations {
    * What a migration did.
    *
    * @param migrationsExecuted how many migrations ran
-   * @param targetVersion the schema version after this run (also when nothing ran), or null if
-   *     the schema has no versioned migration applied
+   * @param targetVersion the schema version after this run (also when nothing ran), or null if the
+   *     schema has no versioned migration applied
    * @param position the primary's WAL position after the migration, or null without a router
    * @param lateReplicas replicas that had not replayed it within the wait (they stay out of
    *     rotation until they have)
@@ -122,14 +121,23 @@ public final class Migrations {
         late = router.awaitReplayed(position, await);
       }
       if (!late.isEmpty()) {
-        LOG.warn("replicas {} had not replayed the migration (position {}) within {}: they serve no reads until they do",
-            late, position.lsn(), await);
+        LOG.warn(
+            "replicas {} had not replayed the migration (position {}) within {}: they serve no reads until they do",
+            late,
+            position.lsn(),
+            await);
       }
     }
     // Flyway reports no target version when nothing ran: the schema is then at its initial version.
-    String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
-    LOG.info("migrated to version {} ({} migration(s)); recycled {} pool(s)",
-        version, result.migrationsExecuted, evicted);
+    String version =
+        result.targetSchemaVersion != null
+            ? result.targetSchemaVersion
+            : result.initialSchemaVersion;
+    LOG.info(
+        "migrated to version {} ({} migration(s)); recycled {} pool(s)",
+        version,
+        result.migrationsExecuted,
+        evicted);
     return new Result(result.migrationsExecuted, version, position, late, evicted);
   }
 
@@ -147,8 +155,8 @@ public final class Migrations {
     }
 
     /**
-     * Where the migrations are, in Flyway's syntax ({@code classpath:db/migration},
-     * {@code filesystem:/opt/sql}).
+     * Where the migrations are, in Flyway's syntax ({@code classpath:db/migration}, {@code
+     * filesystem:/opt/sql}).
      *
      * @param locations one or more locations (required)
      * @return this builder

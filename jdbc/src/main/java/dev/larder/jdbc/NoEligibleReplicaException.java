@@ -4,8 +4,8 @@ import dev.larder.core.LarderException;
 
 /**
  * No replica could serve a read under its intent (all down, lagging, in the wrong role or behind
- * the requested position) and the router was configured not to fall back to the primary
- * ({@link ReplicaRouter.NoReplicaPolicy#FAIL}). The message lists each replica's state.
+ * the requested position) and the router was configured not to fall back to the primary ({@link
+ * ReplicaRouter.NoReplicaPolicy#FAIL}). The message lists each replica's state.
  */
 public class NoEligibleReplicaException extends LarderException {
   private static final long serialVersionUID = 1L;

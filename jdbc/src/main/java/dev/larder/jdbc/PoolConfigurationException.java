@@ -4,9 +4,9 @@ import dev.larder.core.LarderException;
 import java.util.List;
 
 /**
- * A pool's settings contradict what the database server reports about itself (for example a
- * {@code maxLifetime} longer than the server keeps idle sessions, or pools larger in total than
- * {@code max_connections}). Thrown by {@link ServerSettingsCheck} in strict mode.
+ * A pool's settings contradict what the database server reports about itself (for example a {@code
+ * maxLifetime} longer than the server keeps idle sessions, or pools larger in total than {@code
+ * max_connections}). Thrown by {@link ServerSettingsCheck} in strict mode.
  */
 public class PoolConfigurationException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -6,10 +6,10 @@ import java.time.Duration;
  * Starting points for a HikariCP pool, each tuned for one kind of work. {@link Pools} turns a
  * preset into a pool; every value can be overridden there.
  *
- * <p>Pool size follows HikariCP's pool-sizing guidance: a database runs about
- * {@code cores × 2 + effective spindles} statements at once before they queue inside it, so
- * more connections than that only add contention. With {@code c} = the database server's cores
- * and {@code n} = the expected number of concurrent callers:
+ * <p>Pool size follows HikariCP's pool-sizing guidance: a database runs about {@code cores × 2 +
+ * effective spindles} statements at once before they queue inside it, so more connections than that
+ * only add contention. With {@code c} = the database server's cores and {@code n} = the expected
+ * number of concurrent callers:
  *
  * <table>
  *   <caption>Presets</caption>
@@ -23,15 +23,15 @@ import java.time.Duration;
  *   <tr><td>fail at start if down</td><td>yes</td><td>yes</td><td>no (a replica may be down)</td></tr>
  * </table>
  *
- * <p>All presets: maxLifetime 30 min, keepaliveTime 2 min, idleTimeout 10 min, validationTimeout
- * 1 s, PgJDBC {@code connectTimeout} 5 s, {@code tcpKeepAlive}, {@code reWriteBatchedInserts}
- * and {@code prepareThreshold} 5 (0 in PgBouncer transaction mode).
+ * <p>All presets: maxLifetime 30 min, keepaliveTime 2 min, idleTimeout 10 min, validationTimeout 1
+ * s, PgJDBC {@code connectTimeout} 5 s, {@code tcpKeepAlive}, {@code reWriteBatchedInserts} and
+ * {@code prepareThreshold} 5 (0 in PgBouncer transaction mode).
  */
 public enum PoolPreset {
   /**
    * Short transactions from request threads. Its 1 s connection timeout stays below the 2 s
-   * deadline of {@code RetryPolicy.interactiveBuilder} and any load timeout of a second or more,
-   * so a primary that is down fails fast enough to be retried, and with its own cause.
+   * deadline of {@code RetryPolicy.interactiveBuilder} and any load timeout of a second or more, so
+   * a primary that is down fails fast enough to be retried, and with its own cause.
    */
   OLTP(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(30), false, true),
   /** Few connections holding long statements: imports, reports, backfills. */
@@ -45,8 +45,12 @@ public enum PoolPreset {
   final boolean readOnly;
   final boolean failFast;
 
-  PoolPreset(Duration connectionTimeout, Duration socketTimeout, Duration leakDetectionThreshold,
-      boolean readOnly, boolean failFast) {
+  PoolPreset(
+      Duration connectionTimeout,
+      Duration socketTimeout,
+      Duration leakDetectionThreshold,
+      boolean readOnly,
+      boolean failFast) {
     this.connectionTimeout = connectionTimeout;
     this.socketTimeout = socketTimeout;
     this.leakDetectionThreshold = leakDetectionThreshold;

@@ -27,12 +27,16 @@ import org.jspecify.annotations.Nullable;
 public final class Pools {
   /** Default maxLifetime: HikariCP's, and well under common proxy and firewall idle limits. */
   public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(30);
+
   /** Default keepaliveTime: pings idle connections so middleboxes keep them. */
   public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofMinutes(2);
+
   /** Default idleTimeout (applies only when minimumIdle is below the maximum). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
   /** Default PgJDBC connectTimeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   /** PgJDBC's own prepareThreshold: server-side prepare after 5 executions. */
   public static final int DEFAULT_PREPARE_THRESHOLD = 5;
 
@@ -50,8 +54,10 @@ public final class Pools {
     Require.notNull(preset, "preset");
     Require.notNull(jdbcUrl, "jdbcUrl");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-      throw new IllegalArgumentException("jdbcUrl must start with 'jdbc:postgresql:' but was '"
-          + jdbcUrl.replaceAll("password=[^&]*", "password=***") + "'");
+      throw new IllegalArgumentException(
+          "jdbcUrl must start with 'jdbc:postgresql:' but was '"
+              + jdbcUrl.replaceAll("password=[^&]*", "password=***")
+              + "'");
     }
     return new Builder(preset, jdbcUrl);
   }
@@ -139,8 +145,8 @@ public final class Pools {
     }
 
     /**
-     * How many callers may want a connection at once (request threads, workers), for the
-     * pool-size formula: a pool larger than this never fills.
+     * How many callers may want a connection at once (request threads, workers), for the pool-size
+     * formula: a pool larger than this never fills.
      *
      * @param callers at least 1 (default: unbounded)
      * @return this builder
@@ -197,8 +203,8 @@ public final class Pools {
     }
 
     /**
-     * The longest a connection lives; set it below any limit the server or network imposes
-     * ({@link ServerSettingsCheck} compares it with {@code idle_session_timeout}).
+     * The longest a connection lives; set it below any limit the server or network imposes ({@link
+     * ServerSettingsCheck} compares it with {@code idle_session_timeout}).
      *
      * @param lifetime at least 30 s (default 30 min)
      * @return this builder
@@ -222,7 +228,8 @@ public final class Pools {
     public Builder keepaliveTime(Duration interval) {
       Require.notYetSet(keepaliveTime, "keepaliveTime");
       Require.nonNegative(interval, "keepaliveTime");
-      this.keepaliveTime = interval.isZero() ? interval : atLeast(interval, Duration.ofSeconds(30), "keepaliveTime");
+      this.keepaliveTime =
+          interval.isZero() ? interval : atLeast(interval, Duration.ofSeconds(30), "keepaliveTime");
       return this;
     }
 
@@ -238,7 +245,9 @@ public final class Pools {
       Require.notYetSet(leakDetectionThreshold, "leakDetectionThreshold");
       Require.nonNegative(threshold, "leakDetectionThreshold");
       this.leakDetectionThreshold =
-          threshold.isZero() ? threshold : atLeast(threshold, Duration.ofSeconds(2), "leakDetectionThreshold");
+          threshold.isZero()
+              ? threshold
+              : atLeast(threshold, Duration.ofSeconds(2), "leakDetectionThreshold");
       return this;
     }
 
@@ -271,10 +280,10 @@ public final class Pools {
     }
 
     /**
-     * Every connection's session is read-only: sets PgJDBC's startup {@code options} to
-     * {@code -c default_transaction_read_only=on}, so the server refuses writes (SQLSTATE 25006)
-     * without a statement per call. Meant for {@link ReplicaRouter.Builder#primaryReadPool}.
-     * A customizer that sets {@code options} itself replaces this.
+     * Every connection's session is read-only: sets PgJDBC's startup {@code options} to {@code -c
+     * default_transaction_read_only=on}, so the server refuses writes (SQLSTATE 25006) without a
+     * statement per call. Meant for {@link ReplicaRouter.Builder#primaryReadPool}. A customizer
+     * that sets {@code options} itself replaces this.
      *
      * @return this builder
      * @throws IllegalStateException if already set
@@ -286,8 +295,8 @@ public final class Pools {
     }
 
     /**
-     * Exports the pool's metrics ({@code hikaricp.connections.*}) through HikariCP's
-     * {@code MicrometerMetricsTrackerFactory}.
+     * Exports the pool's metrics ({@code hikaricp.connections.*}) through HikariCP's {@code
+     * MicrometerMetricsTrackerFactory}.
      *
      * @param registry the registry
      * @return this builder
@@ -318,20 +327,28 @@ public final class Pools {
      *     pool size, keepaliveTime not below maxLifetime)
      */
     public HikariConfig toHikariConfig() {
-      int cores = databaseCores != null ? databaseCores : Runtime.getRuntime().availableProcessors();
-      int size = maximumPoolSize != null
-          ? maximumPoolSize
-          : preset.recommendedPoolSize(cores, expectedConcurrency != null ? expectedConcurrency : Integer.MAX_VALUE);
+      int cores =
+          databaseCores != null ? databaseCores : Runtime.getRuntime().availableProcessors();
+      int size =
+          maximumPoolSize != null
+              ? maximumPoolSize
+              : preset.recommendedPoolSize(
+                  cores, expectedConcurrency != null ? expectedConcurrency : Integer.MAX_VALUE);
       int idle = minimumIdle != null ? minimumIdle : size;
       if (idle > size) {
-        throw new IllegalArgumentException("minimumIdle must be <= maximumPoolSize " + size + " but was " + idle);
+        throw new IllegalArgumentException(
+            "minimumIdle must be <= maximumPoolSize " + size + " but was " + idle);
       }
       Duration lifetime = maxLifetime != null ? maxLifetime : DEFAULT_MAX_LIFETIME;
       Duration keepalive = keepaliveTime != null ? keepaliveTime : DEFAULT_KEEPALIVE_TIME;
       if (!keepalive.isZero() && keepalive.compareTo(lifetime) >= 0) {
-        throw new IllegalArgumentException("keepaliveTime must be < maxLifetime " + lifetime + " but was " + keepalive);
+        throw new IllegalArgumentException(
+            "keepaliveTime must be < maxLifetime " + lifetime + " but was " + keepalive);
       }
-      String name = poolName != null ? poolName : "larder-" + preset.name().toLowerCase(java.util.Locale.ROOT);
+      String name =
+          poolName != null
+              ? poolName
+              : "larder-" + preset.name().toLowerCase(java.util.Locale.ROOT);
 
       HikariConfig c = new HikariConfig();
       c.setJdbcUrl(jdbcUrl);
@@ -342,29 +359,35 @@ public final class Pools {
       c.setPoolName(name);
       c.setMaximumPoolSize(size);
       c.setMinimumIdle(idle);
-      c.setConnectionTimeout((connectionTimeout != null ? connectionTimeout : preset.connectionTimeout).toMillis());
+      c.setConnectionTimeout(
+          (connectionTimeout != null ? connectionTimeout : preset.connectionTimeout).toMillis());
       c.setValidationTimeout(Math.min(1000, c.getConnectionTimeout()));
       c.setMaxLifetime(lifetime.toMillis());
       c.setKeepaliveTime(keepalive.toMillis());
       c.setIdleTimeout(DEFAULT_IDLE_TIMEOUT.toMillis());
       c.setLeakDetectionThreshold(
-          (leakDetectionThreshold != null ? leakDetectionThreshold : preset.leakDetectionThreshold).toMillis());
+          (leakDetectionThreshold != null ? leakDetectionThreshold : preset.leakDetectionThreshold)
+              .toMillis());
       c.setReadOnly(preset.readOnly);
       // a replica may be down when the application starts: its pool must still be built
       c.setInitializationFailTimeout(preset.failFast ? 1 : -1);
       c.addDataSourceProperty("ApplicationName", applicationName != null ? applicationName : name);
       c.addDataSourceProperty("reWriteBatchedInserts", "true");
       c.addDataSourceProperty("tcpKeepAlive", "true");
-      c.addDataSourceProperty("connectTimeout", String.valueOf(DEFAULT_CONNECT_TIMEOUT.toSeconds()));
-      c.addDataSourceProperty("socketTimeout",
-          String.valueOf((socketTimeout != null ? socketTimeout : preset.socketTimeout).toSeconds()));
-      c.addDataSourceProperty("prepareThreshold",
-          String.valueOf(pgBouncer != null ? 0 : DEFAULT_PREPARE_THRESHOLD));
+      c.addDataSourceProperty(
+          "connectTimeout", String.valueOf(DEFAULT_CONNECT_TIMEOUT.toSeconds()));
+      c.addDataSourceProperty(
+          "socketTimeout",
+          String.valueOf(
+              (socketTimeout != null ? socketTimeout : preset.socketTimeout).toSeconds()));
+      c.addDataSourceProperty(
+          "prepareThreshold", String.valueOf(pgBouncer != null ? 0 : DEFAULT_PREPARE_THRESHOLD));
       if (readOnlySessions != null) {
         c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
       }
       if (meterRegistry != null) {
-        c.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory((MeterRegistry) meterRegistry));
+        c.setMetricsTrackerFactory(
+            new MicrometerMetricsTrackerFactory((MeterRegistry) meterRegistry));
       }
       customizers.forEach(f -> f.accept(c));
       return c;

@@ -8,23 +8,22 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * No connection to the primary could be had for a {@link RoutingJdbi} call that needs it
- * ({@code write}, {@code inTransaction}, a {@code strong()} read, a read that fell back to the
- * primary): its pool gave none within its {@code connectionTimeout} because the server is down,
- * refusing, restarting, or every pooled connection is busy (the cause, HikariCP's
- * {@code SQLTransientConnectionException} with the driver's last failure under it, tells which).
+ * No connection to the primary could be had for a {@link RoutingJdbi} call that needs it ({@code
+ * write}, {@code inTransaction}, a {@code strong()} read, a read that fell back to the primary):
+ * its pool gave none within its {@code connectionTimeout} because the server is down, refusing,
+ * restarting, or every pooled connection is busy (the cause, HikariCP's {@code
+ * SQLTransientConnectionException} with the driver's last failure under it, tells which).
  *
- * <p><b>Nothing was sent</b>, so the work did not start: the failure is {@link FailureClass#TRANSIENT}
- * and a {@code RetryPolicy} repeats it even for a write not declared idempotent (see
- * {@link #failureClass()}), unless its cause says repeating cannot help (a wrong password, a
- * database that does not exist: {@link FailureClass#PERMANENT}). A statement cut by the primary
- * going away <em>after</em> the connection was had is not this exception: it keeps the driver's
- * own failure and SQLSTATE ({@code 57P01} transient, {@code 08006} outcome unknown).
+ * <p><b>Nothing was sent</b>, so the work did not start: the failure is {@link
+ * FailureClass#TRANSIENT} and a {@code RetryPolicy} repeats it even for a write not declared
+ * idempotent (see {@link #failureClass()}), unless its cause says repeating cannot help (a wrong
+ * password, a database that does not exist: {@link FailureClass#PERMANENT}). A statement cut by the
+ * primary going away <em>after</em> the connection was had is not this exception: it keeps the
+ * driver's own failure and SQLSTATE ({@code 57P01} transient, {@code 08006} outcome unknown).
  *
- * <p><b>How long.</b> One attempt fails after the pool's {@code connectionTimeout}
- * ({@link #connectionTimeout()}; the OLTP preset's is 1 s); with a retry policy, the call ends
- * once its deadline allows no further attempt, at most {@code deadline + connectionTimeout} after
- * it began.
+ * <p><b>How long.</b> One attempt fails after the pool's {@code connectionTimeout} ({@link
+ * #connectionTimeout()}; the OLTP preset's is 1 s); with a retry policy, the call ends once its
+ * deadline allows no further attempt, at most {@code deadline + connectionTimeout} after it began.
  */
 public class PrimaryUnavailableException extends LarderException implements ClassifiedFailure {
   private static final long serialVersionUID = 1L;
@@ -41,7 +40,10 @@ public class PrimaryUnavailableException extends LarderException implements Clas
    *     cause says a retry cannot help
    * @param connectionTimeout the pool's connection timeout, if known
    */
-  public PrimaryUnavailableException(String message, Throwable cause, FailureClass failureClass,
+  public PrimaryUnavailableException(
+      String message,
+      Throwable cause,
+      FailureClass failureClass,
       @Nullable Duration connectionTimeout) {
     super(message, cause);
     this.failureClass = failureClass;

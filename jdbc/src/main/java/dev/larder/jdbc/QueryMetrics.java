@@ -20,12 +20,11 @@ import org.slf4j.LoggerFactory;
  * <p>With a {@code MeterRegistry}, each statement records the timer {@code larder.jdbc.query}
  * tagged {@code query} (the name given in the statement attribute {@value #QUERY_NAME_ATTRIBUTE},
  * else a stable 16-hex-digit hash of the SQL text with whitespace collapsed, the same in every
- * JVM), {@code route} ({@code primary} / {@code replica}, from {@link RoutingJdbi}) and
- * {@code outcome} ({@code success} / {@code error}). A statement slower than the threshold is
- * logged once, at WARN, on the logger {@code dev.larder.jdbc.SlowQuery}, as
- * {@code slow query query=<hash> route=<route> elapsedMs=<ms> rows=<n>}; the SQL text itself is
- * logged only at DEBUG (it may hold literals). Rows are the rows mapped so far, or the update
- * count for statements that return none.
+ * JVM), {@code route} ({@code primary} / {@code replica}, from {@link RoutingJdbi}) and {@code
+ * outcome} ({@code success} / {@code error}). A statement slower than the threshold is logged once,
+ * at WARN, on the logger {@code dev.larder.jdbc.SlowQuery}, as {@code slow query query=<hash>
+ * route=<route> elapsedMs=<ms> rows=<n>}; the SQL text itself is logged only at DEBUG (it may hold
+ * literals). Rows are the rows mapped so far, or the update count for statements that return none.
  *
  * <pre>{@code
  * QueryMetrics metrics = QueryMetrics.builder().meterRegistry(registry)
@@ -37,8 +36,10 @@ import org.slf4j.LoggerFactory;
 public final class QueryMetrics implements SqlLogger {
   /** Statement attribute naming a query for the {@code query} tag. */
   public static final String QUERY_NAME_ATTRIBUTE = "larder.query";
+
   /** Statement attribute {@link RoutingJdbi} sets to {@code primary} or {@code replica}. */
   public static final String ROUTE_ATTRIBUTE = "larder.route";
+
   /** Default {@link Builder#slowQueryThreshold(Duration)}. */
   public static final Duration DEFAULT_SLOW_QUERY_THRESHOLD = Duration.ofMillis(500);
 
@@ -62,8 +63,8 @@ public final class QueryMetrics implements SqlLogger {
   }
 
   /**
-   * The stable hash used as a query's tag when it has no name: FNV-1a (64 bit) over the SQL
-   * with runs of whitespace collapsed to one space and the ends trimmed.
+   * The stable hash used as a query's tag when it has no name: FNV-1a (64 bit) over the SQL with
+   * runs of whitespace collapsed to one space and the ends trimmed.
    *
    * @param sql the statement's text
    * @return 16 lower-case hex digits
@@ -104,13 +105,20 @@ public final class QueryMetrics implements SqlLogger {
   @Override
   public void logException(StatementContext context, SQLException ex) {
     long nanos = context.getElapsedTime(ChronoUnit.NANOS);
-    metrics.statement(queryName(context), attribute(context, ROUTE_ATTRIBUTE, "unknown"), "error", nanos);
+    metrics.statement(
+        queryName(context), attribute(context, ROUTE_ATTRIBUTE, "unknown"), "error", nanos);
   }
 
-  private static void logSlow(StatementContext context, String query, String route, long nanos, long updateCount) {
-    long rows = context.getMappedRows() > 0 || updateCount < 0 ? context.getMappedRows() : updateCount;
-    SLOW.warn("slow query query={} route={} elapsedMs={} rows={}", query, route,
-        TimeUnit.NANOSECONDS.toMillis(nanos), rows);
+  private static void logSlow(
+      StatementContext context, String query, String route, long nanos, long updateCount) {
+    long rows =
+        context.getMappedRows() > 0 || updateCount < 0 ? context.getMappedRows() : updateCount;
+    SLOW.warn(
+        "slow query query={} route={} elapsedMs={} rows={}",
+        query,
+        route,
+        TimeUnit.NANOSECONDS.toMillis(nanos),
+        rows);
     if (SLOW.isDebugEnabled()) {
       SLOW.debug("slow query query={} sql={}", query, context.getRawSql());
     }
@@ -146,8 +154,8 @@ public final class QueryMetrics implements SqlLogger {
     private Builder() {}
 
     /**
-     * Where to record the {@code larder.jdbc.query} timer (without one, only the slow-query
-     * log runs).
+     * Where to record the {@code larder.jdbc.query} timer (without one, only the slow-query log
+     * runs).
      *
      * @param registry the registry
      * @return this builder
@@ -176,11 +184,12 @@ public final class QueryMetrics implements SqlLogger {
     /**
      * Builds the logger.
      *
-     * @return the logger, to pass to {@link RoutingJdbi.Builder#sqlLogger} or
-     *     {@code Jdbi.setSqlLogger}
+     * @return the logger, to pass to {@link RoutingJdbi.Builder#sqlLogger} or {@code
+     *     Jdbi.setSqlLogger}
      */
     public QueryMetrics build() {
-      return new QueryMetrics(JdbcMetrics.of(registry), slow != null ? slow : DEFAULT_SLOW_QUERY_THRESHOLD);
+      return new QueryMetrics(
+          JdbcMetrics.of(registry), slow != null ? slow : DEFAULT_SLOW_QUERY_THRESHOLD);
     }
   }
 }

@@ -9,19 +9,19 @@ import org.jspecify.annotations.Nullable;
  * What a read needs from the server that serves it, chosen per call.
  *
  * <ul>
- *   <li>{@link #strong()}: the primary, always (the latest committed data);</li>
+ *   <li>{@link #strong()}: the primary, always (the latest committed data);
  *   <li>{@link #readYourWrites(ConsistencyToken)}: any server that has replayed at least up to the
- *       token's position (a replica that has, else a short wait, else the primary);</li>
+ *       token's position (a replica that has, else a short wait, else the primary);
  *   <li>{@link #boundedStaleness(Duration)}: a replica in rotation whose replay delay, as last
  *       measured plus the age of that measurement, is within the bound; the delay is measured
  *       against the primary's position, so such a read never sees data missing a write committed
- *       more than the bound plus one health-check interval (and two checks' duration) before it;</li>
- *   <li>{@link #any()}: any replica in rotation (within the router's configured lag bounds).</li>
+ *       more than the bound plus one health-check interval (and two checks' duration) before it;
+ *   <li>{@link #any()}: any replica in rotation (within the router's configured lag bounds).
  * </ul>
  *
- * <p>When no replica qualifies, the router's {@link ReplicaRouter.NoReplicaPolicy} decides:
- * read from the primary (the default) or fail with {@link NoEligibleReplicaException}.
- * Instances are immutable values.
+ * <p>When no replica qualifies, the router's {@link ReplicaRouter.NoReplicaPolicy} decides: read
+ * from the primary (the default) or fail with {@link NoEligibleReplicaException}. Instances are
+ * immutable values.
  */
 public final class ReadIntent {
 
@@ -87,7 +87,8 @@ public final class ReadIntent {
    * @throws IllegalArgumentException if {@code maxStaleness} is negative
    */
   public static ReadIntent boundedStaleness(Duration maxStaleness) {
-    return new ReadIntent(Kind.BOUNDED_STALENESS, null, Require.nonNegative(maxStaleness, "maxStaleness"));
+    return new ReadIntent(
+        Kind.BOUNDED_STALENESS, null, Require.nonNegative(maxStaleness, "maxStaleness"));
   }
 
   /**

@@ -5,8 +5,8 @@ import dev.larder.core.LarderException;
 /**
  * Work given to a read ({@link RoutingJdbi#read}) tried to write. Reads run on read-only
  * connections (a standby refuses writes; on the primary they run in a {@code READ ONLY}
- * transaction), so the write was refused by the server: move the work to
- * {@link RoutingJdbi#write} or {@link RoutingJdbi#inTransaction}.
+ * transaction), so the write was refused by the server: move the work to {@link RoutingJdbi#write}
+ * or {@link RoutingJdbi#inTransaction}.
  */
 public class ReadOnlyViolationException extends LarderException {
   private static final long serialVersionUID = 1L;

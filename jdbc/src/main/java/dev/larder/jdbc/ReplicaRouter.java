@@ -19,25 +19,25 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A PostgreSQL primary and its streaming replicas, each behind its own pool, with background
- * health checks deciding which replicas may serve reads.
+ * A PostgreSQL primary and its streaming replicas, each behind its own pool, with background health
+ * checks deciding which replicas may serve reads.
  *
- * <p>A scheduled thread checks every server each {@link Builder#healthCheckInterval(Duration)}:
- * the primary's WAL position and cluster identity, and for each replica its role
- * ({@code pg_is_in_recovery()}), its replay position, its lag in bytes
- * ({@code pg_wal_lsn_diff} against the primary), its WAL receiver ({@code pg_stat_wal_receiver})
- * and its replay delay, measured against the primary: at least the time since the router first
- * saw the primary past the replica's replay position (so an idle primary is no lag, and a standby
- * that receives nothing is), or the time since its last replayed transaction while received WAL
- * waits, whichever is larger. A replica that is down, not a standby, of another cluster, behind
- * either bound, or not streaming while the primary is ahead of it leaves rotation and comes back
- * when healthy; each change is logged. With {@code I} the check interval, a replica leaves within
- * {@code maxReplayDelay + 2·I} of the first write it misses (within {@code 2·I} when its receiver
- * is not streaming), plus the checks' own time. Routing reads that map and costs no round trip.
+ * <p>A scheduled thread checks every server each {@link Builder#healthCheckInterval(Duration)}: the
+ * primary's WAL position and cluster identity, and for each replica its role ({@code
+ * pg_is_in_recovery()}), its replay position, its lag in bytes ({@code pg_wal_lsn_diff} against the
+ * primary), its WAL receiver ({@code pg_stat_wal_receiver}) and its replay delay, measured against
+ * the primary: at least the time since the router first saw the primary past the replica's replay
+ * position (so an idle primary is no lag, and a standby that receives nothing is), or the time
+ * since its last replayed transaction while received WAL waits, whichever is larger. A replica that
+ * is down, not a standby, of another cluster, behind either bound, or not streaming while the
+ * primary is ahead of it leaves rotation and comes back when healthy; each change is logged. With
+ * {@code I} the check interval, a replica leaves within {@code maxReplayDelay + 2·I} of the first
+ * write it misses (within {@code 2·I} when its receiver is not streaming), plus the checks' own
+ * time. Routing reads that map and costs no round trip.
  *
- * <p>Two front doors use a router: {@link RoutingJdbi} (JDBI) and {@link RoutingDataSource}
- * (plain JDBC and frameworks). The router does not own the pools: close them yourself after
- * {@link #close()}.
+ * <p>Two front doors use a router: {@link RoutingJdbi} (JDBI) and {@link RoutingDataSource} (plain
+ * JDBC and frameworks). The router does not own the pools: close them yourself after {@link
+ * #close()}.
  *
  * <pre>{@code
  * ReplicaRouter router = ReplicaRouter.builder()
@@ -67,12 +67,16 @@ public final class ReplicaRouter implements AutoCloseable {
 
   /** Default {@link Builder#maxLagBytes(long)}: 16 MiB of WAL. */
   public static final long DEFAULT_MAX_LAG_BYTES = 16L * 1024 * 1024;
+
   /** Default {@link Builder#maxReplayDelay(Duration)}. */
   public static final Duration DEFAULT_MAX_REPLAY_DELAY = Duration.ofSeconds(5);
+
   /** Default {@link Builder#healthCheckInterval(Duration)}. */
   public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+
   /** Default {@link Builder#healthCheckTimeout(Duration)}. */
   public static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(2);
+
   /** Default {@link Builder#readYourWritesWait(Duration)}. */
   public static final Duration DEFAULT_READ_YOUR_WRITES_WAIT = Duration.ofMillis(50);
 
@@ -124,8 +128,10 @@ public final class ReplicaRouter implements AutoCloseable {
     return engine.statuses().stream()
         .filter(s -> s.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("replica must be one of "
-            + engine.replicas() + " but was '" + name + "'"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "replica must be one of " + engine.replicas() + " but was '" + name + "'"));
   }
 
   /** Checks every server now, on the calling thread, instead of waiting for the next round. */
@@ -170,8 +176,8 @@ public final class ReplicaRouter implements AutoCloseable {
   }
 
   /**
-   * How many read-your-writes reads found no replica that had replayed their token in time
-   * (and so went to the primary, or failed under {@link NoReplicaPolicy#FAIL}).
+   * How many read-your-writes reads found no replica that had replayed their token in time (and so
+   * went to the primary, or failed under {@link NoReplicaPolicy#FAIL}).
    *
    * @return the count since start
    */
@@ -199,8 +205,8 @@ public final class ReplicaRouter implements AutoCloseable {
 
   /**
    * Whether reads routed to the primary run now in the {@link Builder#primaryReadPool(DataSource)
-   * primary read pool}'s read-only sessions (its last check found them read-only on this
-   * primary), rather than in a {@code READ ONLY} transaction on the primary's own pool.
+   * primary read pool}'s read-only sessions (its last check found them read-only on this primary),
+   * rather than in a {@code READ ONLY} transaction on the primary's own pool.
    *
    * @return false when no primary read pool was given, before its first check, or while it fails
    */
@@ -272,22 +278,21 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * A second, small pool of connections to the primary whose sessions are read-only
-     * ({@code default_transaction_read_only=on}, set once per connection at connect time, for
-     * example with {@link Pools.Builder#readOnlySessions()}), for reads the router sends to the
-     * primary (no replica qualifies, {@link ReadIntent#strong()}, read-your-writes fallbacks).
+     * A second, small pool of connections to the primary whose sessions are read-only ({@code
+     * default_transaction_read_only=on}, set once per connection at connect time, for example with
+     * {@link Pools.Builder#readOnlySessions()}), for reads the router sends to the primary (no
+     * replica qualifies, {@link ReadIntent#strong()}, read-your-writes fallbacks).
      *
-     * <p>Without it, {@link RoutingJdbi} runs such a read in a {@code READ ONLY} transaction on
-     * the primary's pool so that a write inside {@code read(...)} fails there as on a standby;
-     * the transaction's {@code COMMIT} is a second round trip per read, which about halves read
-     * throughput on the primary (see docs/benchmarks.md). With it, the read runs in auto-commit
-     * in a read-only session: one round trip, and a write still fails
-     * ({@link ReadOnlyViolationException}). The pool is used only while the primary's health
-     * check finds a connection from it read-only on this primary (not a standby, same system
-     * identifier); otherwise reads fall back to the {@code READ ONLY} transaction, and the change
-     * is logged. The session setting guards against mistakes, not against a callback that
-     * changes it ({@code SET default_transaction_read_only = off}). The router does not own the
-     * pool: close it yourself.
+     * <p>Without it, {@link RoutingJdbi} runs such a read in a {@code READ ONLY} transaction on the
+     * primary's pool so that a write inside {@code read(...)} fails there as on a standby; the
+     * transaction's {@code COMMIT} is a second round trip per read, which about halves read
+     * throughput on the primary (see docs/benchmarks.md). With it, the read runs in auto-commit in
+     * a read-only session: one round trip, and a write still fails ({@link
+     * ReadOnlyViolationException}). The pool is used only while the primary's health check finds a
+     * connection from it read-only on this primary (not a standby, same system identifier);
+     * otherwise reads fall back to the {@code READ ONLY} transaction, and the change is logged. The
+     * session setting guards against mistakes, not against a callback that changes it ({@code SET
+     * default_transaction_read_only = off}). The router does not own the pool: close it yourself.
      *
      * @param pool a pool of read-only sessions on the primary
      * @return this builder
@@ -311,10 +316,12 @@ public final class ReplicaRouter implements AutoCloseable {
       Require.notNull(name, "replica name");
       Require.notNull(replica, "replica");
       if (name.isBlank() || name.equals(Target.PRIMARY)) {
-        throw new IllegalArgumentException("replica name must be non-blank and not 'primary' but was '" + name + "'");
+        throw new IllegalArgumentException(
+            "replica name must be non-blank and not 'primary' but was '" + name + "'");
       }
       if (replicas.containsKey(name)) {
-        throw new IllegalArgumentException("replica names must be unique but '" + name + "' was given twice");
+        throw new IllegalArgumentException(
+            "replica names must be unique but '" + name + "' was given twice");
       }
       replicas.put(name, replica);
       return this;
@@ -335,10 +342,10 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * A replica whose replay delay exceeds this leaves rotation, at most this plus two
-     * {@linkplain #healthCheckInterval(Duration) check intervals} (and the checks' own time) after
-     * the first write it misses. The delay is measured against the primary's position (see the
-     * class description).
+     * A replica whose replay delay exceeds this leaves rotation, at most this plus two {@linkplain
+     * #healthCheckInterval(Duration) check intervals} (and the checks' own time) after the first
+     * write it misses. The delay is measured against the primary's position (see the class
+     * description).
      *
      * @param delay the bound, 0 or more (default 5 s)
      * @return this builder
@@ -352,8 +359,8 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * Pause between two health checks of one server; also bounds how long a newly lagging or
-     * dead replica stays in rotation.
+     * Pause between two health checks of one server; also bounds how long a newly lagging or dead
+     * replica stays in rotation.
      *
      * @param interval the pause, more than 0 (default 1 s)
      * @return this builder
@@ -367,10 +374,10 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * How long one health check waits for a server's answer before counting it as down (set as
-     * the connection's network timeout). A frozen server keeps its sockets open and answers
-     * nothing; without a bound its check would wait for the pool's socket timeout while it
-     * stayed in rotation. Also bounds each read-your-writes probe.
+     * How long one health check waits for a server's answer before counting it as down (set as the
+     * connection's network timeout). A frozen server keeps its sockets open and answers nothing;
+     * without a bound its check would wait for the pool's socket timeout while it stayed in
+     * rotation. Also bounds each read-your-writes probe.
      *
      * @param timeout the bound, more than 0 (default 2 s)
      * @return this builder
@@ -410,8 +417,8 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * How long a read-your-writes read may wait for a replica to replay its token (polling the
-     * most advanced replica) before it falls back. Zero falls back at once.
+     * How long a read-your-writes read may wait for a replica to replay its token (polling the most
+     * advanced replica) before it falls back. Zero falls back at once.
      *
      * @param wait the bound, 0 or more (default 50 ms)
      * @return this builder
@@ -436,7 +443,8 @@ public final class ReplicaRouter implements AutoCloseable {
       Require.notYetSet(defaultIntent, "defaultReadIntent");
       Require.notNull(intent, "defaultReadIntent");
       if (intent.kind() == ReadIntent.Kind.READ_YOUR_WRITES) {
-        throw new IllegalArgumentException("defaultReadIntent must not be READ_YOUR_WRITES but was " + intent);
+        throw new IllegalArgumentException(
+            "defaultReadIntent must not be READ_YOUR_WRITES but was " + intent);
       }
       this.defaultIntent = intent;
       return this;
@@ -445,11 +453,11 @@ public final class ReplicaRouter implements AutoCloseable {
     /**
      * Judges failures: a read failing on a replica with a database failure the classifier allows
      * repeating for idempotent work ({@code TRANSIENT} or {@code UNKNOWN}, such as a connection
-     * lost mid-read) moves to another server. A connection that cannot be had always moves;
-     * a failure with no {@code SQLException} in its chain (the caller's own code) never does.
+     * lost mid-read) moves to another server. A connection that cannot be had always moves; a
+     * failure with no {@code SQLException} in its chain (the caller's own code) never does.
      *
-     * @param classifier the classifier (default: larder-resilience's
-     *     {@code FailureClassifiers.standard()})
+     * @param classifier the classifier (default: larder-resilience's {@code
+     *     FailureClassifiers.standard()})
      * @return this builder
      * @throws IllegalStateException if already set
      */
@@ -474,8 +482,8 @@ public final class ReplicaRouter implements AutoCloseable {
 
     /**
      * Reports routing and replica state to Micrometer: {@code larder.jdbc.reads} (tags route,
-     * intent, reason), {@code larder.jdbc.ryw.fallbacks}, and per replica
-     * {@code larder.jdbc.replica.lag.bytes}, {@code .in.rotation}, {@code .in.flight}.
+     * intent, reason), {@code larder.jdbc.ryw.fallbacks}, and per replica {@code
+     * larder.jdbc.replica.lag.bytes}, {@code .in.rotation}, {@code .in.flight}.
      *
      * @param registry the registry
      * @return this builder
@@ -488,10 +496,10 @@ public final class ReplicaRouter implements AutoCloseable {
     }
 
     /**
-     * Whether {@link #build()} checks every server once before returning (so replicas serve
-     * reads at once, and a primary pool that reaches a standby is refused); otherwise the first
-     * background round does, and reads go to the primary until then. A primary that does not
-     * answer at start is logged, not refused: it may be starting.
+     * Whether {@link #build()} checks every server once before returning (so replicas serve reads
+     * at once, and a primary pool that reaches a standby is refused); otherwise the first
+     * background round does, and reads go to the primary until then. A primary that does not answer
+     * at start is logged, not refused: it may be starting.
      *
      * @param check whether to check on start (default {@code true})
      * @return this builder
@@ -507,8 +515,8 @@ public final class ReplicaRouter implements AutoCloseable {
      * Builds the router and starts its health checks.
      *
      * @return the router
-     * @throws IllegalStateException if no primary was given, a replica pool is the primary's,
-     *     the primary read pool is the primary's or a replica's, or (when checking on start) the
+     * @throws IllegalStateException if no primary was given, a replica pool is the primary's, the
+     *     primary read pool is the primary's or a replica's, or (when checking on start) the
      *     primary's pool reaches a server in recovery (a standby) or the primary read pool answers
      *     with sessions that are not read-only or not on the primary
      */
@@ -518,33 +526,39 @@ public final class ReplicaRouter implements AutoCloseable {
       }
       for (Map.Entry<String, DataSource> e : replicas.entrySet()) {
         if (e.getValue() == primary) {
-          throw new IllegalStateException("replica '" + e.getKey() + "' must not be the primary's pool");
+          throw new IllegalStateException(
+              "replica '" + e.getKey() + "' must not be the primary's pool");
         }
         if (e.getValue() == primaryReadPool) {
-          throw new IllegalStateException("replica '" + e.getKey() + "' must not be the primary read pool");
+          throw new IllegalStateException(
+              "replica '" + e.getKey() + "' must not be the primary read pool");
         }
       }
       if (primaryReadPool == primary) {
-        throw new IllegalStateException("primaryReadPool must be a pool of read-only sessions apart from the"
-            + " primary's pool but was the primary's pool itself");
+        throw new IllegalStateException(
+            "primaryReadPool must be a pool of read-only sessions apart from the"
+                + " primary's pool but was the primary's pool itself");
       }
       FailureClassifier fc = classifier != null ? classifier : DefaultClassifier.get();
-      Engine.Settings settings = new Engine.Settings(
-          maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
-          maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
-          healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,
-          healthCheckTimeout != null ? healthCheckTimeout : DEFAULT_HEALTH_CHECK_TIMEOUT,
-          balancing == Balancing.LEAST_IN_FLIGHT,
-          noReplicaPolicy == NoReplicaPolicy.FAIL,
-          readYourWritesWait != null ? readYourWritesWait : DEFAULT_READ_YOUR_WRITES_WAIT,
-          timeSource != null ? timeSource : TimeSource.system(),
-          JdbcMetrics.of(meterRegistry),
-          fc);
+      Engine.Settings settings =
+          new Engine.Settings(
+              maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
+              maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
+              healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,
+              healthCheckTimeout != null ? healthCheckTimeout : DEFAULT_HEALTH_CHECK_TIMEOUT,
+              balancing == Balancing.LEAST_IN_FLIGHT,
+              noReplicaPolicy == NoReplicaPolicy.FAIL,
+              readYourWritesWait != null ? readYourWritesWait : DEFAULT_READ_YOUR_WRITES_WAIT,
+              timeSource != null ? timeSource : TimeSource.system(),
+              JdbcMetrics.of(meterRegistry),
+              fc);
       List<Target> targets = new ArrayList<>();
       replicas.forEach((name, ds) -> targets.add(new Target(name, ds, false)));
-      Engine engine = new Engine(new Target(Target.PRIMARY, primary, true), primaryReadPool, targets, settings);
+      Engine engine =
+          new Engine(new Target(Target.PRIMARY, primary, true), primaryReadPool, targets, settings);
       engine.start(checkOnStart == null || checkOnStart);
-      return new ReplicaRouter(engine, defaultIntent != null ? defaultIntent : ReadIntent.any(), fc);
+      return new ReplicaRouter(
+          engine, defaultIntent != null ? defaultIntent : ReadIntent.any(), fc);
     }
   }
 

@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
  *
  * @param name the replica's name, as given to {@link ReplicaRouter.Builder#replica}
  * @param state whether it is in rotation and, if not, why
- * @param replayLsn the last WAL position it had replayed ({@code pg_last_wal_replay_lsn()}),
- *     or {@code null} if never read
- * @param lagBytes bytes of WAL between the primary's position and the replay position
- *     ({@code pg_wal_lsn_diff}), or -1 if unknown
+ * @param replayLsn the last WAL position it had replayed ({@code pg_last_wal_replay_lsn()}), or
+ *     {@code null} if never read
+ * @param lagBytes bytes of WAL between the primary's position and the replay position ({@code
+ *     pg_wal_lsn_diff}), or -1 if unknown
  * @param replayDelay how far behind the replica's data was at the check, at least: the larger of
  *     the time since the router first saw the primary past the replica's replay position, and the
  *     time since the last replayed transaction while received WAL waited to be replayed; zero when

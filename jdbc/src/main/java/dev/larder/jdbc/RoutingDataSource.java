@@ -21,12 +21,12 @@ import org.jspecify.annotations.Nullable;
  * (per the router's default intent, or the one set with {@link #withIntent}), the others to the
  * primary.
  *
- * <p>The connections handed out are lazy: no physical connection is taken until the first
- * statement (or metadata call), so a framework can set read-only and auto-commit first. This is
- * what makes Spring's {@code @Transactional(readOnly = true)} route correctly: Spring's own
- * {@code AbstractRoutingDataSource} picks a target when the connection is requested, before the
- * transaction manager has set the flag. A connection that is never used never takes a pool slot.
- * A replica whose connection cannot be had is taken out of rotation and the next server tried.
+ * <p>The connections handed out are lazy: no physical connection is taken until the first statement
+ * (or metadata call), so a framework can set read-only and auto-commit first. This is what makes
+ * Spring's {@code @Transactional(readOnly = true)} route correctly: Spring's own {@code
+ * AbstractRoutingDataSource} picks a target when the connection is requested, before the
+ * transaction manager has set the flag. A connection that is never used never takes a pool slot. A
+ * replica whose connection cannot be had is taken out of rotation and the next server tried.
  *
  * <pre>{@code
  * DataSource ds = RoutingDataSource.create(router);      // give this to Spring / jOOQ / MyBatis
@@ -58,8 +58,8 @@ public final class RoutingDataSource implements DataSource {
   }
 
   /**
-   * Runs work with a read intent for the read-only connections it first uses on this thread
-   * (for example read-your-writes with a token from a request header).
+   * Runs work with a read intent for the read-only connections it first uses on this thread (for
+   * example read-your-writes with a token from a request header).
    *
    * @param intent the intent
    * @param work the work
@@ -86,8 +86,8 @@ public final class RoutingDataSource implements DataSource {
    * Which server a connection from this data source was routed to.
    *
    * @param connection a connection from {@link #getConnection()}
-   * @return {@code primary}, the replica's name, or null if it has not taken a physical
-   *     connection yet
+   * @return {@code primary}, the replica's name, or null if it has not taken a physical connection
+   *     yet
    */
   public static @Nullable String routedTo(Connection connection) {
     Target t = LazyConnection.targetOf(connection);
@@ -105,7 +105,8 @@ public final class RoutingDataSource implements DataSource {
     return LazyConnection.create(readOnly -> acquire(readOnly, captured));
   }
 
-  private LazyConnection.Acquired acquire(boolean readOnly, @Nullable ReadIntent captured) throws SQLException {
+  private LazyConnection.Acquired acquire(boolean readOnly, @Nullable ReadIntent captured)
+      throws SQLException {
     if (!readOnly) {
       Target primary = engine.primary();
       primary.acquire();
@@ -143,7 +144,8 @@ public final class RoutingDataSource implements DataSource {
    */
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    throw new SQLFeatureNotSupportedException("credentials are set on the pools behind a RoutingDataSource");
+    throw new SQLFeatureNotSupportedException(
+        "credentials are set on the pools behind a RoutingDataSource");
   }
 
   @Override
@@ -153,12 +155,14 @@ public final class RoutingDataSource implements DataSource {
 
   @Override
   public void setLogWriter(PrintWriter out) throws SQLException {
-    throw new SQLFeatureNotSupportedException("set the log writer on the pools behind a RoutingDataSource");
+    throw new SQLFeatureNotSupportedException(
+        "set the log writer on the pools behind a RoutingDataSource");
   }
 
   @Override
   public void setLoginTimeout(int seconds) throws SQLException {
-    throw new SQLFeatureNotSupportedException("set the login timeout on the pools behind a RoutingDataSource");
+    throw new SQLFeatureNotSupportedException(
+        "set the login timeout on the pools behind a RoutingDataSource");
   }
 
   @Override

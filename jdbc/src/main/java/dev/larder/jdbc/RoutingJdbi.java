@@ -28,22 +28,22 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * JDBI over a {@link ReplicaRouter}: {@code read(...)} runs on a replica chosen for the read's
- * intent, {@code write(...)} and {@code inTransaction(...)} on the primary, and every write
- * returns the position it reached so later reads can see it.
+ * intent, {@code write(...)} and {@code inTransaction(...)} on the primary, and every write returns
+ * the position it reached so later reads can see it.
  *
- * <p>Reads are read-only everywhere: a standby refuses writes, and a read that lands on the
- * primary runs in a read-only session of the router's
- * {@link ReplicaRouter.Builder#primaryReadPool(DataSource) primary read pool} (one round trip)
- * or, without one, in a {@code READ ONLY} transaction on the primary's pool (a second round trip
- * for the {@code COMMIT}), so a write inside {@code read} fails with
- * {@link ReadOnlyViolationException} wherever it lands. A read whose replica fails at the
- * database (a connection that cannot be had, or one lost mid-read: what the router's classifier
- * allows repeating for idempotent work) is run again on another replica or the primary, and that
- * replica leaves rotation until its next health check. With a retry policy or a
- * resilience stack ({@link Builder#retryPolicy}, {@link Builder#resilience}) whole calls are
- * repeated with backoff: reads after transient failures and failures of unknown outcome, writes
- * after transient failures only (a transaction the server rolled back), unless declared
- * idempotent ({@link #write(boolean, HandleCallback)}). Without one, writes run once.
+ * <p>Reads are read-only everywhere: a standby refuses writes, and a read that lands on the primary
+ * runs in a read-only session of the router's {@link
+ * ReplicaRouter.Builder#primaryReadPool(DataSource) primary read pool} (one round trip) or, without
+ * one, in a {@code READ ONLY} transaction on the primary's pool (a second round trip for the {@code
+ * COMMIT}), so a write inside {@code read} fails with {@link ReadOnlyViolationException} wherever
+ * it lands. A read whose replica fails at the database (a connection that cannot be had, or one
+ * lost mid-read: what the router's classifier allows repeating for idempotent work) is run again on
+ * another replica or the primary, and that replica leaves rotation until its next health check.
+ * With a retry policy or a resilience stack ({@link Builder#retryPolicy}, {@link
+ * Builder#resilience}) whole calls are repeated with backoff: reads after transient failures and
+ * failures of unknown outcome, writes after transient failures only (a transaction the server
+ * rolled back), unless declared idempotent ({@link #write(boolean, HandleCallback)}). Without one,
+ * writes run once.
  *
  * <p><b>Primary down.</b> A call that needs the primary and cannot get a connection to it fails
  * with {@link PrimaryUnavailableException} after the primary pool's {@code connectionTimeout}
@@ -72,8 +72,12 @@ public final class RoutingJdbi {
   private final @Nullable RetryPolicy retryPolicy;
   private final @Nullable Resilience resilience;
 
-  private RoutingJdbi(ReplicaRouter router, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger,
-      @Nullable RetryPolicy retryPolicy, @Nullable Resilience resilience) {
+  private RoutingJdbi(
+      ReplicaRouter router,
+      List<Consumer<Jdbi>> customizers,
+      @Nullable SqlLogger logger,
+      @Nullable RetryPolicy retryPolicy,
+      @Nullable Resilience resilience) {
     this.router = router;
     this.retryPolicy = retryPolicy;
     this.resilience = resilience;
@@ -86,12 +90,14 @@ public final class RoutingJdbi {
     }
     this.primaryJdbi = jdbis.get(engine.primary());
     DataSource primaryReads = engine.configuredPrimaryReads();
-    this.primaryReadJdbi = primaryReads == null
-        ? null
-        : jdbi(primaryReads, engine.primary().route(), customizers, logger);
+    this.primaryReadJdbi =
+        primaryReads == null
+            ? null
+            : jdbi(primaryReads, engine.primary().route(), customizers, logger);
   }
 
-  private static Jdbi jdbi(DataSource ds, String route, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger) {
+  private static Jdbi jdbi(
+      DataSource ds, String route, List<Consumer<Jdbi>> customizers, @Nullable SqlLogger logger) {
     Jdbi jdbi = Jdbi.create(ds);
     jdbi.define(QueryMetrics.ROUTE_ATTRIBUTE, route);
     if (logger != null) {
@@ -157,7 +163,8 @@ public final class RoutingJdbi {
    * @throws ReadOnlyViolationException if the callback tries to write
    * @throws ForeignClusterTokenException if the session's token is of another cluster
    */
-  public <T, X extends Exception> T read(ConsistencySession session, HandleCallback<T, X> callback) throws X {
+  public <T, X extends Exception> T read(ConsistencySession session, HandleCallback<T, X> callback)
+      throws X {
     return read(session.readIntent(router.defaultReadIntent()), callback);
   }
 
@@ -176,42 +183,51 @@ public final class RoutingJdbi {
    * @throws PrimaryUnavailableException if the read had to run on the primary ({@code strong()}, or
    *     no replica qualified) and no connection to it could be had
    */
-  public <T, X extends Exception> T read(ReadIntent intent, HandleCallback<T, X> callback) throws X {
+  public <T, X extends Exception> T read(ReadIntent intent, HandleCallback<T, X> callback)
+      throws X {
     Require.notNull(intent, "intent");
     Require.notNull(callback, "callback");
     return call(true, () -> readOnce(intent, callback));
   }
 
-  private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback) throws X {
+  private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback)
+      throws X {
     try {
-      return engine.read(intent, target -> {
-        // on the primary, a session or a transaction that is read-only refuses what a standby would
-        boolean readOnlySession = target.isPrimary() && primaryReadJdbi != null && engine.primaryReadsUsable();
-        Jdbi jdbi = readOnlySession ? primaryReadJdbi : jdbis.get(target);
-        @Nullable DataSource pool = readOnlySession ? engine.configuredPrimaryReads() : target.dataSource();
-        try (Handle h = target.isPrimary() ? openPrimary(jdbi, pool) : jdbi.open()) {
-          if (target.isPrimary() && !readOnlySession) {
-            // BEGIN READ ONLY ... COMMIT: a second round trip, which the primary read pool saves
-            h.setReadOnly(true);
-            return h.inTransaction(callback);
-          }
-          return callback.withHandle(h);
-        } catch (PrimaryUnavailableException e) {
-          throw e;
-        } catch (Exception e) {
-          throw readOnlyViolation(e, target);
-        }
-      });
+      return engine.read(
+          intent,
+          target -> {
+            // on the primary, a session or a transaction that is read-only refuses what a standby
+            // would
+            boolean readOnlySession =
+                target.isPrimary() && primaryReadJdbi != null && engine.primaryReadsUsable();
+            Jdbi jdbi = readOnlySession ? primaryReadJdbi : jdbis.get(target);
+            @Nullable DataSource pool =
+                readOnlySession ? engine.configuredPrimaryReads() : target.dataSource();
+            try (Handle h = target.isPrimary() ? openPrimary(jdbi, pool) : jdbi.open()) {
+              if (target.isPrimary() && !readOnlySession) {
+                // BEGIN READ ONLY ... COMMIT: a second round trip, which the primary read pool
+                // saves
+                h.setReadOnly(true);
+                return h.inTransaction(callback);
+              }
+              return callback.withHandle(h);
+            } catch (PrimaryUnavailableException e) {
+              throw e;
+            } catch (Exception e) {
+              throw readOnlyViolation(e, target);
+            }
+          });
     } catch (Exception e) {
       throw LarderJdbcSupport.<X>rethrow(e);
     }
   }
 
   /**
-   * Runs work on the primary (in auto-commit unless the callback begins a transaction) and
-   * returns its result with the position it reached.
+   * Runs work on the primary (in auto-commit unless the callback begins a transaction) and returns
+   * its result with the position it reached.
    *
-   * @param callback the work; it runs once unless a retry policy repeats it after a transient failure
+   * @param callback the work; it runs once unless a retry policy repeats it after a transient
+   *     failure
    * @param <T> the result type
    * @param <X> the callback's exception type
    * @return the result and the position after it committed
@@ -226,8 +242,8 @@ public final class RoutingJdbi {
 
   /**
    * {@link #write(HandleCallback)}, declaring whether the work is safe to repeat: with a retry
-   * policy, idempotent work is also repeated after failures of unknown outcome (a connection
-   * lost mid-statement), other work only after transient ones.
+   * policy, idempotent work is also repeated after failures of unknown outcome (a connection lost
+   * mid-statement), other work only after transient ones.
    *
    * @param idempotent whether running the work twice is harmless
    * @param callback the work
@@ -236,7 +252,8 @@ public final class RoutingJdbi {
    * @return the result and the position after it committed
    * @throws X what the callback throws
    */
-  public <T, X extends Exception> Written<T> write(boolean idempotent, HandleCallback<T, X> callback) throws X {
+  public <T, X extends Exception> Written<T> write(
+      boolean idempotent, HandleCallback<T, X> callback) throws X {
     Require.notNull(callback, "callback");
     return onPrimary(idempotent, callback);
   }
@@ -251,17 +268,19 @@ public final class RoutingJdbi {
    * @return the result and the position
    * @throws X what the callback throws
    */
-  public <T, X extends Exception> Written<T> write(ConsistencySession session, HandleCallback<T, X> callback) throws X {
+  public <T, X extends Exception> Written<T> write(
+      ConsistencySession session, HandleCallback<T, X> callback) throws X {
     Written<T> w = write(callback);
     session.observe(w.token());
     return w;
   }
 
   /**
-   * Runs work in one transaction on the primary and returns its result with the position after
-   * the commit.
+   * Runs work in one transaction on the primary and returns its result with the position after the
+   * commit.
    *
-   * @param callback the work; it runs once unless a retry policy repeats it after a transient failure
+   * @param callback the work; it runs once unless a retry policy repeats it after a transient
+   *     failure
    * @param <T> the result type
    * @param <X> the callback's exception type
    * @return the result and the position after the commit
@@ -286,8 +305,8 @@ public final class RoutingJdbi {
    * @return the result and the position after the commit
    * @throws X what the callback throws
    */
-  public <T, X extends Exception> Written<T> inTransaction(boolean idempotent, HandleCallback<T, X> callback)
-      throws X {
+  public <T, X extends Exception> Written<T> inTransaction(
+      boolean idempotent, HandleCallback<T, X> callback) throws X {
     Require.notNull(callback, "callback");
     return onPrimary(idempotent, h -> h.inTransaction(callback));
   }
@@ -302,44 +321,54 @@ public final class RoutingJdbi {
    * @return the result and the position
    * @throws X what the callback throws
    */
-  public <T, X extends Exception> Written<T> inTransaction(ConsistencySession session, HandleCallback<T, X> callback)
-      throws X {
+  public <T, X extends Exception> Written<T> inTransaction(
+      ConsistencySession session, HandleCallback<T, X> callback) throws X {
     Written<T> w = inTransaction(callback);
     session.observe(w.token());
     return w;
   }
 
-  /** A write's outcome inside the retried part: the token may be missing if it could not be read. */
+  /**
+   * A write's outcome inside the retried part: the token may be missing if it could not be read.
+   */
   private record Outcome<T>(@Nullable T value, @Nullable ConsistencyToken token) {}
 
-  private <T, X extends Exception> Written<T> onPrimary(boolean idempotent, HandleCallback<T, X> work) throws X {
-    Outcome<T> outcome = call(idempotent, () -> {
-      try (Handle h = openPrimary(primaryJdbi, engine.primary().dataSource())) {
-        T value = work.withHandle(h);
-        ConsistencyToken minted = null;
-        if (!h.isInTransaction()) {
-          try {
-            minted = engine.mint(h.getConnection());
-          } catch (SQLException | RuntimeException e) {
-            minted = null; // read below on a fresh connection: a committed write must not be retried
-          }
-        }
-        return new Outcome<>(value, minted);
-      }
-    });
+  private <T, X extends Exception> Written<T> onPrimary(
+      boolean idempotent, HandleCallback<T, X> work) throws X {
+    Outcome<T> outcome =
+        call(
+            idempotent,
+            () -> {
+              try (Handle h = openPrimary(primaryJdbi, engine.primary().dataSource())) {
+                T value = work.withHandle(h);
+                ConsistencyToken minted = null;
+                if (!h.isInTransaction()) {
+                  try {
+                    minted = engine.mint(h.getConnection());
+                  } catch (SQLException | RuntimeException e) {
+                    minted =
+                        null; // read below on a fresh connection: a committed write must not be
+                    // retried
+                  }
+                }
+                return new Outcome<>(value, minted);
+              }
+            });
     T value = outcome.value();
     ConsistencyToken token = outcome.token();
     if (token == null) {
       try {
         token = router.currentPosition();
       } catch (SQLException | RuntimeException e) {
-        throw new LarderException("the write committed on the primary but its WAL position could not be read", e);
+        throw new LarderException(
+            "the write committed on the primary but its WAL position could not be read", e);
       }
     }
     return new Written<>(value, token);
   }
 
-  private <T, X extends Exception> T call(boolean idempotent, ThrowingSupplier<T, X> work) throws X {
+  private <T, X extends Exception> T call(boolean idempotent, ThrowingSupplier<T, X> work)
+      throws X {
     if (resilience != null) {
       return resilience.callChecked(idempotent, work);
     }
@@ -350,8 +379,8 @@ public final class RoutingJdbi {
   }
 
   /**
-   * Opens a handle on the primary; a connection that cannot be had becomes
-   * {@link PrimaryUnavailableException} with the pool's failure as its cause.
+   * Opens a handle on the primary; a connection that cannot be had becomes {@link
+   * PrimaryUnavailableException} with the pool's failure as its cause.
    */
   private Handle openPrimary(Jdbi jdbi, @Nullable DataSource pool) {
     try {
@@ -359,23 +388,41 @@ public final class RoutingJdbi {
     } catch (ConnectionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       Duration timeout = connectionTimeout(pool);
-      String from = pool instanceof HikariConfigMXBean h ? " from pool '" + h.getPoolName() + "'" : "";
-      String within = timeout != null ? " within its connectionTimeout " + timeout.toMillis() + " ms" : "";
-      FailureClass c = classifier.classify(cause) == FailureClass.PERMANENT ? FailureClass.PERMANENT : FailureClass.TRANSIENT;
-      throw new PrimaryUnavailableException("primary unavailable: no connection" + from + within
-          + ", nothing was sent (" + cause.getMessage() + ")", cause, c, timeout);
+      String from =
+          pool instanceof HikariConfigMXBean h ? " from pool '" + h.getPoolName() + "'" : "";
+      String within =
+          timeout != null ? " within its connectionTimeout " + timeout.toMillis() + " ms" : "";
+      FailureClass c =
+          classifier.classify(cause) == FailureClass.PERMANENT
+              ? FailureClass.PERMANENT
+              : FailureClass.TRANSIENT;
+      throw new PrimaryUnavailableException(
+          "primary unavailable: no connection"
+              + from
+              + within
+              + ", nothing was sent ("
+              + cause.getMessage()
+              + ")",
+          cause,
+          c,
+          timeout);
     }
   }
 
   private static @Nullable Duration connectionTimeout(@Nullable DataSource pool) {
-    return pool instanceof HikariConfigMXBean h ? Duration.ofMillis(h.getConnectionTimeout()) : null;
+    return pool instanceof HikariConfigMXBean h
+        ? Duration.ofMillis(h.getConnectionTimeout())
+        : null;
   }
 
   private static Exception readOnlyViolation(Exception e, Target target) {
     for (Throwable t : dev.larder.core.FailureClassifier.causalChain(e)) {
       if (t instanceof SQLException s && READ_ONLY_SQL_TRANSACTION.equals(s.getSQLState())) {
-        return new ReadOnlyViolationException("a write was attempted inside read() on " + target.name()
-            + ": reads are read-only; use write() or inTransaction()", e);
+        return new ReadOnlyViolationException(
+            "a write was attempted inside read() on "
+                + target.name()
+                + ": reads are read-only; use write() or inTransaction()",
+            e);
       }
     }
     return e;
@@ -406,8 +453,8 @@ public final class RoutingJdbi {
     }
 
     /**
-     * Logs or measures every statement, for example with {@link QueryMetrics}; statements see
-     * the attribute {@value QueryMetrics#ROUTE_ATTRIBUTE} ({@code primary} or {@code replica}).
+     * Logs or measures every statement, for example with {@link QueryMetrics}; statements see the
+     * attribute {@value QueryMetrics#ROUTE_ATTRIBUTE} ({@code primary} or {@code replica}).
      *
      * @param logger the logger
      * @return this builder
@@ -420,10 +467,10 @@ public final class RoutingJdbi {
     }
 
     /**
-     * Repeats failed calls by this policy: reads (idempotent) after transient failures and
-     * failures of unknown outcome, writes after transient failures only unless declared
-     * idempotent. A read already moves between servers without it; the policy adds backoff when
-     * every server failed (the primary restarting).
+     * Repeats failed calls by this policy: reads (idempotent) after transient failures and failures
+     * of unknown outcome, writes after transient failures only unless declared idempotent. A read
+     * already moves between servers without it; the policy adds backoff when every server failed
+     * (the primary restarting).
      *
      * @param policy the policy from larder-resilience
      * @return this builder
@@ -436,8 +483,8 @@ public final class RoutingJdbi {
     }
 
     /**
-     * Like {@link #retryPolicy(RetryPolicy)}, with larder-resilience's full stack (circuit
-     * breaker, retry, retry budget).
+     * Like {@link #retryPolicy(RetryPolicy)}, with larder-resilience's full stack (circuit breaker,
+     * retry, retry budget).
      *
      * @param resilience the stack
      * @return this builder
@@ -460,7 +507,8 @@ public final class RoutingJdbi {
      *     retried. The message names both values ({@link TimeoutChain}).
      */
     public RoutingJdbi build() {
-      RetryPolicy policy = retryPolicy != null ? retryPolicy : resilience != null ? resilience.retryPolicy() : null;
+      RetryPolicy policy =
+          retryPolicy != null ? retryPolicy : resilience != null ? resilience.retryPolicy() : null;
       if (policy != null && policy.maxAttempts() > 1 && policy.deadline().isPresent()) {
         Duration deadline = policy.deadline().get();
         Engine engine = router.engine();
@@ -477,5 +525,4 @@ public final class RoutingJdbi {
       }
     }
   }
-
 }

@@ -21,22 +21,23 @@ import org.slf4j.LoggerFactory;
  * production.
  *
  * <p>Read from {@code pg_settings} on the first pool's connection (so per-database and per-role
- * settings count): {@code idle_session_timeout}, {@code tcp_keepalives_idle},
- * {@code max_connections}, {@code superuser_reserved_connections} and
- * {@code reserved_connections} (PostgreSQL 16+); and from {@code pg_database} and
- * {@code pg_roles} the connection limits of that connection's database and user. Give one check
- * the pools that share a server, database and user. Checks:
+ * settings count): {@code idle_session_timeout}, {@code tcp_keepalives_idle}, {@code
+ * max_connections}, {@code superuser_reserved_connections} and {@code reserved_connections}
+ * (PostgreSQL 16+); and from {@code pg_database} and {@code pg_roles} the connection limits of that
+ * connection's database and user. Give one check the pools that share a server, database and user.
+ * Checks:
+ *
  * <ul>
- *   <li><b>contradiction</b>: a pooled connection can sit idle longer than
- *       {@code idle_session_timeout} (no keepalive ping below it and {@code maxLifetime} above
- *       it): the server closes it first and the pool hands out a dead connection;</li>
- *   <li><b>contradiction</b>: the pools' sizes, times the number of application instances, add
- *       up to more than {@code max_connections} minus the reserved connections;</li>
+ *   <li><b>contradiction</b>: a pooled connection can sit idle longer than {@code
+ *       idle_session_timeout} (no keepalive ping below it and {@code maxLifetime} above it): the
+ *       server closes it first and the pool hands out a dead connection;
+ *   <li><b>contradiction</b>: the pools' sizes, times the number of application instances, add up
+ *       to more than {@code max_connections} minus the reserved connections;
  *   <li><b>contradiction</b>: for a user who is not a superuser (superusers are exempt), they add
- *       up to more than the database's or the role's {@code CONNECTION LIMIT}
- *       ({@code ALTER DATABASE … CONNECTION LIMIT n}, {@code ALTER ROLE … CONNECTION LIMIT n});</li>
+ *       up to more than the database's or the role's {@code CONNECTION LIMIT} ({@code ALTER
+ *       DATABASE … CONNECTION LIMIT n}, {@code ALTER ROLE … CONNECTION LIMIT n});
  *   <li><b>advice</b>: neither the pool ({@code keepaliveTime}) nor the server's TCP keepalive
- *       probes an idle connection within two hours, so a NAT or firewall may drop it silently.</li>
+ *       probes an idle connection within two hours, so a NAT or firewall may drop it silently.
  * </ul>
  *
  * <pre>{@code
@@ -126,8 +127,8 @@ public final class ServerSettingsCheck {
   }
 
   /**
-   * Reads the server's settings through the first pool and checks every pool against them.
-   * Each finding is logged at WARN.
+   * Reads the server's settings through the first pool and checks every pool against them. Each
+   * finding is logged at WARN.
    *
    * @return the report
    * @throws PoolConfigurationException in strict mode, if a contradiction was found
@@ -144,46 +145,96 @@ public final class ServerSettingsCheck {
       long keepalive = p.getKeepaliveTime();
       long idleSpan = keepalive > 0 ? Math.min(keepalive, lifetime) : lifetime;
       if (ist > 0 && idleSpan >= ist) {
-        findings.add(new Finding(Severity.CONTRADICTION, "maxLifetime",
-            "pool " + p.getPoolName() + " lets a connection sit idle " + idleSpan + " ms (maxLifetime " + lifetime
-                + " ms, keepaliveTime " + keepalive + " ms) but the server's idle_session_timeout is " + ist
-                + " ms and closes it first: set keepaliveTime or maxLifetime below " + ist
-                + " ms (both are at least 30000 ms), or raise idle_session_timeout for this role"));
+        findings.add(
+            new Finding(
+                Severity.CONTRADICTION,
+                "maxLifetime",
+                "pool "
+                    + p.getPoolName()
+                    + " lets a connection sit idle "
+                    + idleSpan
+                    + " ms (maxLifetime "
+                    + lifetime
+                    + " ms, keepaliveTime "
+                    + keepalive
+                    + " ms) but the server's idle_session_timeout is "
+                    + ist
+                    + " ms and closes it first: set keepaliveTime or maxLifetime below "
+                    + ist
+                    + " ms (both are at least 30000 ms), or raise idle_session_timeout for this role"));
       }
       long tcp = server.tcpKeepalivesIdle().toMillis();
       if (keepalive == 0 && (tcp == 0 || tcp >= TCP_ADVICE.toMillis())) {
-        findings.add(new Finding(Severity.ADVICE, "keepaliveTime",
-            "pool " + p.getPoolName() + " has keepaliveTime 0 and the server's tcp_keepalives_idle is "
-                + (tcp == 0 ? "the OS default" : tcp / 1000 + " s")
-                + ": nothing probes idle connections, so a NAT or firewall may drop them silently"));
+        findings.add(
+            new Finding(
+                Severity.ADVICE,
+                "keepaliveTime",
+                "pool "
+                    + p.getPoolName()
+                    + " has keepaliveTime 0 and the server's tcp_keepalives_idle is "
+                    + (tcp == 0 ? "the OS default" : tcp / 1000 + " s")
+                    + ": nothing probes idle connections, so a NAT or firewall may drop them silently"));
       }
     }
     int usable = server.maxConnections() - server.reservedConnections();
     long demand = (long) total * instances;
     if (demand > usable) {
-      findings.add(new Finding(Severity.CONTRADICTION, "maximumPoolSize",
-          "pools " + names() + " may open " + total + " connections x " + instances + " instance(s) = " + demand
-              + " but the server accepts " + usable + " (max_connections " + server.maxConnections() + " minus "
-              + server.reservedConnections() + " reserved)"));
+      findings.add(
+          new Finding(
+              Severity.CONTRADICTION,
+              "maximumPoolSize",
+              "pools "
+                  + names()
+                  + " may open "
+                  + total
+                  + " connections x "
+                  + instances
+                  + " instance(s) = "
+                  + demand
+                  + " but the server accepts "
+                  + usable
+                  + " (max_connections "
+                  + server.maxConnections()
+                  + " minus "
+                  + server.reservedConnections()
+                  + " reserved)"));
     }
     if (!server.superuser()) {
-      limit(findings, demand, total, server.databaseConnectionLimit(), "the database's CONNECTION LIMIT");
+      limit(
+          findings,
+          demand,
+          total,
+          server.databaseConnectionLimit(),
+          "the database's CONNECTION LIMIT");
       limit(findings, demand, total, server.roleConnectionLimit(), "the role's CONNECTION LIMIT");
     }
     findings.forEach(f -> LOG.warn("pool check: {}", f));
     Report report = new Report(server, List.copyOf(findings));
     if (strict && report.hasContradictions()) {
-      throw new PoolConfigurationException(findings.stream()
-          .filter(f -> f.severity() == Severity.CONTRADICTION).toList());
+      throw new PoolConfigurationException(
+          findings.stream().filter(f -> f.severity() == Severity.CONTRADICTION).toList());
     }
     return report;
   }
 
   private void limit(List<Finding> findings, long demand, int total, int limit, String what) {
     if (limit >= 0 && demand > limit) {
-      findings.add(new Finding(Severity.CONTRADICTION, "maximumPoolSize",
-          "pools " + names() + " may open " + total + " connections x " + instances + " instance(s) = " + demand
-              + " but " + what + " is " + limit));
+      findings.add(
+          new Finding(
+              Severity.CONTRADICTION,
+              "maximumPoolSize",
+              "pools "
+                  + names()
+                  + " may open "
+                  + total
+                  + " connections x "
+                  + instances
+                  + " instance(s) = "
+                  + demand
+                  + " but "
+                  + what
+                  + " is "
+                  + limit));
     }
   }
 
@@ -196,18 +247,23 @@ public final class ServerSettingsCheck {
     int databaseLimit;
     int roleLimit;
     boolean superuser;
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ("
-          + "'idle_session_timeout', 'tcp_keepalives_idle', 'max_connections',"
-          + " 'superuser_reserved_connections', 'reserved_connections')")) {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT name, setting FROM pg_settings WHERE name IN ("
+                  + "'idle_session_timeout', 'tcp_keepalives_idle', 'max_connections',"
+                  + " 'superuser_reserved_connections', 'reserved_connections')")) {
         while (rs.next()) {
           values.put(rs.getString(1), Long.parseLong(rs.getString(2)));
         }
       }
-      try (ResultSet rs = s.executeQuery("SELECT"
-          + " (SELECT datconnlimit FROM pg_database WHERE datname = current_database()),"
-          + " (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user),"
-          + " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT"
+                  + " (SELECT datconnlimit FROM pg_database WHERE datname = current_database()),"
+                  + " (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user),"
+                  + " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")) {
         rs.next();
         // -1 is unlimited; PostgreSQL 15+ marks a half-dropped database with -2
         databaseLimit = Math.max(-1, rs.getInt(1));
@@ -215,13 +271,15 @@ public final class ServerSettingsCheck {
         superuser = rs.getBoolean(3);
       }
     }
-    // pg_settings gives each in its base unit: ms for idle_session_timeout, s for tcp_keepalives_idle
+    // pg_settings gives each in its base unit: ms for idle_session_timeout, s for
+    // tcp_keepalives_idle
     return new ServerSettings(
         Duration.ofMillis(values.getOrDefault("idle_session_timeout", 0L)),
         Duration.ofSeconds(values.getOrDefault("tcp_keepalives_idle", 0L)),
         values.getOrDefault("max_connections", (long) Integer.MAX_VALUE).intValue(),
-        (int) (values.getOrDefault("superuser_reserved_connections", 0L)
-            + values.getOrDefault("reserved_connections", 0L)),
+        (int)
+            (values.getOrDefault("superuser_reserved_connections", 0L)
+                + values.getOrDefault("reserved_connections", 0L)),
         databaseLimit,
         roleLimit,
         superuser);
@@ -261,8 +319,8 @@ public final class ServerSettingsCheck {
     }
 
     /**
-     * Makes {@link #run()} throw {@link PoolConfigurationException} on a contradiction instead
-     * of only logging it.
+     * Makes {@link #run()} throw {@link PoolConfigurationException} on a contradiction instead of
+     * only logging it.
      *
      * @return this builder
      */

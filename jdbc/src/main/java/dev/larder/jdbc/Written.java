@@ -3,9 +3,9 @@ package dev.larder.jdbc;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The result of a write and the position it reached: pass {@link #token()} to
- * {@link ReadIntent#readYourWrites(ConsistencyToken)} (or a {@link ConsistencySession}) so a
- * later read sees the write.
+ * The result of a write and the position it reached: pass {@link #token()} to {@link
+ * ReadIntent#readYourWrites(ConsistencyToken)} (or a {@link ConsistencySession}) so a later read
+ * sees the write.
  *
  * @param value what the write's callback returned (may be null)
  * @param token the primary's WAL position after the write committed

@@ -1,6 +1,4 @@
-/**
- * Larder jdbc. See this module's README.md.
- */
+/** Larder jdbc. See this module's README.md. */
 @NullMarked
 package dev.larder.jdbc;
 

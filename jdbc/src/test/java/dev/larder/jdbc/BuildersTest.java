@@ -14,7 +14,8 @@ class BuildersTest {
 
   @Test
   void routerWithoutPrimaryFailsInBuild() {
-    assertThatThrownBy(() -> ReplicaRouter.builder().replica("r1", new PGSimpleDataSource()).build())
+    assertThatThrownBy(
+            () -> ReplicaRouter.builder().replica("r1", new PGSimpleDataSource()).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("primary must be set: a router needs a primary pool");
   }
@@ -58,8 +59,10 @@ class BuildersTest {
     assertThatThrownBy(() -> ReplicaRouter.builder().primary(ds).replica("r1", ds).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("replica 'r1' must not be the primary's pool");
-    assertThatThrownBy(() -> ReplicaRouter.builder().defaultReadIntent(
-            ReadIntent.readYourWrites(ConsistencyToken.of(1, 1, "0/1"))))
+    assertThatThrownBy(
+            () ->
+                ReplicaRouter.builder()
+                    .defaultReadIntent(ReadIntent.readYourWrites(ConsistencyToken.of(1, 1, "0/1"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("defaultReadIntent must not be READ_YOUR_WRITES");
   }
@@ -68,12 +71,19 @@ class BuildersTest {
   void primaryReadPoolMustBeItsOwnPoolAndSetOnce() {
     PGSimpleDataSource primary = new PGSimpleDataSource();
     PGSimpleDataSource reads = new PGSimpleDataSource();
-    assertThatThrownBy(() -> ReplicaRouter.builder().primary(primary).primaryReadPool(primary).build())
+    assertThatThrownBy(
+            () -> ReplicaRouter.builder().primary(primary).primaryReadPool(primary).build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("primaryReadPool must be a pool of read-only sessions apart from the primary's pool"
-            + " but was the primary's pool itself");
-    assertThatThrownBy(() -> ReplicaRouter.builder().primary(primary).primaryReadPool(reads)
-            .replica("r1", reads).build())
+        .hasMessage(
+            "primaryReadPool must be a pool of read-only sessions apart from the primary's pool"
+                + " but was the primary's pool itself");
+    assertThatThrownBy(
+            () ->
+                ReplicaRouter.builder()
+                    .primary(primary)
+                    .primaryReadPool(reads)
+                    .replica("r1", reads)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("replica 'r1' must not be the primary read pool");
     assertThatThrownBy(() -> ReplicaRouter.builder().primaryReadPool(reads).primaryReadPool(reads))
@@ -83,13 +93,23 @@ class BuildersTest {
 
   @Test
   void readOnlySessionsSetTheSessionDefaultAtConnectTime() {
-    HikariConfig c = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db").readOnlySessions()
-        .toHikariConfig();
-    assertThat(c.getDataSourceProperties().getProperty("options")).isEqualTo("-c default_transaction_read_only=on");
-    assertThat(Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db").toHikariConfig()
-        .getDataSourceProperties().getProperty("options")).isNull();
-    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db")
-            .readOnlySessions().readOnlySessions())
+    HikariConfig c =
+        Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db")
+            .readOnlySessions()
+            .toHikariConfig();
+    assertThat(c.getDataSourceProperties().getProperty("options"))
+        .isEqualTo("-c default_transaction_read_only=on");
+    assertThat(
+            Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db")
+                .toHikariConfig()
+                .getDataSourceProperties()
+                .getProperty("options"))
+        .isNull();
+    assertThatThrownBy(
+            () ->
+                Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://localhost/db")
+                    .readOnlySessions()
+                    .readOnlySessions())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("readOnlySessions was already set to true");
   }
@@ -119,8 +139,12 @@ class BuildersTest {
 
   @Test
   void presetsSetTimeoutsAndPgJdbcProperties() {
-    HikariConfig oltp = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app").databaseCores(4)
-        .expectedConcurrency(100).poolName("app").toHikariConfig();
+    HikariConfig oltp =
+        Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
+            .databaseCores(4)
+            .expectedConcurrency(100)
+            .poolName("app")
+            .toHikariConfig();
     assertThat(oltp.getMaximumPoolSize()).isEqualTo(9);
     assertThat(oltp.getMinimumIdle()).isEqualTo(9);
     assertThat(oltp.getConnectionTimeout()).isEqualTo(1000);
@@ -135,17 +159,21 @@ class BuildersTest {
         .containsEntry("connectTimeout", "5")
         .containsEntry("ApplicationName", "app");
 
-    HikariConfig replica = Pools.builder(PoolPreset.REPLICA, "jdbc:postgresql://replica/app").toHikariConfig();
+    HikariConfig replica =
+        Pools.builder(PoolPreset.REPLICA, "jdbc:postgresql://replica/app").toHikariConfig();
     assertThat(replica.isReadOnly()).isTrue();
     assertThat(replica.getInitializationFailTimeout()).isEqualTo(-1);
     assertThat(replica.getConnectionTimeout()).isEqualTo(1000);
 
-    HikariConfig batch = Pools.builder(PoolPreset.BATCH, "jdbc:postgresql://db/app").toHikariConfig();
+    HikariConfig batch =
+        Pools.builder(PoolPreset.BATCH, "jdbc:postgresql://db/app").toHikariConfig();
     assertThat(batch.getLeakDetectionThreshold()).isZero();
     assertThat(batch.getDataSourceProperties()).containsEntry("socketTimeout", "1800");
 
-    HikariConfig bouncer = Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://bouncer/app")
-        .pgBouncerTransactionMode().toHikariConfig();
+    HikariConfig bouncer =
+        Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://bouncer/app")
+            .pgBouncerTransactionMode()
+            .toHikariConfig();
     assertThat(bouncer.getDataSourceProperties()).containsEntry("prepareThreshold", "0");
   }
 
@@ -154,15 +182,30 @@ class BuildersTest {
     assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:mysql://db/app"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("jdbcUrl must start with 'jdbc:postgresql:'");
-    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app").maxLifetime(Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
+                    .maxLifetime(Duration.ofSeconds(1)))
         .hasMessage("maxLifetime must be >= PT30S but was PT1S");
-    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
-            .maxLifetime(Duration.ofMinutes(1)).keepaliveTime(Duration.ofMinutes(2)).toHikariConfig())
+    assertThatThrownBy(
+            () ->
+                Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
+                    .maxLifetime(Duration.ofMinutes(1))
+                    .keepaliveTime(Duration.ofMinutes(2))
+                    .toHikariConfig())
         .hasMessage("keepaliveTime must be < maxLifetime PT1M but was PT2M");
-    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
-            .maximumPoolSize(2).minimumIdle(3).toHikariConfig())
+    assertThatThrownBy(
+            () ->
+                Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
+                    .maximumPoolSize(2)
+                    .minimumIdle(3)
+                    .toHikariConfig())
         .hasMessage("minimumIdle must be <= maximumPoolSize 2 but was 3");
-    assertThatThrownBy(() -> Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app").poolName("a").poolName("b"))
+    assertThatThrownBy(
+            () ->
+                Pools.builder(PoolPreset.OLTP, "jdbc:postgresql://db/app")
+                    .poolName("a")
+                    .poolName("b"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("poolName was already set to a");
   }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class ConsistencyTokenCodecTest {
   private static final byte[] OLD = secret('o');
   private static final byte[] NEW = secret('n');
-  private static final ConsistencyToken TOKEN = ConsistencyToken.of(7432101234567890123L, 2, "16/B374D848");
+  private static final ConsistencyToken TOKEN =
+      ConsistencyToken.of(7432101234567890123L, 2, "16/B374D848");
 
   private static byte[] secret(char c) {
     byte[] s = new byte[CursorCodec.MIN_SECRET_BYTES];
@@ -55,7 +56,8 @@ class ConsistencyTokenCodecTest {
     // The unsigned form (what a forger writes by hand) is refused outright.
     assertThatThrownBy(() -> tokens.parse(TOKEN.toHeader()))
         .isInstanceOf(InvalidConsistencyTokenException.class)
-        .hasMessage("consistency token is not signed: this service accepts only signed tokens ('pgs1....')");
+        .hasMessage(
+            "consistency token is not signed: this service accepts only signed tokens ('pgs1....')");
     // Signed with a key this service does not have.
     ConsistencyTokenCodec stranger = codec(CursorCodec.builder().signingKey("k1", OLD));
     assertThatThrownBy(() -> tokens.parse(stranger.toHeader(TOKEN)))
@@ -70,8 +72,12 @@ class ConsistencyTokenCodecTest {
   void keysRotateAsCursorKeysDo() {
     ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2026-12-01T00:00:00Z"));
     String oldHeader = codec(CursorCodec.builder().signingKey("2026-11", OLD)).toHeader(TOKEN);
-    ConsistencyTokenCodec rotated = codec(CursorCodec.builder().signingKey("2026-12", NEW)
-        .verificationKey("2026-11", OLD, Instant.parse("2026-12-02T00:00:00Z")).timeSource(time));
+    ConsistencyTokenCodec rotated =
+        codec(
+            CursorCodec.builder()
+                .signingKey("2026-12", NEW)
+                .verificationKey("2026-11", OLD, Instant.parse("2026-12-02T00:00:00Z"))
+                .timeSource(time));
 
     assertThat(rotated.parse(oldHeader)).isEqualTo(TOKEN);
     assertThat(rotated.parse(rotated.toHeader(TOKEN))).isEqualTo(TOKEN);
@@ -82,17 +88,22 @@ class ConsistencyTokenCodecTest {
     ConsistencyTokenCodec newOnly = codec(CursorCodec.builder().signingKey("2026-12", NEW));
     assertThatThrownBy(() -> newOnly.parse(oldHeader))
         .isInstanceOf(InvalidConsistencyTokenException.class)
-        .hasMessage("consistency token refused: the token was signed with a key that is not accepted");
+        .hasMessage(
+            "consistency token refused: the token was signed with a key that is not accepted");
   }
 
   @Test
   void aKeysetCursorSignedWithTheSameKeysIsNoToken() {
     CursorCodec shared = CursorCodec.builder().signingKey("k1", NEW).build();
-    String cursor = shared.encode(PageDirection.FORWARD,
-        List.of(TOKEN.systemIdentifier(), TOKEN.timeline(), TOKEN.lsnValue()), "orders-by-date");
+    String cursor =
+        shared.encode(
+            PageDirection.FORWARD,
+            List.of(TOKEN.systemIdentifier(), TOKEN.timeline(), TOKEN.lsnValue()),
+            "orders-by-date");
     assertThatThrownBy(() -> ConsistencyTokenCodec.signedWith(shared).parse("pgs1." + cursor))
         .isInstanceOf(InvalidConsistencyTokenException.class)
-        .hasMessage("consistency token refused: the token belongs to another query, sort or filter");
+        .hasMessage(
+            "consistency token refused: the token belongs to another query, sort or filter");
   }
 
   @Test

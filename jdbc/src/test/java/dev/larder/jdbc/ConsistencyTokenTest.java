@@ -13,7 +13,9 @@ class ConsistencyTokenTest {
   /** A token's parts: any system identifier, a timeline from 1 up, any LSN. */
   record Parts(long system, int timeline, long lsn) {}
 
-  /** Two LSNs; one time in four equal and one in four neighbours, where {@code >=} meets {@code >}. */
+  /**
+   * Two LSNs; one time in four equal and one in four neighbours, where {@code >=} meets {@code >}.
+   */
   record Positions(long a, long b) {
     static Positions draw(Random r) {
       long a = Gen.anyLong(r);
@@ -31,8 +33,11 @@ class ConsistencyTokenTest {
 
   @Test
   void headerRoundTripsAnyToken() {
-    Property.forAll("pg token header round-trips", 1000,
-        r -> new Parts(Gen.anyLong(r), Gen.intBetween(r, 1, Integer.MAX_VALUE), Gen.anyLong(r)), p -> {
+    Property.forAll(
+        "pg token header round-trips",
+        1000,
+        r -> new Parts(Gen.anyLong(r), Gen.intBetween(r, 1, Integer.MAX_VALUE), Gen.anyLong(r)),
+        p -> {
           ConsistencyToken token = ConsistencyToken.of(p.system(), p.timeline(), lsnText(p.lsn()));
           ConsistencyToken back = ConsistencyToken.parse(token.toHeader());
           assertThat(back).isEqualTo(token);
@@ -43,11 +48,15 @@ class ConsistencyTokenTest {
 
   @Test
   void laterPositionsCompareAfterEarlierOnes() {
-    Property.forAll("pg token positions compare unsigned, at-or-after", 1000, Positions::draw, p -> {
-      ConsistencyToken ta = ConsistencyToken.parse("pg1:7:1:" + lsnText(p.a()));
-      ConsistencyToken tb = ConsistencyToken.parse("pg1:7:1:" + lsnText(p.b()));
-      assertThat(ta.isAtOrAfter(tb)).isEqualTo(Long.compareUnsigned(p.a(), p.b()) >= 0);
-    });
+    Property.forAll(
+        "pg token positions compare unsigned, at-or-after",
+        1000,
+        Positions::draw,
+        p -> {
+          ConsistencyToken ta = ConsistencyToken.parse("pg1:7:1:" + lsnText(p.a()));
+          ConsistencyToken tb = ConsistencyToken.parse("pg1:7:1:" + lsnText(p.b()));
+          assertThat(ta.isAtOrAfter(tb)).isEqualTo(Long.compareUnsigned(p.a(), p.b()) >= 0);
+        });
   }
 
   @Test
@@ -59,8 +68,17 @@ class ConsistencyTokenTest {
 
   @Test
   void malformedHeadersAreRejectedAsBadInput() {
-    for (String bad : new String[] {"", "pg1", "pg2:1:1:0/1", "pg1:x:1:0/1", "pg1:1:0:0/1", "pg1:1:1:01",
-        "pg1:1:1:0/1:extra", "pg1:1:1:123456789/0"}) {
+    for (String bad :
+        new String[] {
+          "",
+          "pg1",
+          "pg2:1:1:0/1",
+          "pg1:x:1:0/1",
+          "pg1:1:0:0/1",
+          "pg1:1:1:01",
+          "pg1:1:1:0/1:extra",
+          "pg1:1:1:123456789/0"
+        }) {
       assertThatThrownBy(() -> ConsistencyToken.parse(bad))
           .as(bad)
           .isInstanceOf(InvalidConsistencyTokenException.class)
@@ -77,7 +95,8 @@ class ConsistencyTokenTest {
     ConsistencyToken b = ConsistencyToken.of(2, 1, "0/20");
     assertThatThrownBy(() -> a.isAtOrAfter(b))
         .isInstanceOf(ForeignClusterTokenException.class)
-        .hasMessage("consistency token is from another cluster: token system identifier 2 but this cluster is 1");
+        .hasMessage(
+            "consistency token is from another cluster: token system identifier 2 but this cluster is 1");
   }
 
   @Test
@@ -90,7 +109,9 @@ class ConsistencyTokenTest {
     s.observe(ConsistencyToken.of(1, 1, "0/10"));
     assertThat(s.token().lsn()).isEqualTo("0/20");
     ConsistencySession next = ConsistencySession.fromHeader(s.toHeader());
-    assertThat(next.readIntent(ReadIntent.any())).isEqualTo(ReadIntent.readYourWrites(ConsistencyToken.of(1, 1, "0/20")));
-    assertThatThrownBy(() -> s.observe(ConsistencyToken.of(2, 1, "0/30"))).isInstanceOf(ForeignClusterTokenException.class);
+    assertThat(next.readIntent(ReadIntent.any()))
+        .isEqualTo(ReadIntent.readYourWrites(ConsistencyToken.of(1, 1, "0/20")));
+    assertThatThrownBy(() -> s.observe(ConsistencyToken.of(2, 1, "0/30")))
+        .isInstanceOf(ForeignClusterTokenException.class);
   }
 }

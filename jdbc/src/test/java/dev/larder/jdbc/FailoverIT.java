@@ -25,7 +25,8 @@ class FailoverIT {
   @BeforeAll
   static void database() {
     pg = PgFixture.create("failover");
-    pg.primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
+    pg.primaryJdbi()
+        .useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
     pg.primaryJdbi().useHandle(h -> h.execute("INSERT INTO item VALUES (1, 'one')"));
     pg.touchAndCatchUp();
   }
@@ -47,8 +48,11 @@ class FailoverIT {
 
   @Test
   void readsContinueOnThePrimaryWhileTheStandbyIsStoppedAndReturnToItAfterRestart() {
-    try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200))
-        .maxReplayDelay(Duration.ofSeconds(30)))) {
+    try (ReplicaRouter router =
+        pg.router(
+            b ->
+                b.healthCheckInterval(Duration.ofMillis(200))
+                    .maxReplayDelay(Duration.ofSeconds(30)))) {
       RoutingJdbi db = RoutingJdbi.create(router);
       // warm the replica pool so the stop kills connections it holds
       assertThat(db.read(FailoverIT::inRecovery)).isTrue();
@@ -56,27 +60,42 @@ class FailoverIT {
         pg.cluster.standby().stop();
         // first reads may meet the dead pooled connections: they must move to the primary, not fail
         for (int i = 0; i < 5; i++) {
-          assertThat(db.read(FailoverIT::inRecovery)).as("read %d with the standby stopped", i).isFalse();
+          assertThat(db.read(FailoverIT::inRecovery))
+              .as("read %d with the standby stopped", i)
+              .isFalse();
         }
         // the background check sees it too, not only the failed read
-        await().atMost(30, TimeUnit.SECONDS).until(() -> {
-          ReplicaStatus s = router.replica(PgFixture.STANDBY);
-          return s.state() == ReplicaStatus.State.DOWN && s.detail().startsWith("unreachable");
-        });
-        assertThat(db.read(FailoverIT::inRecovery)).as("read with the standby known down").isFalse();
+        await()
+            .atMost(30, TimeUnit.SECONDS)
+            .until(
+                () -> {
+                  ReplicaStatus s = router.replica(PgFixture.STANDBY);
+                  return s.state() == ReplicaStatus.State.DOWN
+                      && s.detail().startsWith("unreachable");
+                });
+        assertThat(db.read(FailoverIT::inRecovery))
+            .as("read with the standby known down")
+            .isFalse();
       } finally {
         pg.cluster.standby().start();
       }
-      await().atMost(60, TimeUnit.SECONDS).until(() -> router.replica(PgFixture.STANDBY).inRotation());
+      await()
+          .atMost(60, TimeUnit.SECONDS)
+          .until(() -> router.replica(PgFixture.STANDBY).inRotation());
       assertThat(db.read(FailoverIT::inRecovery)).isTrue();
     }
   }
 
   @Test
   void aFrozenStandbyLeavesRotationWithinTheCheckTimeoutAndReadsGoToThePrimary() {
-    // the replica pool's socket timeout is 30 s: only the check's own timeout can find a frozen server sooner
-    try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200))
-        .healthCheckTimeout(Duration.ofSeconds(1)).maxReplayDelay(Duration.ofSeconds(30)))) {
+    // the replica pool's socket timeout is 30 s: only the check's own timeout can find a frozen
+    // server sooner
+    try (ReplicaRouter router =
+        pg.router(
+            b ->
+                b.healthCheckInterval(Duration.ofMillis(200))
+                    .healthCheckTimeout(Duration.ofSeconds(1))
+                    .maxReplayDelay(Duration.ofSeconds(30)))) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThat(db.read(FailoverIT::inRecovery)).isTrue();
       long frozenMs;
@@ -84,7 +103,9 @@ class FailoverIT {
       try {
         pg.cluster.standby().pause();
         long paused = System.nanoTime();
-        await().atMost(15, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
+        await()
+            .atMost(15, TimeUnit.SECONDS)
+            .pollInterval(Duration.ofMillis(20))
             .until(() -> router.replica(PgFixture.STANDBY).state() == ReplicaStatus.State.DOWN);
         frozenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - paused);
         fallbacks = router.primaryFallbacks();
@@ -93,22 +114,27 @@ class FailoverIT {
       } finally {
         pg.cluster.standby().resume();
       }
-      await().atMost(60, TimeUnit.SECONDS).until(() -> router.replica(PgFixture.STANDBY).inRotation());
+      await()
+          .atMost(60, TimeUnit.SECONDS)
+          .until(() -> router.replica(PgFixture.STANDBY).inRotation());
       assertThat(db.read(FailoverIT::inRecovery)).isTrue();
-      System.out.printf("frozen standby: out of rotation %d ms after SIGSTOP/docker pause (check every 200 ms,"
-          + " check timeout 1 s, pool socket timeout 30 s)%n", frozenMs);
+      System.out.printf(
+          "frozen standby: out of rotation %d ms after SIGSTOP/docker pause (check every 200 ms,"
+              + " check timeout 1 s, pool socket timeout 30 s)%n",
+          frozenMs);
     }
   }
 
   @Test
   void transactionCutByAPrimaryRestartIsClassifiedAndRetriedOnRecovery() throws Exception {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
-    RetryPolicy policy = RetryPolicy.builder("failover-it")
-        .maxAttempts(60)
-        .initialInterval(Duration.ofMillis(100))
-        .maxInterval(Duration.ofMillis(500))
-        .deadline(Duration.ofSeconds(60))
-        .build();
+    RetryPolicy policy =
+        RetryPolicy.builder("failover-it")
+            .maxAttempts(60)
+            .initialInterval(Duration.ofMillis(100))
+            .maxInterval(Duration.ofMillis(500))
+            .deadline(Duration.ofSeconds(60))
+            .build();
     policy.retry().getEventPublisher().onRetry(e -> failures.add(e.getLastThrowable()));
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200)))) {
       RoutingJdbi db = RoutingJdbi.builder(router).retryPolicy(policy).build();
@@ -116,14 +142,20 @@ class FailoverIT {
       CountDownLatch proceed = new CountDownLatch(1);
       AtomicInteger attempts = new AtomicInteger();
 
-      java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
-      java.util.concurrent.Future<Written<Integer>> tx = worker.submit(() -> db.inTransaction(true, h -> {
-        attempts.incrementAndGet();
-        h.execute("INSERT INTO item VALUES (2, 'two') ON CONFLICT (id) DO NOTHING");
-        inside.countDown();
-        proceed.await(60, TimeUnit.SECONDS);
-        return h.execute("UPDATE item SET name = 'two-done' WHERE id = 2");
-      }));
+      java.util.concurrent.ExecutorService worker =
+          java.util.concurrent.Executors.newSingleThreadExecutor();
+      java.util.concurrent.Future<Written<Integer>> tx =
+          worker.submit(
+              () ->
+                  db.inTransaction(
+                      true,
+                      h -> {
+                        attempts.incrementAndGet();
+                        h.execute("INSERT INTO item VALUES (2, 'two') ON CONFLICT (id) DO NOTHING");
+                        inside.countDown();
+                        proceed.await(60, TimeUnit.SECONDS);
+                        return h.execute("UPDATE item SET name = 'two-done' WHERE id = 2");
+                      }));
       assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
       try {
         pg.cluster.primary().stop();
@@ -141,17 +173,28 @@ class FailoverIT {
       assertThat(attempts.get()).isGreaterThanOrEqualTo(2);
       assertThat(failures).isNotEmpty();
       FailureClass first = FailureClassifiers.standard().classify(failures.get(0));
-      String sqlState = FailureClassifier.causalChain(failures.get(0)).stream()
-          .filter(java.sql.SQLException.class::isInstance).map(t -> ((java.sql.SQLException) t).getSQLState())
-          .findFirst().orElse(null);
-      // a fast shutdown terminates the backend (57P01: its transaction rolled back, transient); if the
+      String sqlState =
+          FailureClassifier.causalChain(failures.get(0)).stream()
+              .filter(java.sql.SQLException.class::isInstance)
+              .map(t -> ((java.sql.SQLException) t).getSQLState())
+              .findFirst()
+              .orElse(null);
+      // a fast shutdown terminates the backend (57P01: its transaction rolled back, transient); if
+      // the
       // socket breaks before the driver reads that, the driver reports 08006 (outcome unknown)
       assertThat(sqlState).as("SQLSTATE of %s", failures.get(0)).isIn("57P01", "08006");
-      assertThat(first).isEqualTo(sqlState.equals("57P01") ? FailureClass.TRANSIENT : FailureClass.UNKNOWN);
-      String name = pg.primaryJdbi().withHandle(h -> h.createQuery("SELECT name FROM item WHERE id = 2")
-          .mapTo(String.class).one());
+      assertThat(first)
+          .isEqualTo(sqlState.equals("57P01") ? FailureClass.TRANSIENT : FailureClass.UNKNOWN);
+      String name =
+          pg.primaryJdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("SELECT name FROM item WHERE id = 2")
+                          .mapTo(String.class)
+                          .one());
       assertThat(name).isEqualTo("two-done");
-      System.out.printf("primary restart mid-transaction: %d attempt(s); first failure classified %s: %s%n",
+      System.out.printf(
+          "primary restart mid-transaction: %d attempt(s); first failure classified %s: %s%n",
           attempts.get(), first, failures.get(0));
     }
   }

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Defect 8 of issue 15: a consistency token comes back from a client in a header, so it is
@@ -23,9 +23,13 @@ class ForgedTokenIT extends ItemTableFixture {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"7FFFFFFF/FFFFFFFF", "FFFFFFFF/FFFFFFFF", "80000000/00000000", "FFFF/0"})
-  void aTokenAheadOfAnythingThePrimaryWroteIsRefusedWithoutWaitingOrFallingBack(String lsn) throws Exception {
-    try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(100))
-        .readYourWritesWait(Duration.ofSeconds(2)))) {
+  void aTokenAheadOfAnythingThePrimaryWroteIsRefusedWithoutWaitingOrFallingBack(String lsn)
+      throws Exception {
+    try (ReplicaRouter router =
+        pg.router(
+            b ->
+                b.healthCheckInterval(Duration.ofMillis(100))
+                    .readYourWritesWait(Duration.ofSeconds(2)))) {
       RoutingJdbi db = RoutingJdbi.create(router);
       ConsistencyToken forged = at(router.currentPosition(), lsn);
       long fallbacks = router.readYourWritesFallbacks();
@@ -46,15 +50,17 @@ class ForgedTokenIT extends ItemTableFixture {
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMinutes(10)));
         ReplicaRouter elsewhere = pg.router(b -> b.healthCheckInterval(Duration.ofMinutes(10)))) {
       // This router's view of the primary is from its start; the other service writes after it.
-      Written<Integer> w = RoutingJdbi.create(elsewhere)
-          .write(h -> h.execute("UPDATE item SET name = 'new' WHERE id = 1"));
+      Written<Integer> w =
+          RoutingJdbi.create(elsewhere)
+              .write(h -> h.execute("UPDATE item SET name = 'new' WHERE id = 1"));
       ConsistencySession carried = ConsistencySession.fromHeader(w.token().toHeader());
       assertThat(RoutingJdbi.create(router).read(carried, PgFixture::item).name()).isEqualTo("new");
     }
   }
 
   @Test
-  void requireReplayedOfAPositionAheadOfThePrimaryIsRefusedAndTheStandbyStaysInRotation() throws Exception {
+  void requireReplayedOfAPositionAheadOfThePrimaryIsRefusedAndTheStandbyStaysInRotation()
+      throws Exception {
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(100)))) {
       ConsistencyToken forged = at(router.currentPosition(), "7FFFFFFF/FFFFFFFF");
 
@@ -63,7 +69,8 @@ class ForgedTokenIT extends ItemTableFixture {
           .hasMessageContaining("ahead of the primary");
       router.checkNow();
       assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
-      assertThat(RoutingJdbi.create(router).read(PgFixture::item)).isEqualTo(new PgFixture.Seen("old", true));
+      assertThat(RoutingJdbi.create(router).read(PgFixture::item))
+          .isEqualTo(new PgFixture.Seen("old", true));
     }
   }
 
@@ -76,7 +83,8 @@ class ForgedTokenIT extends ItemTableFixture {
       ConsistencyToken migration = router.currentPosition();
       router.requireReplayed(migration);
       router.checkNow();
-      assertThat(router.replica(PgFixture.STANDBY).state()).isEqualTo(ReplicaStatus.State.BEHIND_REQUIRED_POSITION);
+      assertThat(router.replica(PgFixture.STANDBY).state())
+          .isEqualTo(ReplicaStatus.State.BEHIND_REQUIRED_POSITION);
 
       ConsistencyToken highest = at(migration, "FFFFFFFF/FFFFFFFF");
       try {
@@ -85,11 +93,14 @@ class ForgedTokenIT extends ItemTableFixture {
         // refused is right; what matters is that the requirement set before still holds
       }
       router.checkNow();
-      assertThat(router.replica(PgFixture.STANDBY).state()).isEqualTo(ReplicaStatus.State.BEHIND_REQUIRED_POSITION);
+      assertThat(router.replica(PgFixture.STANDBY).state())
+          .isEqualTo(ReplicaStatus.State.BEHIND_REQUIRED_POSITION);
       assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("migrated", false));
 
       pg.cluster.resumeReplay();
-      await().atMost(Duration.ofSeconds(30)).until(() -> router.replica(PgFixture.STANDBY).inRotation());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> router.replica(PgFixture.STANDBY).inRotation());
       assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("migrated", true));
     }
   }

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * For router tests that fault the standby: a database of the test class's own with the item
- * table, row 1 named {@code old} and replayed before each test, and the cluster put back (servers
- * running, replay resumed, WAL receiver restored, standby caught up) after each.
+ * For router tests that fault the standby: a database of the test class's own with the item table,
+ * row 1 named {@code old} and replayed before each test, and the cluster put back (servers running,
+ * replay resumed, WAL receiver restored, standby caught up) after each.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ItemTableFixture {
@@ -18,7 +18,9 @@ abstract class ItemTableFixture {
 
   @BeforeAll
   void database() {
-    pg = PgFixture.create(getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)).withItemTable();
+    pg =
+        PgFixture.create(getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+            .withItemTable();
   }
 
   @AfterAll

@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * One test class's database on the shared primary + standby, with a small primary pool and a
- * small replica pool (minimumIdle 0, so pool counts show what the code under test took).
+ * One test class's database on the shared primary + standby, with a small primary pool and a small
+ * replica pool (minimumIdle 0, so pool counts show what the code under test took).
  */
 final class PgFixture implements AutoCloseable {
   static final String STANDBY = "standby";
@@ -30,7 +30,8 @@ final class PgFixture implements AutoCloseable {
     return new PgFixture(hint);
   }
 
-  static HikariDataSource pool(PoolPreset preset, PostgresServer server, String database, String name) {
+  static HikariDataSource pool(
+      PoolPreset preset, PostgresServer server, String database, String name) {
     return Pools.builder(preset, server.jdbcUrl(database))
         .credentials(server.username(), server.password())
         .poolName(name)
@@ -41,7 +42,8 @@ final class PgFixture implements AutoCloseable {
 
   /** A router over this fixture's pools; fast checks so tests wait little. */
   ReplicaRouter router(Consumer<ReplicaRouter.Builder> settings) {
-    ReplicaRouter.Builder b = ReplicaRouter.builder().primary(primaryPool).replica(STANDBY, replicaPool);
+    ReplicaRouter.Builder b =
+        ReplicaRouter.builder().primary(primaryPool).replica(STANDBY, replicaPool);
     settings.accept(b);
     return b.build();
   }
@@ -62,15 +64,19 @@ final class PgFixture implements AutoCloseable {
 
   /** Creates {@code item(id, name)} with row 1 named {@code old}, and waits for the standby. */
   PgFixture withItemTable() {
-    primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
+    primaryJdbi()
+        .useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
     resetItem();
     return this;
   }
 
   /** Names row 1 {@code old} again and waits until the standby has replayed it. */
   void resetItem() {
-    primaryJdbi().useHandle(h -> h.execute(
-        "INSERT INTO item VALUES (1, 'old') ON CONFLICT (id) DO UPDATE SET name = 'old'"));
+    primaryJdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "INSERT INTO item VALUES (1, 'old') ON CONFLICT (id) DO UPDATE SET name = 'old'"));
     touchAndCatchUp();
   }
 

@@ -27,12 +27,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The testkit's primary stopped under a {@link RoutingJdbi}: what writes, strong reads and replica
@@ -86,10 +86,12 @@ class PrimaryDownIT {
         throw new AssertionError("call " + i + " succeeded with the primary stopped");
       } catch (RuntimeException e) {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        if (FailureClassifier.causalChain(e).stream().anyMatch(SQLTransientConnectionException.class::isInstance)) {
+        if (FailureClassifier.causalChain(e).stream()
+            .anyMatch(SQLTransientConnectionException.class::isInstance)) {
           return new Failure(e, ms);
         }
-        // a pooled connection the stop cut: 57P01 (terminated, nothing ran) or 08006 (broken socket)
+        // a pooled connection the stop cut: 57P01 (terminated, nothing ran) or 08006 (broken
+        // socket)
         assertThat(sqlState(e)).as("failure %d: %s", i, e).isIn("57P01", "08006");
       }
     }
@@ -99,8 +101,11 @@ class PrimaryDownIT {
   private record Failure(RuntimeException failure, long millis) {}
 
   private static @Nullable String sqlState(Throwable t) {
-    return FailureClassifier.causalChain(t).stream().filter(SQLException.class::isInstance)
-        .map(e -> ((SQLException) e).getSQLState()).findFirst().orElse(null);
+    return FailureClassifier.causalChain(t).stream()
+        .filter(SQLException.class::isInstance)
+        .map(e -> ((SQLException) e).getSQLState())
+        .findFirst()
+        .orElse(null);
   }
 
   @Test
@@ -114,21 +119,28 @@ class PrimaryDownIT {
       Failure write = untilNoConnection(() -> db.write(PrimaryDownIT::rename));
       assertThat(write.failure())
           .isInstanceOf(PrimaryUnavailableException.class)
-          .hasMessageStartingWith("primary unavailable: no connection from pool 'primary_down-primary' within its"
-              + " connectionTimeout " + timeoutMs + " ms, nothing was sent")
+          .hasMessageStartingWith(
+              "primary unavailable: no connection from pool 'primary_down-primary' within its"
+                  + " connectionTimeout "
+                  + timeoutMs
+                  + " ms, nothing was sent")
           .hasCauseInstanceOf(SQLTransientConnectionException.class)
           .hasRootCauseInstanceOf(ConnectException.class);
       PrimaryUnavailableException unavailable = (PrimaryUnavailableException) write.failure();
       assertThat(unavailable.failureClass()).isEqualTo(FailureClass.TRANSIENT);
       assertThat(unavailable.connectionTimeout()).contains(Duration.ofMillis(timeoutMs));
-      assertThat(FailureClassifiers.standard().classify(unavailable)).isEqualTo(FailureClass.TRANSIENT);
+      assertThat(FailureClassifiers.standard().classify(unavailable))
+          .isEqualTo(FailureClass.TRANSIENT);
 
-      Failure read = untilNoConnection(() -> db.read(ReadIntent.strong(), PrimaryDownIT::inRecovery));
+      Failure read =
+          untilNoConnection(() -> db.read(ReadIntent.strong(), PrimaryDownIT::inRecovery));
       assertThat(read.failure())
           .isInstanceOf(PrimaryUnavailableException.class)
           .hasMessageContaining("connectionTimeout " + timeoutMs + " ms");
-      System.out.printf("primary stopped: write failed after %d ms, strong read after %d ms (pool"
-          + " connectionTimeout %d ms)%n", write.millis(), read.millis(), timeoutMs);
+      System.out.printf(
+          "primary stopped: write failed after %d ms, strong read after %d ms (pool"
+              + " connectionTimeout %d ms)%n",
+          write.millis(), read.millis(), timeoutMs);
       assertThat(write.millis()).isLessThan(timeoutMs + TOLERANCE_MS);
       assertThat(read.millis()).isLessThan(timeoutMs + TOLERANCE_MS);
     }
@@ -138,7 +150,8 @@ class PrimaryDownIT {
   void replicaReadsKeepWorkingOnTheStandbyWhileThePrimaryIsDown() {
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200)))) {
       RoutingJdbi db = RoutingJdbi.create(router);
-      ConsistencyToken token = db.write(h -> h.execute("UPDATE item SET name = 'before-stop' WHERE id = 1")).token();
+      ConsistencyToken token =
+          db.write(h -> h.execute("UPDATE item SET name = 'before-stop' WHERE id = 1")).token();
       router.awaitReplayed(token, Duration.ofSeconds(30));
       router.checkNow();
       assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("before-stop", true));
@@ -146,15 +159,22 @@ class PrimaryDownIT {
       long stopped = System.nanoTime();
       // two seconds of health checks that cannot reach the primary: every kind of read the standby
       // can answer is still answered there, without an error and without a fallback
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-        assertThat(db.read(PgFixture::item)).isEqualTo(new PgFixture.Seen("before-stop", true));
-        assertThat(db.read(ReadIntent.boundedStaleness(Duration.ofSeconds(5)), PgFixture::item))
-            .isEqualTo(new PgFixture.Seen("before-stop", true));
-        assertThat(db.read(ReadIntent.readYourWrites(token), PgFixture::item))
-            .isEqualTo(new PgFixture.Seen("before-stop", true));
-        assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
-        assertThat(System.nanoTime() - stopped).isGreaterThan(TimeUnit.SECONDS.toNanos(2));
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                assertThat(db.read(PgFixture::item))
+                    .isEqualTo(new PgFixture.Seen("before-stop", true));
+                assertThat(
+                        db.read(
+                            ReadIntent.boundedStaleness(Duration.ofSeconds(5)), PgFixture::item))
+                    .isEqualTo(new PgFixture.Seen("before-stop", true));
+                assertThat(db.read(ReadIntent.readYourWrites(token), PgFixture::item))
+                    .isEqualTo(new PgFixture.Seen("before-stop", true));
+                assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
+                assertThat(System.nanoTime() - stopped).isGreaterThan(TimeUnit.SECONDS.toNanos(2));
+              });
       assertThat(router.primaryFallbacks()).isZero();
       assertThat(router.readYourWritesFallbacks()).isZero();
     }
@@ -163,9 +183,13 @@ class PrimaryDownIT {
   @Test
   void aRetryPolicyCarriesANonIdempotentWriteOverAnOutageBecauseNothingWasSent() throws Exception {
     List<Throwable> retried = new CopyOnWriteArrayList<>();
-    RetryPolicy policy = RetryPolicy.builder("primary-down-it").maxAttempts(100)
-        .initialInterval(Duration.ofMillis(100)).maxInterval(Duration.ofMillis(500))
-        .deadline(Duration.ofSeconds(60)).build();
+    RetryPolicy policy =
+        RetryPolicy.builder("primary-down-it")
+            .maxAttempts(100)
+            .initialInterval(Duration.ofMillis(100))
+            .maxInterval(Duration.ofMillis(500))
+            .deadline(Duration.ofSeconds(60))
+            .build();
     policy.retry().getEventPublisher().onRetry(e -> retried.add(e.getLastThrowable()));
     try (ReplicaRouter router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200)))) {
       RoutingJdbi db = RoutingJdbi.builder(router).retryPolicy(policy).build();
@@ -173,82 +197,136 @@ class PrimaryDownIT {
       pg.cluster.primary().stop();
       CompletableFuture<Written<Integer>> write;
       try {
-        untilNoConnection(() -> once.read(ReadIntent.strong(), PrimaryDownIT::inRecovery)); // cut ones gone
-        write = CompletableFuture.supplyAsync(() -> db.write(PrimaryDownIT::rename)); // not idempotent
+        untilNoConnection(
+            () -> once.read(ReadIntent.strong(), PrimaryDownIT::inRecovery)); // cut ones gone
+        write =
+            CompletableFuture.supplyAsync(() -> db.write(PrimaryDownIT::rename)); // not idempotent
         await().atMost(Duration.ofSeconds(60)).until(() -> retried.size() >= 2);
       } finally {
         pg.cluster.primary().start();
       }
       assertThat(write.get(60, TimeUnit.SECONDS).value()).isEqualTo(1);
-      assertThat(retried).allSatisfy(t -> assertThat(t).isInstanceOf(PrimaryUnavailableException.class));
-      System.out.printf("primary stopped during a write with a retry policy: %d retries, then committed%n",
+      assertThat(retried)
+          .allSatisfy(t -> assertThat(t).isInstanceOf(PrimaryUnavailableException.class));
+      System.out.printf(
+          "primary stopped during a write with a retry policy: %d retries, then committed%n",
           retried.size());
     }
   }
 
   @Test
-  void throughThePoolAndTheDatabaseBreakerWritesResumeSoonAfterThePrimaryReturns() throws Exception {
+  void throughThePoolAndTheDatabaseBreakerWritesResumeSoonAfterThePrimaryReturns()
+      throws Exception {
     // The Pools OLTP preset as users get it (fixed size, 1 s connectionTimeout) and the database
     // breaker preset, writes arriving 5 times a second whatever happens (open loop).
-    HikariDataSource pool = Pools.builder(PoolPreset.OLTP, pg.cluster.primary().jdbcUrl(pg.database))
-        .credentials(pg.cluster.primary().username(), pg.cluster.primary().password())
-        .poolName("primary-down-oltp").maximumPoolSize(2).build();
+    HikariDataSource pool =
+        Pools.builder(PoolPreset.OLTP, pg.cluster.primary().jdbcUrl(pg.database))
+            .credentials(pg.cluster.primary().username(), pg.cluster.primary().password())
+            .poolName("primary-down-oltp")
+            .maximumPoolSize(2)
+            .build();
     CircuitBreaker breaker = CircuitBreakerPresets.database("primary-down-db");
     List<long[]> transitions = new CopyOnWriteArrayList<>(); // {nanos, to-state ordinal}
-    breaker.getEventPublisher().onStateTransition(e ->
-        transitions.add(new long[] {System.nanoTime(), e.getStateTransition().getToState().ordinal()}));
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            e ->
+                transitions.add(
+                    new long[] {System.nanoTime(), e.getStateTransition().getToState().ordinal()}));
     AtomicLong firstFailure = new AtomicLong();
     List<Long> successes = new CopyOnWriteArrayList<>();
     AtomicInteger admitted = new AtomicInteger(); // writes the breaker let through to the pool
     AtomicInteger admittedWhenOpened = new AtomicInteger(-1);
-    breaker.getEventPublisher().onStateTransition(e -> {
-      if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-        admittedWhenOpened.compareAndSet(-1, admitted.get());
-      }
-    });
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            e -> {
+              if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                admittedWhenOpened.compareAndSet(-1, admitted.get());
+              }
+            });
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
     ExecutorService workers = Executors.newFixedThreadPool(8);
-    try (pool; ReplicaRouter router = ReplicaRouter.builder().primary(pool).replica(PgFixture.STANDBY, pg.replicaPool)
-        .healthCheckInterval(Duration.ofMillis(200)).build()) {
-      RoutingJdbi db = RoutingJdbi.builder(router)
-          .resilience(Resilience.of(breaker, RetryPolicy.builder("primary-down-once").maxAttempts(1).build()))
-          .build();
-      ticker.scheduleAtFixedRate(() -> workers.execute(() -> {
-        long start = System.nanoTime();
-        try {
-          db.write(PrimaryDownIT::rename);
-          admitted.incrementAndGet();
-          successes.add(System.nanoTime());
-        } catch (CircuitOpenException refused) {
-          // the breaker answered for the database
-        } catch (RuntimeException e) {
-          admitted.incrementAndGet();
-          firstFailure.compareAndSet(0, start);
-        }
-      }), 0, 200, TimeUnit.MILLISECONDS);
+    try (pool;
+        ReplicaRouter router =
+            ReplicaRouter.builder()
+                .primary(pool)
+                .replica(PgFixture.STANDBY, pg.replicaPool)
+                .healthCheckInterval(Duration.ofMillis(200))
+                .build()) {
+      RoutingJdbi db =
+          RoutingJdbi.builder(router)
+              .resilience(
+                  Resilience.of(
+                      breaker, RetryPolicy.builder("primary-down-once").maxAttempts(1).build()))
+              .build();
+      ticker.scheduleAtFixedRate(
+          () ->
+              workers.execute(
+                  () -> {
+                    long start = System.nanoTime();
+                    try {
+                      db.write(PrimaryDownIT::rename);
+                      admitted.incrementAndGet();
+                      successes.add(System.nanoTime());
+                    } catch (CircuitOpenException refused) {
+                      // the breaker answered for the database
+                    } catch (RuntimeException e) {
+                      admitted.incrementAndGet();
+                      firstFailure.compareAndSet(0, start);
+                    }
+                  }),
+          0,
+          200,
+          TimeUnit.MILLISECONDS);
       await().atMost(Duration.ofSeconds(30)).until(() -> !successes.isEmpty());
 
       int before = admitted.get();
       pg.cluster.primary().stop();
       long stopped = System.nanoTime();
-      await().atMost(Duration.ofSeconds(60)).until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
       long opened = System.nanoTime();
-      // the outage lasts until the open wait has grown to its 5 s cap (opened, then 3 failed probes)
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> transitions.stream()
-          .filter(t -> t[1] == CircuitBreaker.State.OPEN.ordinal()).count() >= 4);
+      // the outage lasts until the open wait has grown to its 5 s cap (opened, then 3 failed
+      // probes)
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  transitions.stream()
+                          .filter(t -> t[1] == CircuitBreaker.State.OPEN.ordinal())
+                          .count()
+                      >= 4);
       pg.cluster.primary().start();
       long back = System.nanoTime();
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
-          .until(() -> breaker.getState() == CircuitBreaker.State.CLOSED && successes.get(successes.size() - 1) > back);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () ->
+                  breaker.getState() == CircuitBreaker.State.CLOSED
+                      && successes.get(successes.size() - 1) > back);
       long fresh = successes.stream().filter(t -> t > back).findFirst().orElseThrow() - back;
-      long closed = transitions.stream().filter(t -> t[0] > back && t[1] == CircuitBreaker.State.CLOSED.ordinal())
-          .mapToLong(t -> t[0]).findFirst().orElseThrow() - back;
-      System.out.printf("primary down at 5 writes/s through an OLTP pool (connectionTimeout 1 s) and the database"
+      long closed =
+          transitions.stream()
+                  .filter(t -> t[0] > back && t[1] == CircuitBreaker.State.CLOSED.ordinal())
+                  .mapToLong(t -> t[0])
+                  .findFirst()
+                  .orElseThrow()
+              - back;
+      System.out.printf(
+          "primary down at 5 writes/s through an OLTP pool (connectionTimeout 1 s) and the database"
               + " breaker: open %d ms after stop (%d ms after the first failing write began), %d writes had"
               + " gone to the pool since the stop when it opened; primary back -> first successful write %d ms, -> breaker CLOSED %d ms%n",
-          ms(opened - stopped), ms(opened - firstFailure.get()), admittedWhenOpened.get() - before, ms(fresh),
+          ms(opened - stopped),
+          ms(opened - firstFailure.get()),
+          admittedWhenOpened.get() - before,
+          ms(fresh),
           ms(closed));
-      // the breaker's open wait (at most 5 s) plus HikariCP's wait between connection attempts while
+      // the breaker's open wait (at most 5 s) plus HikariCP's wait between connection attempts
+      // while
       // the server was down (at most 5 s) plus one connectionTimeout
       assertThat(ms(fresh)).isLessThan(5_000 + 5_000 + 1_000 + TOLERANCE_MS);
     } finally {
@@ -265,29 +343,42 @@ class PrimaryDownIT {
   @Test
   void aConnectionFailureThatRepeatsIsPermanentAndNotRetried() {
     // A database that does not exist (3D000): no connection, nothing sent, and no retry can help.
-    HikariDataSource wrong = Pools.builder(PoolPreset.REPLICA, pg.cluster.primary().jdbcUrl("no_such_database"))
-        .credentials(pg.cluster.primary().username(), pg.cluster.primary().password())
-        .poolName("primary-down-wrong-db").maximumPoolSize(1).minimumIdle(0).build();
+    HikariDataSource wrong =
+        Pools.builder(PoolPreset.REPLICA, pg.cluster.primary().jdbcUrl("no_such_database"))
+            .credentials(pg.cluster.primary().username(), pg.cluster.primary().password())
+            .poolName("primary-down-wrong-db")
+            .maximumPoolSize(1)
+            .minimumIdle(0)
+            .build();
     List<Throwable> retried = new CopyOnWriteArrayList<>();
-    RetryPolicy policy = RetryPolicy.builder("primary-down-permanent").initialInterval(Duration.ofMillis(10))
-        .maxInterval(Duration.ofMillis(10)).deadline(Duration.ofSeconds(30)).build();
+    RetryPolicy policy =
+        RetryPolicy.builder("primary-down-permanent")
+            .initialInterval(Duration.ofMillis(10))
+            .maxInterval(Duration.ofMillis(10))
+            .deadline(Duration.ofSeconds(30))
+            .build();
     policy.retry().getEventPublisher().onRetry(e -> retried.add(e.getLastThrowable()));
-    try (wrong; ReplicaRouter router = ReplicaRouter.builder().primary(wrong).checkOnStart(false).build()) {
+    try (wrong;
+        ReplicaRouter router = ReplicaRouter.builder().primary(wrong).checkOnStart(false).build()) {
       RoutingJdbi db = RoutingJdbi.builder(router).retryPolicy(policy).build();
       assertThatThrownBy(() -> db.write(PrimaryDownIT::rename))
-          .isInstanceOfSatisfying(PrimaryUnavailableException.class, e -> {
-            assertThat(e.failureClass()).isEqualTo(FailureClass.PERMANENT);
-            assertThat(sqlState(e)).isEqualTo("3D000");
-          });
+          .isInstanceOfSatisfying(
+              PrimaryUnavailableException.class,
+              e -> {
+                assertThat(e.failureClass()).isEqualTo(FailureClass.PERMANENT);
+                assertThat(sqlState(e)).isEqualTo("3D000");
+              });
       assertThat(retried).isEmpty();
     }
   }
 
   @Test
   void aRetryDeadlineShorterThanThePrimaryPoolsConnectionTimeoutIsRefusedAtBuild() {
-    HikariDataSource slow = PgFixture.pool(PoolPreset.OLTP, pg.cluster.primary(), pg.database, "primary-down-3s");
+    HikariDataSource slow =
+        PgFixture.pool(PoolPreset.OLTP, pg.cluster.primary(), pg.database, "primary-down-3s");
     slow.setConnectionTimeout(3_000);
-    try (slow; ReplicaRouter router = ReplicaRouter.builder().primary(slow).build()) {
+    try (slow;
+        ReplicaRouter router = ReplicaRouter.builder().primary(slow).build()) {
       RetryPolicy interactive = RetryPolicy.interactiveBuilder("primary-down-interactive").build();
       assertThatThrownBy(() -> RoutingJdbi.builder(router).retryPolicy(interactive).build())
           .isInstanceOf(IllegalStateException.class)

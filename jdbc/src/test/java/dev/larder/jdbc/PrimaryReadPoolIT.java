@@ -19,12 +19,14 @@ class PrimaryReadPoolIT {
   private HikariDataSource readPool;
 
   /** Where a read ran and how. */
-  record Where(boolean onStandby, String transactionReadOnly, boolean autoCommit, int readPoolActive) {}
+  record Where(
+      boolean onStandby, String transactionReadOnly, boolean autoCommit, int readPoolActive) {}
 
   @BeforeAll
   static void database() {
     pg = PgFixture.create("primary_read_pool");
-    pg.primaryJdbi().useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
+    pg.primaryJdbi()
+        .useHandle(h -> h.execute("CREATE TABLE item(id int PRIMARY KEY, name text NOT NULL)"));
     pg.primaryJdbi().useHandle(h -> h.execute("INSERT INTO item VALUES (1, 'old')"));
     pg.touchAndCatchUp();
   }
@@ -58,10 +60,16 @@ class PrimaryReadPoolIT {
         .build();
   }
 
-  /** Background checks far apart (tests call checkNow), so none holds a read-pool connection mid-test. */
+  /**
+   * Background checks far apart (tests call checkNow), so none holds a read-pool connection
+   * mid-test.
+   */
   private ReplicaRouter router() {
-    return pg.router(b -> b.primaryReadPool(readPool).healthCheckInterval(Duration.ofMinutes(10))
-        .maxReplayDelay(Duration.ofSeconds(30)));
+    return pg.router(
+        b ->
+            b.primaryReadPool(readPool)
+                .healthCheckInterval(Duration.ofMinutes(10))
+                .maxReplayDelay(Duration.ofSeconds(30)));
   }
 
   private Where where(Handle h) throws Exception {
@@ -73,8 +81,9 @@ class PrimaryReadPoolIT {
   }
 
   private static String name() {
-    return pg.primaryJdbi().withHandle(h -> h.createQuery("SELECT name FROM item WHERE id = 1")
-        .mapTo(String.class).one());
+    return pg.primaryJdbi()
+        .withHandle(
+            h -> h.createQuery("SELECT name FROM item WHERE id = 1").mapTo(String.class).one());
   }
 
   @Test
@@ -85,8 +94,15 @@ class PrimaryReadPoolIT {
       assertThat(db.read(ReadIntent.strong(), this::where))
           .as("a STRONG read: on the primary, in auto-commit, on a read-pool connection")
           .isEqualTo(new Where(false, "on", true, 1));
-      assertThat(db.write(h -> h.createQuery("SELECT current_setting('transaction_read_only')")
-          .mapTo(String.class).one()).value()).as("writes keep the primary's own pool").isEqualTo("off");
+      assertThat(
+              db.write(
+                      h ->
+                          h.createQuery("SELECT current_setting('transaction_read_only')")
+                              .mapTo(String.class)
+                              .one())
+                  .value())
+          .as("writes keep the primary's own pool")
+          .isEqualTo("off");
     }
   }
 
@@ -95,8 +111,11 @@ class PrimaryReadPoolIT {
     try (ReplicaRouter router = router()) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThat(router.primaryReadPoolInUse()).isTrue();
-      assertThatThrownBy(() -> db.read(ReadIntent.strong(),
-              h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
+      assertThatThrownBy(
+              () ->
+                  db.read(
+                      ReadIntent.strong(),
+                      h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
           .isInstanceOf(ReadOnlyViolationException.class)
           .hasMessageContaining("inside read() on primary");
       assertThat(name()).isEqualTo("old");
@@ -106,21 +125,33 @@ class PrimaryReadPoolIT {
   @Test
   void readsGoToTheStandbyWhileHealthyAndToThePrimaryReadPoolWhileNot() throws Exception {
     pg.touchAndCatchUp();
-    try (ReplicaRouter router = pg.router(b -> b.primaryReadPool(readPool).maxLagBytes(64 * 1024)
-        .healthCheckInterval(Duration.ofMinutes(10)))) {
+    try (ReplicaRouter router =
+        pg.router(
+            b ->
+                b.primaryReadPool(readPool)
+                    .maxLagBytes(64 * 1024)
+                    .healthCheckInterval(Duration.ofMinutes(10)))) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThat(router.replica(PgFixture.STANDBY).inRotation()).isTrue();
       assertThat(db.read(this::where).onStandby()).as("healthy standby serves the read").isTrue();
 
       pg.cluster.pauseReplay();
-      pg.primaryJdbi().useHandle(h -> h.execute("CREATE TABLE IF NOT EXISTS filler(id int, pad text)"));
-      pg.primaryJdbi().useHandle(h -> h.execute(
-          "INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g"));
+      pg.primaryJdbi()
+          .useHandle(h -> h.execute("CREATE TABLE IF NOT EXISTS filler(id int, pad text)"));
+      pg.primaryJdbi()
+          .useHandle(
+              h ->
+                  h.execute(
+                      "INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g"));
       router.checkNow();
-      assertThat(router.replica(PgFixture.STANDBY).inRotation()).as("standby lags: out of rotation").isFalse();
-      assertThat(db.read(this::where)).as("falls back to the primary's read-only pool")
+      assertThat(router.replica(PgFixture.STANDBY).inRotation())
+          .as("standby lags: out of rotation")
+          .isFalse();
+      assertThat(db.read(this::where))
+          .as("falls back to the primary's read-only pool")
           .isEqualTo(new Where(false, "on", true, 1));
-      assertThatThrownBy(() -> db.read(h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
+      assertThatThrownBy(
+              () -> db.read(h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
           .isInstanceOf(ReadOnlyViolationException.class)
           .hasMessageContaining("inside read() on primary");
 
@@ -133,18 +164,27 @@ class PrimaryReadPoolIT {
   }
 
   @Test
-  void whenTheReadPoolFailsReadsOnThePrimaryRunInAReadOnlyTransactionAndStillRefuseWrites() throws Exception {
+  void whenTheReadPoolFailsReadsOnThePrimaryRunInAReadOnlyTransactionAndStillRefuseWrites()
+      throws Exception {
     try (ReplicaRouter router = router()) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThat(router.primaryReadPoolInUse()).isTrue();
       readPool.close();
       router.checkNow();
       assertThat(router.primaryReadPoolInUse()).isFalse();
-      String readOnly = db.read(ReadIntent.strong(), h -> h.createQuery(
-          "SELECT current_setting('transaction_read_only')").mapTo(String.class).one());
+      String readOnly =
+          db.read(
+              ReadIntent.strong(),
+              h ->
+                  h.createQuery("SELECT current_setting('transaction_read_only')")
+                      .mapTo(String.class)
+                      .one());
       assertThat(readOnly).as("a READ ONLY transaction on the primary's pool").isEqualTo("on");
-      assertThatThrownBy(() -> db.read(ReadIntent.strong(),
-              h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
+      assertThatThrownBy(
+              () ->
+                  db.read(
+                      ReadIntent.strong(),
+                      h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
           .isInstanceOf(ReadOnlyViolationException.class);
       assertThat(name()).isEqualTo("old");
     }
@@ -152,11 +192,13 @@ class PrimaryReadPoolIT {
 
   @Test
   void aReadPoolWhoseSessionsAreNotReadOnlyIsRefusedAtBuild() throws Exception {
-    try (HikariDataSource writable = PgFixture.pool(PoolPreset.OLTP, pg.cluster.primary(), pg.database, "not-ro")) {
+    try (HikariDataSource writable =
+        PgFixture.pool(PoolPreset.OLTP, pg.cluster.primary(), pg.database, "not-ro")) {
       assertThatThrownBy(() -> pg.router(b -> b.primaryReadPool(writable)))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessage("primaryReadPool must reach the primary with read-only sessions"
-              + " (default_transaction_read_only=on) but transaction_read_only was off on a connection from it");
+          .hasMessage(
+              "primaryReadPool must reach the primary with read-only sessions"
+                  + " (default_transaction_read_only=on) but transaction_read_only was off on a connection from it");
     }
   }
 
@@ -176,8 +218,11 @@ class PrimaryReadPoolIT {
       assertThat(router.primaryReadPoolInUse()).isFalse();
       boolean inTransaction = db.read(ReadIntent.strong(), Handle::isInTransaction);
       assertThat(inTransaction).isTrue();
-      assertThatThrownBy(() -> db.read(ReadIntent.strong(),
-              h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
+      assertThatThrownBy(
+              () ->
+                  db.read(
+                      ReadIntent.strong(),
+                      h -> h.execute("UPDATE item SET name = 'sneaky' WHERE id = 1")))
           .isInstanceOf(ReadOnlyViolationException.class);
       assertThat(name()).isEqualTo("old");
     }

@@ -38,45 +38,63 @@ class QueryMetricsIT {
   @Test
   void everyStatementIsTimedByQueryRouteAndOutcome() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    QueryMetrics metrics = QueryMetrics.builder().meterRegistry(registry).slowQueryThreshold(Duration.ZERO).build();
+    QueryMetrics metrics =
+        QueryMetrics.builder().meterRegistry(registry).slowQueryThreshold(Duration.ZERO).build();
     RoutingJdbi db = RoutingJdbi.builder(router).sqlLogger(metrics).build();
 
     String select = "SELECT count(*) FROM t";
     db.read(h -> h.createQuery(select).mapTo(Long.class).one());
     db.read(h -> h.createQuery(select).mapTo(Long.class).one());
-    db.write(h -> h.createUpdate("INSERT INTO t VALUES (1)").define(QueryMetrics.QUERY_NAME_ATTRIBUTE, "insertT").execute());
-    assertThatThrownBy(() -> db.read(h -> h.createQuery("SELECT nope FROM t").mapTo(Long.class).one()))
+    db.write(
+        h ->
+            h.createUpdate("INSERT INTO t VALUES (1)")
+                .define(QueryMetrics.QUERY_NAME_ATTRIBUTE, "insertT")
+                .execute());
+    assertThatThrownBy(
+            () -> db.read(h -> h.createQuery("SELECT nope FROM t").mapTo(Long.class).one()))
         .isInstanceOf(Exception.class);
 
-    Timer reads = registry.find("larder.jdbc.query")
-        .tags("query", QueryMetrics.hash(select), "route", "replica", "outcome", "success").timer();
+    Timer reads =
+        registry
+            .find("larder.jdbc.query")
+            .tags("query", QueryMetrics.hash(select), "route", "replica", "outcome", "success")
+            .timer();
     assertThat(reads).isNotNull();
     assertThat(reads.count()).isEqualTo(2);
-    Timer insert = registry.find("larder.jdbc.query")
-        .tags("query", "insertT", "route", "primary", "outcome", "success").timer();
+    Timer insert =
+        registry
+            .find("larder.jdbc.query")
+            .tags("query", "insertT", "route", "primary", "outcome", "success")
+            .timer();
     assertThat(insert).isNotNull();
     assertThat(insert.count()).isEqualTo(1);
-    Timer failed = registry.find("larder.jdbc.query")
-        .tags("query", QueryMetrics.hash("SELECT nope FROM t"), "outcome", "error").timer();
+    Timer failed =
+        registry
+            .find("larder.jdbc.query")
+            .tags("query", QueryMetrics.hash("SELECT nope FROM t"), "outcome", "error")
+            .timer();
     assertThat(failed).isNotNull();
     assertThat(failed.count()).isGreaterThanOrEqualTo(1);
   }
 
   /** Writes to both streams: the test reads one, the build log keeps the other. */
   private static PrintStream tee(PrintStream original, ByteArrayOutputStream copy) {
-    return new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        original.write(b);
-        copy.write(b);
-      }
+    return new PrintStream(
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            original.write(b);
+            copy.write(b);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        original.write(b, off, len);
-        copy.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8);
+          @Override
+          public void write(byte[] b, int off, int len) {
+            original.write(b, off, len);
+            copy.write(b, off, len);
+          }
+        },
+        true,
+        StandardCharsets.UTF_8);
   }
 
   @Test
@@ -96,8 +114,12 @@ class QueryMetricsIT {
     }
     assertThat(rows).containsExactly(1, 2, 3);
     String log = captured.toString(StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("slow query query=" + QueryMetrics.hash(slow)
-        + " route=replica elapsedMs=(\\d+) rows=3").matcher(log);
+    Matcher m =
+        Pattern.compile(
+                "slow query query="
+                    + QueryMetrics.hash(slow)
+                    + " route=replica elapsedMs=(\\d+) rows=3")
+            .matcher(log);
     assertThat(m.find()).as("slow-query line in %s", log).isTrue();
     // pg_sleep(0.06) runs on the server, so the statement cannot have taken less
     assertThat(Long.parseLong(m.group(1))).isGreaterThanOrEqualTo(60);

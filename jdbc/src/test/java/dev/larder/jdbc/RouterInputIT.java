@@ -41,13 +41,15 @@ class RouterInputIT {
   void aPrimaryPoolThatReachesTheStandbyIsRefusedAtBuild() {
     assertThatThrownBy(() -> ReplicaRouter.builder().primary(pg.replicaPool).build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("primary must be a server out of recovery but pg_is_in_recovery() is true");
+        .hasMessageStartingWith(
+            "primary must be a server out of recovery but pg_is_in_recovery() is true");
   }
 
   @Test
   void aReplicaPoolThatReachesThePrimaryIsKeptOutOfRotation() {
     try (HikariDataSource notAStandby = poolOnThePrimary("router-input-wrong-role");
-        ReplicaRouter router = routerOver(notAStandby).healthCheckInterval(Duration.ofMillis(200)).build()) {
+        ReplicaRouter router =
+            routerOver(notAStandby).healthCheckInterval(Duration.ofMillis(200)).build()) {
       ReplicaStatus status = router.replica("not-a-standby");
       assertThat(status.state()).isEqualTo(ReplicaStatus.State.WRONG_ROLE);
       assertThat(status.detail()).contains("pg_is_in_recovery() is false");
@@ -66,7 +68,8 @@ class RouterInputIT {
   @Test
   void withTheFailPolicyAReadWithoutAnEligibleReplicaFailsTyped() {
     try (HikariDataSource notAStandby = poolOnThePrimary("router-input-fail");
-        ReplicaRouter router = routerOver(notAStandby).whenNoReplica(ReplicaRouter.NoReplicaPolicy.FAIL).build()) {
+        ReplicaRouter router =
+            routerOver(notAStandby).whenNoReplica(ReplicaRouter.NoReplicaPolicy.FAIL).build()) {
       RoutingJdbi db = RoutingJdbi.create(router);
       assertThatThrownBy(() -> db.read(RouterInputIT::inRecovery))
           .isInstanceOf(NoEligibleReplicaException.class)
@@ -82,21 +85,30 @@ class RouterInputIT {
   void aTokenFromAnotherClusterIsRefusedByTheRouterAndTheDataSource() throws Exception {
     try (ReplicaRouter router = pg.router(b -> {})) {
       ConsistencyToken mine = router.currentPosition();
-      // same LSN and timeline, another system identifier: what a token minted by a second cluster looks like
-      ConsistencyToken foreign = ConsistencyToken.of(mine.systemIdentifier() ^ 0x5a5a, mine.timeline(), mine.lsn());
+      // same LSN and timeline, another system identifier: what a token minted by a second cluster
+      // looks like
+      ConsistencyToken foreign =
+          ConsistencyToken.of(mine.systemIdentifier() ^ 0x5a5a, mine.timeline(), mine.lsn());
       RoutingJdbi db = RoutingJdbi.create(router);
-      assertThatThrownBy(() -> db.read(ReadIntent.readYourWrites(foreign), RouterInputIT::inRecovery))
+      assertThatThrownBy(
+              () -> db.read(ReadIntent.readYourWrites(foreign), RouterInputIT::inRecovery))
           .isInstanceOf(ForeignClusterTokenException.class)
           .hasMessageContaining(Long.toUnsignedString(foreign.systemIdentifier()))
           .hasMessageContaining(Long.toUnsignedString(mine.systemIdentifier()));
       RoutingDataSource ds = RoutingDataSource.create(router);
-      assertThatThrownBy(() -> RoutingDataSource.withIntent(ReadIntent.readYourWrites(foreign), () -> {
-        try (var c = ds.getConnection()) {
-          c.setReadOnly(true);
-          return c.createStatement().execute("SELECT 1");
-        }
-      })).isInstanceOf(ForeignClusterTokenException.class);
-      assertThatThrownBy(() -> router.requireReplayed(foreign)).isInstanceOf(ForeignClusterTokenException.class);
+      assertThatThrownBy(
+              () ->
+                  RoutingDataSource.withIntent(
+                      ReadIntent.readYourWrites(foreign),
+                      () -> {
+                        try (var c = ds.getConnection()) {
+                          c.setReadOnly(true);
+                          return c.createStatement().execute("SELECT 1");
+                        }
+                      }))
+          .isInstanceOf(ForeignClusterTokenException.class);
+      assertThatThrownBy(() -> router.requireReplayed(foreign))
+          .isInstanceOf(ForeignClusterTokenException.class);
       assertThatThrownBy(() -> ConsistencySession.fromHeader(mine.toHeader()).observe(foreign))
           .isInstanceOf(ForeignClusterTokenException.class);
     }

@@ -21,7 +21,11 @@ class RoutingDataSourceIT {
   @BeforeAll
   static void start() {
     pg = PgFixture.create("routing_ds");
-    router = pg.router(b -> b.healthCheckInterval(Duration.ofMillis(200)).maxReplayDelay(Duration.ofSeconds(30)));
+    router =
+        pg.router(
+            b ->
+                b.healthCheckInterval(Duration.ofMillis(200))
+                    .maxReplayDelay(Duration.ofSeconds(30)));
     ds = RoutingDataSource.create(router);
   }
 
@@ -32,7 +36,8 @@ class RoutingDataSourceIT {
   }
 
   private static boolean inRecovery(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
       rs.next();
       return rs.getBoolean(1);
     }
@@ -111,7 +116,9 @@ class RoutingDataSourceIT {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
       inRecovery(c);
-      assertThat(replica.getActiveConnections()).as("the contrast: a used connection is active").isEqualTo(1);
+      assertThat(replica.getActiveConnections())
+          .as("the contrast: a used connection is active")
+          .isEqualTo(1);
       assertThat(primary.getActiveConnections()).isZero();
     }
     assertThat(replica.getActiveConnections()).isZero();
@@ -128,10 +135,17 @@ class RoutingDataSourceIT {
   @Test
   void readsAreSpreadRoundRobinOrToTheReplicaWithFewestInFlight() throws SQLException {
     // two replica pools on the one standby, so the choice between them is visible by name
-    try (var a = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "balance-a");
-        var b = PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "balance-b")) {
-      try (ReplicaRouter rr = ReplicaRouter.builder().primary(pg.primaryPool).replica("a", a).replica("b", b)
-          .maxReplayDelay(Duration.ofSeconds(30)).build()) {
+    try (var a =
+            PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "balance-a");
+        var b =
+            PgFixture.pool(PoolPreset.REPLICA, pg.cluster.standby(), pg.database, "balance-b")) {
+      try (ReplicaRouter rr =
+          ReplicaRouter.builder()
+              .primary(pg.primaryPool)
+              .replica("a", a)
+              .replica("b", b)
+              .maxReplayDelay(Duration.ofSeconds(30))
+              .build()) {
         RoutingDataSource source = RoutingDataSource.create(rr);
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -141,17 +155,27 @@ class RoutingDataSourceIT {
         }
         assertThat(seen).containsAnyOf("a", "b").doesNotContain("primary");
         for (int i = 1; i < seen.size(); i++) {
-          assertThat(seen.get(i)).as("round robin alternates: %s", seen).isNotEqualTo(seen.get(i - 1));
+          assertThat(seen.get(i))
+              .as("round robin alternates: %s", seen)
+              .isNotEqualTo(seen.get(i - 1));
         }
       }
-      try (ReplicaRouter least = ReplicaRouter.builder().primary(pg.primaryPool).replica("a", a).replica("b", b)
-          .maxReplayDelay(Duration.ofSeconds(30)).balancing(ReplicaRouter.Balancing.LEAST_IN_FLIGHT).build()) {
+      try (ReplicaRouter least =
+          ReplicaRouter.builder()
+              .primary(pg.primaryPool)
+              .replica("a", a)
+              .replica("b", b)
+              .maxReplayDelay(Duration.ofSeconds(30))
+              .balancing(ReplicaRouter.Balancing.LEAST_IN_FLIGHT)
+              .build()) {
         RoutingDataSource source = RoutingDataSource.create(least);
         try (Connection busy = usedReadOnly(source)) {
           String held = RoutingDataSource.routedTo(busy);
           for (int i = 0; i < 3; i++) {
             try (Connection c = usedReadOnly(source)) {
-              assertThat(RoutingDataSource.routedTo(c)).as("read %d while %s holds one", i, held).isNotEqualTo(held);
+              assertThat(RoutingDataSource.routedTo(c))
+                  .as("read %d while %s holds one", i, held)
+                  .isNotEqualTo(held);
             }
           }
           assertThat(least.replica(held).inFlight()).isEqualTo(1);
@@ -165,22 +189,27 @@ class RoutingDataSourceIT {
     pg.cluster.pauseReplay();
     try {
       ConsistencyToken token;
-      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      try (Connection c = ds.getConnection();
+          Statement s = c.createStatement()) {
         s.execute("CREATE TABLE IF NOT EXISTS note(body text)");
         s.execute("INSERT INTO note VALUES ('hello')");
         token = router.currentPosition();
       }
-      long seen = RoutingDataSource.withIntent(ReadIntent.readYourWrites(token), () -> {
-        try (Connection c = ds.getConnection()) {
-          c.setReadOnly(true);
-          try (Statement s = c.createStatement();
-              ResultSet rs = s.executeQuery("SELECT count(*) FROM note WHERE body = 'hello'")) {
-            rs.next();
-            assertThat(RoutingDataSource.routedTo(c)).isEqualTo("primary");
-            return rs.getLong(1);
-          }
-        }
-      });
+      long seen =
+          RoutingDataSource.withIntent(
+              ReadIntent.readYourWrites(token),
+              () -> {
+                try (Connection c = ds.getConnection()) {
+                  c.setReadOnly(true);
+                  try (Statement s = c.createStatement();
+                      ResultSet rs =
+                          s.executeQuery("SELECT count(*) FROM note WHERE body = 'hello'")) {
+                    rs.next();
+                    assertThat(RoutingDataSource.routedTo(c)).isEqualTo("primary");
+                    return rs.getLong(1);
+                  }
+                }
+              });
       assertThat(seen).isEqualTo(1);
     } finally {
       pg.cluster.resumeReplay();

@@ -29,9 +29,9 @@ import org.bson.io.BasicOutputBuffer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Cache-aside in front of one collection: a typed repository that reads through a
- * {@link LarderCache} (this JVM's L1, then Redis) and loads misses from MongoDB, and that
- * invalidates a document's cache entry whenever it writes it.
+ * Cache-aside in front of one collection: a typed repository that reads through a {@link
+ * LarderCache} (this JVM's L1, then Redis) and loads misses from MongoDB, and that invalidates a
+ * document's cache entry whenever it writes it.
  *
  * <pre>{@code
  * MongoCollection<Order> orders = db.getCollection("orders", Order.class);
@@ -43,21 +43,23 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Guarantees and failure modes:
+ *
  * <ul>
  *   <li><b>One query for many ids.</b> {@link #getAll} asks the cache for every id at once; the ids
  *       missing from both tiers are loaded with a single {@code find({_id: {$in: [...]}})}.
  *       Concurrent callers (in this JVM and, through the cache's leases, in others) join one load
- *       per id rather than each querying.</li>
- *   <li><b>Loads read the primary</b> by default: a load that ran on a lagging secondary right after
- *       {@link #update} would put the old document back into the cache for a whole TTL. Choose
- *       another read preference with {@link Builder#loadReadPreference} only if that is acceptable.</li>
+ *       per id rather than each querying.
+ *   <li><b>Loads read the primary</b> by default: a load that ran on a lagging secondary right
+ *       after {@link #update} would put the old document back into the cache for a whole TTL.
+ *       Choose another read preference with {@link Builder#loadReadPreference} only if that is
+ *       acceptable.
  *   <li><b>Writes invalidate, even when they fail.</b> A write that throws may still have been
  *       applied (a lost reply), so the entry is invalidated either way and the failure then
  *       propagates unchanged. The cache's per-key versions stop a load that started before the
- *       write from storing its older value afterwards.</li>
- *   <li><b>Absent documents</b> are remembered as absent for the cache's negative TTL.</li>
- *   <li>When a load fails the cache may serve a stale value; with none, the cache's
- *       {@code StaleValueUnavailableException} is thrown (the driver's exception is its cause).</li>
+ *       write from storing its older value afterwards.
+ *   <li><b>Absent documents</b> are remembered as absent for the cache's negative TTL.
+ *   <li>When a load fails the cache may serve a stale value; with none, the cache's {@code
+ *       StaleValueUnavailableException} is thrown (the driver's exception is its cause).
  * </ul>
  *
  * <p>Cache keys are {@code keyOf(id)} (default {@link String#valueOf}) inside the cache's own
@@ -97,7 +99,9 @@ public final class CachedRepository<I, T> {
    */
   public static <I, T> Builder<I, T> builder(
       MongoCollection<T> collection, LarderCache<T> cache, Function<? super T, ? extends I> idOf) {
-    return new Builder<>(Require.notNull(collection, "collection"), Require.notNull(cache, "cache"),
+    return new Builder<>(
+        Require.notNull(collection, "collection"),
+        Require.notNull(cache, "cache"),
         Require.notNull(idOf, "idOf"));
   }
 
@@ -114,17 +118,19 @@ public final class CachedRepository<I, T> {
   public static <T> CacheCodec<T> bsonCodec(MongoCollection<T> collection) {
     Require.notNull(collection, "collection");
     Codec<T> codec = collection.getCodecRegistry().get(collection.getDocumentClass());
-    return CacheCodec.of(value -> {
-      BasicOutputBuffer out = new BasicOutputBuffer();
-      try (BsonBinaryWriter writer = new BsonBinaryWriter(out)) {
-        codec.encode(writer, value, EncoderContext.builder().build());
-      }
-      return out.toByteArray();
-    }, bytes -> {
-      try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(bytes))) {
-        return codec.decode(reader, DecoderContext.builder().build());
-      }
-    });
+    return CacheCodec.of(
+        value -> {
+          BasicOutputBuffer out = new BasicOutputBuffer();
+          try (BsonBinaryWriter writer = new BsonBinaryWriter(out)) {
+            codec.encode(writer, value, EncoderContext.builder().build());
+          }
+          return out.toByteArray();
+        },
+        bytes -> {
+          try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(bytes))) {
+            return codec.decode(reader, DecoderContext.builder().build());
+          }
+        });
   }
 
   /**
@@ -138,20 +144,22 @@ public final class CachedRepository<I, T> {
    */
   public Optional<T> get(I id) {
     Require.notNull(id, "id");
-    return Optional.ofNullable(cache.get(keyOf.apply(id),
-        key -> Optional.ofNullable(loads.find(Filters.eq("_id", id)).first())));
+    return Optional.ofNullable(
+        cache.get(
+            keyOf.apply(id),
+            key -> Optional.ofNullable(loads.find(Filters.eq("_id", id)).first())));
   }
 
   /**
-   * The documents with these ids: the cached ones from the cache, the others with one
-   * {@code find({_id: {$in: [...]}})}.
+   * The documents with these ids: the cached ones from the cache, the others with one {@code
+   * find({_id: {$in: [...]}})}.
    *
    * @param ids the ids; duplicates are served once
-   * @return the documents found, by id, in the order of {@code ids}; ids without a document are left
-   *     out
+   * @return the documents found, by id, in the order of {@code ids}; ids without a document are
+   *     left out
    * @throws NullPointerException if the collection or an id is null
-   * @throws dev.larder.cache.StaleValueUnavailableException if the load failed and an id had nothing
-   *     cached
+   * @throws dev.larder.cache.StaleValueUnavailableException if the load failed and an id had
+   *     nothing cached
    */
   public Map<I, T> getAll(Collection<? extends I> ids) {
     Require.notNull(ids, "ids");
@@ -242,8 +250,8 @@ public final class CachedRepository<I, T> {
   }
 
   /**
-   * The collection writes go to (its own read preference), for operations this class does not
-   * wrap; call {@link #invalidate} after writing through it.
+   * The collection writes go to (its own read preference), for operations this class does not wrap;
+   * call {@link #invalidate} after writing through it.
    *
    * @return the collection
    */
@@ -257,7 +265,8 @@ public final class CachedRepository<I, T> {
     try {
       result = write.get();
     } catch (RuntimeException | Error failed) {
-      // The write may have happened before it failed: invalidate anyway, and keep the write's failure.
+      // The write may have happened before it failed: invalidate anyway, and keep the write's
+      // failure.
       try {
         cache.invalidate(key);
       } catch (RuntimeException pending) {
@@ -265,7 +274,8 @@ public final class CachedRepository<I, T> {
       }
       throw failed;
     }
-    cache.invalidate(key); // may throw InvalidationPendingException: the write happened, the cache half is owed
+    cache.invalidate(
+        key); // may throw InvalidationPendingException: the write happened, the cache half is owed
     return result;
   }
 
@@ -283,7 +293,9 @@ public final class CachedRepository<I, T> {
     private ReadPreference loadReadPreference = ReadPreference.primary();
     private @Nullable Object keyOfSet;
 
-    private Builder(MongoCollection<T> collection, LarderCache<T> cache,
+    private Builder(
+        MongoCollection<T> collection,
+        LarderCache<T> cache,
         Function<? super T, ? extends I> idOf) {
       this.collection = collection;
       this.cache = cache;

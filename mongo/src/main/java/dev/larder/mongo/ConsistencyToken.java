@@ -41,15 +41,18 @@ public final class ConsistencyToken {
 
   private static final String PREFIX = "m1.";
   private static final String SIGNED_PREFIX = "m2.";
+
   /** What signed tokens are bound to (part of every signature). */
   static final String SIGNED_BINDING = "larder-mongo:consistency-token:1";
+
   private static final String PRIMARY = PREFIX + "primary";
   private static final ConsistencyToken PRIMARY_ONLY = new ConsistencyToken(null, null);
 
   private final @Nullable BsonTimestamp operationTime;
   private final @Nullable BsonDocument clusterTime;
 
-  private ConsistencyToken(@Nullable BsonTimestamp operationTime, @Nullable BsonDocument clusterTime) {
+  private ConsistencyToken(
+      @Nullable BsonTimestamp operationTime, @Nullable BsonDocument clusterTime) {
     this.operationTime = operationTime;
     this.clusterTime = clusterTime;
   }
@@ -58,11 +61,11 @@ public final class ConsistencyToken {
    * A token from a session's times.
    *
    * @param operationTime the session's operation time
-   * @param clusterTime the session's cluster time, a document with a {@code clusterTime}
-   *     timestamp (and, on secured deployments, a {@code signature})
+   * @param clusterTime the session's cluster time, a document with a {@code clusterTime} timestamp
+   *     (and, on secured deployments, a {@code signature})
    * @return the token
-   * @throws IllegalArgumentException if the cluster time has no {@code clusterTime} timestamp or
-   *     is earlier than the operation time
+   * @throws IllegalArgumentException if the cluster time has no {@code clusterTime} timestamp or is
+   *     earlier than the operation time
    */
   public static ConsistencyToken of(BsonTimestamp operationTime, BsonDocument clusterTime) {
     Require.notNull(operationTime, "operationTime");
@@ -73,8 +76,8 @@ public final class ConsistencyToken {
           "clusterTime must hold a 'clusterTime' timestamp but had keys " + clusterTime.keySet());
     }
     if (ct.compareTo(operationTime) < 0) {
-      throw new IllegalArgumentException("clusterTime must not be earlier than operationTime "
-          + operationTime + " but was " + ct);
+      throw new IllegalArgumentException(
+          "clusterTime must not be earlier than operationTime " + operationTime + " but was " + ct);
     }
     return new ConsistencyToken(operationTime, clusterTime.clone());
   }
@@ -116,8 +119,8 @@ public final class ConsistencyToken {
   }
 
   /**
-   * The later of two tokens, for a request that wrote more than once. Primary-only wins: if
-   * either write could not be tracked, reads go to the primary.
+   * The later of two tokens, for a request that wrote more than once. Primary-only wins: if either
+   * write could not be tracked, reads go to the primary.
    *
    * @param other another token
    * @return a token covering both writes
@@ -127,9 +130,12 @@ public final class ConsistencyToken {
     if (isPrimaryOnly() || other.isPrimaryOnly()) {
       return PRIMARY_ONLY;
     }
-    BsonTimestamp op = operationTime.compareTo(other.operationTime) >= 0 ? operationTime : other.operationTime;
-    BsonDocument ct = clusterTimestamp(clusterTime).compareTo(clusterTimestamp(other.clusterTime)) >= 0
-        ? clusterTime : other.clusterTime;
+    BsonTimestamp op =
+        operationTime.compareTo(other.operationTime) >= 0 ? operationTime : other.operationTime;
+    BsonDocument ct =
+        clusterTimestamp(clusterTime).compareTo(clusterTimestamp(other.clusterTime)) >= 0
+            ? clusterTime
+            : other.clusterTime;
     return new ConsistencyToken(op, ct);
   }
 
@@ -155,14 +161,17 @@ public final class ConsistencyToken {
    * @param header what {@link #toHeader()} produced
    * @return the token
    * @throws NullPointerException if {@code header} is null
-   * @throws InvalidConsistencyTokenException if the header is too long, of an unknown version,
-   *     not base64url, not a token document, or its operation time is later than its cluster time
+   * @throws InvalidConsistencyTokenException if the header is too long, of an unknown version, not
+   *     base64url, not a token document, or its operation time is later than its cluster time
    */
   public static ConsistencyToken fromHeader(String header) {
     Require.notNull(header, "header");
     if (header.length() > MAX_HEADER_LENGTH) {
-      throw new InvalidConsistencyTokenException("consistency token must be at most "
-          + MAX_HEADER_LENGTH + " characters but was " + header.length());
+      throw new InvalidConsistencyTokenException(
+          "consistency token must be at most "
+              + MAX_HEADER_LENGTH
+              + " characters but was "
+              + header.length());
     }
     if (header.equals(PRIMARY)) {
       return PRIMARY_ONLY;
@@ -192,7 +201,8 @@ public final class ConsistencyToken {
     try {
       return of(op.asTimestamp(), ct.asDocument());
     } catch (IllegalArgumentException e) {
-      throw new InvalidConsistencyTokenException("consistency token is inconsistent: " + e.getMessage(), e);
+      throw new InvalidConsistencyTokenException(
+          "consistency token is inconsistent: " + e.getMessage(), e);
     }
   }
 
@@ -236,22 +246,29 @@ public final class ConsistencyToken {
     Require.notNull(header, "header");
     Require.notNull(codec, "codec");
     if (header.length() > CursorCodec.MAX_CURSOR_LENGTH) {
-      throw new InvalidConsistencyTokenException("consistency token must be at most "
-          + CursorCodec.MAX_CURSOR_LENGTH + " characters but was " + header.length());
+      throw new InvalidConsistencyTokenException(
+          "consistency token must be at most "
+              + CursorCodec.MAX_CURSOR_LENGTH
+              + " characters but was "
+              + header.length());
     }
     if (!header.startsWith(SIGNED_PREFIX)) {
-      throw new InvalidConsistencyTokenException("consistency token is not signed: this service accepts only"
-          + " signed tokens ('" + SIGNED_PREFIX + "...')");
+      throw new InvalidConsistencyTokenException(
+          "consistency token is not signed: this service accepts only"
+              + " signed tokens ('"
+              + SIGNED_PREFIX
+              + "...')");
     }
     DecodedCursor decoded;
     try {
       decoded = codec.decode(header.substring(SIGNED_PREFIX.length()), SIGNED_BINDING);
     } catch (InvalidCursorException e) {
-      throw new InvalidConsistencyTokenException("consistency token refused: "
-          + e.reason().description().replace("cursor", "token"), e);
+      throw new InvalidConsistencyTokenException(
+          "consistency token refused: " + e.reason().description().replace("cursor", "token"), e);
     }
     if (decoded.values().size() != 1 || !(decoded.values().get(0) instanceof String inner)) {
-      throw new InvalidConsistencyTokenException("consistency token refused: it is signed but holds no token");
+      throw new InvalidConsistencyTokenException(
+          "consistency token refused: it is signed but holds no token");
     }
     return fromHeader(inner);
   }
@@ -279,8 +296,12 @@ public final class ConsistencyToken {
   /** Shows the times, never the signature. */
   @Override
   public String toString() {
-    return isPrimaryOnly() ? "ConsistencyToken[primary-only]"
-        : "ConsistencyToken[operationTime=" + operationTime + ", clusterTime="
-            + clusterTimestamp(clusterTime) + "]";
+    return isPrimaryOnly()
+        ? "ConsistencyToken[primary-only]"
+        : "ConsistencyToken[operationTime="
+            + operationTime
+            + ", clusterTime="
+            + clusterTimestamp(clusterTime)
+            + "]";
   }
 }

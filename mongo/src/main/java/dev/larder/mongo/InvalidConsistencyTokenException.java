@@ -3,9 +3,9 @@ package dev.larder.mongo;
 import dev.larder.core.LarderException;
 
 /**
- * A consistency token header could not be read: it is malformed, too long, of an unknown
- * version, or inconsistent. Treat it as a client error (HTTP 400), not a server failure. The
- * message never repeats the token.
+ * A consistency token header could not be read: it is malformed, too long, of an unknown version,
+ * or inconsistent. Treat it as a client error (HTTP 400), not a server failure. The message never
+ * repeats the token.
  */
 public final class InvalidConsistencyTokenException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -36,14 +36,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each value is taken, in this order, from the builder, else from the connection string (so
  * operators can tune through the URI), else from the preset. Retryable reads and writes are always
- * on. The result is the driver's own immutable settings object, so everything the builder does
- * not cover can still be changed with {@code MongoClientSettings.builder(settings)}.
+ * on. The result is the driver's own immutable settings object, so everything the builder does not
+ * cover can still be changed with {@code MongoClientSettings.builder(settings)}.
  */
 public final class MongoClientPresets {
 
   /**
-   * The smallest {@code maxStalenessSeconds} the server selection specification allows, in
-   * seconds.
+   * The smallest {@code maxStalenessSeconds} the server selection specification allows, in seconds.
    */
   public static final long MIN_MAX_STALENESS_SECONDS = 90;
 
@@ -153,8 +152,8 @@ public final class MongoClientPresets {
     }
 
     /**
-     * How long an operation waits for a pooled connection before failing with a
-     * {@code MongoTimeoutException}.
+     * How long an operation waits for a pooled connection before failing with a {@code
+     * MongoTimeoutException}.
      *
      * @param wait {@code > 0}
      * @return this builder
@@ -192,8 +191,8 @@ public final class MongoClientPresets {
     }
 
     /**
-     * How long the driver looks for a server matching an operation's read preference (or a
-     * primary, for writes) before failing with a {@code MongoTimeoutException}.
+     * How long the driver looks for a server matching an operation's read preference (or a primary,
+     * for writes) before failing with a {@code MongoTimeoutException}.
      *
      * @param timeout {@code > 0}
      * @return this builder
@@ -229,8 +228,8 @@ public final class MongoClientPresets {
     }
 
     /**
-     * How often the driver checks each server's state (and so how quickly it notices a new
-     * primary or a lagging secondary).
+     * How often the driver checks each server's state (and so how quickly it notices a new primary
+     * or a lagging secondary).
      *
      * @param frequency at least 500 ms (the driver's minimum heartbeat)
      * @return this builder
@@ -249,8 +248,8 @@ public final class MongoClientPresets {
     /**
      * The read preference mode for reads that do not say otherwise.
      *
-     * @param mode {@code primary}, {@code primaryPreferred}, {@code secondary},
-     *     {@code secondaryPreferred} or {@code nearest}
+     * @param mode {@code primary}, {@code primaryPreferred}, {@code secondary}, {@code
+     *     secondaryPreferred} or {@code nearest}
      * @return this builder
      * @throws IllegalArgumentException naming the value and the accepted modes if unknown
      */
@@ -304,7 +303,8 @@ public final class MongoClientPresets {
         throw new IllegalArgumentException(
             "readConcern must be one of " + READ_CONCERNS + " but was '" + level + "'");
       }
-      this.readConcern = new ReadConcern(ReadConcernLevel.fromString(level.toLowerCase(Locale.ROOT)));
+      this.readConcern =
+          new ReadConcern(ReadConcernLevel.fromString(level.toLowerCase(Locale.ROOT)));
       return this;
     }
 
@@ -329,9 +329,9 @@ public final class MongoClientPresets {
     /**
      * Wire compressors to offer the server, in order of preference.
      *
-     * @param names any of {@code zlib} (built in), {@code snappy} (needs
-     *     {@code org.xerial.snappy:snappy-java}), {@code zstd} (needs
-     *     {@code com.github.luben:zstd-jni}); none to turn compression off
+     * @param names any of {@code zlib} (built in), {@code snappy} (needs {@code
+     *     org.xerial.snappy:snappy-java}), {@code zstd} (needs {@code com.github.luben:zstd-jni});
+     *     none to turn compression off
      * @return this builder
      * @throws IllegalArgumentException naming the value if unknown or if its library is missing
      */
@@ -355,7 +355,8 @@ public final class MongoClientPresets {
     public Builder applicationName(String name) {
       Require.notNull(name, "applicationName");
       if (name.isBlank()) {
-        throw new IllegalArgumentException("applicationName must not be blank but was '" + name + "'");
+        throw new IllegalArgumentException(
+            "applicationName must not be blank but was '" + name + "'");
       }
       this.applicationName = name;
       return this;
@@ -363,8 +364,8 @@ public final class MongoClientPresets {
 
     /**
      * Publishes command and connection pool metrics to this registry through Micrometer's MongoDB
-     * binders ({@code mongodb.driver.commands}, {@code mongodb.driver.pool.size},
-     * {@code mongodb.driver.pool.checkedout}, {@code mongodb.driver.pool.waitqueuesize}).
+     * binders ({@code mongodb.driver.commands}, {@code mongodb.driver.pool.size}, {@code
+     * mongodb.driver.pool.checkedout}, {@code mongodb.driver.pool.waitqueuesize}).
      *
      * @param registry the registry
      * @return this builder
@@ -378,11 +379,11 @@ public final class MongoClientPresets {
      * Checks the settings together and builds the driver's settings.
      *
      * @return immutable settings, ready for {@code MongoClients.create(settings)}
-     * @throws IllegalArgumentException if {@code minPoolSize > maxPoolSize}, if
-     *     {@code maxStaleness} is under {@value #MIN_MAX_STALENESS_SECONDS} s or under the heartbeat
-     *     frequency + 10 s, if tag sets or {@code maxStaleness} are combined with mode
-     *     {@code primary}, or if read concern {@code linearizable} is combined with a non-primary
-     *     read preference
+     * @throws IllegalArgumentException if {@code minPoolSize > maxPoolSize}, if {@code
+     *     maxStaleness} is under {@value #MIN_MAX_STALENESS_SECONDS} s or under the heartbeat
+     *     frequency + 10 s, if tag sets or {@code maxStaleness} are combined with mode {@code
+     *     primary}, or if read concern {@code linearizable} is combined with a non-primary read
+     *     preference
      */
     public MongoClientSettings build() {
       ConnectionString cs = connectionString;
@@ -404,45 +405,58 @@ public final class MongoClientPresets {
           pickMs(serverSelectionTimeout, cs.getServerSelectionTimeout(), p.serverSelectionTimeout);
       Duration connect = pickMs(connectTimeout, cs.getConnectTimeout(), p.connectTimeout);
       Duration socket = pickMs(socketTimeout, cs.getSocketTimeout(), p.socketTimeout);
-      Duration heartbeat = pickMs(heartbeatFrequency, cs.getHeartbeatFrequency(), Duration.ofSeconds(10));
+      Duration heartbeat =
+          pickMs(heartbeatFrequency, cs.getHeartbeatFrequency(), Duration.ofSeconds(10));
       ReadPreference readPreference = readPreference(cs, p, heartbeat);
-      ReadConcern rc = readConcern != null ? readConcern
-          : cs.getReadConcern() != null ? cs.getReadConcern() : p.readConcern;
-      if (rc.getLevel() == ReadConcernLevel.LINEARIZABLE && !readPreference.equals(ReadPreference.primary())) {
-        throw new IllegalArgumentException("readConcern linearizable needs readPreference primary but was "
-            + readPreference.getName());
+      ReadConcern rc =
+          readConcern != null
+              ? readConcern
+              : cs.getReadConcern() != null ? cs.getReadConcern() : p.readConcern;
+      if (rc.getLevel() == ReadConcernLevel.LINEARIZABLE
+          && !readPreference.equals(ReadPreference.primary())) {
+        throw new IllegalArgumentException(
+            "readConcern linearizable needs readPreference primary but was "
+                + readPreference.getName());
       }
-      WriteConcern wc = writeConcern != null ? writeConcern
-          : cs.getWriteConcern() != null ? cs.getWriteConcern() : p.writeConcern;
+      WriteConcern wc =
+          writeConcern != null
+              ? writeConcern
+              : cs.getWriteConcern() != null ? cs.getWriteConcern() : p.writeConcern;
       if (!wc.isAcknowledged()) {
         throw new IllegalArgumentException(
             "writeConcern must be acknowledged but was " + wc.asDocument().toJson());
       }
-      List<MongoCompressor> compressorList = compressors != null ? compressors
-          : !cs.getCompressorList().isEmpty() ? cs.getCompressorList() : p.compressors;
+      List<MongoCompressor> compressorList =
+          compressors != null
+              ? compressors
+              : !cs.getCompressorList().isEmpty() ? cs.getCompressorList() : p.compressors;
 
-      MongoClientSettings.Builder b = MongoClientSettings.builder()
-          .applyConnectionString(cs)
-          .retryReads(true)
-          .retryWrites(true)
-          .readPreference(readPreference)
-          .readConcern(rc)
-          .writeConcern(wc)
-          .compressorList(compressorList)
-          .applyToConnectionPoolSettings(pool -> pool
-              .maxSize(max)
-              .minSize(min)
-              .maxConnecting(connecting)
-              .maxWaitTime(wait.toMillis(), TimeUnit.MILLISECONDS)
-              .maxConnectionIdleTime(idle.toMillis(), TimeUnit.MILLISECONDS)
-              .maxConnectionLifeTime(life.toMillis(), TimeUnit.MILLISECONDS))
-          .applyToClusterSettings(cluster ->
-              cluster.serverSelectionTimeout(selection.toMillis(), TimeUnit.MILLISECONDS))
-          .applyToSocketSettings(sock -> sock
-              .connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
-              .readTimeout(socket.toMillis(), TimeUnit.MILLISECONDS))
-          .applyToServerSettings(server ->
-              server.heartbeatFrequency(heartbeat.toMillis(), TimeUnit.MILLISECONDS));
+      MongoClientSettings.Builder b =
+          MongoClientSettings.builder()
+              .applyConnectionString(cs)
+              .retryReads(true)
+              .retryWrites(true)
+              .readPreference(readPreference)
+              .readConcern(rc)
+              .writeConcern(wc)
+              .compressorList(compressorList)
+              .applyToConnectionPoolSettings(
+                  pool ->
+                      pool.maxSize(max)
+                          .minSize(min)
+                          .maxConnecting(connecting)
+                          .maxWaitTime(wait.toMillis(), TimeUnit.MILLISECONDS)
+                          .maxConnectionIdleTime(idle.toMillis(), TimeUnit.MILLISECONDS)
+                          .maxConnectionLifeTime(life.toMillis(), TimeUnit.MILLISECONDS))
+              .applyToClusterSettings(
+                  cluster ->
+                      cluster.serverSelectionTimeout(selection.toMillis(), TimeUnit.MILLISECONDS))
+              .applyToSocketSettings(
+                  sock ->
+                      sock.connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
+                          .readTimeout(socket.toMillis(), TimeUnit.MILLISECONDS))
+              .applyToServerSettings(
+                  server -> server.heartbeatFrequency(heartbeat.toMillis(), TimeUnit.MILLISECONDS));
       String app = applicationName != null ? applicationName : cs.getApplicationName();
       if (app != null) {
         b.applicationName(app);
@@ -474,8 +488,7 @@ public final class MongoClientPresets {
         staleness = maxStaleness;
       } else if (fromUri != null) {
         mode = fromUri.getName();
-        TaggableReadPreference taggable =
-            fromUri instanceof TaggableReadPreference t ? t : null;
+        TaggableReadPreference taggable = fromUri instanceof TaggableReadPreference t ? t : null;
         tags = tagSets != null ? tagSets : taggable != null ? taggable.getTagSetList() : List.of();
         Long ms = taggable != null ? taggable.getMaxStaleness(TimeUnit.MILLISECONDS) : null;
         staleness = maxStaleness != null ? maxStaleness : ms != null ? Duration.ofMillis(ms) : null;
@@ -508,8 +521,13 @@ public final class MongoClientPresets {
       try {
         Class.forName(className, false, MongoClientPresets.class.getClassLoader());
       } catch (ClassNotFoundException e) {
-        throw new IllegalArgumentException("compressors '" + compressor + "' needs " + artifact
-            + " on the class path but it was not found", e);
+        throw new IllegalArgumentException(
+            "compressors '"
+                + compressor
+                + "' needs "
+                + artifact
+                + " on the class path but it was not found",
+            e);
       }
     }
 
@@ -517,7 +535,8 @@ public final class MongoClientPresets {
       return explicit != null ? explicit : uri != null ? uri : preset;
     }
 
-    private static Duration pickMs(@Nullable Duration explicit, @Nullable Integer uriMs, Duration preset) {
+    private static Duration pickMs(
+        @Nullable Duration explicit, @Nullable Integer uriMs, Duration preset) {
       return explicit != null ? explicit : uriMs != null ? Duration.ofMillis(uriMs) : preset;
     }
   }
@@ -539,10 +558,18 @@ public final class MongoClientPresets {
     final WriteConcern writeConcern;
     final List<MongoCompressor> compressors;
 
-    private PresetValues(int maxPoolSize, int minPoolSize, Duration maxWaitTime,
-        Duration serverSelectionTimeout, Duration connectTimeout, Duration socketTimeout,
-        String readMode, @Nullable Duration maxStaleness, ReadConcern readConcern,
-        WriteConcern writeConcern, List<MongoCompressor> compressors) {
+    private PresetValues(
+        int maxPoolSize,
+        int minPoolSize,
+        Duration maxWaitTime,
+        Duration serverSelectionTimeout,
+        Duration connectTimeout,
+        Duration socketTimeout,
+        String readMode,
+        @Nullable Duration maxStaleness,
+        ReadConcern readConcern,
+        WriteConcern writeConcern,
+        List<MongoCompressor> compressors) {
       this.maxPoolSize = maxPoolSize;
       this.minPoolSize = minPoolSize;
       this.maxWaitTime = maxWaitTime;
@@ -560,18 +587,42 @@ public final class MongoClientPresets {
       Objects.requireNonNull(preset, "preset");
       switch (preset) {
         case OLTP:
-          return new PresetValues(50, 5, Duration.ofSeconds(2), Duration.ofSeconds(5),
-              Duration.ofSeconds(5), Duration.ofSeconds(10), "primary", null, ReadConcern.MAJORITY,
-              WriteConcern.MAJORITY.withWTimeout(5, TimeUnit.SECONDS), List.of());
+          return new PresetValues(
+              50,
+              5,
+              Duration.ofSeconds(2),
+              Duration.ofSeconds(5),
+              Duration.ofSeconds(5),
+              Duration.ofSeconds(10),
+              "primary",
+              null,
+              ReadConcern.MAJORITY,
+              WriteConcern.MAJORITY.withWTimeout(5, TimeUnit.SECONDS),
+              List.of());
         case ANALYTICS:
-          return new PresetValues(10, 0, Duration.ofSeconds(30), Duration.ofSeconds(10),
-              Duration.ofSeconds(10), Duration.ofMinutes(5), "secondaryPreferred",
-              Duration.ofSeconds(120), ReadConcern.LOCAL,
+          return new PresetValues(
+              10,
+              0,
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(10),
+              Duration.ofSeconds(10),
+              Duration.ofMinutes(5),
+              "secondaryPreferred",
+              Duration.ofSeconds(120),
+              ReadConcern.LOCAL,
               WriteConcern.MAJORITY.withWTimeout(10, TimeUnit.SECONDS),
               List.of(MongoCompressor.createZlibCompressor()));
         case BATCH:
-          return new PresetValues(20, 0, Duration.ofSeconds(60), Duration.ofSeconds(30),
-              Duration.ofSeconds(10), Duration.ofMinutes(2), "primary", null, ReadConcern.LOCAL,
+          return new PresetValues(
+              20,
+              0,
+              Duration.ofSeconds(60),
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(10),
+              Duration.ofMinutes(2),
+              "primary",
+              null,
+              ReadConcern.LOCAL,
               WriteConcern.MAJORITY.withWTimeout(60, TimeUnit.SECONDS),
               List.of(MongoCompressor.createZlibCompressor()));
         default:

@@ -6,13 +6,13 @@ import java.util.Optional;
 import org.bson.Document;
 
 /**
- * The database as routed for one {@link MongoRouter} call: with the call's read preference and,
- * for writes and token-carrying reads, a causally consistent session. Operations through
- * {@link #collection(String)} pass the session for you; code that uses {@link #database()}
- * directly must pass {@link #session()} itself to keep the causal guarantee.
+ * The database as routed for one {@link MongoRouter} call: with the call's read preference and, for
+ * writes and token-carrying reads, a causally consistent session. Operations through {@link
+ * #collection(String)} pass the session for you; code that uses {@link #database()} directly must
+ * pass {@link #session()} itself to keep the causal guarantee.
  *
- * <p>Valid only during the call it was given to; not thread-safe (a session must not be used by
- * two threads at once).
+ * <p>Valid only during the call it was given to; not thread-safe (a session must not be used by two
+ * threads at once).
  */
 public interface MongoContext {
 

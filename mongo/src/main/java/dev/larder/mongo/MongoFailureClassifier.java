@@ -37,29 +37,29 @@ import org.bson.codecs.configuration.CodecConfigurationException;
  *   <li>error label {@code TransientTransactionError} → {@link FailureClass#TRANSIENT}: the whole
  *       transaction was aborted and may be run again;
  *   <li>nothing was sent: {@code MongoSocketOpenException}, {@code MongoTimeoutException} (server
- *       selection or connection checkout), {@code MongoConnectionPoolClearedException},
- *       {@code MongoServerUnavailableException} → {@link FailureClass#TRANSIENT};
- *   <li>the request may have reached the server: other {@code MongoSocketException}s (read,
- *       write, closed, read timeout), {@code MongoOperationTimeoutException},
- *       {@code MongoExecutionTimeoutException} (maxTimeMS), {@code MongoInterruptedException} →
- *       {@link FailureClass#UNKNOWN};
+ *       selection or connection checkout), {@code MongoConnectionPoolClearedException}, {@code
+ *       MongoServerUnavailableException} → {@link FailureClass#TRANSIENT};
+ *   <li>the request may have reached the server: other {@code MongoSocketException}s (read, write,
+ *       closed, read timeout), {@code MongoOperationTimeoutException}, {@code
+ *       MongoExecutionTimeoutException} (maxTimeMS), {@code MongoInterruptedException} → {@link
+ *       FailureClass#UNKNOWN};
  *   <li>write concern errors (the write was applied on the primary, its replication is not
- *       confirmed) → {@link FailureClass#UNKNOWN}, except unsatisfiable write concerns →
- *       {@link FailureClass#PERMANENT};
- *   <li>server error codes: {@link #TRANSIENT_CODES} (not primary, node recovering, shutting
- *       down, stepped down, network errors between servers, write conflicts, lock timeouts) →
- *       {@link FailureClass#TRANSIENT}; {@link #PERMANENT_CODES} (duplicate key, validation,
- *       bad values, authorisation) → {@link FailureClass#PERMANENT};
- *   <li>error label {@code RetryableWriteError} on an error not judged above →
- *       {@link FailureClass#TRANSIENT};
- *   <li>client-side mistakes (configuration, security, codecs, incompatible server) →
- *       {@link FailureClass#PERMANENT};
+ *       confirmed) → {@link FailureClass#UNKNOWN}, except unsatisfiable write concerns → {@link
+ *       FailureClass#PERMANENT};
+ *   <li>server error codes: {@link #TRANSIENT_CODES} (not primary, node recovering, shutting down,
+ *       stepped down, network errors between servers, write conflicts, lock timeouts) → {@link
+ *       FailureClass#TRANSIENT}; {@link #PERMANENT_CODES} (duplicate key, validation, bad values,
+ *       authorisation) → {@link FailureClass#PERMANENT};
+ *   <li>error label {@code RetryableWriteError} on an error not judged above → {@link
+ *       FailureClass#TRANSIENT};
+ *   <li>client-side mistakes (configuration, security, codecs, incompatible server) → {@link
+ *       FailureClass#PERMANENT};
  *   <li>anything else → {@link FailureClass#UNKNOWN}.
  * </ol>
  *
  * <p>The classifier returned by {@link #classifier()} walks the cause chain (an application's
- * wrapper around a driver exception is judged by the driver exception). It is thread-safe and
- * never throws.
+ * wrapper around a driver exception is judged by the driver exception). It is thread-safe and never
+ * throws.
  */
 public final class MongoFailureClassifier {
 
@@ -74,62 +74,64 @@ public final class MongoFailureClassifier {
 
   /**
    * Server error codes judged {@link FailureClass#TRANSIENT}: the operation was refused or
-   * interrupted because of the deployment's state (not primary, recovering, shutting down,
-   * stepped down, a write conflict, a lock timeout), which a later attempt, after the driver
-   * rediscovers the primary, is expected to pass. This is the driver specification's retryable
-   * list plus write conflicts and lock timeouts.
+   * interrupted because of the deployment's state (not primary, recovering, shutting down, stepped
+   * down, a write conflict, a lock timeout), which a later attempt, after the driver rediscovers
+   * the primary, is expected to pass. This is the driver specification's retryable list plus write
+   * conflicts and lock timeouts.
    */
-  public static final Set<Integer> TRANSIENT_CODES = Set.of(
-      6,      // HostUnreachable
-      7,      // HostNotFound
-      24,     // LockTimeout
-      46,     // LockBusy
-      89,     // NetworkTimeout
-      91,     // ShutdownInProgress
-      112,    // WriteConflict
-      117,    // ConflictingOperationInProgress
-      133,    // FailedToSatisfyReadPreference
-      134,    // ReadConcernMajorityNotAvailableYet
-      189,    // PrimarySteppedDown
-      262,    // ExceededTimeLimit
-      9001,   // SocketException
-      10107,  // NotWritablePrimary
-      11600,  // InterruptedAtShutdown
-      11602,  // InterruptedDueToReplStateChange
-      13435,  // NotPrimaryNoSecondaryOk
-      13436); // NotPrimaryOrSecondary
+  public static final Set<Integer> TRANSIENT_CODES =
+      Set.of(
+          6, // HostUnreachable
+          7, // HostNotFound
+          24, // LockTimeout
+          46, // LockBusy
+          89, // NetworkTimeout
+          91, // ShutdownInProgress
+          112, // WriteConflict
+          117, // ConflictingOperationInProgress
+          133, // FailedToSatisfyReadPreference
+          134, // ReadConcernMajorityNotAvailableYet
+          189, // PrimarySteppedDown
+          262, // ExceededTimeLimit
+          9001, // SocketException
+          10107, // NotWritablePrimary
+          11600, // InterruptedAtShutdown
+          11602, // InterruptedDueToReplStateChange
+          13435, // NotPrimaryNoSecondaryOk
+          13436); // NotPrimaryOrSecondary
 
   /**
    * Server error codes judged {@link FailureClass#PERMANENT}: the request itself is wrong, so the
-   * same request fails the same way (duplicate key, schema validation, bad values, immutable
-   * field, document too large, not authorised, unsatisfiable write concern).
+   * same request fails the same way (duplicate key, schema validation, bad values, immutable field,
+   * document too large, not authorised, unsatisfiable write concern).
    */
-  public static final Set<Integer> PERMANENT_CODES = Set.of(
-      2,      // BadValue
-      9,      // FailedToParse
-      13,     // Unauthorized
-      14,     // TypeMismatch
-      18,     // AuthenticationFailed
-      20,     // IllegalOperation
-      40,     // ConflictingUpdateOperators
-      48,     // NamespaceExists
-      52,     // DollarPrefixedFieldName
-      59,     // CommandNotFound
-      66,     // ImmutableField
-      67,     // CannotCreateIndex
-      72,     // InvalidOptions
-      79,     // UnknownReplWriteConcern
-      85,     // IndexOptionsConflict
-      86,     // IndexKeySpecsConflict
-      100,    // UnsatisfiableWriteConcern
-      115,    // CommandNotSupported
-      121,    // DocumentValidationFailure
-      263,    // OperationNotSupportedInTransaction
-      10334,  // BSONObjectTooLarge
-      11000,  // DuplicateKey
-      11001,  // DuplicateKey (legacy)
-      12582,  // DuplicateKey (legacy, mongos)
-      17280); // KeyTooLong
+  public static final Set<Integer> PERMANENT_CODES =
+      Set.of(
+          2, // BadValue
+          9, // FailedToParse
+          13, // Unauthorized
+          14, // TypeMismatch
+          18, // AuthenticationFailed
+          20, // IllegalOperation
+          40, // ConflictingUpdateOperators
+          48, // NamespaceExists
+          52, // DollarPrefixedFieldName
+          59, // CommandNotFound
+          66, // ImmutableField
+          67, // CannotCreateIndex
+          72, // InvalidOptions
+          79, // UnknownReplWriteConcern
+          85, // IndexOptionsConflict
+          86, // IndexKeySpecsConflict
+          100, // UnsatisfiableWriteConcern
+          115, // CommandNotSupported
+          121, // DocumentValidationFailure
+          263, // OperationNotSupportedInTransaction
+          10334, // BSONObjectTooLarge
+          11000, // DuplicateKey
+          11001, // DuplicateKey (legacy)
+          12582, // DuplicateKey (legacy, mongos)
+          17280); // KeyTooLong
 
   private static final FailureClassifier SHALLOW = MongoFailureClassifier::classifyOne;
   private static final FailureClassifier WALKING = FailureClassifier.walkingCauses(SHALLOW);

@@ -13,18 +13,18 @@ import java.util.stream.Collectors;
  */
 public enum MongoPreset {
   /**
-   * Request/response traffic: a pool sized for many short operations, fail-fast timeouts (a
-   * request should fail in seconds, not queue for the driver's default two minutes), majority
-   * writes and majority reads on the primary (what causal consistency needs to survive a
-   * failover), no compression (small documents, latency first).
+   * Request/response traffic: a pool sized for many short operations, fail-fast timeouts (a request
+   * should fail in seconds, not queue for the driver's default two minutes), majority writes and
+   * majority reads on the primary (what causal consistency needs to survive a failover), no
+   * compression (small documents, latency first).
    */
   OLTP,
 
   /**
-   * Reporting and analytical reads: a small pool of long-running operations, long socket
-   * timeouts, {@code secondaryPreferred} reads with {@code maxStalenessSeconds=120} to keep load
-   * off the primary while refusing badly lagging secondaries, {@code local} read concern, zlib
-   * compression (large results, bandwidth-bound).
+   * Reporting and analytical reads: a small pool of long-running operations, long socket timeouts,
+   * {@code secondaryPreferred} reads with {@code maxStalenessSeconds=120} to keep load off the
+   * primary while refusing badly lagging secondaries, {@code local} read concern, zlib compression
+   * (large results, bandwidth-bound).
    */
   ANALYTICS,
 
@@ -51,9 +51,13 @@ public enum MongoPreset {
         return p;
       }
     }
-    throw new IllegalArgumentException("preset must be one of "
-        + Arrays.stream(values()).map(p -> p.name().toLowerCase(Locale.ROOT))
-            .collect(Collectors.joining(", ", "[", "]"))
-        + " but was '" + name + "'");
+    throw new IllegalArgumentException(
+        "preset must be one of "
+            + Arrays.stream(values())
+                .map(p -> p.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", ", "[", "]"))
+            + " but was '"
+            + name
+            + "'");
   }
 }

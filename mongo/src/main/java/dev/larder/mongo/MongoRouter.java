@@ -41,13 +41,14 @@ import org.slf4j.LoggerFactory;
  * Document o = router.read(t, ctx -> ctx.collection("orders").findById(id));
  * }</pre>
  *
- * <p>Where the deployment refuses client sessions the router follows its {@link CausalFallback}:
- * by default token-carrying reads go to the primary; with {@link CausalFallback#FAIL} it throws
- * {@link SessionsUnsupportedException}. A read preference no member can satisfy fails with
- * {@link UnsatisfiableReadPreferenceException}: at once where the client sees a standalone server
- * and the mode requires a secondary (or a direct connection to one member that does not match),
- * otherwise when the driver's server selection timeout runs out. Before the client's first
- * contact with the deployment the driver's own selection applies. Thread-safe; holds no resources of its own (the caller owns the client).
+ * <p>Where the deployment refuses client sessions the router follows its {@link CausalFallback}: by
+ * default token-carrying reads go to the primary; with {@link CausalFallback#FAIL} it throws {@link
+ * SessionsUnsupportedException}. A read preference no member can satisfy fails with {@link
+ * UnsatisfiableReadPreferenceException}: at once where the client sees a standalone server and the
+ * mode requires a secondary (or a direct connection to one member that does not match), otherwise
+ * when the driver's server selection timeout runs out. Before the client's first contact with the
+ * deployment the driver's own selection applies. Thread-safe; holds no resources of its own (the
+ * caller owns the client).
  */
 public final class MongoRouter {
   /** Default {@link Builder#tokenClockSkew(Duration)}: 60 s. */
@@ -127,17 +128,16 @@ public final class MongoRouter {
    * @param work the read
    * @param <T> the result type
    * @return what the work returned
-   * <p>A token comes back from a client, so its times are checked first: one ahead of this
-   * router's clock by more than {@link Builder#tokenClockSkew(Duration)} was not handed out by this
-   * deployment and is refused before a session is started. (Cluster times are the primary's wall
-   * clock in seconds; gossiped into a deployment without authentication, a cluster time from the
-   * future would move the whole cluster's logical clock ahead, and an operation time from the
-   * future would make the primary write no-ops to reach it.)
-   *
+   *     <p>A token comes back from a client, so its times are checked first: one ahead of this
+   *     router's clock by more than {@link Builder#tokenClockSkew(Duration)} was not handed out by
+   *     this deployment and is refused before a session is started. (Cluster times are the
+   *     primary's wall clock in seconds; gossiped into a deployment without authentication, a
+   *     cluster time from the future would move the whole cluster's logical clock ahead, and an
+   *     operation time from the future would make the primary write no-ops to reach it.)
    * @throws InvalidConsistencyTokenException if the token's times are ahead of the clock by more
    *     than the allowed skew
-   * @throws SessionsUnsupportedException if sessions are refused and the fallback is
-   *     {@link CausalFallback#FAIL}
+   * @throws SessionsUnsupportedException if sessions are refused and the fallback is {@link
+   *     CausalFallback#FAIL}
    * @throws UnsatisfiableReadPreferenceException if no member can serve the read preference
    */
   public <T> T read(ConsistencyToken token, MongoWork<T> work) {
@@ -179,8 +179,8 @@ public final class MongoRouter {
    * @param work the writes
    * @param <T> the result type
    * @return the work's result and the consistency token
-   * @throws SessionsUnsupportedException if sessions are refused and the fallback is
-   *     {@link CausalFallback#FAIL}
+   * @throws SessionsUnsupportedException if sessions are refused and the fallback is {@link
+   *     CausalFallback#FAIL}
    */
   public <T extends @Nullable Object> Written<T> write(MongoWork<T> work) {
     Require.notNull(work, "work");
@@ -199,9 +199,12 @@ public final class MongoRouter {
     long latestAllowed = time.now().plus(tokenClockSkew).getEpochSecond();
     long tokenSeconds = token.latestSeconds();
     if (tokenSeconds > latestAllowed) {
-      throw new InvalidConsistencyTokenException("consistency token's cluster time " + tokenSeconds
-          + " (epoch seconds) is ahead of this router's clock by more than the allowed skew of "
-          + tokenClockSkew.toSeconds() + " s: it was not handed out by this deployment; refused");
+      throw new InvalidConsistencyTokenException(
+          "consistency token's cluster time "
+              + tokenSeconds
+              + " (epoch seconds) is ahead of this router's clock by more than the allowed skew of "
+              + tokenClockSkew.toSeconds()
+              + " s: it was not handed out by this deployment; refused");
     }
   }
 
@@ -216,15 +219,19 @@ public final class MongoRouter {
     return ConsistencyToken.of(op, ct);
   }
 
-  private <T> T runRead(ReadPreference preference, @Nullable ClientSession session, MongoWork<T> work) {
+  private <T> T runRead(
+      ReadPreference preference, @Nullable ClientSession session, MongoWork<T> work) {
     try {
       return work.run(new Context(database.withReadPreference(preference), session));
     } catch (MongoTimeoutException e) {
       ClusterDescription d = client.getClusterDescription();
       if (!preference.equals(ReadPreference.primary()) && preference.choose(d).isEmpty()) {
-        throw new UnsatisfiableReadPreferenceException("no member matches read preference "
-            + preference + " within the server selection timeout; the client sees "
-            + Sessions.describe(d), e);
+        throw new UnsatisfiableReadPreferenceException(
+            "no member matches read preference "
+                + preference
+                + " within the server selection timeout; the client sees "
+                + Sessions.describe(d),
+            e);
       }
       throw e;
     }
@@ -238,20 +245,30 @@ public final class MongoRouter {
     if (d.getType() == ClusterType.STANDALONE) {
       // The driver sends any read preference to a standalone server and lets it answer; a read
       // that demands a secondary (or a tagged member) would silently read the only server there is.
-      boolean tags = preference instanceof TaggableReadPreference t
-          && t.getTagSetList().stream().anyMatch(s -> s.iterator().hasNext());
+      boolean tags =
+          preference instanceof TaggableReadPreference t
+              && t.getTagSetList().stream().anyMatch(s -> s.iterator().hasNext());
       String mode = preference.getName();
       if (mode.equals("secondary") || (mode.equals("nearest") && tags)) {
-        throw new UnsatisfiableReadPreferenceException("read preference " + preference
-            + " cannot be satisfied by a standalone server (" + Sessions.describe(d)
-            + "): it has no secondaries and no tags", null);
+        throw new UnsatisfiableReadPreferenceException(
+            "read preference "
+                + preference
+                + " cannot be satisfied by a standalone server ("
+                + Sessions.describe(d)
+                + "): it has no secondaries and no tags",
+            null);
       }
     } else if (d.getConnectionMode() == ClusterConnectionMode.SINGLE
-        && d.getType() == ClusterType.REPLICA_SET && preference.choose(d).isEmpty()) {
+        && d.getType() == ClusterType.REPLICA_SET
+        && preference.choose(d).isEmpty()) {
       // A direct connection to one member: the driver would read from it whatever it is.
-      throw new UnsatisfiableReadPreferenceException("read preference " + preference
-          + " cannot be satisfied over a direct connection to " + Sessions.describe(d)
-          + "; connect with replica set discovery to reach other members", null);
+      throw new UnsatisfiableReadPreferenceException(
+          "read preference "
+              + preference
+              + " cannot be satisfied over a direct connection to "
+              + Sessions.describe(d)
+              + "; connect with replica set discovery to reach other members",
+          null);
     }
   }
 
@@ -264,9 +281,11 @@ public final class MongoRouter {
       throw Sessions.refused(client.getClusterDescription(), purpose, null);
     }
     if (fallbackLogged.compareAndSet(false, true)) {
-      LOG.warn("The deployment refused client sessions ({}): causal consistency is off for database"
-          + " '{}', writes return primary-only tokens and token-carrying reads go to the primary",
-          Sessions.describe(client.getClusterDescription()), database.getName());
+      LOG.warn(
+          "The deployment refused client sessions ({}): causal consistency is off for database"
+              + " '{}', writes return primary-only tokens and token-carrying reads go to the primary",
+          Sessions.describe(client.getClusterDescription()),
+          database.getName());
     }
     return null;
   }
@@ -292,13 +311,16 @@ public final class MongoRouter {
 
     @Override
     public RoutedCollection<Document> collection(String name) {
-      return new SessionCollection<>(database.getCollection(Require.notNull(name, "name")), session);
+      return new SessionCollection<>(
+          database.getCollection(Require.notNull(name, "name")), session);
     }
 
     @Override
     public <D> RoutedCollection<D> collection(String name, Class<D> documentClass) {
-      return new SessionCollection<>(database.getCollection(Require.notNull(name, "name"),
-          Require.notNull(documentClass, "documentClass")), session);
+      return new SessionCollection<>(
+          database.getCollection(
+              Require.notNull(name, "name"), Require.notNull(documentClass, "documentClass")),
+          session);
     }
   }
 
@@ -317,8 +339,8 @@ public final class MongoRouter {
     }
 
     /**
-     * The read preference for routed reads (default: the client's, e.g. from
-     * {@link MongoClientPresets}).
+     * The read preference for routed reads (default: the client's, e.g. from {@link
+     * MongoClientPresets}).
      *
      * @param preference e.g. {@code ReadPreference.secondaryPreferred(120, SECONDS)}
      * @return this builder
@@ -328,8 +350,10 @@ public final class MongoRouter {
     public Builder readPreference(ReadPreference preference) {
       Require.notNull(preference, "readPreference");
       ServerSettings server = client.getClusterDescription().getServerSettings();
-      Duration heartbeat = server == null ? Duration.ofSeconds(10)
-          : Duration.ofMillis(server.getHeartbeatFrequency(TimeUnit.MILLISECONDS));
+      Duration heartbeat =
+          server == null
+              ? Duration.ofSeconds(10)
+              : Duration.ofMillis(server.getHeartbeatFrequency(TimeUnit.MILLISECONDS));
       this.readPreference = ReadPreferences.check(preference, heartbeat);
       return this;
     }
@@ -347,9 +371,9 @@ public final class MongoRouter {
 
     /**
      * How far a token's times may be ahead of this router's clock before a read carrying it is
-     * refused ({@link InvalidConsistencyTokenException}); default 60 s
-     * ({@link MongoRouter#DEFAULT_TOKEN_CLOCK_SKEW}). Cluster times follow the primary's wall clock, so this
-     * must exceed the clock difference between the primary and the application servers.
+     * refused ({@link InvalidConsistencyTokenException}); default 60 s ({@link
+     * MongoRouter#DEFAULT_TOKEN_CLOCK_SKEW}). Cluster times follow the primary's wall clock, so
+     * this must exceed the clock difference between the primary and the application servers.
      *
      * @param skew {@code > 0}
      * @return this builder
@@ -363,8 +387,8 @@ public final class MongoRouter {
     }
 
     /**
-     * The clock tokens are checked against (tests inject a manual one); default
-     * {@link TimeSource#system()}.
+     * The clock tokens are checked against (tests inject a manual one); default {@link
+     * TimeSource#system()}.
      *
      * @param timeSource the clock
      * @return this builder

@@ -18,8 +18,8 @@ import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs multi-document transactions with bounded retries, following the driver specification's
- * rules but with limits and backoff the caller chooses:
+ * Runs multi-document transactions with bounded retries, following the driver specification's rules
+ * but with limits and backoff the caller chooses:
  *
  * <ul>
  *   <li>an error labelled {@code TransientTransactionError} (a write conflict, a primary stepping
@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  *       server recognises a repeated commit of the same transaction), never the body;
  *   <li>anything else is thrown unchanged after aborting;
  *   <li>at most {@code maxAttempts} tries (bodies run plus commits retried) and never past the
- *       deadline, with exponential backoff and full jitter between tries; then
- *       {@link TransactionRetriesExhaustedException}.
+ *       deadline, with exponential backoff and full jitter between tries; then {@link
+ *       TransactionRetriesExhaustedException}.
  * </ul>
  *
  * <pre>{@code
@@ -41,17 +41,20 @@ import org.jspecify.annotations.Nullable;
  * });
  * }</pre>
  *
- * <p>Transactions need a replica set or a sharded cluster; elsewhere {@link #inTransaction}
- * throws {@link SessionsUnsupportedException}. Thread-safe.
+ * <p>Transactions need a replica set or a sharded cluster; elsewhere {@link #inTransaction} throws
+ * {@link SessionsUnsupportedException}. Thread-safe.
  */
 public final class MongoTransactions {
 
   /** Default limit on tries. */
   public static final int DEFAULT_MAX_ATTEMPTS = 5;
+
   /** Default deadline for all tries together. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+
   /** Default first backoff ceiling. */
   public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(20);
+
   /** Default largest backoff ceiling. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(1);
 
@@ -62,20 +65,27 @@ public final class MongoTransactions {
   private MongoTransactions(Builder b) {
     this.client = b.client;
     this.options = b.options;
-    this.loop = new TransactionLoop(b.maxAttempts, b.deadline, waits(Require.notNull(b.pacing, "pacing")), b.timeSource,
-        d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000));
+    this.loop =
+        new TransactionLoop(
+            b.maxAttempts,
+            b.deadline,
+            waits(Require.notNull(b.pacing, "pacing")),
+            b.timeSource,
+            d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000));
   }
 
   /**
-   * The waits between tries, drawn as larder-resilience's {@link RetryPolicy} draws them (cap first,
-   * then the jitter), from the policy's resilience4j interval function.
+   * The waits between tries, drawn as larder-resilience's {@link RetryPolicy} draws them (cap
+   * first, then the jitter), from the policy's resilience4j interval function.
    */
   static IntFunction<Duration> waits(RetryPolicy pacing) {
     IntervalBiFunction<Object> intervals = pacing.retry().getRetryConfig().getIntervalBiFunction();
     return retry -> Duration.ofMillis(Math.max(0L, intervals.apply(retry, Either.left(PACING))));
   }
 
-  /** The interval function only reads the attempt number; the outcome it is handed is a placeholder. */
+  /**
+   * The interval function only reads the attempt number; the outcome it is handed is a placeholder.
+   */
   private static final Throwable PACING = new IllegalStateException("pacing only");
 
   /**
@@ -100,31 +110,35 @@ public final class MongoTransactions {
    */
   public <T extends @Nullable Object> T inTransaction(TransactionWork<T> work) {
     Require.notNull(work, "work");
-    try (ClientSession session = Sessions.start(client,
-        ClientSessionOptions.builder().causallyConsistent(true).build(), "transactions")) {
-      return loop.run(new TransactionLoop.Steps<T>() {
-        @Override
-        public void begin() {
-          session.startTransaction(options);
-        }
+    try (ClientSession session =
+        Sessions.start(
+            client,
+            ClientSessionOptions.builder().causallyConsistent(true).build(),
+            "transactions")) {
+      return loop.run(
+          new TransactionLoop.Steps<T>() {
+            @Override
+            public void begin() {
+              session.startTransaction(options);
+            }
 
-        @Override
-        public T body() {
-          return work.run(session);
-        }
+            @Override
+            public T body() {
+              return work.run(session);
+            }
 
-        @Override
-        public void commit() {
-          session.commitTransaction();
-        }
+            @Override
+            public void commit() {
+              session.commitTransaction();
+            }
 
-        @Override
-        public void abortIfActive() {
-          if (session.hasActiveTransaction()) {
-            session.abortTransaction();
-          }
-        }
-      });
+            @Override
+            public void abortIfActive() {
+              if (session.hasActiveTransaction()) {
+                session.abortTransaction();
+              }
+            }
+          });
     }
   }
 
@@ -138,11 +152,12 @@ public final class MongoTransactions {
     private Jitter jitter = Jitter.FULL;
     private @Nullable RetryPolicy pacing;
     private TimeSource timeSource = TimeSource.system();
-    private TransactionOptions options = TransactionOptions.builder()
-        .readConcern(ReadConcern.SNAPSHOT)
-        .writeConcern(WriteConcern.MAJORITY)
-        .readPreference(ReadPreference.primary())
-        .build();
+    private TransactionOptions options =
+        TransactionOptions.builder()
+            .readConcern(ReadConcern.SNAPSHOT)
+            .writeConcern(WriteConcern.MAJORITY)
+            .readPreference(ReadPreference.primary())
+            .build();
 
     private Builder(MongoClient client) {
       this.client = client;
@@ -161,8 +176,8 @@ public final class MongoTransactions {
     }
 
     /**
-     * No retry starts once it would begin after this much time since the first attempt (default
-     * 30 s).
+     * No retry starts once it would begin after this much time since the first attempt (default 30
+     * s).
      *
      * @param deadline {@code > 0}
      * @return this builder
@@ -174,13 +189,14 @@ public final class MongoTransactions {
     }
 
     /**
-     * Backoff ceilings: the first retry waits up to {@code initial}, each later one up to twice
-     * the previous ceiling, never more than {@code max}; the wait is uniform below the ceiling.
+     * Backoff ceilings: the first retry waits up to {@code initial}, each later one up to twice the
+     * previous ceiling, never more than {@code max}; the wait is uniform below the ceiling.
      *
      * @param initial {@code > 0}, whole milliseconds (default 20 ms)
      * @param max {@code >= initial}, whole milliseconds (default 1 s)
      * @return this builder
-     * @throws IllegalArgumentException if not positive, not whole milliseconds or {@code max < initial}
+     * @throws IllegalArgumentException if not positive, not whole milliseconds or {@code max <
+     *     initial}
      */
     public Builder backoff(Duration initial, Duration max) {
       wholeMillis(Require.positive(initial, "initialBackoff"), "initialBackoff");
@@ -213,8 +229,8 @@ public final class MongoTransactions {
     }
 
     /**
-     * Options for each transaction (default: snapshot read concern, majority write concern,
-     * primary reads).
+     * Options for each transaction (default: snapshot read concern, majority write concern, primary
+     * reads).
      *
      * @param options the driver's transaction options
      * @return this builder
@@ -243,9 +259,14 @@ public final class MongoTransactions {
     public MongoTransactions build() {
       // Only the pacing is borrowed: the attempt limit and deadline are this class's own, because a
       // retried commit is not a retried body.
-      this.pacing = RetryPolicy.builder("mongo-transactions")
-          .initialInterval(initialBackoff).maxInterval(maxBackoff).jitter(jitter)
-          .maxAttempts(Integer.MAX_VALUE).noDeadline().build();
+      this.pacing =
+          RetryPolicy.builder("mongo-transactions")
+              .initialInterval(initialBackoff)
+              .maxInterval(maxBackoff)
+              .jitter(jitter)
+              .maxAttempts(Integer.MAX_VALUE)
+              .noDeadline()
+              .build();
       return new MongoTransactions(this);
     }
   }

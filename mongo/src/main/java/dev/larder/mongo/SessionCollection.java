@@ -14,7 +14,9 @@ import java.util.List;
 import org.bson.conversions.Bson;
 import org.jspecify.annotations.Nullable;
 
-/** A collection bound to an optional session: every operation passes the session when there is one. */
+/**
+ * A collection bound to an optional session: every operation passes the session when there is one.
+ */
 final class SessionCollection<D> implements RoutedCollection<D> {
   private final MongoCollection<D> collection;
   private final @Nullable ClientSession session;
@@ -41,43 +43,57 @@ final class SessionCollection<D> implements RoutedCollection<D> {
 
   @Override
   public long countDocuments(Bson filter) {
-    return session == null ? collection.countDocuments(filter) : collection.countDocuments(session, filter);
+    return session == null
+        ? collection.countDocuments(filter)
+        : collection.countDocuments(session, filter);
   }
 
   @Override
   public AggregateIterable<D> aggregate(List<? extends Bson> pipeline) {
-    return session == null ? collection.aggregate(pipeline) : collection.aggregate(session, pipeline);
+    return session == null
+        ? collection.aggregate(pipeline)
+        : collection.aggregate(session, pipeline);
   }
 
   @Override
   public InsertOneResult insertOne(D document) {
-    return session == null ? collection.insertOne(document) : collection.insertOne(session, document);
+    return session == null
+        ? collection.insertOne(document)
+        : collection.insertOne(session, document);
   }
 
   @Override
   public InsertManyResult insertMany(List<? extends D> documents) {
-    return session == null ? collection.insertMany(documents) : collection.insertMany(session, documents);
+    return session == null
+        ? collection.insertMany(documents)
+        : collection.insertMany(session, documents);
   }
 
   @Override
   public UpdateResult updateOne(Bson filter, Bson update) {
-    return session == null ? collection.updateOne(filter, update) : collection.updateOne(session, filter, update);
+    return session == null
+        ? collection.updateOne(filter, update)
+        : collection.updateOne(session, filter, update);
   }
 
   @Override
   public UpdateResult updateMany(Bson filter, Bson update) {
-    return session == null ? collection.updateMany(filter, update) : collection.updateMany(session, filter, update);
+    return session == null
+        ? collection.updateMany(filter, update)
+        : collection.updateMany(session, filter, update);
   }
 
   @Override
   public UpdateResult replaceOne(Bson filter, D replacement) {
-    return session == null ? collection.replaceOne(filter, replacement)
+    return session == null
+        ? collection.replaceOne(filter, replacement)
         : collection.replaceOne(session, filter, replacement);
   }
 
   @Override
   public @Nullable D findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
-    return session == null ? collection.findOneAndUpdate(filter, update, options)
+    return session == null
+        ? collection.findOneAndUpdate(filter, update, options)
         : collection.findOneAndUpdate(session, filter, update, options);
   }
 

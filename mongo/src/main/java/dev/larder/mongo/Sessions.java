@@ -58,15 +58,21 @@ final class Sessions {
 
   static SessionsUnsupportedException refused(
       ClusterDescription description, String purpose, @Nullable Throwable cause) {
-    return new SessionsUnsupportedException("the deployment refused client sessions, so " + purpose
-        + " is not available: " + describe(description)
-        + " report no logicalSessionTimeoutMinutes; sessions need a replica set or a sharded cluster",
+    return new SessionsUnsupportedException(
+        "the deployment refused client sessions, so "
+            + purpose
+            + " is not available: "
+            + describe(description)
+            + " report no logicalSessionTimeoutMinutes; sessions need a replica set or a sharded cluster",
         cause);
   }
 
   static String describe(ClusterDescription description) {
-    return "cluster type " + description.getType() + ", members "
-        + description.getServerDescriptions().stream().map(Sessions::describe)
+    return "cluster type "
+        + description.getType()
+        + ", members "
+        + description.getServerDescriptions().stream()
+            .map(Sessions::describe)
             .collect(Collectors.joining(", ", "[", "]"));
   }
 

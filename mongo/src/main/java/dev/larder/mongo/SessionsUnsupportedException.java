@@ -4,10 +4,10 @@ import dev.larder.core.LarderException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The deployment refused client sessions, so causal consistency (read-your-writes on
- * secondaries) and transactions are not available: a standalone server that does not report
- * {@code logicalSessionTimeoutMinutes}, or a stand-in such as mongo-java-server. Sessions need a
- * replica set or a sharded cluster (and transactions need one too).
+ * The deployment refused client sessions, so causal consistency (read-your-writes on secondaries)
+ * and transactions are not available: a standalone server that does not report {@code
+ * logicalSessionTimeoutMinutes}, or a stand-in such as mongo-java-server. Sessions need a replica
+ * set or a sharded cluster (and transactions need one too).
  */
 public final class SessionsUnsupportedException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.function.IntFunction;
 
 /**
- * The retry rules of {@link MongoTransactions}, apart from the driver so they can be exercised
- * with scripted failures: rerun the whole transaction on {@code TransientTransactionError}, retry
- * only the commit on {@code UnknownTransactionCommitResult}, both bounded by attempts and a
- * deadline; anything else propagates unchanged.
+ * The retry rules of {@link MongoTransactions}, apart from the driver so they can be exercised with
+ * scripted failures: rerun the whole transaction on {@code TransientTransactionError}, retry only
+ * the commit on {@code UnknownTransactionCommitResult}, both bounded by attempts and a deadline;
+ * anything else propagates unchanged.
  */
 final class TransactionLoop {
 
@@ -41,7 +41,11 @@ final class TransactionLoop {
   /**
    * @param backoff the wait before retry {@code n} (1 for the first)
    */
-  TransactionLoop(int maxAttempts, Duration deadline, IntFunction<Duration> backoff, TimeSource time,
+  TransactionLoop(
+      int maxAttempts,
+      Duration deadline,
+      IntFunction<Duration> backoff,
+      TimeSource time,
       Sleeper sleeper) {
     this.maxAttempts = maxAttempts;
     this.deadline = deadline;
@@ -95,21 +99,28 @@ final class TransactionLoop {
    * Sleeps before the next try, or throws when the attempt limit or the deadline would be passed.
    * {@code tries} counts bodies run plus commits retried, the quantity bounded by maxAttempts.
    */
-  private void waitOrGiveUp(long start, int tries, int retries, RuntimeException last, FailureClass kind) {
+  private void waitOrGiveUp(
+      long start, int tries, int retries, RuntimeException last, FailureClass kind) {
     if (tries >= maxAttempts) {
-      throw exhausted("after " + tries + " attempts (maxAttempts " + maxAttempts + ")", last, tries, kind);
+      throw exhausted(
+          "after " + tries + " attempts (maxAttempts " + maxAttempts + ")", last, tries, kind);
     }
     Duration delay = backoff.apply(retries);
     Duration elapsed = Duration.ofNanos(time.nanoTime() - start);
     if (elapsed.plus(delay).compareTo(deadline) >= 0) {
-      throw exhausted("after " + tries + " attempts: the deadline " + deadline + " would pass", last, tries, kind);
+      throw exhausted(
+          "after " + tries + " attempts: the deadline " + deadline + " would pass",
+          last,
+          tries,
+          kind);
     }
     try {
       sleeper.sleep(delay);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       TransactionRetriesExhaustedException ex =
-          exhausted("after " + tries + " attempts: interrupted while backing off", last, tries, kind);
+          exhausted(
+              "after " + tries + " attempts: interrupted while backing off", last, tries, kind);
       ex.addSuppressed(ie);
       throw ex;
     }
@@ -117,9 +128,10 @@ final class TransactionLoop {
 
   private static TransactionRetriesExhaustedException exhausted(
       String when, RuntimeException last, int tries, FailureClass kind) {
-    String what = kind == FailureClass.UNKNOWN
-        ? "transaction commit outcome is unknown " + when + "; it may have committed"
-        : "transaction was aborted by transient errors " + when + "; nothing was committed";
+    String what =
+        kind == FailureClass.UNKNOWN
+            ? "transaction commit outcome is unknown " + when + "; it may have committed"
+            : "transaction was aborted by transient errors " + when + "; nothing was committed";
     return new TransactionRetriesExhaustedException(what, last, tries, kind);
   }
 

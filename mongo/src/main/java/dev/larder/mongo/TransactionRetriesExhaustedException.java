@@ -5,9 +5,9 @@ import dev.larder.core.LarderException;
 
 /**
  * A transaction kept failing in a retryable way until {@link MongoTransactions}' attempt limit or
- * deadline was reached. The cause is the last failure. When {@link #failureClass()} is
- * {@link FailureClass#UNKNOWN} the last commit's outcome is unknown: the transaction may have
- * committed, so the caller must check before doing it again.
+ * deadline was reached. The cause is the last failure. When {@link #failureClass()} is {@link
+ * FailureClass#UNKNOWN} the last commit's outcome is unknown: the transaction may have committed,
+ * so the caller must check before doing it again.
  */
 public final class TransactionRetriesExhaustedException extends LarderException {
   private static final long serialVersionUID = 1L;
@@ -15,7 +15,8 @@ public final class TransactionRetriesExhaustedException extends LarderException 
   private final int attempts;
   private final FailureClass failureClass;
 
-  TransactionRetriesExhaustedException(String message, Throwable cause, int attempts, FailureClass failureClass) {
+  TransactionRetriesExhaustedException(
+      String message, Throwable cause, int attempts, FailureClass failureClass) {
     super(message, cause);
     this.attempts = attempts;
     this.failureClass = failureClass;
@@ -31,8 +32,8 @@ public final class TransactionRetriesExhaustedException extends LarderException 
   }
 
   /**
-   * {@link FailureClass#TRANSIENT} if the last attempt was aborted (nothing committed),
-   * {@link FailureClass#UNKNOWN} if the last commit's outcome is unknown.
+   * {@link FailureClass#TRANSIENT} if the last attempt was aborted (nothing committed), {@link
+   * FailureClass#UNKNOWN} if the last commit's outcome is unknown.
    *
    * @return the class of the last failure
    */

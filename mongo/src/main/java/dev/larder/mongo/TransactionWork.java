@@ -3,9 +3,9 @@ package dev.larder.mongo;
 import com.mongodb.client.ClientSession;
 
 /**
- * The body of a transaction run by {@link MongoTransactions}. It may run more than once, so it
- * must have no effects outside the database that cannot be repeated, and must pass the session to
- * every operation.
+ * The body of a transaction run by {@link MongoTransactions}. It may run more than once, so it must
+ * have no effects outside the database that cannot be repeated, and must pass the session to every
+ * operation.
  *
  * @param <T> what the body returns
  */

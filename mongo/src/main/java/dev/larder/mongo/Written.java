@@ -4,8 +4,8 @@ import dev.larder.core.internal.Require;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The outcome of {@link MongoRouter#write(MongoWork)}: what the work returned and the token a
- * later read passes to see the write.
+ * The outcome of {@link MongoRouter#write(MongoWork)}: what the work returned and the token a later
+ * read passes to see the write.
  *
  * @param value what the work returned
  * @param token the consistency token; send {@link ConsistencyToken#toHeader()} to the caller

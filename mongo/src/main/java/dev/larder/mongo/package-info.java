@@ -1,6 +1,4 @@
-/**
- * Larder mongo. See this module's README.md.
- */
+/** Larder mongo. See this module's README.md. */
 @NullMarked
 package dev.larder.mongo;
 

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 
 /**
- * Cache-aside over MongoDB (the stand-in in CI) and a real Redis: two "instances" of a service, each
- * with its own Redisson client, cache (own L1) and repository, sharing a namespace. Queries are
- * counted with a command listener on the one MongoDB client.
+ * Cache-aside over MongoDB (the stand-in in CI) and a real Redis: two "instances" of a service,
+ * each with its own Redisson client, cache (own L1) and repository, sharing a namespace. Queries
+ * are counted with a command listener on the one MongoDB client.
  */
 @LarderTest
 class CachedRepositoryIT {
@@ -46,18 +46,23 @@ class CachedRepositoryIT {
 
   @BeforeEach
   void setUp(MongoServer mongo, RedisServer redis) {
-    CommandListener countFinds = new CommandListener() {
-      @Override
-      public void commandStarted(CommandStartedEvent event) {
-        if (event.getCommandName().equals("find")
-            && event.getCommand().getString("find").getValue().equals(collectionName)) {
-          finds.add(event.getCommand().clone());
-        }
-      }
-    };
-    MongoClientSettings settings = MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
-        .serverSelectionTimeout(Duration.ofSeconds(3)).build();
-    client = MongoClients.create(MongoClientSettings.builder(settings).addCommandListener(countFinds).build());
+    CommandListener countFinds =
+        new CommandListener() {
+          @Override
+          public void commandStarted(CommandStartedEvent event) {
+            if (event.getCommandName().equals("find")
+                && event.getCommand().getString("find").getValue().equals(collectionName)) {
+              finds.add(event.getCommand().clone());
+            }
+          }
+        };
+    MongoClientSettings settings =
+        MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
+            .serverSelectionTimeout(Duration.ofSeconds(3))
+            .build();
+    client =
+        MongoClients.create(
+            MongoClientSettings.builder(settings).addCommandListener(countFinds).build());
     collectionName = "orders";
     orders = client.getDatabase(mongo.uniqueDatabaseName("cached")).getCollection(collectionName);
     for (int i = 1; i <= 6; i++) {
@@ -84,19 +89,25 @@ class CachedRepositoryIT {
   private CachedRepository<String, Document> instance(RedisServer redis, Duration l1Ttl) {
     RedissonClient redisson = redis.newRedissonClient();
     closeLast.add(redisson::shutdown);
-    LarderCache<Document> cache = LarderCache.newBuilder(CachedRepository.bsonCodec(orders))
-        .namespace(namespace).redisson(redisson)
-        .redisTimeout(Duration.ofSeconds(3)).loadTimeout(Duration.ofSeconds(10))
-        .l1Ttl(l1Ttl).build();
+    LarderCache<Document> cache =
+        LarderCache.newBuilder(CachedRepository.bsonCodec(orders))
+            .namespace(namespace)
+            .redisson(redisson)
+            .redisTimeout(Duration.ofSeconds(3))
+            .loadTimeout(Duration.ofSeconds(10))
+            .l1Ttl(l1Ttl)
+            .build();
     caches.add(cache);
-    return CachedRepository.<String, Document>builder(orders, cache, d -> d.getString("_id")).build();
+    return CachedRepository.<String, Document>builder(orders, cache, d -> d.getString("_id"))
+        .build();
   }
 
   @Test
   void manyIdsAreLoadedWithOneInQueryForTheMissesOnly(RedisServer redis) {
     CachedRepository<String, Document> repo = instance(redis);
 
-    assertThat(repo.get("o1")).hasValueSatisfying(d -> assertThat(d.getLong("total")).isEqualTo(10L));
+    assertThat(repo.get("o1"))
+        .hasValueSatisfying(d -> assertThat(d.getLong("total")).isEqualTo(10L));
     assertThat(finds).hasSize(1);
 
     Map<String, Document> some = repo.getAll(List.of("o1", "o2", "o3", "o4", "o5", "o2", "nope"));
@@ -105,8 +116,10 @@ class CachedRepositoryIT {
     assertThat(some.get("o4").getLong("total")).isEqualTo(40L);
     assertThat(finds).as("one query for the six ids not cached yet").hasSize(2);
     BsonDocument filter = finds.get(1).getDocument("filter");
-    List<String> asked = filter.getDocument("_id").getArray("$in").stream()
-        .map(v -> v.asString().getValue()).toList();
+    List<String> asked =
+        filter.getDocument("_id").getArray("$in").stream()
+            .map(v -> v.asString().getValue())
+            .toList();
     assertThat(asked).containsExactlyInAnyOrder("o2", "o3", "o4", "o5", "nope");
 
     // everything, the absent id included, is now cached: no query at all
@@ -135,7 +148,8 @@ class CachedRepositoryIT {
     assertThat(a.get("o2").orElseThrow().getLong("total")).isEqualTo(99L);
     assertThat(finds).as("the writer reloads once").hasSize(before + 1);
     // b's L1 copy expires; Redis no longer holds the old value, so b reloads the new one
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(b.get("o2").orElseThrow().getLong("total")).isEqualTo(99L));
 
     a.replace("o3", new Document("_id", "o3").append("total", 7L));

@@ -27,10 +27,14 @@ class MongoClientPresetsTest {
     assertThat(s.getConnectionPoolSettings().getMaxSize()).isEqualTo(50);
     assertThat(s.getConnectionPoolSettings().getMinSize()).isEqualTo(5);
     assertThat(s.getConnectionPoolSettings().getMaxConnecting()).isEqualTo(2);
-    assertThat(s.getConnectionPoolSettings().getMaxWaitTime(TimeUnit.MILLISECONDS)).isEqualTo(2_000);
-    assertThat(s.getConnectionPoolSettings().getMaxConnectionIdleTime(TimeUnit.MINUTES)).isEqualTo(5);
-    assertThat(s.getConnectionPoolSettings().getMaxConnectionLifeTime(TimeUnit.MINUTES)).isEqualTo(30);
-    assertThat(s.getClusterSettings().getServerSelectionTimeout(TimeUnit.MILLISECONDS)).isEqualTo(5_000);
+    assertThat(s.getConnectionPoolSettings().getMaxWaitTime(TimeUnit.MILLISECONDS))
+        .isEqualTo(2_000);
+    assertThat(s.getConnectionPoolSettings().getMaxConnectionIdleTime(TimeUnit.MINUTES))
+        .isEqualTo(5);
+    assertThat(s.getConnectionPoolSettings().getMaxConnectionLifeTime(TimeUnit.MINUTES))
+        .isEqualTo(30);
+    assertThat(s.getClusterSettings().getServerSelectionTimeout(TimeUnit.MILLISECONDS))
+        .isEqualTo(5_000);
     assertThat(s.getSocketSettings().getReadTimeout(TimeUnit.MILLISECONDS)).isEqualTo(10_000);
     assertThat(s.getWriteConcern().getWString()).isEqualTo("majority");
     assertThat(s.getWriteConcern().getWTimeout(TimeUnit.MILLISECONDS)).isEqualTo(5_000);
@@ -45,7 +49,8 @@ class MongoClientPresetsTest {
   void analyticsPresetReadsFromSecondariesWithBoundedStalenessAndCompresses() {
     MongoClientSettings s = MongoClientPresets.builder("analytics", URI).build();
     assertThat(s.getReadPreference().getName()).isEqualTo("secondaryPreferred");
-    assertThat(((TaggableReadPreference) s.getReadPreference()).getMaxStaleness(TimeUnit.SECONDS)).isEqualTo(120);
+    assertThat(((TaggableReadPreference) s.getReadPreference()).getMaxStaleness(TimeUnit.SECONDS))
+        .isEqualTo(120);
     assertThat(s.getReadConcern()).isEqualTo(ReadConcern.LOCAL);
     assertThat(s.getCompressorList()).extracting(c -> c.getName()).containsExactly("zlib");
     assertThat(s.getSocketSettings().getReadTimeout(TimeUnit.MINUTES)).isEqualTo(5);
@@ -53,15 +58,21 @@ class MongoClientPresetsTest {
 
   @Test
   void connectionStringOverridesPresetAndBuilderOverridesBoth() {
-    String uri = "mongodb://db1/?maxPoolSize=30&minPoolSize=3&readPreference=nearest&compressors=zlib";
+    String uri =
+        "mongodb://db1/?maxPoolSize=30&minPoolSize=3&readPreference=nearest&compressors=zlib";
     MongoClientSettings fromUri = MongoClientPresets.builder(MongoPreset.OLTP, uri).build();
     assertThat(fromUri.getConnectionPoolSettings().getMaxSize()).isEqualTo(30);
     assertThat(fromUri.getConnectionPoolSettings().getMinSize()).isEqualTo(3);
     assertThat(fromUri.getReadPreference().getName()).isEqualTo("nearest");
     assertThat(fromUri.getCompressorList()).extracting(c -> c.getName()).containsExactly("zlib");
 
-    MongoClientSettings explicit = MongoClientPresets.builder(MongoPreset.OLTP, uri)
-        .maxPoolSize(12).minPoolSize(1).readPreference("secondary").compressors().build();
+    MongoClientSettings explicit =
+        MongoClientPresets.builder(MongoPreset.OLTP, uri)
+            .maxPoolSize(12)
+            .minPoolSize(1)
+            .readPreference("secondary")
+            .compressors()
+            .build();
     assertThat(explicit.getConnectionPoolSettings().getMaxSize()).isEqualTo(12);
     assertThat(explicit.getConnectionPoolSettings().getMinSize()).isEqualTo(1);
     assertThat(explicit.getReadPreference().getName()).isEqualTo("secondary");
@@ -71,9 +82,12 @@ class MongoClientPresetsTest {
   @Test
   void tagSetsAndStalenessBuildATaggedReadPreference() {
     TagSet eu = new TagSet(new Tag("region", "eu"));
-    MongoClientSettings s = MongoClientPresets.builder(MongoPreset.OLTP, URI)
-        .readPreference("secondaryPreferred").readTagSets(List.of(eu, new TagSet()))
-        .maxStaleness(Duration.ofSeconds(90)).build();
+    MongoClientSettings s =
+        MongoClientPresets.builder(MongoPreset.OLTP, URI)
+            .readPreference("secondaryPreferred")
+            .readTagSets(List.of(eu, new TagSet()))
+            .maxStaleness(Duration.ofSeconds(90))
+            .build();
     TaggableReadPreference rp = (TaggableReadPreference) s.getReadPreference();
     assertThat(rp.getTagSetList()).containsExactly(eu, new TagSet());
     assertThat(rp.getMaxStaleness(TimeUnit.SECONDS)).isEqualTo(90);
@@ -100,32 +114,54 @@ class MongoClientPresetsTest {
 
   @Test
   void minPoolSizeAboveMaxFailsInBuildWhereverTheValuesCameFrom() {
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, URI).maxPoolSize(4).minPoolSize(8).build())
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.OLTP, URI)
+                    .maxPoolSize(4)
+                    .minPoolSize(8)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minPoolSize must be <= maxPoolSize (4) but was 8");
     // preset min 5 against a URI max of 2
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, "mongodb://db1/?maxPoolSize=2").build())
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.OLTP, "mongodb://db1/?maxPoolSize=2")
+                    .build())
         .hasMessage("minPoolSize must be <= maxPoolSize (2) but was 5");
   }
 
   @Test
   void maxStalenessBelowNinetySecondsIsRefused() {
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.ANALYTICS, URI)
-            .maxStaleness(Duration.ofSeconds(89)).build())
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.ANALYTICS, URI)
+                    .maxStaleness(Duration.ofSeconds(89))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxStaleness must be >= PT1M30S (the driver's minimum maxStalenessSeconds) but was PT1M29S");
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.ANALYTICS, URI)
-            .heartbeatFrequency(Duration.ofSeconds(100)).maxStaleness(Duration.ofSeconds(100)).build())
+        .hasMessage(
+            "maxStaleness must be >= PT1M30S (the driver's minimum maxStalenessSeconds) but was PT1M29S");
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.ANALYTICS, URI)
+                    .heartbeatFrequency(Duration.ofSeconds(100))
+                    .maxStaleness(Duration.ofSeconds(100))
+                    .build())
         .hasMessage("maxStaleness must be >= heartbeatFrequency + 10s (PT1M50S) but was PT1M40S");
   }
 
   @Test
   void maxStalenessOrTagsWithPrimaryAreRefused() {
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, URI)
-            .maxStaleness(Duration.ofSeconds(120)).build())
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.OLTP, URI)
+                    .maxStaleness(Duration.ofSeconds(120))
+                    .build())
         .hasMessage("maxStaleness must not be set with readPreference primary but was PT2M");
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, URI)
-            .readTagSets(List.of(new TagSet(new Tag("dc", "x")))).build())
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.OLTP, URI)
+                    .readTagSets(List.of(new TagSet(new Tag("dc", "x"))))
+                    .build())
         .hasMessageStartingWith("readTagSets must be empty with readPreference primary but was");
   }
 
@@ -133,29 +169,39 @@ class MongoClientPresetsTest {
   void unknownModesLevelsAndCompressorsAreRefusedNamingTheValue() {
     var b = MongoClientPresets.builder(MongoPreset.OLTP, URI);
     assertThatThrownBy(() -> b.readPreference("secondaryPrefered"))
-        .hasMessage("readPreference must be one of [primary, primaryPreferred, secondary, secondaryPreferred,"
-            + " nearest] but was 'secondaryPrefered'");
+        .hasMessage(
+            "readPreference must be one of [primary, primaryPreferred, secondary, secondaryPreferred,"
+                + " nearest] but was 'secondaryPrefered'");
     assertThatThrownBy(() -> b.readConcern("strong"))
-        .hasMessage("readConcern must be one of [local, majority, linearizable, snapshot, available] but was 'strong'");
+        .hasMessage(
+            "readConcern must be one of [local, majority, linearizable, snapshot, available] but was 'strong'");
     assertThatThrownBy(() -> b.compressors("lz4"))
         .hasMessage("compressors must be among [zlib, snappy, zstd] but was 'lz4'");
     assertThatThrownBy(() -> b.compressors("zstd"))
-        .hasMessage("compressors 'zstd' needs com.github.luben:zstd-jni on the class path but it was not found");
+        .hasMessage(
+            "compressors 'zstd' needs com.github.luben:zstd-jni on the class path but it was not found");
     assertThatThrownBy(() -> b.writeConcern(WriteConcern.UNACKNOWLEDGED))
         .hasMessage("writeConcern must be acknowledged but was {\"w\": 0}");
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, "mongodb://db1/?w=0").build())
+    assertThatThrownBy(
+            () -> MongoClientPresets.builder(MongoPreset.OLTP, "mongodb://db1/?w=0").build())
         .hasMessage("writeConcern must be acknowledged but was {\"w\": 0}");
   }
 
   @Test
   void linearizableReadsNeedThePrimary() {
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.ANALYTICS, URI).readConcern("linearizable").build())
-        .hasMessage("readConcern linearizable needs readPreference primary but was secondaryPreferred");
+    assertThatThrownBy(
+            () ->
+                MongoClientPresets.builder(MongoPreset.ANALYTICS, URI)
+                    .readConcern("linearizable")
+                    .build())
+        .hasMessage(
+            "readConcern linearizable needs readPreference primary but was secondaryPreferred");
   }
 
   @Test
   void badConnectionStringIsReportedWithoutRepeatingIt() {
-    assertThatThrownBy(() -> MongoClientPresets.builder(MongoPreset.OLTP, "postgres://user:secret@db1"))
+    assertThatThrownBy(
+            () -> MongoClientPresets.builder(MongoPreset.OLTP, "postgres://user:secret@db1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("connectionString is invalid: ")
         .hasMessageNotContaining("secret");
@@ -163,11 +209,15 @@ class MongoClientPresetsTest {
 
   @Test
   void meterRegistryInstallsMicrometersMongoListeners() {
-    MongoClientSettings s = MongoClientPresets.builder(MongoPreset.OLTP, URI)
-        .meterRegistry(new SimpleMeterRegistry()).build();
-    assertThat(s.getCommandListeners()).hasAtLeastOneElementOfType(MongoMetricsCommandListener.class);
+    MongoClientSettings s =
+        MongoClientPresets.builder(MongoPreset.OLTP, URI)
+            .meterRegistry(new SimpleMeterRegistry())
+            .build();
+    assertThat(s.getCommandListeners())
+        .hasAtLeastOneElementOfType(MongoMetricsCommandListener.class);
     assertThat(s.getConnectionPoolSettings().getConnectionPoolListeners())
         .hasAtLeastOneElementOfType(MongoMetricsConnectionPoolListener.class);
-    assertThat(MongoClientPresets.builder(MongoPreset.OLTP, URI).build().getCommandListeners()).isEmpty();
+    assertThat(MongoClientPresets.builder(MongoPreset.OLTP, URI).build().getCommandListeners())
+        .isEmpty();
   }
 }

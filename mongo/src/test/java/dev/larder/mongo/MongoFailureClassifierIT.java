@@ -36,7 +36,8 @@ class MongoFailureClassifierIT {
         .buildClient();
   }
 
-  private static MongoCollection<Document> items(MongoClient client, MongoServer mongo, String hint) {
+  private static MongoCollection<Document> items(
+      MongoClient client, MongoServer mongo, String hint) {
     return client.getDatabase(mongo.uniqueDatabaseName(hint)).getCollection("items");
   }
 
@@ -51,8 +52,9 @@ class MongoFailureClassifierIT {
       assertThat(((MongoWriteException) single).getCode()).isEqualTo(11000);
       assertThat(CLASSIFIER.classify(single)).isEqualTo(FailureClass.PERMANENT);
 
-      Throwable bulk = catchThrowable(() ->
-          items.insertMany(List.of(new Document("_id", 2), new Document("_id", 1))));
+      Throwable bulk =
+          catchThrowable(
+              () -> items.insertMany(List.of(new Document("_id", 2), new Document("_id", 1))));
       assertThat(bulk).isInstanceOf(MongoBulkWriteException.class);
       assertThat(CLASSIFIER.classify(bulk)).isEqualTo(FailureClass.PERMANENT);
       // wrapped by the application: judged by the driver's exception inside
@@ -73,20 +75,26 @@ class MongoFailureClassifierIT {
         Throwable first = catchThrowable(() -> items.countDocuments());
         assertThat(first).isNotNull();
         assertThat(CLASSIFIER.classify(first).isRetryable(true))
-            .as("%s is retryable for a read", first).isTrue();
+            .as("%s is retryable for a read", first)
+            .isTrue();
         assertThat(CLASSIFIER.classify(first))
-            .as("%s", first).isIn(FailureClass.TRANSIENT, FailureClass.UNKNOWN);
+            .as("%s", first)
+            .isIn(FailureClass.TRANSIENT, FailureClass.UNKNOWN);
         // a client that never reached the server: nothing was sent, so trying again is safe
         try (MongoClient fresh = client(mongo)) {
-          Throwable neverConnected = catchThrowable(() ->
-              fresh.getDatabase("admin").runCommand(new Document("ping", 1)));
+          Throwable neverConnected =
+              catchThrowable(() -> fresh.getDatabase("admin").runCommand(new Document("ping", 1)));
           assertThat(neverConnected).isInstanceOf(MongoTimeoutException.class);
           assertThat(CLASSIFIER.classify(neverConnected)).isEqualTo(FailureClass.TRANSIENT);
         }
         // a client that was connected: once its monitor has seen the server go, operations fail
         // in server selection, before anything is sent
-        await().atMost(Duration.ofSeconds(20)).until(() -> connected.getClusterDescription()
-            .getServerDescriptions().stream().noneMatch(s -> s.getState() == ServerConnectionState.CONNECTED));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    connected.getClusterDescription().getServerDescriptions().stream()
+                        .noneMatch(s -> s.getState() == ServerConnectionState.CONNECTED));
         Throwable wasConnected = catchThrowable(() -> items.countDocuments());
         assertThat(wasConnected).isInstanceOf(MongoTimeoutException.class);
         assertThat(CLASSIFIER.classify(wasConnected)).isEqualTo(FailureClass.TRANSIENT);

@@ -21,28 +21,46 @@ class MongoMetricsIT {
   @Test
   void commandsAndThePoolAreMeasured(MongoServer mongo) {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (MongoClient client = MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
-        .serverSelectionTimeout(Duration.ofSeconds(3)).minPoolSize(0)
-        .meterRegistry(registry).buildClient()) {
+    try (MongoClient client =
+        MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
+            .serverSelectionTimeout(Duration.ofSeconds(3))
+            .minPoolSize(0)
+            .meterRegistry(registry)
+            .buildClient()) {
       MongoCollection<Document> items =
           client.getDatabase(mongo.uniqueDatabaseName("metrics")).getCollection("items");
       items.insertOne(new Document("_id", 1));
       items.insertOne(new Document("_id", 2));
       items.find().into(new java.util.ArrayList<>());
 
-      Timer inserts = registry.find("mongodb.driver.commands")
-          .tags("command", "insert", "collection", "items", "status", "SUCCESS").timer();
+      Timer inserts =
+          registry
+              .find("mongodb.driver.commands")
+              .tags("command", "insert", "collection", "items", "status", "SUCCESS")
+              .timer();
       assertThat(inserts).isNotNull();
       assertThat(inserts.count()).isEqualTo(2);
-      assertThat(registry.find("mongodb.driver.commands").tags("command", "find", "collection", "items")
-          .timer().count()).isEqualTo(1);
+      assertThat(
+              registry
+                  .find("mongodb.driver.commands")
+                  .tags("command", "find", "collection", "items")
+                  .timer()
+                  .count())
+          .isEqualTo(1);
 
       Throwable duplicate = catchThrowable(() -> items.insertOne(new Document("_id", 1)));
       assertThat(duplicate).isNotNull();
       // every insert sent is timed once, whichever status the reply had (a duplicate key is a write
       // error inside an ok reply on mongod)
-      assertThat(registry.find("mongodb.driver.commands").tags("command", "insert", "collection", "items")
-          .timers().stream().mapToLong(Timer::count).sum()).isEqualTo(3);
+      assertThat(
+              registry
+                  .find("mongodb.driver.commands")
+                  .tags("command", "insert", "collection", "items")
+                  .timers()
+                  .stream()
+                  .mapToLong(Timer::count)
+                  .sum())
+          .isEqualTo(3);
 
       Gauge size = registry.find("mongodb.driver.pool.size").gauge();
       Gauge checkedOut = registry.find("mongodb.driver.pool.checkedout").gauge();

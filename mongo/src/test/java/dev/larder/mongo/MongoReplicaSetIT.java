@@ -38,8 +38,10 @@ import org.junit.jupiter.api.Test;
 class MongoReplicaSetIT {
 
   private static MongoClient client(MongoServer mongo, CommandListener listener) {
-    MongoClientSettings s = MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
-        .serverSelectionTimeout(Duration.ofSeconds(5)).build();
+    MongoClientSettings s =
+        MongoClientPresets.builder(MongoPreset.OLTP, mongo.connectionString())
+            .serverSelectionTimeout(Duration.ofSeconds(5))
+            .build();
     return MongoClients.create(MongoClientSettings.builder(s).addCommandListener(listener).build());
   }
 
@@ -50,14 +52,20 @@ class MongoReplicaSetIT {
     try (MongoClient writer = client(mongo, new CommandListener() {});
         MongoClient reader = client(mongo, new CommandListener() {})) {
       MongoRouter w = MongoRouter.builder(writer, db).build();
-      Written<?> written = w.write(ctx -> ctx.collection("orders").insertOne(new Document("_id", "o1")));
-      assertThat(written.token().isPrimaryOnly()).as("a replica set hands out real tokens").isFalse();
+      Written<?> written =
+          w.write(ctx -> ctx.collection("orders").insertOne(new Document("_id", "o1")));
+      assertThat(written.token().isPrimaryOnly())
+          .as("a replica set hands out real tokens")
+          .isFalse();
       String header = written.token().toHeader();
 
-      MongoRouter r = MongoRouter.builder(reader, db)
-          .readPreference(ReadPreference.secondaryPreferred()).build();
-      Document seen = r.read(ConsistencyToken.fromHeader(header),
-          ctx -> ctx.collection("orders").findById("o1"));
+      MongoRouter r =
+          MongoRouter.builder(reader, db)
+              .readPreference(ReadPreference.secondaryPreferred())
+              .build();
+      Document seen =
+          r.read(
+              ConsistencyToken.fromHeader(header), ctx -> ctx.collection("orders").findById("o1"));
       assertThat(seen).isNotNull();
     }
   }
@@ -66,24 +74,32 @@ class MongoReplicaSetIT {
   @RequiresMongo(MongoFeature.REPLICA_SET)
   void secondaryPreferredReadsLandOnASecondary(MongoServer mongo) {
     List<ServerAddress> servedBy = new CopyOnWriteArrayList<>();
-    CommandListener where = new CommandListener() {
-      @Override
-      public void commandStarted(CommandStartedEvent e) {
-        if (e.getCommandName().equals("find")) {
-          servedBy.add(e.getConnectionDescription().getServerAddress());
-        }
-      }
-    };
+    CommandListener where =
+        new CommandListener() {
+          @Override
+          public void commandStarted(CommandStartedEvent e) {
+            if (e.getCommandName().equals("find")) {
+              servedBy.add(e.getConnectionDescription().getServerAddress());
+            }
+          }
+        };
     try (MongoClient client = client(mongo, where)) {
       String db = mongo.uniqueDatabaseName("secondary");
-      MongoRouter router = MongoRouter.builder(client, db)
-          .readPreference(ReadPreference.secondaryPreferred()).build();
+      MongoRouter router =
+          MongoRouter.builder(client, db)
+              .readPreference(ReadPreference.secondaryPreferred())
+              .build();
       router.write(ctx -> ctx.collection("items").insertOne(new Document("_id", 1)));
-      Set<ServerAddress> secondaries = client.getClusterDescription().getServerDescriptions().stream()
-          .filter(s -> s.getType() == ServerType.REPLICA_SET_SECONDARY)
-          .map(ServerDescription::getAddress).collect(Collectors.toSet());
-      assumeTrue(!secondaries.isEmpty(), "the replica set has no secondary the client can see ("
-          + mongo.flavour() + " is a single-node replica set reached directly)");
+      Set<ServerAddress> secondaries =
+          client.getClusterDescription().getServerDescriptions().stream()
+              .filter(s -> s.getType() == ServerType.REPLICA_SET_SECONDARY)
+              .map(ServerDescription::getAddress)
+              .collect(Collectors.toSet());
+      assumeTrue(
+          !secondaries.isEmpty(),
+          "the replica set has no secondary the client can see ("
+              + mongo.flavour()
+              + " is a single-node replica set reached directly)");
       router.read(ctx -> ctx.collection("items").find(eq("_id", 1)).first());
       assertThat(servedBy).isNotEmpty();
       assertThat(secondaries).contains(servedBy.get(servedBy.size() - 1));
@@ -100,15 +116,20 @@ class MongoReplicaSetIT {
       AtomicInteger bodies = new AtomicInteger();
       MongoTransactions tx = MongoTransactions.builder(client).maxAttempts(3).build();
 
-      String result = tx.inTransaction(session -> {
-        accounts.find(session, eq("_id", "a")).first(); // the transaction's snapshot starts here
-        if (bodies.incrementAndGet() == 1) {
-          // committed outside the transaction after its snapshot: its own write must conflict
-          accounts.updateOne(eq("_id", "a"), Updates.inc("n", 100));
-        }
-        accounts.updateOne(session, eq("_id", "a"), Updates.inc("n", 1));
-        return "done";
-      });
+      String result =
+          tx.inTransaction(
+              session -> {
+                accounts
+                    .find(session, eq("_id", "a"))
+                    .first(); // the transaction's snapshot starts here
+                if (bodies.incrementAndGet() == 1) {
+                  // committed outside the transaction after its snapshot: its own write must
+                  // conflict
+                  accounts.updateOne(eq("_id", "a"), Updates.inc("n", 100));
+                }
+                accounts.updateOne(session, eq("_id", "a"), Updates.inc("n", 1));
+                return "done";
+              });
 
       assertThat(result).isEqualTo("done");
       assertThat(bodies.get()).as("WriteConflict carries TransientTransactionError").isEqualTo(2);

@@ -14,42 +14,56 @@ import java.util.Random;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
-/** The waits between transaction tries come from larder-resilience's backoff (cap before jitter). */
+/**
+ * The waits between transaction tries come from larder-resilience's backoff (cap before jitter).
+ */
 class MongoTransactionsTest {
 
   /** A jitter, a base in [1, 5000] ms, a cap up to 60 s above it, a retry number in [1, 80]. */
   record Case(Jitter jitter, long baseMs, long extraMs, int retry) {
     static Case draw(Random r) {
-      return new Case(Gen.oneOf(r, Jitter.values()), Gen.longBetween(r, 1, 5_000),
-          Gen.longBetween(r, 0, 60_000), Gen.intBetween(r, 1, 80));
+      return new Case(
+          Gen.oneOf(r, Jitter.values()),
+          Gen.longBetween(r, 1, 5_000),
+          Gen.longBetween(r, 0, 60_000),
+          Gen.intBetween(r, 1, 80));
     }
   }
 
   @Test
   void waitsStayWithinTheJittersBoundsBelowTheCap() {
-    Property.forAll("transaction waits stay within the jitter's bounds below the cap", 600, Case::draw, c -> {
-      long baseMs = c.baseMs();
-      int retry = c.retry();
-      long capMs = baseMs + c.extraMs();
-      Duration wait = waits(baseMs, capMs, c.jitter()).apply(retry);
-      if (c.jitter() == Jitter.FULL) {
-        long ceiling = retry > 40 ? capMs : Math.min(capMs, baseMs << (retry - 1));
-        assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(ceiling));
-      } else {
-        assertThat(wait).isBetween(Duration.ofMillis(baseMs), Duration.ofMillis(capMs));
-      }
-    });
+    Property.forAll(
+        "transaction waits stay within the jitter's bounds below the cap",
+        600,
+        Case::draw,
+        c -> {
+          long baseMs = c.baseMs();
+          int retry = c.retry();
+          long capMs = baseMs + c.extraMs();
+          Duration wait = waits(baseMs, capMs, c.jitter()).apply(retry);
+          if (c.jitter() == Jitter.FULL) {
+            long ceiling = retry > 40 ? capMs : Math.min(capMs, baseMs << (retry - 1));
+            assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(ceiling));
+          } else {
+            assertThat(wait).isBetween(Duration.ofMillis(baseMs), Duration.ofMillis(capMs));
+          }
+        });
   }
 
   private static IntFunction<Duration> waits(long baseMs, long capMs, Jitter jitter) {
-    return MongoTransactions.waits(RetryPolicy.builder("t")
-        .initialInterval(Duration.ofMillis(baseMs)).maxInterval(Duration.ofMillis(capMs))
-        .jitter(jitter).noDeadline().build());
+    return MongoTransactions.waits(
+        RetryPolicy.builder("t")
+            .initialInterval(Duration.ofMillis(baseMs))
+            .maxInterval(Duration.ofMillis(capMs))
+            .jitter(jitter)
+            .noDeadline()
+            .build());
   }
 
   @Test
   void badBackoffSettingsAreRefusedNamingTheFieldAndValue() {
-    try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")) {
+    try (MongoClient client =
+        MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")) {
       MongoTransactions.Builder b = MongoTransactions.builder(client);
       assertThatThrownBy(() -> b.backoff(Duration.ofMillis(-1), Duration.ofSeconds(1)))
           .hasMessage("initialBackoff must be > 0 but was PT-0.001S");
@@ -58,7 +72,8 @@ class MongoTransactionsTest {
       assertThatThrownBy(() -> b.backoff(Duration.ofNanos(1_500_000), Duration.ofSeconds(1)))
           .hasMessage("initialBackoff must be whole milliseconds but was PT0.0015S");
       assertThatThrownBy(() -> b.maxAttempts(0)).hasMessage("maxAttempts must be > 0 but was 0");
-      assertThatThrownBy(() -> b.deadline(Duration.ZERO)).hasMessage("deadline must be > 0 but was PT0S");
+      assertThatThrownBy(() -> b.deadline(Duration.ZERO))
+          .hasMessage("deadline must be > 0 but was PT0S");
     }
   }
 }

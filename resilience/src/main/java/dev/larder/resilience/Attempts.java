@@ -17,8 +17,13 @@ import org.jspecify.annotations.Nullable;
 final class Attempts {
   private Attempts() {}
 
-  static <T, E extends Exception> T run(RetryPolicy policy, @Nullable CircuitBreaker breaker,
-      @Nullable RetryBudget budget, boolean idempotent, ThrowingSupplier<T, E> work) throws E {
+  static <T, E extends Exception> T run(
+      RetryPolicy policy,
+      @Nullable CircuitBreaker breaker,
+      @Nullable RetryBudget budget,
+      boolean idempotent,
+      ThrowingSupplier<T, E> work)
+      throws E {
     Retry.Context<T> ctx = policy.retry().context();
     RetryPlanner.CallState state = policy.planner().start(policy.time().nanoTime(), idempotent);
     MicrometerSupport.RetryMeters meters = policy.meters();
@@ -28,14 +33,16 @@ final class Attempts {
       Exception failure;
       RetryPlanner.Decision decision;
       if (breaker != null && !breaker.tryAcquirePermission()) {
-        CallNotPermittedException rejection = CallNotPermittedException.createCallNotPermittedException(breaker);
+        CallNotPermittedException rejection =
+            CallNotPermittedException.createCallNotPermittedException(breaker);
         if (previousFailure == null) {
           failure = new CircuitOpenException(rejection);
         } else {
           failure = previousFailure;
           failure.addSuppressed(rejection);
         }
-        decision = new RetryPlanner.Decision(RetryPlanner.Verdict.REJECTED, FailureClass.UNKNOWN, 0);
+        decision =
+            new RetryPlanner.Decision(RetryPlanner.Verdict.REJECTED, FailureClass.UNKNOWN, 0);
       } else {
         if (attempt == 1 && budget != null) {
           // Deposit only for calls that reach the dependency: calls refused by an open breaker
@@ -52,8 +59,12 @@ final class Attempts {
         } catch (Exception e) {
           failure = e;
         }
-        decision = state.onFailure(failure, policy.time().nanoTime(),
-            budget == null ? null : budget::tryAcquireRetry, ThreadLocalRandom.current());
+        decision =
+            state.onFailure(
+                failure,
+                policy.time().nanoTime(),
+                budget == null ? null : budget::tryAcquireRetry,
+                ThreadLocalRandom.current());
       }
       if (meters != null) {
         meters.decision(decision.verdict());
@@ -71,8 +82,8 @@ final class Attempts {
     }
   }
 
-  private static <T, E extends Exception> T attemptThroughBreaker(CircuitBreaker breaker,
-      ThrowingSupplier<T, E> work) throws E {
+  private static <T, E extends Exception> T attemptThroughBreaker(
+      CircuitBreaker breaker, ThrowingSupplier<T, E> work) throws E {
     long start = breaker.getCurrentTimestamp();
     try {
       T result = work.get();

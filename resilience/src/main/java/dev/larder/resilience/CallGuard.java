@@ -10,10 +10,10 @@ import java.util.function.Supplier;
  * implementation defines; code that only needs "run this protected" can take a {@code CallGuard}
  * and be handed either.
  *
- * <p>{@code idempotent} says whether repeating the work is harmless even if an earlier attempt
- * took effect: it decides whether {@link FailureClass#UNKNOWN} failures (a timeout after the
- * request was sent) are retried. {@link FailureClass#TRANSIENT} failures are retried either way,
- * {@link FailureClass#PERMANENT} ones never.
+ * <p>{@code idempotent} says whether repeating the work is harmless even if an earlier attempt took
+ * effect: it decides whether {@link FailureClass#UNKNOWN} failures (a timeout after the request was
+ * sent) are retried. {@link FailureClass#TRANSIENT} failures are retried either way, {@link
+ * FailureClass#PERMANENT} ones never.
  *
  * <p>A guard with a circuit breaker throws {@link CircuitOpenException} when the breaker refuses
  * the call before any attempt.
@@ -59,10 +59,12 @@ public interface CallGuard {
    */
   default void run(boolean idempotent, Runnable work) {
     Require.notNull(work, "work");
-    callChecked(idempotent, () -> {
-      work.run();
-      return null;
-    });
+    callChecked(
+        idempotent,
+        () -> {
+          work.run();
+          return null;
+        });
   }
 
   /**

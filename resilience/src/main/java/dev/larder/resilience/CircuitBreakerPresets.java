@@ -19,18 +19,20 @@ import org.slf4j.LoggerFactory;
  * Larder's {@link ConsecutiveFailures} rule added.
  *
  * <p><b>When they open.</b> On whichever comes first:
+ *
  * <ul>
- *   <li>a run of 5 failed or slow calls in a row that has lasted at least 1 s
- *       ({@link ConsecutiveFailures}): at low traffic, where a window never holds enough calls for a
- *       rate (0.5 calls/s: the 5th failing call, 8 s after the first; 5 calls/s: the 6th, 1 s), and
- *       during a full outage at any traffic (500 calls/s: within 1 s);</li>
+ *   <li>a run of 5 failed or slow calls in a row that has lasted at least 1 s ({@link
+ *       ConsecutiveFailures}): at low traffic, where a window never holds enough calls for a rate
+ *       (0.5 calls/s: the 5th failing call, 8 s after the first; 5 calls/s: the 6th, 1 s), and
+ *       during a full outage at any traffic (500 calls/s: within 1 s);
  *   <li>a failure rate of 50 %, or a slow-call rate (80 % database, 50 % Redis), over a time-based
  *       10 s window holding at least 20 calls: a dependency failing every other call without long
- *       runs.</li>
+ *       runs.
  * </ul>
- * Both record only failures the classifier calls {@link FailureClass#TRANSIENT} or
- * {@link FailureClass#UNKNOWN}: a constraint violation or a syntax error proves the server is up, so
- * it counts as a success and ends a run. Isolated failures at high traffic do not open them (a run
+ *
+ * Both record only failures the classifier calls {@link FailureClass#TRANSIENT} or {@link
+ * FailureClass#UNKNOWN}: a constraint violation or a syntax error proves the server is up, so it
+ * counts as a success and ends a run. Isolated failures at high traffic do not open them (a run
  * must last 1 s: 500 failures in a row at 500 calls/s).
  *
  * <p><b>How they recover.</b> Open, they refuse calls for 1 s, then let the next call through as a
@@ -57,8 +59,10 @@ import org.slf4j.LoggerFactory;
 public final class CircuitBreakerPresets {
   /** Both presets: the first wait in the open state. */
   public static final Duration OPEN_WAIT_INITIAL = Duration.ofSeconds(1);
+
   /** Both presets: the longest wait in the open state, reached while probes keep failing. */
   public static final Duration OPEN_WAIT_MAX = Duration.ofSeconds(2);
+
   /** Both presets: probe calls let through when half-open. */
   public static final int PROBE_CALLS = 3;
 
@@ -99,8 +103,8 @@ public final class CircuitBreakerPresets {
   }
 
   /**
-   * A database breaker with the preset, {@link FailureClassifiers#standard()} and
-   * {@link ConsecutiveFailures#ofDefaults()}; state changes are logged.
+   * A database breaker with the preset, {@link FailureClassifiers#standard()} and {@link
+   * ConsecutiveFailures#ofDefaults()}; state changes are logged.
    *
    * @param name the breaker's name
    * @return the breaker
@@ -110,8 +114,8 @@ public final class CircuitBreakerPresets {
   }
 
   /**
-   * A Redis breaker with the preset, {@link FailureClassifiers#standard()} and
-   * {@link ConsecutiveFailures#ofDefaults()}; state changes are logged.
+   * A Redis breaker with the preset, {@link FailureClassifiers#standard()} and {@link
+   * ConsecutiveFailures#ofDefaults()}; state changes are logged.
    *
    * @param name the breaker's name
    * @return the breaker
@@ -134,36 +138,46 @@ public final class CircuitBreakerPresets {
   }
 
   /**
-   * Creates a breaker from a config, adds a consecutive-failure rule and logs its state changes
-   * (at WARN when it opens, INFO otherwise).
+   * Creates a breaker from a config, adds a consecutive-failure rule and logs its state changes (at
+   * WARN when it opens, INFO otherwise).
    *
    * @param name the breaker's name
    * @param config its settings
    * @param rule when a run of failures opens it
    * @return the breaker
    */
-  public static CircuitBreaker create(String name, CircuitBreakerConfig config, ConsecutiveFailures rule) {
-    CircuitBreaker breaker = CircuitBreaker.of(Require.notNull(name, "name"), Require.notNull(config, "config"));
-    breaker.getEventPublisher().onStateTransition(e -> {
-      if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-        LOG.warn("circuit breaker '{}' {}", e.getCircuitBreakerName(), e.getStateTransition());
-      } else {
-        LOG.info("circuit breaker '{}' {}", e.getCircuitBreakerName(), e.getStateTransition());
-      }
-    });
+  public static CircuitBreaker create(
+      String name, CircuitBreakerConfig config, ConsecutiveFailures rule) {
+    CircuitBreaker breaker =
+        CircuitBreaker.of(Require.notNull(name, "name"), Require.notNull(config, "config"));
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            e -> {
+              if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                LOG.warn(
+                    "circuit breaker '{}' {}", e.getCircuitBreakerName(), e.getStateTransition());
+              } else {
+                LOG.info(
+                    "circuit breaker '{}' {}", e.getCircuitBreakerName(), e.getStateTransition());
+              }
+            });
     return Require.notNull(rule, "rule").applyTo(breaker);
   }
 
   /**
-   * Publishes resilience4j's tagged meters for a breaker ({@code resilience4j.circuitbreaker.state},
-   * {@code .calls}, {@code .failure.rate}, {@code .slow.call.rate}, {@code .not.permitted.calls},
-   * tag {@code name}). Needs micrometer-core and resilience4j-micrometer.
+   * Publishes resilience4j's tagged meters for a breaker ({@code
+   * resilience4j.circuitbreaker.state}, {@code .calls}, {@code .failure.rate}, {@code
+   * .slow.call.rate}, {@code .not.permitted.calls}, tag {@code name}). Needs micrometer-core and
+   * resilience4j-micrometer.
    *
    * @param breaker the breaker
    * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
    */
-  public static void bindMetrics(CircuitBreaker breaker, io.micrometer.core.instrument.MeterRegistry registry) {
-    MicrometerSupport.bindBreaker(Require.notNull(registry, "registry"), Require.notNull(breaker, "breaker"));
+  public static void bindMetrics(
+      CircuitBreaker breaker, io.micrometer.core.instrument.MeterRegistry registry) {
+    MicrometerSupport.bindBreaker(
+        Require.notNull(registry, "registry"), Require.notNull(breaker, "breaker"));
   }
 
   private static CircuitBreakerConfig.Builder base(FailureClassifier classifier) {
@@ -171,7 +185,8 @@ public final class CircuitBreakerPresets {
     return CircuitBreakerConfig.custom()
         .slidingWindow(10, 20, SlidingWindowType.TIME_BASED)
         .failureRateThreshold(50)
-        .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(OPEN_WAIT_INITIAL, 2.0, OPEN_WAIT_MAX))
+        .waitIntervalFunctionInOpenState(
+            IntervalFunction.ofExponentialBackoff(OPEN_WAIT_INITIAL, 2.0, OPEN_WAIT_MAX))
         .permittedNumberOfCallsInHalfOpenState(PROBE_CALLS)
         .automaticTransitionFromOpenToHalfOpenEnabled(false)
         .recordException(t -> c.classify(t) != FailureClass.PERMANENT);

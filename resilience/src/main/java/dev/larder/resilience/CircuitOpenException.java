@@ -8,10 +8,10 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
  * taken). Thrown at once, before any work and without retrying, by {@link Resilience}. Catch it to
  * fall back (serve a stale value, answer "try later") without calling the dependency.
  *
- * <p>The cause is resilience4j's {@link CallNotPermittedException}. When a breaker opens while a call
- * is already between retries, the call ends with its last real failure instead (more useful for
- * diagnosis), with the {@code CallNotPermittedException} added to it as a suppressed exception; use
- * {@link #isBreakerRejection(Throwable)} to recognise both.
+ * <p>The cause is resilience4j's {@link CallNotPermittedException}. When a breaker opens while a
+ * call is already between retries, the call ends with its last real failure instead (more useful
+ * for diagnosis), with the {@code CallNotPermittedException} added to it as a suppressed exception;
+ * use {@link #isBreakerRejection(Throwable)} to recognise both.
  */
 public class CircuitOpenException extends LarderException {
   private static final long serialVersionUID = 1L;
@@ -24,12 +24,17 @@ public class CircuitOpenException extends LarderException {
    * @param cause resilience4j's rejection
    */
   public CircuitOpenException(CallNotPermittedException cause) {
-    super("circuit breaker '" + cause.getCausingCircuitBreakerName()
-        + "' does not permit calls; the call was not made", cause);
+    super(
+        "circuit breaker '"
+            + cause.getCausingCircuitBreakerName()
+            + "' does not permit calls; the call was not made",
+        cause);
     this.breakerName = cause.getCausingCircuitBreakerName();
   }
 
-  /** @return the name of the breaker that refused the call */
+  /**
+   * @return the name of the breaker that refused the call
+   */
   public String breakerName() {
     return breakerName;
   }

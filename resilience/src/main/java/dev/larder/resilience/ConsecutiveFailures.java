@@ -16,38 +16,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A rule added to a resilience4j {@link CircuitBreaker} so that it opens at low traffic too: after
- * a <em>run</em> of consecutive failed (or slow) calls that is both long enough in calls
- * ({@link Builder#threshold(int) threshold}, default 5) and long enough in time
- * ({@link Builder#minimumDuration(Duration) minimumDuration}, default 1 s, from the end of the
- * run's first call to the end of its last). A call that succeeds quickly ends the run; so does a
- * failure the breaker does not record (a constraint violation proves the database is up).
+ * a <em>run</em> of consecutive failed (or slow) calls that is both long enough in calls ({@link
+ * Builder#threshold(int) threshold}, default 5) and long enough in time ({@link
+ * Builder#minimumDuration(Duration) minimumDuration}, default 1 s, from the end of the run's first
+ * call to the end of its last). A call that succeeds quickly ends the run; so does a failure the
+ * breaker does not record (a constraint violation proves the database is up).
  *
  * <p>Why both conditions. resilience4j opens on a failure rate over a window once the window holds
  * {@code minimumNumberOfCalls}; a service doing one request every 2 s never fills a 10 s window
  * with 20 calls, so during an outage its breaker stays closed and every request waits for its
  * timeout. A count alone would open on chance at high traffic: with 5 % of calls failing on their
- * own, five in a row come about once in 3.2 million calls: every 1.8 hours at 500 calls/s. Asking the run to
- * last 1 s as well means 500 failures in a row at that rate, which independent failures never make,
- * while an outage does within that second. So, for a run of failures starting when calls arrive
- * every {@code i}: it opens after {@code max(threshold, 1 + ceil(minimumDuration / i))} calls, about
- * {@code max((threshold - 1) · i, minimumDuration)} after the first failure ended: 5 calls and 8 s
- * at 0.5 calls/s, 6 calls and 1 s at 5/s, ~500 calls and 1 s at 500/s. The breaker's own failure
- * rate and slow-call rate rules still apply as configured (they catch a dependency that fails half
- * its calls without ever failing many in a row).
+ * own, five in a row come about once in 3.2 million calls: every 1.8 hours at 500 calls/s. Asking
+ * the run to last 1 s as well means 500 failures in a row at that rate, which independent failures
+ * never make, while an outage does within that second. So, for a run of failures starting when
+ * calls arrive every {@code i}: it opens after {@code max(threshold, 1 + ceil(minimumDuration /
+ * i))} calls, about {@code max((threshold - 1) · i, minimumDuration)} after the first failure
+ * ended: 5 calls and 8 s at 0.5 calls/s, 6 calls and 1 s at 5/s, ~500 calls and 1 s at 500/s. The
+ * breaker's own failure rate and slow-call rate rules still apply as configured (they catch a
+ * dependency that fails half its calls without ever failing many in a row).
  *
  * <p><b>Half-open.</b> With {@link Builder#reopenOnFailedProbe(boolean) reopenOnFailedProbe} (the
  * default), the first recorded failure while half-open reopens the breaker at once, instead of
- * waiting for every permitted probe to finish: while the dependency stays down, each open wait costs
- * one probe call, not {@code permittedNumberOfCallsInHalfOpenState}. Reopening counts as another
- * attempt for the breaker's {@code waitIntervalFunctionInOpenState}, so an exponential wait grows as
- * it would on resilience4j's own reopening.
+ * waiting for every permitted probe to finish: while the dependency stays down, each open wait
+ * costs one probe call, not {@code permittedNumberOfCallsInHalfOpenState}. Reopening counts as
+ * another attempt for the breaker's {@code waitIntervalFunctionInOpenState}, so an exponential wait
+ * grows as it would on resilience4j's own reopening.
  *
  * <p><b>Observing it.</b> The breaker stays a plain resilience4j breaker: the rule listens to its
  * events ({@code onEvent}) and opens it with {@link CircuitBreaker#transitionToOpenState()}, so
- * users see an ordinary {@code CLOSED → OPEN} (or {@code HALF_OPEN → OPEN}) transition event, state,
- * and metrics; the reason is logged at INFO on this class. Works with breakers from a
- * {@code CircuitBreakerRegistry}. Time is the breaker's own ({@link
- * CircuitBreaker#getCurrentTimestamp()}, set with {@code CircuitBreakerConfig.currentTimestampFunction}).
+ * users see an ordinary {@code CLOSED → OPEN} (or {@code HALF_OPEN → OPEN}) transition event,
+ * state, and metrics; the reason is logged at INFO on this class. Works with breakers from a {@code
+ * CircuitBreakerRegistry}. Time is the breaker's own ({@link CircuitBreaker#getCurrentTimestamp()},
+ * set with {@code CircuitBreakerConfig.currentTimestampFunction}).
  *
  * <pre>{@code
  * CircuitBreaker cb = ConsecutiveFailures.ofDefaults().applyTo(CircuitBreaker.of("orders-db", config));
@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsecutiveFailures {
   /** Default {@link Builder#threshold(int)}: failed or slow calls in a row. */
   public static final int DEFAULT_THRESHOLD = 5;
+
   /** Default {@link Builder#minimumDuration(Duration)}: how long the run must have lasted. */
   public static final Duration DEFAULT_MINIMUM_DURATION = Duration.ofSeconds(1);
 
@@ -69,7 +70,10 @@ public final class ConsecutiveFailures {
   private final boolean countSlowCalls;
   private final boolean reopenOnFailedProbe;
 
-  private ConsecutiveFailures(int threshold, Duration minimumDuration, boolean countSlowCalls,
+  private ConsecutiveFailures(
+      int threshold,
+      Duration minimumDuration,
+      boolean countSlowCalls,
       boolean reopenOnFailedProbe) {
     this.threshold = threshold;
     this.minimumDuration = minimumDuration;
@@ -109,30 +113,46 @@ public final class ConsecutiveFailures {
     return breaker;
   }
 
-  /** @return failed or slow calls in a row that open the breaker (with {@link #minimumDuration()}) */
+  /**
+   * @return failed or slow calls in a row that open the breaker (with {@link #minimumDuration()})
+   */
   public int threshold() {
     return threshold;
   }
 
-  /** @return how long a run must have lasted to open the breaker */
+  /**
+   * @return how long a run must have lasted to open the breaker
+   */
   public Duration minimumDuration() {
     return minimumDuration;
   }
 
-  /** @return whether successful calls slower than the breaker's slowCallDurationThreshold extend a run */
+  /**
+   * @return whether successful calls slower than the breaker's slowCallDurationThreshold extend a
+   *     run
+   */
   public boolean countSlowCalls() {
     return countSlowCalls;
   }
 
-  /** @return whether the first failed probe in the half-open state reopens the breaker */
+  /**
+   * @return whether the first failed probe in the half-open state reopens the breaker
+   */
   public boolean reopenOnFailedProbe() {
     return reopenOnFailedProbe;
   }
 
   @Override
   public String toString() {
-    return "ConsecutiveFailures[threshold=" + threshold + ", minimumDuration=" + minimumDuration
-        + ", countSlowCalls=" + countSlowCalls + ", reopenOnFailedProbe=" + reopenOnFailedProbe + "]";
+    return "ConsecutiveFailures[threshold="
+        + threshold
+        + ", minimumDuration="
+        + minimumDuration
+        + ", countSlowCalls="
+        + countSlowCalls
+        + ", reopenOnFailedProbe="
+        + reopenOnFailedProbe
+        + "]";
   }
 
   /** Builds a {@link ConsecutiveFailures} rule; each setting may be given once. */
@@ -145,8 +165,8 @@ public final class ConsecutiveFailures {
     private Builder() {}
 
     /**
-     * Failed or slow calls in a row that open the breaker, once the run has also lasted
-     * {@link #minimumDuration(Duration)}.
+     * Failed or slow calls in a row that open the breaker, once the run has also lasted {@link
+     * #minimumDuration(Duration)}.
      *
      * @param calls at least 1; default {@value ConsecutiveFailures#DEFAULT_THRESHOLD}
      * @return this builder
@@ -190,8 +210,8 @@ public final class ConsecutiveFailures {
     }
 
     /**
-     * Whether the first recorded failure in the half-open state reopens the breaker at once
-     * rather than after every permitted probe has finished.
+     * Whether the first recorded failure in the half-open state reopens the breaker at once rather
+     * than after every permitted probe has finished.
      *
      * @param reopen default {@code true}
      * @return this builder
@@ -209,9 +229,11 @@ public final class ConsecutiveFailures {
      * @return the rule
      */
     public ConsecutiveFailures build() {
-      return new ConsecutiveFailures(threshold != null ? threshold : DEFAULT_THRESHOLD,
+      return new ConsecutiveFailures(
+          threshold != null ? threshold : DEFAULT_THRESHOLD,
           minimumDuration != null ? minimumDuration : DEFAULT_MINIMUM_DURATION,
-          countSlowCalls == null || countSlowCalls, reopenOnFailedProbe == null || reopenOnFailedProbe);
+          countSlowCalls == null || countSlowCalls,
+          reopenOnFailedProbe == null || reopenOnFailedProbe);
     }
   }
 
@@ -239,8 +261,12 @@ public final class ConsecutiveFailures {
         case SUCCESS -> {
           // resilience4j's own slow-call test: strictly longer than the threshold
           if (rule.countSlowCalls
-              && ((CircuitBreakerOnSuccessEvent) event).getElapsedDuration().toNanos() > slowNanos) {
-            extend("slow call of " + ((CircuitBreakerOnSuccessEvent) event).getElapsedDuration().toMillis() + " ms");
+              && ((CircuitBreakerOnSuccessEvent) event).getElapsedDuration().toNanos()
+                  > slowNanos) {
+            extend(
+                "slow call of "
+                    + ((CircuitBreakerOnSuccessEvent) event).getElapsedDuration().toMillis()
+                    + " ms");
           } else {
             clear();
           }
@@ -261,7 +287,9 @@ public final class ConsecutiveFailures {
           lock.lock();
           try {
             if (breaker.getState() == State.HALF_OPEN) {
-              LOG.info("circuit breaker '{}': a probe failed ({}), opening again", breaker.getName(),
+              LOG.info(
+                  "circuit breaker '{}': a probe failed ({}), opening again",
+                  breaker.getName(),
                   event.getThrowable().getClass().getName());
               breaker.transitionToOpenState();
             }
@@ -289,8 +317,12 @@ public final class ConsecutiveFailures {
         // Checked under the lock so two callers cannot both open it; resilience4j's own rate rule
         // may still open it in the same instant, which costs one extra step of the open wait.
         if (run >= rule.threshold && lasted >= minimumSpan && breaker.getState() == State.CLOSED) {
-          LOG.info("circuit breaker '{}': {} failed or slow calls in a row over {} ms (last: {}), opening",
-              breaker.getName(), run, TimeUnit.MILLISECONDS.convert(lasted, breaker.getTimestampUnit()), what);
+          LOG.info(
+              "circuit breaker '{}': {} failed or slow calls in a row over {} ms (last: {}), opening",
+              breaker.getName(),
+              run,
+              TimeUnit.MILLISECONDS.convert(lasted, breaker.getTimestampUnit()),
+              what);
           run = 0;
           breaker.transitionToOpenState();
         }

@@ -10,11 +10,11 @@ import java.net.NoRouteToHostException;
  * Ready-made {@link FailureClassifier}s.
  *
  * <ul>
- *   <li>{@link #sqlState()}: JDBC by SQLSTATE ({@link SqlStateClassifier});</li>
- *   <li>{@link #redis()}: Redisson ({@link RedisFailureClassifier}); needs Redisson;</li>
- *   <li>{@link #network()}: {@code java.net} connect failures transient, socket timeouts unknown;</li>
- *   <li>{@link #declared()}: a {@link ClassifiedFailure} states its own class;</li>
- *   <li>{@link #standard()}: all of the above that the class path allows, walking causes.</li>
+ *   <li>{@link #sqlState()}: JDBC by SQLSTATE ({@link SqlStateClassifier});
+ *   <li>{@link #redis()}: Redisson ({@link RedisFailureClassifier}); needs Redisson;
+ *   <li>{@link #network()}: {@code java.net} connect failures transient, socket timeouts unknown;
+ *   <li>{@link #declared()}: a {@link ClassifiedFailure} states its own class;
+ *   <li>{@link #standard()}: all of the above that the class path allows, walking causes.
  * </ul>
  *
  * <p>MongoDB's classifier (error labels) lives in larder-mongo, on the same SPI.
@@ -22,8 +22,8 @@ import java.net.NoRouteToHostException;
 public final class FailureClassifiers {
   private static final boolean REDISSON_PRESENT = isPresent("org.redisson.client.RedisException");
   private static final FailureClassifier NETWORK = FailureClassifiers::classifyNetwork;
-  private static final FailureClassifier DECLARED = failure ->
-      failure instanceof ClassifiedFailure c ? c.failureClass() : FailureClass.UNKNOWN;
+  private static final FailureClassifier DECLARED =
+      failure -> failure instanceof ClassifiedFailure c ? c.failureClass() : FailureClass.UNKNOWN;
   private static final FailureClassifier STANDARD = build();
 
   private FailureClassifiers() {}
@@ -45,7 +45,8 @@ public final class FailureClassifiers {
    */
   public static FailureClassifier redis() {
     if (!REDISSON_PRESENT) {
-      throw new IllegalStateException("redis classifier needs org.redisson:redisson on the class path");
+      throw new IllegalStateException(
+          "redis classifier needs org.redisson:redisson on the class path");
     }
     return RedisFailureClassifier.instance();
   }
@@ -62,9 +63,9 @@ public final class FailureClassifiers {
   }
 
   /**
-   * A failure that implements {@link ClassifiedFailure} is what it says (larder-jdbc's
-   * {@code PrimaryUnavailableException}: no connection was had, so nothing was sent, whatever the
-   * driver's error says); anything else is unknown.
+   * A failure that implements {@link ClassifiedFailure} is what it says (larder-jdbc's {@code
+   * PrimaryUnavailableException}: no connection was had, so nothing was sent, whatever the driver's
+   * error says); anything else is unknown.
    *
    * @return the classifier of declared failures
    */

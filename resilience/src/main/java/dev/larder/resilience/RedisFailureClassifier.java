@@ -20,8 +20,8 @@ import org.redisson.client.RedisWrongPasswordException;
 
 /**
  * Classifies Redisson (4.x) failures. Needs Redisson on the class path: larder-resilience declares
- * it optional, so only applications that use Redisson have it; {@link FailureClassifiers#standard()}
- * includes this classifier only when Redisson is present.
+ * it optional, so only applications that use Redisson have it; {@link
+ * FailureClassifiers#standard()} includes this classifier only when Redisson is present.
  *
  * <table>
  *   <caption>Redisson exception classification</caption>
@@ -83,7 +83,9 @@ public final class RedisFailureClassifier implements FailureClassifier {
     String message = failure.getMessage();
     if (message != null) {
       String m = message.stripLeading().toUpperCase(Locale.ROOT);
-      if (m.startsWith("WRONGTYPE") || m.startsWith("ERR") || m.startsWith("NOPERM")
+      if (m.startsWith("WRONGTYPE")
+          || m.startsWith("ERR")
+          || m.startsWith("NOPERM")
           || m.startsWith("EXECABORT")) {
         return FailureClass.PERMANENT;
       }

@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One dependency's resilience stack: a circuit breaker, a retry policy and a retry budget, applied
- * to a call in that order from the outside in, with the breaker consulted for <em>every attempt</em>:
+ * to a call in that order from the outside in, with the breaker consulted for <em>every
+ * attempt</em>:
  *
  * <pre>{@code
  * Resilience db = Resilience.of(CircuitBreakerPresets.database("orders-db"),
@@ -18,13 +19,13 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>An open breaker refuses the call before any work: {@link CircuitOpenException} at once,
  *       never retried, no wait. Callers with a fallback (a stale cache value) catch it and do not
- *       call the loader.</li>
+ *       call the loader.
  *   <li>Each attempt is recorded by the breaker on its own, with its own duration, so the breaker's
  *       failure rate and slow-call rate describe the dependency, not the retry loop's waits. If the
  *       breaker opens between two attempts the call stops with its last real failure (the rejection
- *       is added to it as a suppressed exception).</li>
+ *       is added to it as a suppressed exception).
  *   <li>Each call that reaches the dependency deposits into the budget; each retry must take a
- *       token from it, else the failure surfaces at once.</li>
+ *       token from it, else the failure surfaces at once.
  * </ul>
  *
  * <p>Immutable and thread-safe; build one per dependency and share it.
@@ -34,7 +35,8 @@ public final class Resilience implements CallGuard {
   private final RetryPolicy retryPolicy;
   private final @Nullable RetryBudget budget;
 
-  private Resilience(@Nullable CircuitBreaker breaker, RetryPolicy retryPolicy, @Nullable RetryBudget budget) {
+  private Resilience(
+      @Nullable CircuitBreaker breaker, RetryPolicy retryPolicy, @Nullable RetryBudget budget) {
     this.breaker = breaker;
     this.retryPolicy = retryPolicy;
     this.budget = budget;
@@ -50,7 +52,9 @@ public final class Resilience implements CallGuard {
    * @throws NullPointerException naming the argument that is null
    */
   public static Resilience of(CircuitBreaker breaker, RetryPolicy retryPolicy, RetryBudget budget) {
-    return new Resilience(Require.notNull(breaker, "breaker"), Require.notNull(retryPolicy, "retryPolicy"),
+    return new Resilience(
+        Require.notNull(breaker, "breaker"),
+        Require.notNull(retryPolicy, "retryPolicy"),
         Require.notNull(budget, "budget"));
   }
 
@@ -63,7 +67,8 @@ public final class Resilience implements CallGuard {
    * @throws NullPointerException naming the argument that is null
    */
   public static Resilience of(RetryPolicy retryPolicy, RetryBudget budget) {
-    return new Resilience(null, Require.notNull(retryPolicy, "retryPolicy"), Require.notNull(budget, "budget"));
+    return new Resilience(
+        null, Require.notNull(retryPolicy, "retryPolicy"), Require.notNull(budget, "budget"));
   }
 
   /**
@@ -75,12 +80,13 @@ public final class Resilience implements CallGuard {
    * @throws NullPointerException naming the argument that is null
    */
   public static Resilience of(CircuitBreaker breaker, RetryPolicy retryPolicy) {
-    return new Resilience(Require.notNull(breaker, "breaker"), Require.notNull(retryPolicy, "retryPolicy"), null);
+    return new Resilience(
+        Require.notNull(breaker, "breaker"), Require.notNull(retryPolicy, "retryPolicy"), null);
   }
 
   /**
-   * Runs work (that may throw a checked exception) through the stack; every other form
-   * ({@link #call}, {@link #run}, the decorators) comes through here.
+   * Runs work (that may throw a checked exception) through the stack; every other form ({@link
+   * #call}, {@link #run}, the decorators) comes through here.
    *
    * @param idempotent whether repeating the work is harmless even if an earlier attempt took effect
    * @param work the work
@@ -91,29 +97,41 @@ public final class Resilience implements CallGuard {
    * @throws CircuitOpenException if the breaker refused the call before any attempt
    */
   @Override
-  public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work) throws E {
+  public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work)
+      throws E {
     Require.notNull(work, "work");
     return Attempts.run(retryPolicy, breaker, budget, idempotent, work);
   }
 
-  /** @return the circuit breaker, if any */
+  /**
+   * @return the circuit breaker, if any
+   */
   public Optional<CircuitBreaker> circuitBreaker() {
     return Optional.ofNullable(breaker);
   }
 
-  /** @return the retry policy */
+  /**
+   * @return the retry policy
+   */
   public RetryPolicy retryPolicy() {
     return retryPolicy;
   }
 
-  /** @return the retry budget, if any */
+  /**
+   * @return the retry budget, if any
+   */
   public Optional<RetryBudget> retryBudget() {
     return Optional.ofNullable(budget);
   }
 
   @Override
   public String toString() {
-    return "Resilience[breaker=" + (breaker == null ? "none" : breaker.getName()) + ", " + retryPolicy
-        + ", budget=" + (budget == null ? "none" : budget.name()) + "]";
+    return "Resilience[breaker="
+        + (breaker == null ? "none" : breaker.getName())
+        + ", "
+        + retryPolicy
+        + ", budget="
+        + (budget == null ? "none" : budget.name())
+        + "]";
   }
 }

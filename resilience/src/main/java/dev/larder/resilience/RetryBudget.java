@@ -12,15 +12,16 @@ import org.jspecify.annotations.Nullable;
  * A retry budget: a token bucket shared by a group of calls (everything that talks to one database,
  * say) that keeps retries to a fraction of calls, so an outage does not turn into a retry storm.
  *
- * <p>Every call deposits {@link Builder#retryRatio(double) retryRatio} tokens; every retry takes one
- * token; a fixed reserve of {@code minRetriesPerSecond * window} tokens lets a trickle of retries
- * through when traffic is low. Deposits and withdrawals expire after {@link Builder#window(Duration)
- * window}, so the guarantee is: <b>in any window, retries &le; minRetriesPerSecond &times; window +
- * retryRatio &times; calls started in that window</b> (to within one tenth of the window, the step in
- * which it slides). When the budget is empty a retryable failure is not retried: it surfaces at once
- * and is counted ({@link #exhaustedCount()}, meter {@code larder.resilience.budget.retries} with
- * {@code result=exhausted}). This is the retry budget of Finagle and of gRPC's retry throttling, long
- * requested of resilience4j (its issue #172).
+ * <p>Every call deposits {@link Builder#retryRatio(double) retryRatio} tokens; every retry takes
+ * one token; a fixed reserve of {@code minRetriesPerSecond * window} tokens lets a trickle of
+ * retries through when traffic is low. Deposits and withdrawals expire after {@link
+ * Builder#window(Duration) window}, so the guarantee is: <b>in any window, retries &le;
+ * minRetriesPerSecond &times; window + retryRatio &times; calls started in that window</b> (to
+ * within one tenth of the window, the step in which it slides). When the budget is empty a
+ * retryable failure is not retried: it surfaces at once and is counted ({@link #exhaustedCount()},
+ * meter {@code larder.resilience.budget.retries} with {@code result=exhausted}). This is the retry
+ * budget of Finagle and of gRPC's retry throttling, long requested of resilience4j (its issue
+ * #172).
  *
  * <pre>{@code
  * RetryBudget budget = RetryBudget.builder("orders-db").retryRatio(0.1).minRetriesPerSecond(10).build();
@@ -32,8 +33,10 @@ import org.jspecify.annotations.Nullable;
 public final class RetryBudget {
   /** Default {@link Builder#retryRatio(double)}: retries may add 10 % to the load. */
   public static final double DEFAULT_RETRY_RATIO = 0.1;
+
   /** Default {@link Builder#minRetriesPerSecond(int)}. */
   public static final int DEFAULT_MIN_RETRIES_PER_SECOND = 10;
+
   /** Default {@link Builder#window(Duration)}. */
   public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
 
@@ -50,7 +53,8 @@ public final class RetryBudget {
   private final LongAdder exhausted = new LongAdder();
   private final MicrometerSupport.@Nullable BudgetMeters meters;
 
-  private RetryBudget(Builder b, double retryRatio, int minRetriesPerSecond, Duration window, TimeSource time) {
+  private RetryBudget(
+      Builder b, double retryRatio, int minRetriesPerSecond, Duration window, TimeSource time) {
     this.name = b.name;
     this.retryRatio = retryRatio;
     this.minRetriesPerSecond = minRetriesPerSecond;
@@ -59,7 +63,8 @@ public final class RetryBudget {
     long reserve = Math.multiplyExact((long) minRetriesPerSecond, window.toMillis());
     this.tokens = new TokenWindow(time, window.toNanos(), reserve);
     this.depositPerCall = Math.round(retryRatio * MILLI);
-    this.meters = b.meterRegistry == null ? null : MicrometerSupport.budgetMeters(b.meterRegistry, this);
+    this.meters =
+        b.meterRegistry == null ? null : MicrometerSupport.budgetMeters(b.meterRegistry, this);
   }
 
   /**
@@ -108,50 +113,75 @@ public final class RetryBudget {
     return false;
   }
 
-  /** @return the name */
+  /**
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** @return the tokens available now (fractional) */
+  /**
+   * @return the tokens available now (fractional)
+   */
   public double balance() {
     return tokens.balance() / (double) MILLI;
   }
 
-  /** @return calls recorded since creation */
+  /**
+   * @return calls recorded since creation
+   */
   public long callCount() {
     return calls.sum();
   }
 
-  /** @return retries granted since creation */
+  /**
+   * @return retries granted since creation
+   */
   public long grantedCount() {
     return granted.sum();
   }
 
-  /** @return retries refused because the budget was empty, since creation */
+  /**
+   * @return retries refused because the budget was empty, since creation
+   */
   public long exhaustedCount() {
     return exhausted.sum();
   }
 
-  /** @return the configured ratio */
+  /**
+   * @return the configured ratio
+   */
   public double retryRatio() {
     return retryRatio;
   }
 
-  /** @return the configured floor */
+  /**
+   * @return the configured floor
+   */
   public int minRetriesPerSecond() {
     return minRetriesPerSecond;
   }
 
-  /** @return the configured window */
+  /**
+   * @return the configured window
+   */
   public Duration window() {
     return window;
   }
 
   @Override
   public String toString() {
-    return "RetryBudget[" + name + ", ratio=" + retryRatio + ", minRetriesPerSecond="
-        + minRetriesPerSecond + ", window=" + window + ", balance=" + balance() + "]";
+    return "RetryBudget["
+        + name
+        + ", ratio="
+        + retryRatio
+        + ", minRetriesPerSecond="
+        + minRetriesPerSecond
+        + ", window="
+        + window
+        + ", balance="
+        + balance()
+        + "]";
   }
 
   /**
@@ -228,10 +258,9 @@ public final class RetryBudget {
     }
 
     /**
-     * Publishes {@code larder.resilience.budget.retries} (counter, tags {@code budget},
-     * {@code result=granted|exhausted}), {@code larder.resilience.budget.calls} (counter) and
-     * {@code larder.resilience.budget.balance} (gauge, tokens). Needs micrometer-core on the class
-     * path.
+     * Publishes {@code larder.resilience.budget.retries} (counter, tags {@code budget}, {@code
+     * result=granted|exhausted}), {@code larder.resilience.budget.calls} (counter) and {@code
+     * larder.resilience.budget.balance} (gauge, tokens). Needs micrometer-core on the class path.
      *
      * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
      * @return this builder
@@ -253,13 +282,15 @@ public final class RetryBudget {
     public RetryBudget build() {
       double ratio = retryRatio == null ? DEFAULT_RETRY_RATIO : retryRatio;
       Require.inRange(ratio, 0.0, 1.0, "retryRatio");
-      int floor = minRetriesPerSecond == null ? DEFAULT_MIN_RETRIES_PER_SECOND : minRetriesPerSecond;
+      int floor =
+          minRetriesPerSecond == null ? DEFAULT_MIN_RETRIES_PER_SECOND : minRetriesPerSecond;
       Require.nonNegative(floor, "minRetriesPerSecond");
       Duration w = windowSet ? Require.positive(window, "window") : DEFAULT_WINDOW;
       if (w.toNanos() < TokenWindow.SLICES) {
         throw new IllegalArgumentException("window must be >= 10ns but was " + w);
       }
-      TimeSource time = timeSourceSet ? Require.notNull(timeSource, "timeSource") : TimeSource.system();
+      TimeSource time =
+          timeSourceSet ? Require.notNull(timeSource, "timeSource") : TimeSource.system();
       return new RetryBudget(this, ratio, floor, w, time);
     }
   }

@@ -17,8 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Retries a call with jittered exponential backoff, driven by a {@link FailureClassifier}, on top of
- * resilience4j-retry.
+ * Retries a call with jittered exponential backoff, driven by a {@link FailureClassifier}, on top
+ * of resilience4j-retry.
  *
  * <pre>{@code
  * RetryPolicy retry = RetryPolicy.builder("orders-db").build();     // 3 attempts, 1 s .. 30 s, full jitter
@@ -30,55 +30,65 @@ import org.jspecify.annotations.Nullable;
  * FailureClass#TRANSIENT} is retried; {@link FailureClass#UNKNOWN} (the work may have taken effect)
  * only when the caller declared the call idempotent; {@link FailureClass#PERMANENT} never ({@link
  * FailureClass#isRetryable(boolean)}). Pass {@code idempotent = false} for a whole transaction: a
- * serialization failure or deadlock rolled it back, so re-running it is safe, while a connection lost
- * during its commit is UNKNOWN and is not re-run blindly.
+ * serialization failure or deadlock rolled it back, so re-running it is safe, while a connection
+ * lost during its commit is UNKNOWN and is not re-run blindly.
  *
  * <p><b>When.</b> Before retry {@code n} (1 for the first) the call waits as {@link Jitter} says,
- * never more than {@link Builder#maxInterval(Duration) maxInterval}; no attempt is started more than
- * {@link Builder#deadline(Duration) deadline} after the call began (a retry that could not start in
- * time is not waited for: the failure surfaces at once); at most {@link Builder#maxAttempts(int)
- * maxAttempts} attempts are made in all. Per-call state (attempt count, previous wait, start time)
- * lives in the call's own stack frame, never in the shared policy, so concurrent calls cannot
- * disturb each other's decorrelated jitter.
+ * never more than {@link Builder#maxInterval(Duration) maxInterval}; no attempt is started more
+ * than {@link Builder#deadline(Duration) deadline} after the call began (a retry that could not
+ * start in time is not waited for: the failure surfaces at once); at most {@link
+ * Builder#maxAttempts(int) maxAttempts} attempts are made in all. Per-call state (attempt count,
+ * previous wait, start time) lives in the call's own stack frame, never in the shared policy, so
+ * concurrent calls cannot disturb each other's decorrelated jitter.
  *
- * <p><b>Presets.</b> {@link #builder(String)} starts from the seed defaults, 3 attempts from 1 s
- * up to 30 s, meant for background and batch work where waiting seconds is fine. {@link
+ * <p><b>Presets.</b> {@link #builder(String)} starts from the seed defaults, 3 attempts from 1 s up
+ * to 30 s, meant for background and batch work where waiting seconds is fine. {@link
  * #interactiveBuilder(String)} starts from 3 attempts, 50 ms up to 1 s, 2 s deadline, for a request
  * a person is waiting on: a one-second first backoff would spend that request's whole latency
  * budget asleep, and the layers above (browser, gateway, mesh) retry too, so retries multiply.
  *
  * <p><b>resilience4j.</b> {@link #retry()} is the underlying {@link Retry}: subscribe to its events
- * ({@code onRetry}, {@code onError}, {@code onIgnoredError}, {@code onSuccess}) and read its metrics
- * as usual. A call that stops early (deadline, budget, breaker, a non-retryable failure after a
- * retry) ends with a {@code RetryOnErrorEvent}; a call whose first failure is not retried ends with
- * {@code RetryOnIgnoredErrorEvent}. Decorating with the {@code Retry} directly (without this class)
- * still uses the classifier (as for non-idempotent work) and the backoff, but knows of no deadline
- * or budget, and decorrelated jitter then derives its previous wait from the attempt number.
+ * ({@code onRetry}, {@code onError}, {@code onIgnoredError}, {@code onSuccess}) and read its
+ * metrics as usual. A call that stops early (deadline, budget, breaker, a non-retryable failure
+ * after a retry) ends with a {@code RetryOnErrorEvent}; a call whose first failure is not retried
+ * ends with {@code RetryOnIgnoredErrorEvent}. Decorating with the {@code Retry} directly (without
+ * this class) still uses the classifier (as for non-idempotent work) and the backoff, but knows of
+ * no deadline or budget, and decorrelated jitter then derives its previous wait from the attempt
+ * number.
  *
  * <p>Immutable and thread-safe.
  */
 public final class RetryPolicy implements CallGuard {
   /** Seed default: attempts in all, the first included. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
   /** Seed default: the ceiling of the first wait. */
   public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofSeconds(1);
+
   /** Seed default: no wait is longer. */
   public static final Duration DEFAULT_MAX_INTERVAL = Duration.ofSeconds(30);
+
   /** Seed default: no attempt starts later than this after the call began. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+
   /** Default jitter. */
   public static final Jitter DEFAULT_JITTER = Jitter.FULL;
 
   /** Interactive preset: attempts in all. */
   public static final int INTERACTIVE_MAX_ATTEMPTS = 3;
+
   /** Interactive preset: initial interval. */
   public static final Duration INTERACTIVE_INITIAL_INTERVAL = Duration.ofMillis(50);
+
   /** Interactive preset: maximum interval. */
   public static final Duration INTERACTIVE_MAX_INTERVAL = Duration.ofSeconds(1);
+
   /** Interactive preset: deadline. */
   public static final Duration INTERACTIVE_DEADLINE = Duration.ofSeconds(2);
 
-  /** Hands the decision for the current failure to resilience4j's predicate and interval function. */
+  /**
+   * Hands the decision for the current failure to resilience4j's predicate and interval function.
+   */
   private static final ThreadLocal<@Nullable Handoff> HANDOFF = new ThreadLocal<>();
 
   private final String name;
@@ -93,8 +103,15 @@ public final class RetryPolicy implements CallGuard {
   private final Retry retry;
   private final MicrometerSupport.@Nullable RetryMeters meters;
 
-  private RetryPolicy(String name, int maxAttempts, Duration initialInterval, Duration maxInterval,
-      @Nullable Duration deadline, Jitter jitter, FailureClassifier classifier, TimeSource time,
+  private RetryPolicy(
+      String name,
+      int maxAttempts,
+      Duration initialInterval,
+      Duration maxInterval,
+      @Nullable Duration deadline,
+      Jitter jitter,
+      FailureClassifier classifier,
+      TimeSource time,
       @Nullable Object meterRegistry) {
     this.name = name;
     this.maxAttempts = maxAttempts;
@@ -105,20 +122,25 @@ public final class RetryPolicy implements CallGuard {
     this.classifier = classifier;
     this.time = time;
     Backoff backoff = new Backoff(jitter, initialInterval.toMillis(), maxInterval.toMillis());
-    this.planner = new RetryPlanner(backoff, maxAttempts, deadline == null ? 0 : saturatedNanos(deadline), classifier);
-    RetryConfig config = RetryConfig.custom()
-        .maxAttempts(maxAttempts)
-        .retryOnException(this::resilience4jMayRetry)
-        .intervalBiFunction(intervalFunction(backoff))
-        .failAfterMaxAttempts(false)
-        .build();
+    this.planner =
+        new RetryPlanner(
+            backoff, maxAttempts, deadline == null ? 0 : saturatedNanos(deadline), classifier);
+    RetryConfig config =
+        RetryConfig.custom()
+            .maxAttempts(maxAttempts)
+            .retryOnException(this::resilience4jMayRetry)
+            .intervalBiFunction(intervalFunction(backoff))
+            .failAfterMaxAttempts(false)
+            .build();
     this.retry = Retry.of(name, config);
-    this.meters = meterRegistry == null ? null : MicrometerSupport.retryMeters(meterRegistry, name, retry);
+    this.meters =
+        meterRegistry == null ? null : MicrometerSupport.retryMeters(meterRegistry, name, retry);
   }
 
   /**
-   * A builder with the seed defaults: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 1 s initial interval,
-   * 30 s maximum interval, 30 s deadline, full jitter, {@link FailureClassifiers#standard()}.
+   * A builder with the seed defaults: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 1 s initial
+   * interval, 30 s maximum interval, 30 s deadline, full jitter, {@link
+   * FailureClassifiers#standard()}.
    *
    * @param name names the policy (and its resilience4j {@code Retry}) in events, meters, logs
    * @return a new builder
@@ -152,11 +174,11 @@ public final class RetryPolicy implements CallGuard {
   }
 
   /**
-   * Runs work (that may throw a checked exception) retrying as this policy says; every other
-   * form ({@link #call}, {@link #run}, the decorators) comes through here.
+   * Runs work (that may throw a checked exception) retrying as this policy says; every other form
+   * ({@link #call}, {@link #run}, the decorators) comes through here.
    *
-   * @param idempotent whether repeating the work is harmless even if an earlier attempt took effect;
-   *     decides whether {@link FailureClass#UNKNOWN} failures are retried
+   * @param idempotent whether repeating the work is harmless even if an earlier attempt took
+   *     effect; decides whether {@link FailureClass#UNKNOWN} failures are retried
    * @param work the work
    * @param <T> the result type
    * @param <E> the checked exception
@@ -164,47 +186,64 @@ public final class RetryPolicy implements CallGuard {
    * @throws E the last failure when the policy stops retrying (or a {@code RuntimeException})
    */
   @Override
-  public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work) throws E {
+  public <T, E extends Exception> T callChecked(boolean idempotent, ThrowingSupplier<T, E> work)
+      throws E {
     Require.notNull(work, "work");
     return Attempts.run(this, null, null, idempotent, work);
   }
 
-  /** @return the underlying resilience4j retry, for its events and metrics */
+  /**
+   * @return the underlying resilience4j retry, for its events and metrics
+   */
   public Retry retry() {
     return retry;
   }
 
-  /** @return the name */
+  /**
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** @return attempts in all, the first included */
+  /**
+   * @return attempts in all, the first included
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** @return the ceiling of the first wait */
+  /**
+   * @return the ceiling of the first wait
+   */
   public Duration initialInterval() {
     return initialInterval;
   }
 
-  /** @return the longest wait */
+  /**
+   * @return the longest wait
+   */
   public Duration maxInterval() {
     return maxInterval;
   }
 
-  /** @return the deadline after which no attempt starts, if any */
+  /**
+   * @return the deadline after which no attempt starts, if any
+   */
   public Optional<Duration> deadline() {
     return Optional.ofNullable(deadline);
   }
 
-  /** @return the jitter formula */
+  /**
+   * @return the jitter formula
+   */
   public Jitter jitter() {
     return jitter;
   }
 
-  /** @return the failure classifier */
+  /**
+   * @return the failure classifier
+   */
   public FailureClassifier classifier() {
     return classifier;
   }
@@ -222,7 +261,8 @@ public final class RetryPolicy implements CallGuard {
   }
 
   /** Runs resilience4j's bookkeeping (events, metrics, the wait) with a decision already made. */
-  static void handOff(Retry.Context<?> ctx, Exception failure, RetryPlanner.Decision decision, int attempt)
+  static void handOff(
+      Retry.Context<?> ctx, Exception failure, RetryPlanner.Decision decision, int attempt)
       throws Exception {
     Handoff previous = HANDOFF.get();
     HANDOFF.set(new Handoff(decision, attempt));
@@ -248,11 +288,13 @@ public final class RetryPolicy implements CallGuard {
       return classifier.classify(failure).isRetryable(false);
     }
     // A first failure that is not retried is an "ignored error" to resilience4j; any later stop is
-    // reported through the interval function (a negative interval ends the call, resilience4j #2067).
-    return h.attempt > 1 || h.decision.verdict() != RetryPlanner.Verdict.NOT_RETRYABLE
-        && h.decision.verdict() != RetryPlanner.Verdict.DEADLINE
-        && h.decision.verdict() != RetryPlanner.Verdict.BUDGET
-        && h.decision.verdict() != RetryPlanner.Verdict.REJECTED;
+    // reported through the interval function (a negative interval ends the call, resilience4j
+    // #2067).
+    return h.attempt > 1
+        || h.decision.verdict() != RetryPlanner.Verdict.NOT_RETRYABLE
+            && h.decision.verdict() != RetryPlanner.Verdict.DEADLINE
+            && h.decision.verdict() != RetryPlanner.Verdict.BUDGET
+            && h.decision.verdict() != RetryPlanner.Verdict.REJECTED;
   }
 
   private static <T> IntervalBiFunction<T> intervalFunction(Backoff backoff) {
@@ -268,8 +310,15 @@ public final class RetryPolicy implements CallGuard {
 
   @Override
   public String toString() {
-    return "RetryPolicy[" + name + ", maxAttempts=" + maxAttempts + ", " + planner.backoff()
-        + ", deadline=" + (deadline == null ? "none" : deadline) + "]";
+    return "RetryPolicy["
+        + name
+        + ", maxAttempts="
+        + maxAttempts
+        + ", "
+        + planner.backoff()
+        + ", deadline="
+        + (deadline == null ? "none" : deadline)
+        + "]";
   }
 
   private static long saturatedNanos(Duration d) {
@@ -348,15 +397,16 @@ public final class RetryPolicy implements CallGuard {
     }
 
     /**
-     * No attempt starts later than this after the call began; a retry that could not start in
-     * time is not waited for.
+     * No attempt starts later than this after the call began; a retry that could not start in time
+     * is not waited for.
      *
      * @param deadline {@code > 0}; default 30 s (interactive: 2 s)
      * @return this builder
      * @throws IllegalStateException if already set (or {@link #noDeadline()} was called)
      */
     public Builder deadline(Duration deadline) {
-      Require.notYetSet(deadlineSet ? (noDeadline ? "none" : String.valueOf(this.deadline)) : null, "deadline");
+      Require.notYetSet(
+          deadlineSet ? (noDeadline ? "none" : String.valueOf(this.deadline)) : null, "deadline");
       this.deadline = deadline;
       this.deadlineSet = true;
       return this;
@@ -369,7 +419,8 @@ public final class RetryPolicy implements CallGuard {
      * @throws IllegalStateException if a deadline was already set
      */
     public Builder noDeadline() {
-      Require.notYetSet(deadlineSet ? (noDeadline ? "none" : String.valueOf(this.deadline)) : null, "deadline");
+      Require.notYetSet(
+          deadlineSet ? (noDeadline ? "none" : String.valueOf(this.deadline)) : null, "deadline");
       this.deadline = null;
       this.deadlineSet = true;
       this.noDeadline = true;
@@ -441,31 +492,40 @@ public final class RetryPolicy implements CallGuard {
      * Checks every setting and builds the policy.
      *
      * @return the policy
-     * @throws IllegalArgumentException naming the setting and its value when out of range
-     *     ({@code maxAttempts < 1}, a negative interval, {@code maxInterval < initialInterval},
-     *     a deadline {@code <= 0}, an interval that is not whole milliseconds)
+     * @throws IllegalArgumentException naming the setting and its value when out of range ({@code
+     *     maxAttempts < 1}, a negative interval, {@code maxInterval < initialInterval}, a deadline
+     *     {@code <= 0}, an interval that is not whole milliseconds)
      * @throws NullPointerException naming the setting when it was given as null
      */
     public RetryPolicy build() {
-      int attempts = maxAttempts != null ? maxAttempts
-          : interactive ? INTERACTIVE_MAX_ATTEMPTS : DEFAULT_MAX_ATTEMPTS;
+      int attempts =
+          maxAttempts != null
+              ? maxAttempts
+              : interactive ? INTERACTIVE_MAX_ATTEMPTS : DEFAULT_MAX_ATTEMPTS;
       Require.positive(attempts, "maxAttempts");
-      Duration initial = initialIntervalSet ? Require.nonNegative(initialInterval, "initialInterval")
-          : interactive ? INTERACTIVE_INITIAL_INTERVAL : DEFAULT_INITIAL_INTERVAL;
-      Duration max = maxIntervalSet ? Require.nonNegative(maxInterval, "maxInterval")
-          : interactive ? INTERACTIVE_MAX_INTERVAL : DEFAULT_MAX_INTERVAL;
+      Duration initial =
+          initialIntervalSet
+              ? Require.nonNegative(initialInterval, "initialInterval")
+              : interactive ? INTERACTIVE_INITIAL_INTERVAL : DEFAULT_INITIAL_INTERVAL;
+      Duration max =
+          maxIntervalSet
+              ? Require.nonNegative(maxInterval, "maxInterval")
+              : interactive ? INTERACTIVE_MAX_INTERVAL : DEFAULT_MAX_INTERVAL;
       wholeMillis(initial, "initialInterval");
       wholeMillis(max, "maxInterval");
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException(
             "maxInterval must be >= initialInterval (" + initial + ") but was " + max);
       }
-      Duration dl = deadlineSet
-          ? (noDeadline ? null : Require.positive(deadline, "deadline"))
-          : interactive ? INTERACTIVE_DEADLINE : DEFAULT_DEADLINE;
+      Duration dl =
+          deadlineSet
+              ? (noDeadline ? null : Require.positive(deadline, "deadline"))
+              : interactive ? INTERACTIVE_DEADLINE : DEFAULT_DEADLINE;
       Jitter j = jitterSet ? Require.notNull(jitter, "jitter") : DEFAULT_JITTER;
-      FailureClassifier c = classifierSet ? Require.notNull(classifier, "classifier") : FailureClassifiers.standard();
-      TimeSource t = timeSourceSet ? Require.notNull(timeSource, "timeSource") : TimeSource.system();
+      FailureClassifier c =
+          classifierSet ? Require.notNull(classifier, "classifier") : FailureClassifiers.standard();
+      TimeSource t =
+          timeSourceSet ? Require.notNull(timeSource, "timeSource") : TimeSource.system();
       return new RetryPolicy(name, attempts, initial, max, dl, j, c, t, meterRegistry);
     }
 

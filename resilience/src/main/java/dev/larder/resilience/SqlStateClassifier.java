@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * java.sql}, never a driver. Looks at one exception and its chain of {@link
  * SQLException#getNextException() next exceptions} (where batch failures keep the real code);
  * combine with {@link FailureClassifier#walkingCauses(FailureClassifier)} to find an {@code
- * SQLException} wrapped by JDBI, Spring or your own code ({@link FailureClassifiers#standard()} does).
+ * SQLException} wrapped by JDBI, Spring or your own code ({@link FailureClassifiers#standard()}
+ * does).
  *
  * <p>An exact code wins over its class (first two characters); when neither is known, the JDBC 4
  * exception type decides ({@code SQLTransientException} and {@code SQLRecoverableException}
@@ -68,14 +69,51 @@ public final class SqlStateClassifier implements FailureClassifier {
   private static final Map<String, FailureClass> CLASSES = new LinkedHashMap<>();
 
   static {
-    code(FailureClass.TRANSIENT, "40001", "40P01", "08000", "08001", "08003", "08004",
-        "57P01", "57P02", "57P03", "57P05", "53300", "55P03", "25P03", "72000");
+    code(
+        FailureClass.TRANSIENT,
+        "40001",
+        "40P01",
+        "08000",
+        "08001",
+        "08003",
+        "08004",
+        "57P01",
+        "57P02",
+        "57P03",
+        "57P05",
+        "53300",
+        "55P03",
+        "25P03",
+        "72000");
     code(FailureClass.UNKNOWN, "40003", "08006", "08007", "08S01", "57014", "XX000");
     code(FailureClass.PERMANENT, "40002", "08P01", "57P04", "XX001", "XX002");
     cls(FailureClass.TRANSIENT, "40", "08", "72");
     cls(FailureClass.UNKNOWN, "57", "53", "58", "55", "XX");
-    cls(FailureClass.PERMANENT, "23", "42", "22", "28", "0A", "20", "21", "24", "25", "26", "27",
-        "2B", "2D", "2F", "34", "38", "39", "3B", "3D", "3F", "44", "54", "P0");
+    cls(
+        FailureClass.PERMANENT,
+        "23",
+        "42",
+        "22",
+        "28",
+        "0A",
+        "20",
+        "21",
+        "24",
+        "25",
+        "26",
+        "27",
+        "2B",
+        "2D",
+        "2F",
+        "34",
+        "38",
+        "39",
+        "3B",
+        "3D",
+        "3F",
+        "44",
+        "54",
+        "P0");
   }
 
   private SqlStateClassifier() {}

@@ -8,11 +8,11 @@ import java.util.List;
 /**
  * The timeouts of one call path, from the innermost wait to the outermost, checked to grow along
  * the way. A call usually crosses several waits: a pool's {@code connectionTimeout} inside a
- * cache's {@code loadTimeout} inside a retry policy's deadline inside the caller's own budget
- * (a gateway's request timeout). Each must be shorter than the next one out: when an outer wait
- * runs out first, the inner failure (a refused connection, with its cause) is never seen — the
- * caller gets a bare timeout — and whatever the outer layer would do with it (retry it, count it,
- * fall back with a cause) does not happen.
+ * cache's {@code loadTimeout} inside a retry policy's deadline inside the caller's own budget (a
+ * gateway's request timeout). Each must be shorter than the next one out: when an outer wait runs
+ * out first, the inner failure (a refused connection, with its cause) is never seen — the caller
+ * gets a bare timeout — and whatever the outer layer would do with it (retry it, count it, fall
+ * back with a cause) does not happen.
  *
  * <pre>{@code
  * TimeoutChain.of("pool connectionTimeout", Duration.ofMillis(pool.getConnectionTimeout()))
@@ -22,10 +22,10 @@ import java.util.List;
  *     .check();   // IllegalStateException naming each pair that does not grow
  * }</pre>
  *
- * <p>Builders that see two links check them the same way at build time (larder-jdbc's
- * {@code RoutingJdbi}: the primary pool's {@code connectionTimeout} against the retry policy's
- * deadline). The check is deliberately simple: strictly shorter, link by link. Leave room on top
- * (a retry must also wait its backoff before its next attempt starts).
+ * <p>Builders that see two links check them the same way at build time (larder-jdbc's {@code
+ * RoutingJdbi}: the primary pool's {@code connectionTimeout} against the retry policy's deadline).
+ * The check is deliberately simple: strictly shorter, link by link. Leave room on top (a retry must
+ * also wait its backoff before its next attempt starts).
  *
  * <p>Immutable: {@link #then} returns a new chain.
  */
@@ -41,7 +41,8 @@ public final class TimeoutChain {
   /**
    * Starts a chain with its innermost wait.
    *
-   * @param name what the wait is, as the user knows the setting (e.g. {@code "pool connectionTimeout"})
+   * @param name what the wait is, as the user knows the setting (e.g. {@code "pool
+   *     connectionTimeout"})
    * @param timeout how long it waits
    * @return a chain of one link
    * @throws IllegalArgumentException if {@code name} is blank or {@code timeout} is not positive
@@ -67,8 +68,8 @@ public final class TimeoutChain {
   }
 
   /**
-   * Every pair of neighbouring links where the outer wait is not longer than the inner one, each
-   * as one sentence that names both settings, their values, and the knobs to turn.
+   * Every pair of neighbouring links where the outer wait is not longer than the inner one, each as
+   * one sentence that names both settings, their values, and the knobs to turn.
    *
    * @return the contradictions, in chain order; empty when the chain grows all the way
    */
@@ -78,10 +79,22 @@ public final class TimeoutChain {
       Link inner = links.get(i - 1);
       Link outer = links.get(i);
       if (inner.timeout().compareTo(outer.timeout()) >= 0) {
-        found.add(inner.name() + " (" + inner.timeout() + ") must be < " + outer.name() + " (" + outer.timeout()
-            + "): " + outer.name() + " runs out first, so the failure behind " + inner.name()
-            + " (a refused connection, with its cause) is never seen and cannot be retried; lower "
-            + inner.name() + " or raise " + outer.name());
+        found.add(
+            inner.name()
+                + " ("
+                + inner.timeout()
+                + ") must be < "
+                + outer.name()
+                + " ("
+                + outer.timeout()
+                + "): "
+                + outer.name()
+                + " runs out first, so the failure behind "
+                + inner.name()
+                + " (a refused connection, with its cause) is never seen and cannot be retried; lower "
+                + inner.name()
+                + " or raise "
+                + outer.name());
       }
     }
     return found;
@@ -99,13 +112,20 @@ public final class TimeoutChain {
       throw new IllegalStateException(found.get(0));
     }
     if (!found.isEmpty()) {
-      throw new IllegalStateException("timeout chain " + this + " contradicts itself " + found.size()
-          + " times: " + String.join("; ", found));
+      throw new IllegalStateException(
+          "timeout chain "
+              + this
+              + " contradicts itself "
+              + found.size()
+              + " times: "
+              + String.join("; ", found));
     }
     return this;
   }
 
-  /** @return the chain as {@code name (PT1S) < name (PT2S) < ...} */
+  /**
+   * @return the chain as {@code name (PT1S) < name (PT2S) < ...}
+   */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder();

@@ -1,6 +1,4 @@
-/**
- * Larder resilience. See this module's README.md.
- */
+/** Larder resilience. See this module's README.md. */
 @NullMarked
 package dev.larder.resilience;
 

@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link CircuitBreakerPresets#database(String)} against the testkit's PostgreSQL primary, stopped
- * and started for real, with calls arriving at a fixed rate whatever the breaker does (open loop:
- * a service's requests do not wait for each other). A call opens a connection if its worker has
- * none and runs one statement; against a stopped server PgJDBC is refused at once (08001), so
- * these figures are the breaker's own, without a pool's connection timeout in front of each
- * failure (jdbc's {@code PrimaryDownIT} measures the pool's part).
+ * and started for real, with calls arriving at a fixed rate whatever the breaker does (open loop: a
+ * service's requests do not wait for each other). A call opens a connection if its worker has none
+ * and runs one statement; against a stopped server PgJDBC is refused at once (08001), so these
+ * figures are the breaker's own, without a pool's connection timeout in front of each failure
+ * (jdbc's {@code PrimaryDownIT} measures the pool's part).
  *
  * <p>Figures are printed; bounds are asserted with a tolerance for a busy 2-core host.
  */
@@ -56,7 +56,8 @@ class BreakerTrafficIT {
     String db = LarderServices.postgres().createDatabase("breaker_traffic");
     primary = LarderServices.postgres().primary();
     ds = primary.dataSource(db);
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE slot (id int PRIMARY KEY)");
       s.execute("INSERT INTO slot VALUES (1)");
     }
@@ -104,13 +105,15 @@ class BreakerTrafficIT {
 
   private Run watch(CircuitBreaker cb) {
     Run run = new Run();
-    cb.getEventPublisher().onStateTransition(e -> {
-      State to = e.getStateTransition().getToState();
-      if (to == State.OPEN && run.permittedWhenOpened.get() < 0) {
-        run.permittedWhenOpened.set(run.permitted.get());
-      }
-      run.transitions.add(new long[] {System.nanoTime(), to.ordinal()});
-    });
+    cb.getEventPublisher()
+        .onStateTransition(
+            e -> {
+              State to = e.getStateTransition().getToState();
+              if (to == State.OPEN && run.permittedWhenOpened.get() < 0) {
+                run.permittedWhenOpened.set(run.permitted.get());
+              }
+              run.transitions.add(new long[] {System.nanoTime(), to.ordinal()});
+            });
     return run;
   }
 
@@ -122,10 +125,14 @@ class BreakerTrafficIT {
     ticker = Executors.newSingleThreadScheduledExecutor();
     AtomicInteger n = new AtomicInteger();
     long period = (long) (1_000_000_000L / perSecond);
-    ticker.scheduleAtFixedRate(() -> {
-      int i = n.getAndIncrement();
-      workers.execute(() -> call(cb, run, failing.test(i)));
-    }, 0, period, TimeUnit.NANOSECONDS);
+    ticker.scheduleAtFixedRate(
+        () -> {
+          int i = n.getAndIncrement();
+          workers.execute(() -> call(cb, run, failing.test(i)));
+        },
+        0,
+        period,
+        TimeUnit.NANOSECONDS);
   }
 
   private void call(CircuitBreaker cb, Run run, boolean conflict) {
@@ -157,7 +164,9 @@ class BreakerTrafficIT {
         connection.set(c);
       }
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery(conflict ? "SELECT id FROM slot WHERE id = 1 FOR UPDATE NOWAIT" : "SELECT 1")) {
+          ResultSet rs =
+              s.executeQuery(
+                  conflict ? "SELECT id FROM slot WHERE id = 1 FOR UPDATE NOWAIT" : "SELECT 1")) {
         rs.next();
       }
     } catch (SQLException e) {
@@ -175,19 +184,29 @@ class BreakerTrafficIT {
     return TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
-  /** The database is stopped while calls arrive at {@code perSecond}; returns the run once it opened. */
+  /**
+   * The database is stopped while calls arrive at {@code perSecond}; returns the run once it
+   * opened.
+   */
   private Run outage(String name, double perSecond, Duration giveUp) {
     CircuitBreaker cb = CircuitBreakerPresets.database(name);
     Run run = watch(cb);
     primary.stop();
     load(cb, run, perSecond, i -> false);
-    await().atMost(giveUp).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
-        assertThat(cb.getState()).as("breaker after %d failed calls", run.failed.get()).isEqualTo(State.OPEN));
+    await()
+        .atMost(giveUp)
+        .pollInterval(Duration.ofMillis(10))
+        .untilAsserted(
+            () ->
+                assertThat(cb.getState())
+                    .as("breaker after %d failed calls", run.failed.get())
+                    .isEqualTo(State.OPEN));
     ticker.shutdownNow();
     long opened = run.firstTransitionTo(State.OPEN, 0);
-    System.out.printf("breaker at %s requests/s against a stopped PostgreSQL: open after %d calls reached the"
-            + " database, %d ms after the first failing call began%n", perSecond, run.permittedWhenOpened.get(),
-        ms(opened - run.firstFailureNanos.get()));
+    System.out.printf(
+        "breaker at %s requests/s against a stopped PostgreSQL: open after %d calls reached the"
+            + " database, %d ms after the first failing call began%n",
+        perSecond, run.permittedWhenOpened.get(), ms(opened - run.firstFailureNanos.get()));
     return run;
   }
 
@@ -216,12 +235,15 @@ class BreakerTrafficIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> run.succeeded.get() >= 2_500);
     long stopAt = System.nanoTime();
     primary.stop();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> cb.getState() == State.OPEN);
     ticker.shutdownNow();
     long opened = run.firstTransitionTo(State.OPEN, 0);
     long failing = run.firstFailureNanos.get();
-    System.out.printf("breaker at 500 requests/s, primary stopped after %d successes: open %d ms after the"
+    System.out.printf(
+        "breaker at 500 requests/s, primary stopped after %d successes: open %d ms after the"
             + " first failing call began (%d failed calls; %d ms after stop() was called)%n",
         run.succeeded.get(), ms(opened - failing), run.failed.get(), ms(opened - stopAt));
     assertThat(ms(opened - failing)).isLessThan(1_000 + TOLERANCE_MS);
@@ -233,17 +255,22 @@ class BreakerTrafficIT {
     Run run = watch(cb);
     // A session holds row 1 locked: a NOWAIT lock on it fails at once with 55P03 (transient, so
     // recorded by the breaker). 1 call in 25 conflicts, and calls 1,000-1,149 all do (300 ms).
-    try (Connection holder = ds.getConnection(); Statement s = holder.createStatement()) {
+    try (Connection holder = ds.getConnection();
+        Statement s = holder.createStatement()) {
       holder.setAutoCommit(false);
       s.executeQuery("SELECT id FROM slot WHERE id = 1 FOR UPDATE").close();
       load(cb, run, 500, i -> i % 25 == 3 || (i >= 1_000 && i < 1_150));
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
           .until(() -> run.permitted.get() >= 2_500 || !run.transitions.isEmpty());
       ticker.shutdownNow();
       holder.rollback();
     }
-    System.out.printf("breaker at 500 requests/s with isolated lock conflicts and a 150-call burst: %d calls,"
-        + " %d failed, transitions %d%n", run.permitted.get(), run.failed.get(), run.transitions.size());
+    System.out.printf(
+        "breaker at 500 requests/s with isolated lock conflicts and a 150-call burst: %d calls,"
+            + " %d failed, transitions %d%n",
+        run.permitted.get(), run.failed.get(), run.transitions.size());
     assertThat(run.failed.get()).isGreaterThanOrEqualTo(150);
     assertThat(run.transitions).isEmpty();
     assertThat(cb.getState()).isEqualTo(State.CLOSED);
@@ -260,18 +287,24 @@ class BreakerTrafficIT {
     long openedAt = System.nanoTime();
     // an outage long enough for the open wait to reach its cap: opened, then 3 failed probes
     // (after 1, 2 and 2 s), so the breaker now waits OPEN_WAIT_MAX (2 s)
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() ->
-        run.transitions.stream().filter(t -> t[1] == State.OPEN.ordinal()).count() >= 4);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> run.transitions.stream().filter(t -> t[1] == State.OPEN.ordinal()).count() >= 4);
     int probesWhileDown = run.permitted.get() - beforeProbes;
     long downFor = System.nanoTime() - openedAt;
     primary.start();
     long back = System.nanoTime();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> run.firstSuccessNanos.get() != 0 && cb.getState() == State.CLOSED);
     ticker.shutdownNow();
     long fresh = run.firstSuccessNanos.get() - back;
     long closed = run.firstTransitionTo(State.CLOSED, back) - back;
-    System.out.printf("breaker recovery at 50 requests/s: %d probe calls in %d ms open (%d calls refused);"
+    System.out.printf(
+        "breaker recovery at 50 requests/s: %d probe calls in %d ms open (%d calls refused);"
             + " database back -> first fresh success %d ms, -> CLOSED %d ms%n",
         probesWhileDown, ms(downFor), run.rejected.get(), ms(fresh), ms(closed));
     // at most the open wait's cap plus one arrival interval; the breaker closes on 3 good probes

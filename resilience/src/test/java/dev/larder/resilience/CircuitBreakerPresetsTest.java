@@ -23,13 +23,15 @@ class CircuitBreakerPresetsTest {
   /** What PgJDBC raises when the server is stopped: transient, recorded by the preset. */
   private static final SQLException REFUSED =
       new SQLException("Connection to 127.0.0.1:5432 refused", "08001");
+
   /** A unique violation: proves the database is up, counts as a success. */
   private static final SQLException DUPLICATE = new SQLException("duplicate key", "23505");
 
   private final TestClock clock = new TestClock();
 
   private CircuitBreaker database() {
-    return CircuitBreakerPresets.create("db-test",
+    return CircuitBreakerPresets.create(
+        "db-test",
         CircuitBreakerPresets.databaseConfig(FailureClassifiers.standard())
             .clock(clock)
             .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
@@ -53,7 +55,9 @@ class CircuitBreakerPresetsTest {
     return true;
   }
 
-  /** Calls every {@code intervalMs}, all failing, until it opens; returns the failing calls made. */
+  /**
+   * Calls every {@code intervalMs}, all failing, until it opens; returns the failing calls made.
+   */
   private int callsToOpen(CircuitBreaker cb, long intervalMs, int max) {
     for (int i = 1; i <= max; i++) {
       clock.advance(intervalMs);
@@ -100,7 +104,9 @@ class CircuitBreakerPresetsTest {
       clock.advance(2);
       // 1 call in 20 fails (5 %), and at 10 s a burst of 150 failures in a row (300 ms)
       boolean failing = i % 20 == 7 || (i >= 5_000 && i < 5_150);
-      assertThat(failing ? fail(cb, 3, REFUSED) : succeed(cb, 1)).as("call %d permitted", i).isTrue();
+      assertThat(failing ? fail(cb, 3, REFUSED) : succeed(cb, 1))
+          .as("call %d permitted", i)
+          .isTrue();
       if (cb.getState() != State.CLOSED) {
         seen.add(cb.getState());
       }

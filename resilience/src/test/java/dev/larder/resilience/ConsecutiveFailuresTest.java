@@ -20,18 +20,20 @@ import org.junit.jupiter.api.Test;
 class ConsecutiveFailuresTest {
   private static final IOException DOWN = new IOException("down");
 
-  private final CircuitBreakerPresetsTest.TestClock clock = new CircuitBreakerPresetsTest.TestClock();
+  private final CircuitBreakerPresetsTest.TestClock clock =
+      new CircuitBreakerPresetsTest.TestClock();
 
   /** A breaker that would never open by rate in these tests (a window of 1,000 calls). */
   private CircuitBreaker breaker(ConsecutiveFailures rule) {
-    CircuitBreakerConfig config = CircuitBreakerConfig.custom()
-        .slidingWindow(1_000, 1_000, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-        .slowCallDurationThreshold(Duration.ofSeconds(1))
-        .permittedNumberOfCallsInHalfOpenState(3)
-        .waitDurationInOpenState(Duration.ofSeconds(1))
-        .clock(clock)
-        .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
-        .build();
+    CircuitBreakerConfig config =
+        CircuitBreakerConfig.custom()
+            .slidingWindow(1_000, 1_000, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slowCallDurationThreshold(Duration.ofSeconds(1))
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .waitDurationInOpenState(Duration.ofSeconds(1))
+            .clock(clock)
+            .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
+            .build();
     return rule.applyTo(CircuitBreaker.of("rule-test", config));
   }
 
@@ -45,7 +47,8 @@ class ConsecutiveFailuresTest {
 
   @Test
   void withoutAMinimumDurationItIsAPlainCount() {
-    CircuitBreaker cb = breaker(ConsecutiveFailures.builder().threshold(3).minimumDuration(Duration.ZERO).build());
+    CircuitBreaker cb =
+        breaker(ConsecutiveFailures.builder().threshold(3).minimumDuration(Duration.ZERO).build());
     failEvery(cb, 1, 2);
     assertThat(cb.getState()).isEqualTo(State.CLOSED);
     failEvery(cb, 1, 1);
@@ -109,9 +112,14 @@ class ConsecutiveFailuresTest {
 
   @Test
   void itWorksOnABreakerFromARegistry() {
-    CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
-        .clock(clock).currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS).build());
-    CircuitBreaker cb = ConsecutiveFailures.ofDefaults().applyTo(registry.circuitBreaker("from-registry"));
+    CircuitBreakerRegistry registry =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .clock(clock)
+                .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
+                .build());
+    CircuitBreaker cb =
+        ConsecutiveFailures.ofDefaults().applyTo(registry.circuitBreaker("from-registry"));
     failEvery(cb, 2_000, 5);
     assertThat(registry.circuitBreaker("from-registry").getState()).isEqualTo(State.OPEN);
   }
@@ -119,15 +127,22 @@ class ConsecutiveFailuresTest {
   @Test
   void settingsAreCheckedAndGivenOnce() {
     assertThatThrownBy(() -> ConsecutiveFailures.builder().threshold(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("threshold must be > 0 but was 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("threshold must be > 0 but was 0");
     assertThatThrownBy(() -> ConsecutiveFailures.builder().minimumDuration(Duration.ofSeconds(-1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minimumDuration must be >= 0 but was PT-1S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minimumDuration must be >= 0 but was PT-1S");
     assertThatThrownBy(() -> ConsecutiveFailures.builder().threshold(3).threshold(4))
-        .isInstanceOf(IllegalStateException.class).hasMessage("threshold was already set to 3");
-    assertThatThrownBy(() -> ConsecutiveFailures.builder().reopenOnFailedProbe(false).reopenOnFailedProbe(true))
-        .isInstanceOf(IllegalStateException.class).hasMessage("reopenOnFailedProbe was already set to false");
-    assertThat(ConsecutiveFailures.ofDefaults()).hasToString(
-        "ConsecutiveFailures[threshold=5, minimumDuration=PT1S, countSlowCalls=true, reopenOnFailedProbe=true]");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("threshold was already set to 3");
+    assertThatThrownBy(
+            () ->
+                ConsecutiveFailures.builder().reopenOnFailedProbe(false).reopenOnFailedProbe(true))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("reopenOnFailedProbe was already set to false");
+    assertThat(ConsecutiveFailures.ofDefaults())
+        .hasToString(
+            "ConsecutiveFailures[threshold=5, minimumDuration=PT1S, countSlowCalls=true, reopenOnFailedProbe=true]");
   }
 
   @Test
@@ -147,7 +162,8 @@ class ConsecutiveFailuresTest {
     // 08006 alone is UNKNOWN (a statement may have run); declared transient, it is retried as such
     java.sql.SQLException broken = new java.sql.SQLException("I/O error", "08006");
     assertThat(FailureClassifiers.standard().classify(broken)).isEqualTo(FailureClass.UNKNOWN);
-    assertThat(FailureClassifiers.standard().classify(new Declared(broken))).isEqualTo(FailureClass.TRANSIENT);
+    assertThat(FailureClassifiers.standard().classify(new Declared(broken)))
+        .isEqualTo(FailureClass.TRANSIENT);
     assertThat(FailureClassifiers.standard().classify(new RuntimeException(new Declared(broken))))
         .isEqualTo(FailureClass.TRANSIENT);
     assertThat(FailureClassifiers.declared().classify(broken)).isEqualTo(FailureClass.UNKNOWN);

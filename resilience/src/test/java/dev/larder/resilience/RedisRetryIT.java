@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A stopped and a paused (hung) Redis, met through Redisson. The testkit's Redisson config has a 1 s
- * command timeout and 2 internal retries, so every attempt ends in bounded time.
+ * A stopped and a paused (hung) Redis, met through Redisson. The testkit's Redisson config has a 1
+ * s command timeout and 2 internal retries, so every attempt ends in bounded time.
  */
 // A guard against hanging, not a speed claim: the whole class needs a few seconds.
 @Timeout(120)
@@ -35,8 +35,12 @@ class RedisRetryIT {
   private RedissonClient client;
   private RBucket<String> bucket;
 
-  private final RetryPolicy policy = RetryPolicy.builder("redis-it").maxAttempts(2)
-      .initialInterval(Duration.ofMillis(10)).maxInterval(Duration.ofMillis(10)).build();
+  private final RetryPolicy policy =
+      RetryPolicy.builder("redis-it")
+          .maxAttempts(2)
+          .initialInterval(Duration.ofMillis(10))
+          .maxInterval(Duration.ofMillis(10))
+          .build();
 
   @BeforeEach
   void connect() {
@@ -55,20 +59,34 @@ class RedisRetryIT {
     AtomicInteger attempts = new AtomicInteger();
     redis.stop();
     try {
-      assertThatThrownBy(() -> policy.call(false, () -> {
-        attempts.incrementAndGet();
-        return bucket.get();
-      })).isInstanceOfSatisfying(RedisException.class, e -> {
-        LOG.info("stopped Redis: {}", FailureClassifier.causalChain(e).stream()
-            .map(t -> t.getClass().getName() + ": " + t.getMessage()).toList());
-        assertThat(FailureClassifiers.standard().classify(e)).isEqualTo(FailureClass.TRANSIENT);
-      });
+      assertThatThrownBy(
+              () ->
+                  policy.call(
+                      false,
+                      () -> {
+                        attempts.incrementAndGet();
+                        return bucket.get();
+                      }))
+          .isInstanceOfSatisfying(
+              RedisException.class,
+              e -> {
+                LOG.info(
+                    "stopped Redis: {}",
+                    FailureClassifier.causalChain(e).stream()
+                        .map(t -> t.getClass().getName() + ": " + t.getMessage())
+                        .toList());
+                assertThat(FailureClassifiers.standard().classify(e))
+                    .isEqualTo(FailureClass.TRANSIENT);
+              });
       // Transient: retried even though not declared idempotent, up to maxAttempts.
       assertThat(attempts).hasValue(2);
     } finally {
       redis.start();
     }
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> "v2".equals(setAndGet("v2")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> "v2".equals(setAndGet("v2")));
   }
 
   @Test
@@ -77,27 +95,43 @@ class RedisRetryIT {
     AtomicInteger otherAttempts = new AtomicInteger();
     redis.pause();
     try {
-      assertThatThrownBy(() -> policy.call(true, () -> {
-        idempotentAttempts.incrementAndGet();
-        return bucket.get();
-      })).isInstanceOfSatisfying(RedisTimeoutException.class, e -> {
-        LOG.info("paused Redis: {}: {}", e.getClass().getName(), e.getMessage());
-        assertThat(e).isInstanceOf(RedisResponseTimeoutException.class);
-        assertThat(FailureClassifiers.standard().classify(e)).isEqualTo(FailureClass.UNKNOWN);
-      });
+      assertThatThrownBy(
+              () ->
+                  policy.call(
+                      true,
+                      () -> {
+                        idempotentAttempts.incrementAndGet();
+                        return bucket.get();
+                      }))
+          .isInstanceOfSatisfying(
+              RedisTimeoutException.class,
+              e -> {
+                LOG.info("paused Redis: {}: {}", e.getClass().getName(), e.getMessage());
+                assertThat(e).isInstanceOf(RedisResponseTimeoutException.class);
+                assertThat(FailureClassifiers.standard().classify(e))
+                    .isEqualTo(FailureClass.UNKNOWN);
+              });
       // UNKNOWN (the command may have run): repeated for an idempotent GET...
       assertThat(idempotentAttempts).hasValue(2);
 
-      assertThatThrownBy(() -> policy.call(false, () -> {
-        otherAttempts.incrementAndGet();
-        return client.getAtomicLong(bucket.getName() + ":n").incrementAndGet();
-      })).isInstanceOf(RedisResponseTimeoutException.class);
+      assertThatThrownBy(
+              () ->
+                  policy.call(
+                      false,
+                      () -> {
+                        otherAttempts.incrementAndGet();
+                        return client.getAtomicLong(bucket.getName() + ":n").incrementAndGet();
+                      }))
+          .isInstanceOf(RedisResponseTimeoutException.class);
       // ...but not for an INCR, which must not be applied twice.
       assertThat(otherAttempts).hasValue(1);
     } finally {
       redis.resume();
     }
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> "v3".equals(setAndGet("v3")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> "v3".equals(setAndGet("v3")));
   }
 
   private String setAndGet(String value) {

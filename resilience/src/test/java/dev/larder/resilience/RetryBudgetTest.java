@@ -16,13 +16,24 @@ class RetryBudgetTest {
 
   @Test
   void retriesNeverExceedRatioTimesCallsPlusTheFloor() {
-    Property.forAll("retriesNeverExceedRatioTimesCallsPlusTheFloor", 200,
-        r -> new Load(Gen.intBetween(r, 0, 2_000), Gen.doubleBetween(r, 0.0, 1.0), Gen.intBetween(r, 0, 20),
-            Gen.intBetween(r, 1, 5)),
+    Property.forAll(
+        "retriesNeverExceedRatioTimesCallsPlusTheFloor",
+        200,
+        r ->
+            new Load(
+                Gen.intBetween(r, 0, 2_000),
+                Gen.doubleBetween(r, 0.0, 1.0),
+                Gen.intBetween(r, 0, 20),
+                Gen.intBetween(r, 1, 5)),
         load -> {
           ManualTimeSource time = ManualTimeSource.startingAt(Instant.EPOCH);
-          RetryBudget budget = RetryBudget.builder("p").retryRatio(load.ratio())
-              .minRetriesPerSecond(load.minPerSecond()).window(Duration.ofSeconds(10)).timeSource(time).build();
+          RetryBudget budget =
+              RetryBudget.builder("p")
+                  .retryRatio(load.ratio())
+                  .minRetriesPerSecond(load.minPerSecond())
+                  .window(Duration.ofSeconds(10))
+                  .timeSource(time)
+                  .build();
           long granted = 0;
           for (int i = 0; i < load.calls(); i++) {
             budget.recordCall();
@@ -30,7 +41,8 @@ class RetryBudgetTest {
               granted += budget.tryAcquireRetry() ? 1 : 0;
             }
           }
-          double bound = Math.round(load.ratio() * 1000) / 1000.0 * load.calls() + load.minPerSecond() * 10;
+          double bound =
+              Math.round(load.ratio() * 1000) / 1000.0 * load.calls() + load.minPerSecond() * 10;
           assertThat((double) granted).isLessThanOrEqualTo(bound + 1e-9);
           assertThat(budget.grantedCount() + budget.exhaustedCount())
               .isEqualTo((long) load.calls() * load.asksPerCall());
@@ -40,8 +52,13 @@ class RetryBudgetTest {
   @Test
   void theFloorRefillsAsTheWindowSlides() {
     ManualTimeSource time = ManualTimeSource.startingAt(Instant.EPOCH);
-    RetryBudget budget = RetryBudget.builder("floor").retryRatio(0).minRetriesPerSecond(2)
-        .window(Duration.ofSeconds(5)).timeSource(time).build();
+    RetryBudget budget =
+        RetryBudget.builder("floor")
+            .retryRatio(0)
+            .minRetriesPerSecond(2)
+            .window(Duration.ofSeconds(5))
+            .timeSource(time)
+            .build();
     int first = 0;
     while (budget.tryAcquireRetry()) {
       first++;
@@ -59,7 +76,8 @@ class RetryBudgetTest {
   @Test
   void invalidSettingsFailInBuildNamingFieldAndValue() {
     assertThatThrownBy(() -> RetryBudget.builder("x").retryRatio(1.5).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("retryRatio must be in [0.0, 1.0] but was 1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("retryRatio must be in [0.0, 1.0] but was 1.5");
     assertThatThrownBy(() -> RetryBudget.builder("x").retryRatio(Double.NaN).build())
         .hasMessage("retryRatio must be in [0.0, 1.0] but was NaN");
     assertThatThrownBy(() -> RetryBudget.builder("x").minRetriesPerSecond(-1).build())
@@ -67,8 +85,10 @@ class RetryBudgetTest {
     assertThatThrownBy(() -> RetryBudget.builder("x").window(Duration.ofSeconds(-1)).build())
         .hasMessage("window must be > 0 but was PT-1S");
     assertThatThrownBy(() -> RetryBudget.builder("x").window(null).build())
-        .isInstanceOf(NullPointerException.class).hasMessage("window must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("window must not be null");
     assertThatThrownBy(() -> RetryBudget.builder("x").retryRatio(0.1).retryRatio(0.2))
-        .isInstanceOf(IllegalStateException.class).hasMessage("retryRatio was already set to 0.1");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("retryRatio was already set to 0.1");
   }
 }

@@ -9,8 +9,8 @@ import java.util.function.Function;
 /**
  * Value generators for {@link Property}, each drawing from the {@link Random} it is given. Numbers
  * land on the edges of their range (the bounds, and zero or one when inside it) one time in eight,
- * where off-by-one defects live; strings mix ASCII, controls, non-ASCII letters and surrogate
- * pairs unless an alphabet is given.
+ * where off-by-one defects live; strings mix ASCII, controls, non-ASCII letters and surrogate pairs
+ * unless an alphabet is given.
  */
 public final class Gen {
 

@@ -13,16 +13,18 @@ import java.util.function.Function;
  *     s -> assertThat(decode(encode(s))).isEqualTo(s));
  * }</pre>
  *
- * <p>Every run of a property draws the same values: try {@code i} of a property uses a
- * {@link Random} seeded from the property's seed and {@code i}, and the seed is fixed (derived from
- * the property's name) unless {@value #SEED} says otherwise ({@code random} for a fresh seed, or a
+ * <p>Every run of a property draws the same values: try {@code i} of a property uses a {@link
+ * Random} seeded from the property's seed and {@code i}, and the seed is fixed (derived from the
+ * property's name) unless {@value #SEED} says otherwise ({@code random} for a fresh seed, or a
  * number to replay one). A failing try throws an {@link AssertionError} naming the property, the
  * seed, the try and the value, with the property's own failure as its cause; the message says how
  * to replay it. {@value #TRIES} multiplies the number of tries (e.g. {@code 10} for a longer hunt).
  */
 public final class Property {
 
-  /** System property: a seed to use ({@code random} draws one), instead of the name-derived seed. */
+  /**
+   * System property: a seed to use ({@code random} draws one), instead of the name-derived seed.
+   */
   public static final String SEED = "larder.property.seed";
 
   /** System property: a factor applied to every property's number of tries (default 1). */
@@ -55,9 +57,11 @@ public final class Property {
    * @param check the property
    * @param <T> the value type
    * @throws AssertionError for the first value the property does not hold for
-   * @throws IllegalArgumentException if {@code tries} is not positive or a system property is malformed
+   * @throws IllegalArgumentException if {@code tries} is not positive or a system property is
+   *     malformed
    */
-  public static <T> void forAll(String name, int tries, Function<Random, T> generator, Check<T> check) {
+  public static <T> void forAll(
+      String name, int tries, Function<Random, T> generator, Check<T> check) {
     Objects.requireNonNull(name, "name");
     if (tries <= 0) {
       throw new IllegalArgumentException("tries must be > 0 but was " + tries);
@@ -71,9 +75,24 @@ public final class Property {
       try {
         check.check(value);
       } catch (Exception | AssertionError e) {
-        throw new AssertionError("property '" + name + "' failed on try " + (i + 1) + " of " + total
-            + " (seed " + seed + "; replay with -D" + SEED + "=" + seed + ") for value: " + shown
-            + "\n  " + e, e);
+        throw new AssertionError(
+            "property '"
+                + name
+                + "' failed on try "
+                + (i + 1)
+                + " of "
+                + total
+                + " (seed "
+                + seed
+                + "; replay with -D"
+                + SEED
+                + "="
+                + seed
+                + ") for value: "
+                + shown
+                + "\n  "
+                + e,
+            e);
       }
     }
   }
@@ -95,7 +114,8 @@ public final class Property {
     try {
       return Long.parseLong(configured.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(SEED + " must be a number or 'random' but was '" + configured + "'", e);
+      throw new IllegalArgumentException(
+          SEED + " must be a number or 'random' but was '" + configured + "'", e);
     }
   }
 
@@ -111,7 +131,8 @@ public final class Property {
       }
       return f;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(TRIES + " must be a positive number but was '" + configured + "'", e);
+      throw new IllegalArgumentException(
+          TRIES + " must be a positive number but was '" + configured + "'", e);
     }
   }
 

@@ -21,8 +21,13 @@ class PropertyTest {
   @Test
   void aFailingTryNamesThePropertyTheSeedTheTryAndTheValue() {
     long seed = Property.seed("no value is above 10");
-    assertThatThrownBy(() -> Property.forAll("no value is above 10", 1000, r -> Gen.intBetween(r, 0, 100),
-        v -> assertThat(v).isLessThanOrEqualTo(10)))
+    assertThatThrownBy(
+            () ->
+                Property.forAll(
+                    "no value is above 10",
+                    1000,
+                    r -> Gen.intBetween(r, 0, 100),
+                    v -> assertThat(v).isLessThanOrEqualTo(10)))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("property 'no value is above 10' failed on try ")
         .hasMessageContaining("seed " + seed + "; replay with -Dlarder.property.seed=" + seed)
@@ -41,9 +46,11 @@ class PropertyTest {
 
   @Test
   void badArgumentsAreRefusedByName() {
-    assertThatThrownBy(() -> Property.forAll("x", 0, Gen::anyLong, v -> { }))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("tries must be > 0 but was 0");
+    assertThatThrownBy(() -> Property.forAll("x", 0, Gen::anyLong, v -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tries must be > 0 but was 0");
     assertThatThrownBy(() -> Gen.intBetween(new java.util.Random(1), 2, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("min must be <= max but was 2 > 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("min must be <= max but was 2 > 1");
   }
 }

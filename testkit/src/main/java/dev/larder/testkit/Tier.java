@@ -10,11 +10,11 @@ package dev.larder.testkit;
  * and fail (never fall back) when it cannot start a server.
  */
 public enum Tier {
-    /** Testcontainers: the official images (or the configured substitutes) on a Docker engine. */
-    DOCKER,
-    /**
-     * Real server binaries run as local processes (embedded-redis, zonky's PostgreSQL binaries)
-     * and the in-process mongo-java-server stand-in for MongoDB.
-     */
-    EMBEDDED
+  /** Testcontainers: the official images (or the configured substitutes) on a Docker engine. */
+  DOCKER,
+  /**
+   * Real server binaries run as local processes (embedded-redis, zonky's PostgreSQL binaries) and
+   * the in-process mongo-java-server stand-in for MongoDB.
+   */
+  EMBEDDED
 }

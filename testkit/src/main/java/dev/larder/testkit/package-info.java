@@ -1,6 +1,4 @@
-/**
- * Larder testkit. See this module's README.md.
- */
+/** Larder testkit. See this module's README.md. */
 @NullMarked
 package dev.larder.testkit;
 

@@ -27,13 +27,13 @@ import org.redisson.client.codec.StringCodec;
 
 /**
  * Cache hits, each beside its anchor:
+ *
  * <ul>
  *   <li>L1: Larder's {@code get} of a key this JVM holds (key checks, namespacing, the Caffeine
- *       lookup, the freshness and early-refresh check) against Caffeine's own
- *       {@code getIfPresent};</li>
+ *       lookup, the freshness and early-refresh check) against Caffeine's own {@code getIfPresent};
  *   <li>L2: Larder's {@code get} when L1 does not hold the key (a second cache whose L1 TTL is one
- *       nanosecond, so every read goes to Redis and decodes the envelope) against Redisson's
- *       {@code RBucket.get} of a plain string, on the same Redis through the same client.</li>
+ *       nanosecond, so every read goes to Redis and decodes the envelope) against Redisson's {@code
+ *       RBucket.get} of a plain string, on the same Redis through the same client.
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -53,14 +53,26 @@ public class CacheHitBenchmark {
   public void setUp() {
     redisson = LarderServices.redis().newRedissonClient();
     long id = System.nanoTime();
-    l1 = LarderCache.newBuilder(CacheCodec.utf8()).namespace(KeyNamespace.of("bench-l1-" + id, 1))
-        .redisson(redisson).ttl(Duration.ofHours(1)).l1Ttl(Duration.ofHours(1)).build();
+    l1 =
+        LarderCache.newBuilder(CacheCodec.utf8())
+            .namespace(KeyNamespace.of("bench-l1-" + id, 1))
+            .redisson(redisson)
+            .ttl(Duration.ofHours(1))
+            .l1Ttl(Duration.ofHours(1))
+            .build();
     l1.get("hot", LOADER);
-    caffeine = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofHours(1)).build();
+    caffeine =
+        Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofHours(1)).build();
     caffeine.put("hot", "value-of-hot");
 
-    l2 = LarderCache.newBuilder(CacheCodec.utf8()).namespace(KeyNamespace.of("bench-l2-" + id, 1))
-        .redisson(redisson).ttl(Duration.ofHours(1)).l1Ttl(Duration.ofNanos(1)).earlyRefreshBeta(0).build();
+    l2 =
+        LarderCache.newBuilder(CacheCodec.utf8())
+            .namespace(KeyNamespace.of("bench-l2-" + id, 1))
+            .redisson(redisson)
+            .ttl(Duration.ofHours(1))
+            .l1Ttl(Duration.ofNanos(1))
+            .earlyRefreshBeta(0)
+            .build();
     l2.get("warm", LOADER);
     CacheResult.Source source = l2.lookup("warm", LOADER).source();
     if (source != CacheResult.Source.L2) {

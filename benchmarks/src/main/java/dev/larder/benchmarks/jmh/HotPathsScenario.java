@@ -24,8 +24,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * with one-second iterations: a smoke check, not a measurement.
  */
 public final class HotPathsScenario implements Scenario {
-  private static final String[] TIER_PROPERTIES = {"larder.test.services", "larder.test.mongo",
-      "larder.test.redis.image", "larder.test.postgres.image"};
+  private static final String[] TIER_PROPERTIES = {
+    "larder.test.services",
+    "larder.test.mongo",
+    "larder.test.redis.image",
+    "larder.test.postgres.image"
+  };
 
   @Override
   public String name() {
@@ -38,14 +42,18 @@ public final class HotPathsScenario implements Scenario {
     int warmups = quick ? 1 : 3;
     int iterations = quick ? 1 : 5;
     int seconds = quick ? 1 : 3;
-    ChainedOptionsBuilder options = new OptionsBuilder()
-        .include(CacheHitBenchmark.class.getName() + "\\.")
-        .include(RoutedReadBenchmark.class.getName() + "\\.")
-        .forks(forks).threads(1)
-        .warmupIterations(warmups).warmupTime(TimeValue.seconds(seconds))
-        .measurementIterations(iterations).measurementTime(TimeValue.seconds(seconds))
-        .shouldFailOnError(true)
-        .verbosity(quick ? VerboseMode.SILENT : VerboseMode.NORMAL);
+    ChainedOptionsBuilder options =
+        new OptionsBuilder()
+            .include(CacheHitBenchmark.class.getName() + "\\.")
+            .include(RoutedReadBenchmark.class.getName() + "\\.")
+            .forks(forks)
+            .threads(1)
+            .warmupIterations(warmups)
+            .warmupTime(TimeValue.seconds(seconds))
+            .measurementIterations(iterations)
+            .measurementTime(TimeValue.seconds(seconds))
+            .shouldFailOnError(true)
+            .verbosity(quick ? VerboseMode.SILENT : VerboseMode.NORMAL);
     List<String> jvmArgs = new ArrayList<>();
     for (String p : TIER_PROPERTIES) {
       String v = System.getProperty(p);
@@ -60,7 +68,8 @@ public final class HotPathsScenario implements Scenario {
     Map<String, double[]> scores = new HashMap<>();
     Map<String, String> units = new HashMap<>();
     report.line("");
-    report.line(String.format(Locale.ROOT, "  %-45s %12s %10s  %s", "benchmark", "score", "error", "unit"));
+    report.line(
+        String.format(Locale.ROOT, "  %-45s %12s %10s  %s", "benchmark", "score", "error", "unit"));
     for (RunResult r : results) {
       String bench = r.getParams().getBenchmark();
       String shortName = bench.substring(bench.lastIndexOf('.', bench.lastIndexOf('.') - 1) + 1);
@@ -68,36 +77,95 @@ public final class HotPathsScenario implements Scenario {
       double error = r.getPrimaryResult().getScoreError();
       scores.put(shortName, new double[] {score, error});
       units.put(shortName, r.getPrimaryResult().getScoreUnit());
-      report.line(String.format(Locale.ROOT, "  %-45s %12.3f %10.3f  %s", shortName, score,
-          Double.isNaN(error) ? 0.0 : error, r.getPrimaryResult().getScoreUnit()));
+      report.line(
+          String.format(
+              Locale.ROOT,
+              "  %-45s %12.3f %10.3f  %s",
+              shortName,
+              score,
+              Double.isNaN(error) ? 0.0 : error,
+              r.getPrimaryResult().getScoreUnit()));
     }
-    Params params = Params.quick(quick).with("forks", forks).with("warmup_iterations", warmups)
-        .with("iterations", iterations).with("iteration_s", seconds).with("threads", 1).with("mode", "avgt");
+    Params params =
+        Params.quick(quick)
+            .with("forks", forks)
+            .with("warmup_iterations", warmups)
+            .with("iterations", iterations)
+            .with("iteration_s", seconds)
+            .with("threads", 1)
+            .with("mode", "avgt");
     return List.of(
-        pair("l1_hit", "CacheHitBenchmark.larderL1Hit", "CacheHitBenchmark.caffeineGetIfPresent",
-            "caffeine getIfPresent", scores, units, params),
-        pair("l2_hit", "CacheHitBenchmark.larderL2Hit", "CacheHitBenchmark.redissonBucketGet",
-            "redisson RBucket.get", scores, units, params),
-        pair("routed_read", "RoutedReadBenchmark.larderRoutedRead", "RoutedReadBenchmark.hikariDirectRead",
-            "direct HikariCP connection, same query", scores, units, params),
-        pair("routed_read", "RoutedReadBenchmark.larderRoutedRead", "RoutedReadBenchmark.jdbiDirectRead",
-            "plain JDBI on the same pool", scores, units, params),
-        pair("primary_read", "RoutedReadBenchmark.larderPrimaryRead", "RoutedReadBenchmark.hikariPrimaryRead",
-            "direct HikariCP connection to the primary, same query", scores, units,
+        pair(
+            "l1_hit",
+            "CacheHitBenchmark.larderL1Hit",
+            "CacheHitBenchmark.caffeineGetIfPresent",
+            "caffeine getIfPresent",
+            scores,
+            units,
+            params),
+        pair(
+            "l2_hit",
+            "CacheHitBenchmark.larderL2Hit",
+            "CacheHitBenchmark.redissonBucketGet",
+            "redisson RBucket.get",
+            scores,
+            units,
+            params),
+        pair(
+            "routed_read",
+            "RoutedReadBenchmark.larderRoutedRead",
+            "RoutedReadBenchmark.hikariDirectRead",
+            "direct HikariCP connection, same query",
+            scores,
+            units,
+            params),
+        pair(
+            "routed_read",
+            "RoutedReadBenchmark.larderRoutedRead",
+            "RoutedReadBenchmark.jdbiDirectRead",
+            "plain JDBI on the same pool",
+            scores,
+            units,
+            params),
+        pair(
+            "primary_read",
+            "RoutedReadBenchmark.larderPrimaryRead",
+            "RoutedReadBenchmark.hikariPrimaryRead",
+            "direct HikariCP connection to the primary, same query",
+            scores,
+            units,
             params.plus("standbys", 0).plus("primary_read_pool", false)),
-        pair("primary_read", "RoutedReadBenchmark.larderPrimaryReadPoolRead", "RoutedReadBenchmark.hikariPrimaryRead",
-            "direct HikariCP connection to the primary, same query", scores, units,
+        pair(
+            "primary_read",
+            "RoutedReadBenchmark.larderPrimaryReadPoolRead",
+            "RoutedReadBenchmark.hikariPrimaryRead",
+            "direct HikariCP connection to the primary, same query",
+            scores,
+            units,
             params.plus("standbys", 0).plus("primary_read_pool", true)));
   }
 
-  private Measurement pair(String metric, String larder, String anchor, String anchorName,
-      Map<String, double[]> scores, Map<String, String> units, Params params) {
+  private Measurement pair(
+      String metric,
+      String larder,
+      String anchor,
+      String anchorName,
+      Map<String, double[]> scores,
+      Map<String, String> units,
+      Params params) {
     double[] l = scores.get(larder);
     double[] a = scores.get(anchor);
     if (l == null || a == null) {
-      throw new IllegalStateException("JMH did not report " + larder + " and " + anchor + "; got " + scores.keySet());
+      throw new IllegalStateException(
+          "JMH did not report " + larder + " and " + anchor + "; got " + scores.keySet());
     }
-    return new Measurement(name(), metric, units.get(larder), l[0], a[0], anchorName,
+    return new Measurement(
+        name(),
+        metric,
+        units.get(larder),
+        l[0],
+        a[0],
+        anchorName,
         params.plus("larder_error", round(l[1])).plus("anchor_error", round(a[1])).map());
   }
 

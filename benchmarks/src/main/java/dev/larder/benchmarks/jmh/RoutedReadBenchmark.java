@@ -25,12 +25,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One point read on the standby: through Larder's {@link RoutingJdbi} (replica choice, JDBI
- * handle, mapping) against a connection taken straight from the standby's HikariCP pool running
- * the same prepared query, and against plain JDBI on that pool (so the router's own share shows).
- * And one point read on the primary through a router with no replica (as the routing scenario's
- * "0 standbys"), by default and with a primary read pool, against a connection taken straight
- * from the primary's pool.
+ * One point read on the standby: through Larder's {@link RoutingJdbi} (replica choice, JDBI handle,
+ * mapping) against a connection taken straight from the standby's HikariCP pool running the same
+ * prepared query, and against plain JDBI on that pool (so the router's own share shows). And one
+ * point read on the primary through a router with no replica (as the routing scenario's "0
+ * standbys"), by default and with a primary read pool, against a connection taken straight from the
+ * primary's pool.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,24 +53,33 @@ public class RoutedReadBenchmark {
   public void setUp() {
     PostgresCluster pg = LarderServices.postgres();
     String db = servers.database("bench_routed");
-    Jdbi.create(pg.primary().dataSource(db)).useHandle(h -> {
-      h.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL)");
-      h.execute("INSERT INTO items SELECT g, md5(g::text) FROM generate_series(0, 999) g");
-    });
+    Jdbi.create(pg.primary().dataSource(db))
+        .useHandle(
+            h -> {
+              h.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL)");
+              h.execute("INSERT INTO items SELECT g, md5(g::text) FROM generate_series(0, 999) g");
+            });
     pg.awaitStandbyCaughtUp(Duration.ofSeconds(30));
     primary = servers.pool(pg.primary(), db, 2, "bench-routed-primary");
     standby = servers.pool(pg.standby(), db, 2, "bench-routed-standby");
-    ReplicaRouter router = servers.closeLater(ReplicaRouter.builder().primary(primary)
-        .replica("standby", standby).build());
+    ReplicaRouter router =
+        servers.closeLater(
+            ReplicaRouter.builder().primary(primary).replica("standby", standby).build());
     router.checkNow();
     if (!router.replica("standby").inRotation()) {
       throw new IllegalStateException("standby not in rotation: " + router.replica("standby"));
     }
     routed = RoutingJdbi.create(router);
     plain = Jdbi.create(standby);
-    primaryOnly = RoutingJdbi.create(servers.closeLater(ReplicaRouter.builder().primary(primary).build()));
-    ReplicaRouter withReadPool = servers.closeLater(ReplicaRouter.builder().primary(primary)
-        .primaryReadPool(servers.readOnlyPool(pg.primary(), db, 2, "bench-routed-primary-reads")).build());
+    primaryOnly =
+        RoutingJdbi.create(servers.closeLater(ReplicaRouter.builder().primary(primary).build()));
+    ReplicaRouter withReadPool =
+        servers.closeLater(
+            ReplicaRouter.builder()
+                .primary(primary)
+                .primaryReadPool(
+                    servers.readOnlyPool(pg.primary(), db, 2, "bench-routed-primary-reads"))
+                .build());
     if (!withReadPool.primaryReadPoolInUse()) {
       throw new IllegalStateException("the primary read pool is not in use");
     }
@@ -111,7 +120,8 @@ public class RoutedReadBenchmark {
   }
 
   private static String directRead(HikariDataSource pool, int key) throws SQLException {
-    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement(JDBC_SQL)) {
       ps.setInt(1, key);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -121,8 +131,8 @@ public class RoutedReadBenchmark {
   }
 
   /**
-   * Larder's read on the primary, router without replicas, default: a {@code READ ONLY}
-   * transaction on the primary's pool.
+   * Larder's read on the primary, router without replicas, default: a {@code READ ONLY} transaction
+   * on the primary's pool.
    *
    * @return the value
    */
@@ -133,15 +143,16 @@ public class RoutedReadBenchmark {
   }
 
   /**
-   * Larder's read on the primary, router without replicas, with a primary read pool: auto-commit
-   * in a read-only session.
+   * Larder's read on the primary, router without replicas, with a primary read pool: auto-commit in
+   * a read-only session.
    *
    * @return the value
    */
   @Benchmark
   public String larderPrimaryReadPoolRead() {
     int key = nextId();
-    return primaryOnlyReadPool.read(h -> h.createQuery(JDBI_SQL).bind("id", key).mapTo(String.class).one());
+    return primaryOnlyReadPool.read(
+        h -> h.createQuery(JDBI_SQL).bind("id", key).mapTo(String.class).one());
   }
 
   /**

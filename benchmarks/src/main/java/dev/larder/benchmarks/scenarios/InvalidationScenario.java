@@ -45,11 +45,15 @@ public final class InvalidationScenario implements Scenario {
   public List<Measurement> run(boolean quick, Report report, Plots plots) throws Exception {
     int samples = quick ? 200 : 2_000;
     long timeoutMillis = 5_000;
-    Params params = Params.quick(quick).with("samples", samples).with("poll_us", POLL_NANOS / 1000)
-        .with("timeout_ms", timeoutMillis);
+    Params params =
+        Params.quick(quick)
+            .with("samples", samples)
+            .with("poll_us", POLL_NANOS / 1000)
+            .with("timeout_ms", timeoutMillis);
     long[] larder = new long[samples];
     long[] redisson = new long[samples];
-    long[] larderWrite = new long[samples]; // how long A's own call took (part of the propagation time)
+    long[] larderWrite =
+        new long[samples]; // how long A's own call took (part of the propagation time)
     long[] redissonWrite = new long[samples];
     int larderTimeouts = 0;
     int redissonTimeouts = 0;
@@ -77,8 +81,13 @@ public final class InvalidationScenario implements Scenario {
         long lw = System.nanoTime() - t0;
         // After three timeouts a side is not propagating at all: count the rest as timeouts too
         // rather than wait minutes for the same answer.
-        long l = larderMissed >= 3 ? -1
-            : await(() -> b.lookup(key, k -> Optional.of("v2")).source() != CacheResult.Source.L1, t0, timeoutMillis);
+        long l =
+            larderMissed >= 3
+                ? -1
+                : await(
+                    () -> b.lookup(key, k -> Optional.of("v2")).source() != CacheResult.Source.L1,
+                    t0,
+                    timeoutMillis);
 
         setup.fastPut(key, "v1");
         mb.get(key);
@@ -88,7 +97,10 @@ public final class InvalidationScenario implements Scenario {
         long t1 = System.nanoTime();
         ma.fastRemove(key);
         long rw = System.nanoTime() - t1;
-        long r = redissonMissed >= 3 ? -1 : await(() -> !mb.getCachedMap().containsKey(key), t1, timeoutMillis);
+        long r =
+            redissonMissed >= 3
+                ? -1
+                : await(() -> !mb.getCachedMap().containsKey(key), t1, timeoutMillis);
         larderMissed += l < 0 ? 1 : 0;
         redissonMissed += r < 0 ? 1 : 0;
         if (i >= 0) {
@@ -104,34 +116,79 @@ public final class InvalidationScenario implements Scenario {
     double[] lm = millis(larder);
     double[] rm = millis(redisson);
     report.line("");
-    report.line(String.format(Locale.ROOT, "  %-24s %9s %9s %9s %9s %9s %16s", "approach", "p50 ms", "p90 ms",
-        "p99 ms", "max ms", "timeouts", "write call p50"));
-    report.line(row("larder", lm, larderTimeouts) + String.format(Locale.ROOT, " %13.3f ms",
-        pct(millis(larderWrite), 50)));
-    report.line(row("redisson RLocalCachedMap", rm, redissonTimeouts) + String.format(Locale.ROOT, " %13.3f ms",
-        pct(millis(redissonWrite), 50)));
-    plots.lines("invalidation-latency.png", "Invalidation propagation latency, CDF (" + samples + " samples)",
-        "ms until the other instance's local copy is gone (log)", "percentile", true, false,
+    report.line(
+        String.format(
+            Locale.ROOT,
+            "  %-24s %9s %9s %9s %9s %9s %16s",
+            "approach",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "timeouts",
+            "write call p50"));
+    report.line(
+        row("larder", lm, larderTimeouts)
+            + String.format(Locale.ROOT, " %13.3f ms", pct(millis(larderWrite), 50)));
+    report.line(
+        row("redisson RLocalCachedMap", rm, redissonTimeouts)
+            + String.format(Locale.ROOT, " %13.3f ms", pct(millis(redissonWrite), 50)));
+    plots.lines(
+        "invalidation-latency.png",
+        "Invalidation propagation latency, CDF (" + samples + " samples)",
+        "ms until the other instance's local copy is gone (log)",
+        "percentile",
+        true,
+        false,
         List.of(cdf("larder", lm), cdf("redisson RLocalCachedMap", rm)));
     return List.of(
-        new Measurement(name(), "propagation_p50", "ms", pct(lm, 50), pct(rm, 50), "redisson RLocalCachedMap",
+        new Measurement(
+            name(),
+            "propagation_p50",
+            "ms",
+            pct(lm, 50),
+            pct(rm, 50),
+            "redisson RLocalCachedMap",
             params.map()),
-        new Measurement(name(), "propagation_p99", "ms", pct(lm, 99), pct(rm, 99), "redisson RLocalCachedMap",
+        new Measurement(
+            name(),
+            "propagation_p99",
+            "ms",
+            pct(lm, 99),
+            pct(rm, 99),
+            "redisson RLocalCachedMap",
             params.map()),
-        new Measurement(name(), "timeouts", "samples", larderTimeouts, redissonTimeouts, "redisson RLocalCachedMap",
+        new Measurement(
+            name(),
+            "timeouts",
+            "samples",
+            larderTimeouts,
+            redissonTimeouts,
+            "redisson RLocalCachedMap",
             params.map()),
-        new Measurement(name(), "write_call_p50", "ms", pct(millis(larderWrite), 50), pct(millis(redissonWrite), 50),
-            "redisson RLocalCachedMap", params.map()));
+        new Measurement(
+            name(),
+            "write_call_p50",
+            "ms",
+            pct(millis(larderWrite), 50),
+            pct(millis(redissonWrite), 50),
+            "redisson RLocalCachedMap",
+            params.map()));
   }
 
   static LarderCache<String> larderInstance(KeyNamespace ns, RedissonClient client) {
-    LarderCacheBuilder<String> builder = LarderCache.newBuilder(CacheCodec.utf8())
-        .namespace(ns).redisson(client).ttl(Duration.ofMinutes(5));
+    LarderCacheBuilder<String> builder =
+        LarderCache.newBuilder(CacheCodec.utf8())
+            .namespace(ns)
+            .redisson(client)
+            .ttl(Duration.ofMinutes(5));
     return builder.build();
   }
 
-  private static RLocalCachedMap<String, String> localCachedMap(RedissonClient client, String name) {
-    return client.getLocalCachedMap(LocalCachedMapOptions.<String, String>name(name).codec(StringCodec.INSTANCE));
+  private static RLocalCachedMap<String, String> localCachedMap(
+      RedissonClient client, String name) {
+    return client.getLocalCachedMap(
+        LocalCachedMapOptions.<String, String>name(name).codec(StringCodec.INSTANCE));
   }
 
   /**
@@ -166,8 +223,15 @@ public final class InvalidationScenario implements Scenario {
   }
 
   private static String row(String name, double[] sorted, int timeouts) {
-    return String.format(Locale.ROOT, "  %-24s %9.3f %9.3f %9.3f %9.3f %9d", name, pct(sorted, 50), pct(sorted, 90),
-        pct(sorted, 99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1], timeouts);
+    return String.format(
+        Locale.ROOT,
+        "  %-24s %9.3f %9.3f %9.3f %9.3f %9d",
+        name,
+        pct(sorted, 50),
+        pct(sorted, 90),
+        pct(sorted, 99),
+        sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
+        timeouts);
   }
 
   private static Plots.Series cdf(String name, double[] sorted) {

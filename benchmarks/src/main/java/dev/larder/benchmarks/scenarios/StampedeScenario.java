@@ -54,21 +54,27 @@ public final class StampedeScenario implements Scenario {
     long loadMillis = quick ? 50 : 100;
     int dbConnections = 4;
     int rounds = quick ? 1 : 3;
-    Params params = Params.quick(quick).with("instances", instances).with("keys", keys)
-        .with("load_ms", loadMillis).with("db_connections", dbConnections).with("rounds", rounds);
+    Params params =
+        Params.quick(quick)
+            .with("instances", instances)
+            .with("keys", keys)
+            .with("load_ms", loadMillis)
+            .with("db_connections", dbConnections)
+            .with("rounds", rounds);
 
     Semaphore database = new Semaphore(dbConnections, true);
     AtomicInteger loads = new AtomicInteger();
-    Loader loader = key -> {
-      database.acquire();
-      try {
-        loads.incrementAndGet();
-        Thread.sleep(loadMillis);
-        return "value-of-" + key;
-      } finally {
-        database.release();
-      }
-    };
+    Loader loader =
+        key -> {
+          database.acquire();
+          try {
+            loads.incrementAndGet();
+            Thread.sleep(loadMillis);
+            return "value-of-" + key;
+          } finally {
+            database.release();
+          }
+        };
 
     List<Result> results = new ArrayList<>();
     int maxThreads = threadsPerInstance[threadsPerInstance.length - 1];
@@ -89,19 +95,38 @@ public final class StampedeScenario implements Scenario {
           for (int r = 0; r < rounds; r++) {
             calls += runRound(e.getValue(), t, keys, "r" + round++, loads, latencies);
           }
-          results.add(new Result(e.getKey(), instances * t, Math.round((float) calls / rounds),
-              latencies.percentileMillis(50), latencies.percentileMillis(99)));
+          results.add(
+              new Result(
+                  e.getKey(),
+                  instances * t,
+                  Math.round((float) calls / rounds),
+                  latencies.percentileMillis(50),
+                  latencies.percentileMillis(99)));
         }
         report.line(String.format(Locale.ROOT, "  %d callers done", instances * t));
       }
     }
 
     report.line("");
-    report.line(String.format(Locale.ROOT, "  %-18s %8s %13s %9s %9s", "approach", "callers",
-        "loader calls", "p50 ms", "p99 ms"));
+    report.line(
+        String.format(
+            Locale.ROOT,
+            "  %-18s %8s %13s %9s %9s",
+            "approach",
+            "callers",
+            "loader calls",
+            "p50 ms",
+            "p99 ms"));
     for (Result r : results) {
-      report.line(String.format(Locale.ROOT, "  %-18s %8d %13d %9.1f %9.1f", r.approach(), r.callers(),
-          r.loaderCalls(), r.p50(), r.p99()));
+      report.line(
+          String.format(
+              Locale.ROOT,
+              "  %-18s %8d %13d %9.1f %9.1f",
+              r.approach(),
+              r.callers(),
+              r.loaderCalls(),
+              r.p50(),
+              r.p99()));
     }
 
     List<Plots.Series> series = new ArrayList<>();
@@ -116,18 +141,40 @@ public final class StampedeScenario implements Scenario {
       }
       series.add(new Plots.Series(approach, x, y));
     }
-    plots.lines("stampede-loads.png", "Stampede: loader calls per cold round (" + instances + " instances, "
-        + keys + " keys)", "concurrent callers (instances x threads)", "loader calls", true, true, series);
+    plots.lines(
+        "stampede-loads.png",
+        "Stampede: loader calls per cold round (" + instances + " instances, " + keys + " keys)",
+        "concurrent callers (instances x threads)",
+        "loader calls",
+        true,
+        true,
+        series);
 
     Result l = top(results, "larder");
     Result n = top(results, "naive cache-aside");
     Result c = top(results, "caffeine-only");
     Params p = params.plus("threads_per_instance", maxThreads).plus("callers", l.callers());
     return List.of(
-        new Measurement(name(), "loader_calls", "calls", l.loaderCalls(), n.loaderCalls(), "naive cache-aside", p.map()),
-        new Measurement(name(), "loader_calls", "calls", l.loaderCalls(), c.loaderCalls(), "caffeine-only", p.map()),
-        new Measurement(name(), "p50_latency", "ms", l.p50(), n.p50(), "naive cache-aside", p.map()),
-        new Measurement(name(), "p99_latency", "ms", l.p99(), n.p99(), "naive cache-aside", p.map()),
+        new Measurement(
+            name(),
+            "loader_calls",
+            "calls",
+            l.loaderCalls(),
+            n.loaderCalls(),
+            "naive cache-aside",
+            p.map()),
+        new Measurement(
+            name(),
+            "loader_calls",
+            "calls",
+            l.loaderCalls(),
+            c.loaderCalls(),
+            "caffeine-only",
+            p.map()),
+        new Measurement(
+            name(), "p50_latency", "ms", l.p50(), n.p50(), "naive cache-aside", p.map()),
+        new Measurement(
+            name(), "p99_latency", "ms", l.p99(), n.p99(), "naive cache-aside", p.map()),
         new Measurement(name(), "p99_latency", "ms", l.p99(), c.p99(), "caffeine-only", p.map()));
   }
 
@@ -145,20 +192,32 @@ public final class StampedeScenario implements Scenario {
   }
 
   /** Every caller of every instance asks for one of the round's fresh keys at the same moment. */
-  private static int runRound(List<Instance> members, int threadsPerInstance, int keys, String round,
-      AtomicInteger loads, Latencies latencies) throws Exception {
+  private static int runRound(
+      List<Instance> members,
+      int threadsPerInstance,
+      int keys,
+      String round,
+      AtomicInteger loads,
+      Latencies latencies)
+      throws Exception {
     int before = loads.get();
     int callers = members.size() * threadsPerInstance;
-    Load.together(callers, i -> {
-      Instance instance = members.get(i % members.size());
-      String key = "stampede:" + round + ":" + (i / members.size() % keys); // every instance asks for every key
-      long start = System.nanoTime();
-      String v = instance.get(key);
-      latencies.record(System.nanoTime() - start);
-      if (!("value-of-" + key).equals(v)) {
-        throw new IllegalStateException("wrong value for " + key + ": " + v);
-      }
-    });
+    Load.together(
+        callers,
+        i -> {
+          Instance instance = members.get(i % members.size());
+          String key =
+              "stampede:"
+                  + round
+                  + ":"
+                  + (i / members.size() % keys); // every instance asks for every key
+          long start = System.nanoTime();
+          String v = instance.get(key);
+          latencies.record(System.nanoTime() - start);
+          if (!("value-of-" + key).equals(v)) {
+            throw new IllegalStateException("wrong value for " + key + ": " + v);
+          }
+        });
     return loads.get() - before;
   }
 
@@ -172,8 +231,13 @@ public final class StampedeScenario implements Scenario {
     KeyNamespace ns = KeyNamespace.of("bench-stampede-" + System.nanoTime(), 1);
     for (int i = 0; i < instances; i++) {
       RedissonClient redisson = servers.redisson(Math.max(8, threads));
-      LarderCache<String> cache = servers.closeLater(LarderCache.newBuilder(CacheCodec.utf8())
-          .namespace(ns).redisson(redisson).ttl(Duration.ofMinutes(5)).build());
+      LarderCache<String> cache =
+          servers.closeLater(
+              LarderCache.newBuilder(CacheCodec.utf8())
+                  .namespace(ns)
+                  .redisson(redisson)
+                  .ttl(Duration.ofMinutes(5))
+                  .build());
       out.add(key -> cache.get(key, k -> Optional.of(loader.load(k))));
     }
     return out;
@@ -184,15 +248,16 @@ public final class StampedeScenario implements Scenario {
     String prefix = "bench-naive-" + System.nanoTime() + ":";
     for (int i = 0; i < instances; i++) {
       RedissonClient redisson = servers.redisson(Math.max(8, threads));
-      out.add(key -> {
-        RBucket<String> bucket = redisson.getBucket(prefix + key, StringCodec.INSTANCE);
-        String v = bucket.get();
-        if (v == null) {
-          v = loader.load(key);
-          bucket.set(v, Duration.ofMinutes(5));
-        }
-        return v;
-      });
+      out.add(
+          key -> {
+            RBucket<String> bucket = redisson.getBucket(prefix + key, StringCodec.INSTANCE);
+            String v = bucket.get();
+            if (v == null) {
+              v = loader.load(key);
+              bucket.set(v, Duration.ofMinutes(5));
+            }
+            return v;
+          });
     }
     return out;
   }
@@ -200,15 +265,19 @@ public final class StampedeScenario implements Scenario {
   private static List<Instance> caffeineOnly(int instances, Loader loader) {
     List<Instance> out = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      Cache<String, String> cache = Caffeine.newBuilder().maximumSize(10_000)
-          .expireAfterWrite(Duration.ofMinutes(5)).build();
-      out.add(key -> cache.get(key, k -> {
-        try {
-          return loader.load(k);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
+      Cache<String, String> cache =
+          Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+      out.add(
+          key ->
+              cache.get(
+                  key,
+                  k -> {
+                    try {
+                      return loader.load(k);
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }));
     }
     return out;
   }

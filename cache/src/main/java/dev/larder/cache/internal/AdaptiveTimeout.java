@@ -10,8 +10,8 @@ import java.time.Duration;
  * (GC pauses, CPU steal, a loaded Redis) for a dead Redis, opens the breaker and makes instances
  * load around each other's leases; loose, it makes every caller wait long for a Redis that hangs.
  * This keeps a decaying high-water mark of recent successful round trips (the slowest recent
- * answer, halving every {@value #HALF_LIFE_MILLIS} ms without a slower one) and waits
- * {@value #MULTIPLIER} times it plus {@value #SLACK_MILLIS} ms: it grows at once with the first slow
+ * answer, halving every {@value #HALF_LIFE_MILLIS} ms without a slower one) and waits {@value
+ * #MULTIPLIER} times it plus {@value #SLACK_MILLIS} ms: it grows at once with the first slow
  * answers and shrinks slowly, while a Redis that stops answering feeds it nothing, so a hang is
  * still detected at the level the last answers set.
  */
@@ -19,6 +19,7 @@ final class AdaptiveTimeout {
   static final long HALF_LIFE_MILLIS = 10_000;
   static final int MULTIPLIER = 4;
   static final long SLACK_MILLIS = 20;
+
   /** The least a call is given, unless the ceiling is lower. */
   static final Duration FLOOR = Duration.ofMillis(250);
 
@@ -41,7 +42,8 @@ final class AdaptiveTimeout {
 
   /** How long the next call may take, in nanoseconds. */
   long nanos() {
-    double decayed = estimateNanos * Math.exp(-decayPerNano * Math.max(0, System.nanoTime() - updatedNanos));
+    double decayed =
+        estimateNanos * Math.exp(-decayPerNano * Math.max(0, System.nanoTime() - updatedNanos));
     long t = (long) (MULTIPLIER * decayed) + slackNanos;
     return Math.max(floorNanos, Math.min(ceilingNanos, t));
   }

@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs a Redis breaker's state changes once per change, naming the caches that use it.
  *
- * <p>resilience4j's event publisher cannot remove a consumer, and a breaker is often shared by
- * many caches (and outlives them). So each breaker gets one consumer, registered the first time a
- * cache uses it, that reads the set of caches using it now; a cache joins on start and leaves on
- * close. The consumer holds only that set of names, never a cache, so a closed cache is garbage.
+ * <p>resilience4j's event publisher cannot remove a consumer, and a breaker is often shared by many
+ * caches (and outlives them). So each breaker gets one consumer, registered the first time a cache
+ * uses it, that reads the set of caches using it now; a cache joins on start and leaves on close.
+ * The consumer holds only that set of names, never a cache, so a closed cache is garbage.
  */
 final class BreakerLog {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultLarderCache.class);
@@ -41,12 +41,18 @@ final class BreakerLog {
         Map<Object, String> names = new ConcurrentHashMap<>();
         users = names;
         USERS.put(breaker, names);
-        breaker.getEventPublisher().onStateTransition(e -> {
-          if (!names.isEmpty()) {
-            LOG.warn("redis circuit breaker '{}' of cache(s) {}: {} (they serve from L1 and the loader while it is open)",
-                e.getCircuitBreakerName(), new TreeSet<>(names.values()), e.getStateTransition());
-          }
-        });
+        breaker
+            .getEventPublisher()
+            .onStateTransition(
+                e -> {
+                  if (!names.isEmpty()) {
+                    LOG.warn(
+                        "redis circuit breaker '{}' of cache(s) {}: {} (they serve from L1 and the loader while it is open)",
+                        e.getCircuitBreakerName(),
+                        new TreeSet<>(names.values()),
+                        e.getStateTransition());
+                  }
+                });
       }
       users.put(user, cacheName);
     } finally {

@@ -12,5 +12,6 @@ import java.time.Duration;
 public record BusSettings(boolean enabled, Duration heartbeatInterval, Duration heartbeatTimeout) {
 
   /** No bus: invalidations stay in this JVM and Redis. */
-  public static final BusSettings DISABLED = new BusSettings(false, Duration.ofSeconds(1), Duration.ofSeconds(3));
+  public static final BusSettings DISABLED =
+      new BusSettings(false, Duration.ofSeconds(1), Duration.ofSeconds(3));
 }

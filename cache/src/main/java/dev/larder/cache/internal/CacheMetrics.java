@@ -14,7 +14,9 @@ public interface CacheMetrics {
   /** A key found in neither tier (or only stale). */
   default void miss() {}
 
-  /** A loader call ended; {@code result} is {@code success} (values or absences) or {@code failure}. */
+  /**
+   * A loader call ended; {@code result} is {@code success} (values or absences) or {@code failure}.
+   */
   default void load(String result, long nanos) {}
 
   /** A caller joined a load already running: in this JVM ({@code remote=false}) or another. */
@@ -26,7 +28,10 @@ public interface CacheMetrics {
   /** A stale value served after a failed load. */
   default void staleServe(CacheResult.Source tier) {}
 
-  /** A value that could not be encoded or decoded, or was too large ({@code encode|decode|oversize}). */
+  /**
+   * A value that could not be encoded or decoded, or was too large ({@code
+   * encode|decode|oversize}).
+   */
   default void codecError(String kind) {}
 
   /** A Redis call that failed, timed out or was refused by the breaker. */
@@ -38,13 +43,19 @@ public interface CacheMetrics {
   /** An invalidation bus message published ({@code keys|all|heartbeat}, or {@code failed}). */
   default void invalidationSent(String kind) {}
 
-  /** An invalidation bus message from another instance applied ({@code keys|all}), or {@code malformed}. */
+  /**
+   * An invalidation bus message from another instance applied ({@code keys|all}), or {@code
+   * malformed}.
+   */
   default void invalidationReceived(String kind) {}
 
   /** Time from a message's publish (the publisher's wall clock) to its L1 drop here. */
   default void invalidationPropagation(long nanos) {}
 
-  /** L1 cleared because invalidations may have been missed ({@code resubscribed|unsubscribed|gap|silent|recovered}). */
+  /**
+   * L1 cleared because invalidations may have been missed ({@code
+   * resubscribed|unsubscribed|gap|silent|recovered}).
+   */
   default void busClear(String reason) {}
 
   /** A value from a load that an invalidation overtook, refused by a tier ({@code l1|l2}). */

@@ -59,9 +59,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two-tier cache. Every read path (single key, batch, warm-up) goes through
- * {@link #lookupMany}, so single-flight, leases, fallback and fencing have one implementation; the
- * one shortcut is a single-key {@code get}/{@code lookup} that L1 can serve as fresh (same freshness
+ * The two-tier cache. Every read path (single key, batch, warm-up) goes through {@link
+ * #lookupMany}, so single-flight, leases, fallback and fencing have one implementation; the one
+ * shortcut is a single-key {@code get}/{@code lookup} that L1 can serve as fresh (same freshness
  * test, same hit meter, same early-refresh draw, without the batch path's maps and key checks).
  *
  * <p>Thread model: the caller that starts a load leads it on its own thread; the loader itself runs
@@ -72,9 +72,9 @@ import org.slf4j.LoggerFactory;
  * <p>Budget: every read has one deadline, {@code loadTimeout} after it started. Joining another
  * caller's load, waiting for another instance's lease and waiting for the loader all stop at it;
  * past it the caller gets the stale fallback or {@link StaleValueUnavailableException}. Only a
- * Redis call already under way when the deadline passes can add to it (at most one
- * {@code redisTimeout}). A full loader executor refuses a load at once (counted, typed); the
- * caller's own thread never runs a loader.
+ * Redis call already under way when the deadline passes can add to it (at most one {@code
+ * redisTimeout}). A full loader executor refuses a load at once (counted, typed); the caller's own
+ * thread never runs a loader.
  *
  * <p>Leases: an instance that took a key's lease renews it every third of {@code lockLease} while
  * its load runs ({@link LeaseRenewal}), and gives it back when the load fails or its caller's
@@ -113,7 +113,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private final ExecutorService executor;
   private final boolean ownExecutor;
   private final ScheduledThreadPoolExecutor scheduler;
-  // Lease renewals only: they never block (see LeaseRenewal), so nothing the tick does can delay them.
+  // Lease renewals only: they never block (see LeaseRenewal), so nothing the tick does can delay
+  // them.
   private final ScheduledThreadPoolExecutor leaseScheduler;
   private final long leaseMillis;
   private final long l1TtlNanos;
@@ -124,21 +125,32 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private final L1Fence fence;
   private final FenceDebt debt = new FenceDebt(MAX_OWED_KEYS);
   private final ReentrantLock payLock = new ReentrantLock();
-  // Stands for this cache in the shared breaker's log registry (the cache itself must stay collectable).
+  // Stands for this cache in the shared breaker's log registry (the cache itself must stay
+  // collectable).
   private final Object breakerUser = new Object();
   private volatile boolean closed;
   private final @Nullable InvalidationBus bus;
 
   /** Keys owed before the debt becomes a clear of the whole namespace. */
   static final int MAX_OWED_KEYS = 10_000;
+
   /** Redis calls of one lookup that may fail in a row before the lookup treats Redis as down. */
   static final int MAX_FAILED_LEASE_CALLS = 2;
+
   /** Threads of the cache's own loader executor. */
   static final int MAX_LOADER_THREADS = 64;
 
-  /** One cached value (or absence) with the metadata of its envelope; weight is its encoded size. */
-  record Entry<V>(@Nullable V value, long version, long writtenAtMillis, long softExpiryMillis, int loadMillis,
-      long storedNanos, int weight) {}
+  /**
+   * One cached value (or absence) with the metadata of its envelope; weight is its encoded size.
+   */
+  record Entry<V>(
+      @Nullable V value,
+      long version,
+      long writtenAtMillis,
+      long softExpiryMillis,
+      int loadMillis,
+      long storedNanos,
+      int weight) {}
 
   /** A value that may serve as a stale fallback, and where it was found. */
   record Stale<V>(Entry<V> entry, Source source) {}
@@ -147,16 +159,25 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   static final class Flight<V> {
     final CompletableFuture<@Nullable CacheResult<V>> future = new CompletableFuture<>();
     final long epoch;
-    /** Until when (System.nanoTime) a reader may wait on it; for loads, no limit beyond its own budget. */
+
+    /**
+     * Until when (System.nanoTime) a reader may wait on it; for loads, no limit beyond its own
+     * budget.
+     */
     final long joinUntilNanos;
+
     final boolean refresh;
     volatile boolean invalidated;
+
     /** A refresh's lease token, once it took one. */
     volatile @Nullable String token;
+
     /** Keeps a refresh's lease alive while it runs. */
     volatile LeaseRenewal renewal = LeaseRenewal.NONE;
+
     /** A refresh holds a loader-breaker permission whose outcome is not yet recorded. */
     final AtomicBoolean permit = new AtomicBoolean();
+
     volatile @Nullable ScheduledFuture<?> timeout;
 
     Flight(long epoch) {
@@ -203,24 +224,39 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     this.time = settings.time();
     this.metrics = settings.metrics();
     this.loaderBreaker = settings.loaderBreaker();
-    long longestValue = Math.max(settings.ttl().toMillis(), settings.negativeTtl().toMillis())
-        + settings.maxStale().toMillis() + settings.lockLease().toMillis();
-    this.redis = new RedisTier(settings.redisson(), settings.redisBreaker(), settings.redisTimeout(), metrics,
-        namespace.prefix(), this::generationMoved, this::redisRestarted, longestValue);
+    long longestValue =
+        Math.max(settings.ttl().toMillis(), settings.negativeTtl().toMillis())
+            + settings.maxStale().toMillis()
+            + settings.lockLease().toMillis();
+    this.redis =
+        new RedisTier(
+            settings.redisson(),
+            settings.redisBreaker(),
+            settings.redisTimeout(),
+            metrics,
+            namespace.prefix(),
+            this::generationMoved,
+            this::redisRestarted,
+            longestValue);
     this.l1TtlNanos = settings.l1Ttl().toNanos();
     this.maxStaleMillis = settings.maxStale().toMillis();
     this.loadTimeoutNanos = settings.loadTimeout().toNanos();
     this.redisTimeoutNanos = settings.redisTimeout().toNanos();
     this.lockWaitNanos = settings.lockWait().toNanos();
-    // L1 keeps entries past their L1 TTL for the max-stale window: they are not served as hits then,
+    // L1 keeps entries past their L1 TTL for the max-stale window: they are not served as hits
+    // then,
     // only as a fallback when Redis and the loader both fail.
-    Caffeine<Object, Object> l1Builder = Caffeine.newBuilder()
-        .expireAfterWrite(settings.l1Ttl().plus(settings.maxStale()))
-        .ticker(time::nanoTime);
-    this.l1 = settings.l1MaximumWeight() > 0
-        ? l1Builder.maximumWeight(settings.l1MaximumWeight())
-            .<String, Entry<V>>weigher((k, e) -> e.weight() + 2 * k.length() + 64).build()
-        : l1Builder.maximumSize(settings.l1MaximumSize()).build();
+    Caffeine<Object, Object> l1Builder =
+        Caffeine.newBuilder()
+            .expireAfterWrite(settings.l1Ttl().plus(settings.maxStale()))
+            .ticker(time::nanoTime);
+    this.l1 =
+        settings.l1MaximumWeight() > 0
+            ? l1Builder
+                .maximumWeight(settings.l1MaximumWeight())
+                .<String, Entry<V>>weigher((k, e) -> e.weight() + 2 * k.length() + 64)
+                .build()
+            : l1Builder.maximumSize(settings.l1MaximumSize()).build();
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownExecutor = false;
@@ -228,43 +264,74 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       AtomicInteger n = new AtomicInteger();
       // No queue and no caller-runs: a load that finds every thread busy (hung loaders) is refused
       // at once, counted, and the caller gets its fallback; it never runs on the caller's thread.
-      this.executor = new ThreadPoolExecutor(0, MAX_LOADER_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "larder-cache-" + name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          }, new ThreadPoolExecutor.AbortPolicy());
+      this.executor =
+          new ThreadPoolExecutor(
+              0,
+              MAX_LOADER_THREADS,
+              30,
+              TimeUnit.SECONDS,
+              new SynchronousQueue<>(),
+              r -> {
+                Thread t = new Thread(r, "larder-cache-" + name + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              },
+              new ThreadPoolExecutor.AbortPolicy());
       this.ownExecutor = true;
     }
-    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "larder-cache-" + name + "-tick");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "larder-cache-" + name + "-tick");
+              t.setDaemon(true);
+              return t;
+            });
     scheduler.setRemoveOnCancelPolicy(true);
     this.leaseMillis = settings.lockLease().toMillis();
-    this.leaseScheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "larder-cache-" + name + "-lease");
-      t.setDaemon(true);
-      return t;
-    });
+    this.leaseScheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "larder-cache-" + name + "-lease");
+              t.setDaemon(true);
+              return t;
+            });
     leaseScheduler.setRemoveOnCancelPolicy(true);
-    // Tombstones must outlive any load that can still try to store: the budget bounds a leader's wait
+    // Tombstones must outlive any load that can still try to store: the budget bounds a leader's
+    // wait
     // for its load and a follower's wait, a lease that lapses ends a lost holder's hold, the L1 TTL
     // bounds what a late store could keep alive.
-    this.fence = new L1Fence(Math.max(1_000, settings.l1MaximumSize()), settings.loadTimeout()
-        .plus(settings.lockLease()).plus(settings.l1Ttl()).plus(settings.loadTimeout()).plus(settings.redisTimeout()));
+    this.fence =
+        new L1Fence(
+            Math.max(1_000, settings.l1MaximumSize()),
+            settings
+                .loadTimeout()
+                .plus(settings.lockLease())
+                .plus(settings.l1Ttl())
+                .plus(settings.loadTimeout())
+                .plus(settings.redisTimeout()));
     if (busSettings.enabled()) {
-      this.bus = new InvalidationBus(settings.redisson(), InvalidationBus.CHANNEL_PREFIX + namespace.prefix(), name,
-          this, busSettings.heartbeatInterval(), busSettings.heartbeatTimeout(), settings.redisTimeout(), settings.redisBreaker(), metrics,
-          time);
+      this.bus =
+          new InvalidationBus(
+              settings.redisson(),
+              InvalidationBus.CHANNEL_PREFIX + namespace.prefix(),
+              name,
+              this,
+              busSettings.heartbeatInterval(),
+              busSettings.heartbeatTimeout(),
+              settings.redisTimeout(),
+              settings.redisBreaker(),
+              metrics,
+              time);
       bus.start();
     } else {
       this.bus = null;
     }
     BreakerLog.join(settings.redisBreaker(), breakerUser, name);
     long every = settings.hotKeyCheckInterval().toNanos();
-    scheduler.scheduleWithFixedDelay(this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::refreshHotKeysQuietly, every, every, TimeUnit.NANOSECONDS);
     long tick = busSettings.heartbeatInterval().toNanos();
     scheduler.scheduleWithFixedDelay(this::tickQuietly, tick, tick, TimeUnit.NANOSECONDS);
   }
@@ -285,7 +352,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   public CacheResult<V> lookup(String key, CacheLoader<V> loader) {
     checkOpen();
     Entry<V> e = freshL1Hit(key, loader);
-    return e != null ? CacheResult.fresh(e.value(), Source.L1, age(e, nowMillis())) : lookupSlow(key, loader);
+    return e != null
+        ? CacheResult.fresh(e.value(), Source.L1, age(e, nowMillis()))
+        : lookupSlow(key, loader);
   }
 
   /**
@@ -311,7 +380,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /** Everything but a fresh L1 hit: the key is checked in full first, then the batch path runs. */
   private CacheResult<V> lookupSlow(String key, CacheLoader<V> loader) {
     namespace.qualify(key);
-    return unwrap(key, lookupMany(List.of(key), single(loader), System.nanoTime() + loadTimeoutNanos).get(key));
+    return unwrap(
+        key,
+        lookupMany(List.of(key), single(loader), System.nanoTime() + loadTimeoutNanos).get(key));
   }
 
   /**
@@ -326,7 +397,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     Require.notNull(loader, "loader");
   }
 
-  /** Whether an L1 entry may be served as fresh: within its soft TTL and younger than the L1 TTL. */
+  /**
+   * Whether an L1 entry may be served as fresh: within its soft TTL and younger than the L1 TTL.
+   */
   private boolean servesFresh(Entry<V> e, long now) {
     return now < e.softExpiryMillis() && time.nanoTime() - e.storedNanos() < l1TtlNanos;
   }
@@ -334,11 +407,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   @Override
   public Map<String, V> getAll(Collection<String> keys, BatchLoader<V> loader) {
     Map<String, V> out = new LinkedHashMap<>();
-    lookupAll(keys, loader).forEach((k, r) -> {
-      if (r.isPresent()) {
-        out.put(k, r.valueOrNull());
-      }
-    });
+    lookupAll(keys, loader)
+        .forEach(
+            (k, r) -> {
+              if (r.isPresent()) {
+                out.put(k, r.valueOrNull());
+              }
+            });
     return out;
   }
 
@@ -348,7 +423,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     List<String> distinct = validKeys(keys);
     Require.notNull(loader, "loader");
     Map<String, CacheResult<V>> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : lookupMany(distinct, loader, System.nanoTime() + loadTimeoutNanos).entrySet()) {
+    for (Map.Entry<String, Object> e :
+        lookupMany(distinct, loader, System.nanoTime() + loadTimeoutNanos).entrySet()) {
       out.put(e.getKey(), unwrap(e.getKey(), e.getValue()));
     }
     return out;
@@ -368,12 +444,19 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     long version;
     try {
       // One script: the version bump and the new value land together, or neither does.
-      version = redis.put(keys, new Envelope(false, 0, now, now + soft, 0, bytes).encode(), soft + maxStaleMillis)
-          .versions().get(0);
+      version =
+          redis
+              .put(
+                  keys,
+                  new Envelope(false, 0, now, now + soft, 0, bytes).encode(),
+                  soft + maxStaleMillis)
+              .versions()
+              .get(0);
     } catch (UnavailableException e) {
       owe(List.of(key));
       // This instance serves the new value; the others drop theirs if the message gets through.
-      storeL1(key, new Entry<>(value, -1, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
+      storeL1(
+          key, new Entry<>(value, -1, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
       publish(List.of(key), new long[] {0});
       throw new InvalidationPendingException(name, List.of(key), e.getCause());
     }
@@ -381,7 +464,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     // store it in L1 any moment now: the tombstone at the new version refuses it (our own message
     // comes back as an echo, which we ignore, so nothing else would).
     fence.record(key, version);
-    storeL1(key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
+    storeL1(
+        key, new Entry<>(value, version, now, now + soft, 0, time.nanoTime(), bytes.length), guard);
     publish(List.of(key), new long[] {version});
   }
 
@@ -425,7 +509,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       publish(distinct, versions);
       throw new InvalidationPendingException(name, distinct, e.getCause());
     }
-    // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop again,
+    // A load that wrote L2 just before the bump may have filled L1 since the first drop: drop
+    // again,
     // now behind a tombstone at the new version.
     dropLocal(distinct, versions);
     publish(distinct, versions);
@@ -463,14 +548,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   private void logDebt() {
     if (debtLogged.compareAndSet(false, true)) {
-      LOG.warn("cache '{}': Redis did not confirm an invalidation; this instance owes it the fence and retries "
-          + "until Redis answers (other instances may read the old value from Redis meanwhile)", name);
+      LOG.warn(
+          "cache '{}': Redis did not confirm an invalidation; this instance owes it the fence and retries "
+              + "until Redis answers (other instances may read the old value from Redis meanwhile)",
+          name);
     }
   }
 
   /**
-   * Pays what this instance owes Redis, if anything: a new generation for an owed clear (or too many
-   * keys), version bumps that delete the value for owed keys, each published like the original
+   * Pays what this instance owes Redis, if anything: a new generation for an owed clear (or too
+   * many keys), version bumps that delete the value for owed keys, each published like the original
    * write. One payer at a time; others wait for it up to one Redis timeout.
    *
    * @return whether nothing is owed any more
@@ -503,11 +590,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         paid++;
       }
       List<String> keys = new ArrayList<>();
-      owed.keys().forEach((k, n) -> {
-        if (n > owed.all()) {
-          keys.add(k);
-        }
-      });
+      owed.keys()
+          .forEach(
+              (k, n) -> {
+                if (n > owed.all()) {
+                  keys.add(k);
+                }
+              });
       if (!keys.isEmpty()) {
         List<Long> bumped = redis.bumpAll(keysOf(keys), true).versions();
         long[] versions = new long[keys.size()];
@@ -522,7 +611,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       for (int i = 0; i < paid; i++) {
         metrics.fence("settled");
       }
-      LOG.info("cache '{}': Redis answers again; paid {} owed fence(s){}", name, paid,
+      LOG.info(
+          "cache '{}': Redis answers again; paid {} owed fence(s){}",
+          name,
+          paid,
           owed.all() != 0 ? " (the namespace moved to a new generation)" : "");
       boolean clear = debt.isEmpty();
       if (clear) {
@@ -574,11 +666,17 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /** A Redis call found that another instance cleared the namespace (its message may be lost). */
   private void generationMoved() {
     metrics.busClear("generation");
-    LOG.info("cache '{}': the namespace was cleared in Redis (generation {}); L1 cleared", name, redis.generation());
+    LOG.info(
+        "cache '{}': the namespace was cleared in Redis (generation {}); L1 cleared",
+        name,
+        redis.generation());
     invalidateLocalAll();
   }
 
-  /** This instance found Redis restarted (or failed over) and fenced the namespace (RedisTier logs it). */
+  /**
+   * This instance found Redis restarted (or failed over) and fenced the namespace (RedisTier logs
+   * it).
+   */
   private void redisRestarted() {
     metrics.busClear("restart");
     invalidateLocalAll();
@@ -644,7 +742,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   @Override
-  public WarmupProgress warm(Collection<String> keys, BatchLoader<V> loader, int batchSize, int parallelism,
+  public WarmupProgress warm(
+      Collection<String> keys,
+      BatchLoader<V> loader,
+      int batchSize,
+      int parallelism,
       Consumer<WarmupProgress> progress) {
     checkOpen();
     Require.positive(batchSize, "batchSize");
@@ -660,29 +762,32 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     for (int from = 0; from < total; from += batchSize) {
       List<String> batch = distinct.subList(from, Math.min(total, from + batchSize));
       slots.acquireUninterruptibly();
-      Runnable task = () -> {
-        try {
-          Map<String, Object> results = lookupMany(batch, loader, System.nanoTime() + loadTimeoutNanos);
-          lock.lock();
-          try {
-            for (Object r : results.values()) {
-              counts[0]++;
-              if (!(r instanceof CacheResult<?> cr)) {
-                counts[3]++;
-              } else if (cr.isPresent()) {
-                counts[1]++;
-              } else {
-                counts[2]++;
+      Runnable task =
+          () -> {
+            try {
+              Map<String, Object> results =
+                  lookupMany(batch, loader, System.nanoTime() + loadTimeoutNanos);
+              lock.lock();
+              try {
+                for (Object r : results.values()) {
+                  counts[0]++;
+                  if (!(r instanceof CacheResult<?> cr)) {
+                    counts[3]++;
+                  } else if (cr.isPresent()) {
+                    counts[1]++;
+                  } else {
+                    counts[2]++;
+                  }
+                }
+                progress.accept(
+                    new WarmupProgress(total, counts[0], counts[1], counts[2], counts[3]));
+              } finally {
+                lock.unlock();
               }
+            } finally {
+              slots.release();
             }
-            progress.accept(new WarmupProgress(total, counts[0], counts[1], counts[2], counts[3]));
-          } finally {
-            lock.unlock();
-          }
-        } finally {
-          slots.release();
-        }
-      };
+          };
       try {
         batches.add(CompletableFuture.runAsync(task, executor));
       } catch (RejectedExecutionException busy) {
@@ -715,12 +820,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
     closed = true;
     scheduler.shutdownNow();
-    // Leases this instance still holds lapse within lockLease; a load finishing meanwhile releases its own.
+    // Leases this instance still holds lapse within lockLease; a load finishing meanwhile releases
+    // its own.
     leaseScheduler.shutdownNow();
     if (!payDebt()) {
       metrics.fence("lost");
-      LOG.warn("cache '{}': closed while owing Redis {} fence(s) it never confirmed; they are lost with this "
-          + "instance, and the old values live in Redis until their TTL", name, debt.size());
+      LOG.warn(
+          "cache '{}': closed while owing Redis {} fence(s) it never confirmed; they are lost with this "
+              + "instance, and the old values live in Redis until their TTL",
+          name,
+          debt.size());
     }
     if (bus != null) {
       bus.close();
@@ -757,12 +866,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   public void refreshHotKeys() {
     long now = nowMillis();
     long ahead = settings.refreshAhead().toMillis();
-    hotKeys.forEach((key, loader) -> {
-      Entry<V> e = l1.getIfPresent(key);
-      if (e == null || now >= e.softExpiryMillis() - ahead) {
-        startRefresh(key, loader, e);
-      }
-    });
+    hotKeys.forEach(
+        (key, loader) -> {
+          Entry<V> e = l1.getIfPresent(key);
+          if (e == null || now >= e.softExpiryMillis() - ahead) {
+            startRefresh(key, loader, e);
+          }
+        });
   }
 
   /**
@@ -848,19 +958,28 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
   }
 
-  private @Nullable Object await(String key, Flight<V> flight, @Nullable Entry<V> l1Entry, long deadline) {
-    long until = flight.refresh && flight.joinUntilNanos - deadline < 0 ? flight.joinUntilNanos : deadline;
+  private @Nullable Object await(
+      String key, Flight<V> flight, @Nullable Entry<V> l1Entry, long deadline) {
+    long until =
+        flight.refresh && flight.joinUntilNanos - deadline < 0 ? flight.joinUntilNanos : deadline;
     try {
       return flight.future.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (until != deadline) {
         return null; // the refresh's join window ended, the caller's budget did not
       }
-      return fallback(key, l1Entry == null ? null : new Stale<>(l1Entry, Source.L1), new TimeoutException(
-          "waited loadTimeout (" + settings.loadTimeout() + ") for a load of this key already running in this JVM"));
+      return fallback(
+          key,
+          l1Entry == null ? null : new Stale<>(l1Entry, Source.L1),
+          new TimeoutException(
+              "waited loadTimeout ("
+                  + settings.loadTimeout()
+                  + ") for a load of this key already running in this JVM"));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      return cause instanceof RuntimeException re ? re : new LarderException("load of key failed", cause);
+      return cause instanceof RuntimeException re
+          ? re
+          : new LarderException("load of key failed", cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new LarderException("interrupted while waiting for a load in cache '" + name + "'", e);
@@ -868,7 +987,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   /** Serves the owned keys: batched L2 read, leases, batched load. Completes every owned flight. */
-  private void lead(Map<String, Flight<V>> owned, Map<String, Entry<V>> l1Seen, BatchLoader<V> loader, long deadline) {
+  private void lead(
+      Map<String, Flight<V>> owned,
+      Map<String, Entry<V>> l1Seen,
+      BatchLoader<V> loader,
+      long deadline) {
     Map<String, Stale<V>> stale = new HashMap<>();
     l1Seen.forEach((k, e) -> stale.put(k, new Stale<>(e, Source.L1)));
     try {
@@ -928,7 +1051,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           acquired = redis.acquire(keysOf(pending), token, settings.lockLease().toMillis());
           failedInARow = 0;
         } catch (UnavailableException e) {
-          if (e.refused() || ++failedInARow >= MAX_FAILED_LEASE_CALLS || System.nanoTime() - leaseDeadline >= 0) {
+          if (e.refused()
+              || ++failedInARow >= MAX_FAILED_LEASE_CALLS
+              || System.nanoTime() - leaseDeadline >= 0) {
             break;
           }
           continue;
@@ -946,8 +1071,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           Acquired a = acquired.get(i);
           versions.put(key, a.version());
           byte[] data = a.data();
-          // Unchanged bytes were judged not fresh (or corrupt) at the last look: skip decoding them again.
-          Entry<V> seen = data == null || Arrays.equals(data, readBytes.get(key)) ? null : decode(key, data, now);
+          // Unchanged bytes were judged not fresh (or corrupt) at the last look: skip decoding them
+          // again.
+          Entry<V> seen =
+              data == null || Arrays.equals(data, readBytes.get(key))
+                  ? null
+                  : decode(key, data, now);
           if (data != null) {
             readBytes.put(key, data);
           }
@@ -984,8 +1113,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       if (!pending.isEmpty()) {
         if (System.nanoTime() - deadline >= 0) {
           // The budget went on waiting for another instance's load: fall back, do not start one.
-          TimeoutException waited = new TimeoutException("waited loadTimeout (" + settings.loadTimeout()
-              + ") for another instance's load of this key");
+          TimeoutException waited =
+              new TimeoutException(
+                  "waited loadTimeout ("
+                      + settings.loadTimeout()
+                      + ") for another instance's load of this key");
           pending.forEach(k -> finish(k, owned.get(k), fallback(k, stale.get(k), waited)));
         } else {
           // Redis is down, or the other instance's load outlived lockWait: load without a lease.
@@ -996,24 +1128,34 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         }
       }
     } catch (RuntimeException | Error t) {
-      owned.forEach((k, f) -> {
-        inFlight.remove(k, f);
-        f.future.completeExceptionally(t);
-      });
+      owned.forEach(
+          (k, f) -> {
+            inFlight.remove(k, f);
+            f.future.completeExceptionally(t);
+          });
       throw t;
     }
   }
 
   /**
-   * Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes flights.
-   * With {@code leased}, this instance holds the keys' leases: it renews them while the load runs and
-   * gives them back when the load fails or the caller's budget ends, so other instances take over then
-   * rather than wait out their {@code lockWait}.
+   * Calls the loader for some keys (bounded by loadTimeout), stores what it returns, completes
+   * flights. With {@code leased}, this instance holds the keys' leases: it renews them while the
+   * load runs and gives them back when the load fails or the caller's budget ends, so other
+   * instances take over then rather than wait out their {@code lockWait}.
    */
-  private void load(List<String> keys, boolean leased, BatchLoader<V> loader, Map<String, Long> versions,
-      long generation, String token, Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
+  private void load(
+      List<String> keys,
+      boolean leased,
+      BatchLoader<V> loader,
+      Map<String, Long> versions,
+      long generation,
+      String token,
+      Map<String, Stale<V>> stale,
+      Map<String, Flight<V>> flights,
+      long deadline) {
     if (!loaderBreaker.tryAcquirePermission()) {
-      CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
+      CallNotPermittedException refused =
+          CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
       redis.releaseQuietly(keysOf(keys), token);
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), refused)));
       return;
@@ -1030,10 +1172,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       // loader on the caller's thread. Not the loader's failure: the breaker's permit goes back.
       loaderBreaker.releasePermission();
       metrics.load("rejected", 0);
-      RejectedExecutionException refused = new RejectedExecutionException("cache '" + name
-          + "': every loader thread is busy (loads that hang?); load refused", e);
+      RejectedExecutionException refused =
+          new RejectedExecutionException(
+              "cache '" + name + "': every loader thread is busy (loads that hang?); load refused",
+              e);
       if (rejectionLogged.compareAndSet(false, true)) {
-        LOG.warn("{}; counted in larder.cache.loads{{result=rejected}}, further ones logged at debug", refused.getMessage());
+        LOG.warn(
+            "{}; counted in larder.cache.loads{{result=rejected}}, further ones logged at debug",
+            refused.getMessage());
       } else {
         LOG.debug("{}", refused.getMessage());
       }
@@ -1042,30 +1188,56 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     rejectionLogged.set(false);
-    LeaseRenewal renewal = leased
-        ? LeaseRenewal.start(leaseScheduler, redis, keysOf(keys), token, generation, leaseMillis, deadline)
-        : LeaseRenewal.NONE;
+    LeaseRenewal renewal =
+        leased
+            ? LeaseRenewal.start(
+                leaseScheduler, redis, keysOf(keys), token, generation, leaseMillis, deadline)
+            : LeaseRenewal.NONE;
     try {
-      awaitLoad(keys, call, started, startedTs, recorded, versions, generation, token, renewal, leased, stale, flights,
+      awaitLoad(
+          keys,
+          call,
+          started,
+          startedTs,
+          recorded,
+          versions,
+          generation,
+          token,
+          renewal,
+          leased,
+          stale,
+          flights,
           deadline);
     } finally {
       renewal.stop();
     }
   }
 
-  private void awaitLoad(List<String> keys, CompletableFuture<Map<String, V>> call, long started, long startedTs,
-      AtomicBoolean recorded, Map<String, Long> versions, long generation, String token, LeaseRenewal renewal,
-      boolean leased, Map<String, Stale<V>> stale, Map<String, Flight<V>> flights, long deadline) {
-    call.whenComplete((m, t) -> {
-      if (recorded.compareAndSet(false, true)) {
-        long d = System.nanoTime() - started;
-        if (t == null) {
-          loaderBreaker.onSuccess(d, TimeUnit.NANOSECONDS);
-        } else {
-          loaderBreaker.onError(d, TimeUnit.NANOSECONDS, causeOf(t));
-        }
-      }
-    });
+  private void awaitLoad(
+      List<String> keys,
+      CompletableFuture<Map<String, V>> call,
+      long started,
+      long startedTs,
+      AtomicBoolean recorded,
+      Map<String, Long> versions,
+      long generation,
+      String token,
+      LeaseRenewal renewal,
+      boolean leased,
+      Map<String, Stale<V>> stale,
+      Map<String, Flight<V>> flights,
+      long deadline) {
+    call.whenComplete(
+        (m, t) -> {
+          if (recorded.compareAndSet(false, true)) {
+            long d = System.nanoTime() - started;
+            if (t == null) {
+              loaderBreaker.onSuccess(d, TimeUnit.NANOSECONDS);
+            } else {
+              loaderBreaker.onError(d, TimeUnit.NANOSECONDS, causeOf(t));
+            }
+          }
+        });
     Map<String, V> loaded;
     try {
       loaded = call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -1074,18 +1246,21 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         loaderBreaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
       }
       metrics.load("failure", System.nanoTime() - started);
-      // Nobody here waits for this load any more: give the lease back now (without waiting, the budget
-      // is spent), so another instance with budget left loads rather than wait out its lockWait. The
+      // Nobody here waits for this load any more: give the lease back now (without waiting, the
+      // budget
+      // is spent), so another instance with budget left loads rather than wait out its lockWait.
+      // The
       // load goes on; if it succeeds it still fills the cache, fenced by the version.
       renewal.stop();
       if (leased) {
         redis.releaseAsync(keysOf(keys), token, generation);
       }
-      call.whenComplete((m, t) -> {
-        if (t == null) {
-          store(keys, m, millisSince(startedTs), versions, generation, token, flights);
-        }
-      });
+      call.whenComplete(
+          (m, t) -> {
+            if (t == null) {
+              store(keys, m, millisSince(startedTs), versions, generation, token, flights);
+            }
+          });
       keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
       return;
     } catch (ExecutionException e) {
@@ -1101,7 +1276,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     metrics.load("success", System.nanoTime() - started);
-    Map<String, CacheResult<V>> results = store(keys, loaded, millisSince(startedTs), versions, generation, token, flights);
+    Map<String, CacheResult<V>> results =
+        store(keys, loaded, millisSince(startedTs), versions, generation, token, flights);
     keys.forEach(k -> finish(k, flights.get(k), results.get(k)));
   }
 
@@ -1109,8 +1285,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
    * Writes loaded values to L2 (under their versions) and L1; values that cannot be encoded or are
    * too large go nowhere. Returns the callers' results.
    */
-  private Map<String, CacheResult<V>> store(List<String> keys, Map<String, V> loaded, int loadMillis,
-      Map<String, Long> versions, long generation, String token, Map<String, Flight<V>> flights) {
+  private Map<String, CacheResult<V>> store(
+      List<String> keys,
+      Map<String, V> loaded,
+      int loadMillis,
+      Map<String, Long> versions,
+      long generation,
+      String token,
+      Map<String, Flight<V>> flights) {
     long now = nowMillis();
     Map<String, CacheResult<V>> results = new HashMap<>();
     List<String> writeKeys = new ArrayList<>();
@@ -1131,14 +1313,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       }
       long soft = value == null ? settings.negativeTtl().toMillis() : jitteredTtlMillis();
       long version = versions.getOrDefault(key, -1L);
-      Entry<V> entry = new Entry<>(value, version, now, now + soft, loadMillis, time.nanoTime(), bytes.length);
+      Entry<V> entry =
+          new Entry<>(value, version, now, now + soft, loadMillis, time.nanoTime(), bytes.length);
       if (version < 0) {
         storeL1(key, entry, flights.get(key));
         continue;
       }
       writeKeys.add(key);
       writeRedisKeys.add(rk);
-      envelopes.add(new Envelope(value == null, version, now, now + soft, loadMillis, bytes).encode());
+      envelopes.add(
+          new Envelope(value == null, version, now, now + soft, loadMillis, bytes).encode());
       ttls.add(soft + maxStaleMillis);
       writeVersions.add(version);
       entries.put(key, entry);
@@ -1166,10 +1350,16 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   /**
    * Writes loaded values, trying once more if the first try failed without the breaker refusing it:
    * the write is idempotent (same version, same value, the lease released by token), and the
-   * instances waiting on this load's lease get the value instead of waiting for the lease to expire.
+   * instances waiting on this load's lease get the value instead of waiting for the lease to
+   * expire.
    */
-  private List<Boolean> writeOnceMore(List<Keys> keys, List<byte[]> envelopes, List<Long> ttls, List<Long> versions,
-      String token, long generation) {
+  private List<Boolean> writeOnceMore(
+      List<Keys> keys,
+      List<byte[]> envelopes,
+      List<Long> ttls,
+      List<Long> versions,
+      String token,
+      long generation) {
     try {
       return redis.write(keys, envelopes, ttls, versions, token, generation);
     } catch (UnavailableException e) {
@@ -1184,12 +1374,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     long now = nowMillis();
     if (stale != null && now < stale.entry().softExpiryMillis() + maxStaleMillis) {
       metrics.staleServe(stale.source());
-      return CacheResult.stale(stale.entry().value(), stale.source(), age(stale.entry(), now), cause);
+      return CacheResult.stale(
+          stale.entry().value(), stale.source(), age(stale.entry(), now), cause);
     }
     return new StaleValueUnavailableException(name, key, cause);
   }
 
-  private CacheResult<V> hit(String key, Entry<V> e, Source source, BatchLoader<V> loader, long now) {
+  private CacheResult<V> hit(
+      String key, Entry<V> e, Source source, BatchLoader<V> loader, long now) {
     metrics.hit(source, e.value() == null);
     maybeRefreshEarly(key, e, loader, now);
     return CacheResult.fresh(e.value(), source, age(e, now));
@@ -1205,27 +1397,34 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     double beta = settings.earlyRefreshBeta();
     // XFetch: refresh when now - delta * beta * ln(rand) >= expiry, rand uniform in (0, 1].
     double delta = Math.max(1, e.loadMillis());
-    return beta > 0 && now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis();
+    return beta > 0
+        && now - delta * beta * Math.log(settings.random().getAsDouble()) >= e.softExpiryMillis();
   }
 
   /**
    * Starts one background refresh of a key unless a load of it is already running here. Readers may
-   * join it for twice the key's last load time plus one Redis timeout (never past loadTimeout);
-   * its Redis lease is renewed no longer, so readers elsewhere are not held longer either.
+   * join it for twice the key's last load time plus one Redis timeout (never past loadTimeout); its
+   * Redis lease is renewed no longer, so readers elsewhere are not held longer either.
    */
   private void startRefresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base) {
     if (closed) {
       return;
     }
-    long window = Math.min(loadTimeoutNanos,
-        2 * TimeUnit.MILLISECONDS.toNanos(base == null ? 0 : base.loadMillis()) + redisTimeoutNanos);
+    long window =
+        Math.min(
+            loadTimeoutNanos,
+            2 * TimeUnit.MILLISECONDS.toNanos(base == null ? 0 : base.loadMillis())
+                + redisTimeoutNanos);
     Flight<V> flight = Flight.refresh(localEpoch.get(), System.nanoTime() + window);
     if (inFlight.putIfAbsent(key, flight) != null) {
       return;
     }
     metrics.earlyRefresh();
     try {
-      executor.execute(() -> refresh(key, loader, base, flight, Math.max(1, TimeUnit.NANOSECONDS.toMillis(window))));
+      executor.execute(
+          () ->
+              refresh(
+                  key, loader, base, flight, Math.max(1, TimeUnit.NANOSECONDS.toMillis(window))));
     } catch (RejectedExecutionException e) {
       inFlight.remove(key, flight);
       metrics.load("rejected", 0);
@@ -1233,8 +1432,11 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       return;
     }
     try {
-      flight.timeout = scheduler.schedule(() -> refreshTimedOut(key, flight, System.nanoTime()),
-          loadTimeoutNanos + redisTimeoutNanos, TimeUnit.NANOSECONDS);
+      flight.timeout =
+          scheduler.schedule(
+              () -> refreshTimedOut(key, flight, System.nanoTime()),
+              loadTimeoutNanos + redisTimeoutNanos,
+              TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       // The cache is closing; close() completes the flight.
     }
@@ -1248,8 +1450,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     inFlight.remove(key, flight);
     metrics.load("failure", loadTimeoutNanos);
     if (flight.permit.compareAndSet(true, false)) {
-      loaderBreaker.onError(loadTimeoutNanos, TimeUnit.NANOSECONDS,
-          new TimeoutException("a background refresh took longer than loadTimeout (" + settings.loadTimeout() + ")"));
+      loaderBreaker.onError(
+          loadTimeoutNanos,
+          TimeUnit.NANOSECONDS,
+          new TimeoutException(
+              "a background refresh took longer than loadTimeout ("
+                  + settings.loadTimeout()
+                  + ")"));
     }
     flight.renewal.stop();
     String token = flight.token;
@@ -1258,7 +1465,12 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
   }
 
-  private void refresh(String key, BatchLoader<V> loader, @Nullable Entry<V> base, Flight<V> flight, long windowMillis) {
+  private void refresh(
+      String key,
+      BatchLoader<V> loader,
+      @Nullable Entry<V> base,
+      Flight<V> flight,
+      long windowMillis) {
     CacheResult<V> result = null;
     try {
       Keys keys = Keys.of(namespace.qualify(key));
@@ -1266,7 +1478,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       long version = -1;
       long generation = 0;
       try {
-        Acquired a = redis.acquire(List.of(keys), token, Math.min(windowMillis, leaseMillis)).get(0);
+        Acquired a =
+            redis.acquire(List.of(keys), token, Math.min(windowMillis, leaseMillis)).get(0);
         long now = nowMillis();
         byte[] data = a.data();
         Entry<V> seen = data == null ? null : decode(key, data, now);
@@ -1283,9 +1496,17 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
           return; // another instance is refreshing it
         }
         flight.token = token;
-        // Renewed no longer than the join window: readers elsewhere are not held longer than readers here.
-        flight.renewal = LeaseRenewal.start(leaseScheduler, redis, List.of(keys), token, a.generation(), leaseMillis,
-            flight.joinUntilNanos);
+        // Renewed no longer than the join window: readers elsewhere are not held longer than
+        // readers here.
+        flight.renewal =
+            LeaseRenewal.start(
+                leaseScheduler,
+                redis,
+                List.of(keys),
+                token,
+                a.generation(),
+                leaseMillis,
+                flight.joinUntilNanos);
         version = a.version();
         generation = a.generation();
       } catch (UnavailableException e) {
@@ -1313,9 +1534,18 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         return;
       }
       metrics.load("success", System.nanoTime() - started);
-      // Late (after refreshTimedOut) or not, the value is stored: fenced by its version like any load.
-      result = store(List.of(key), loaded, millisSince(startedTs), Map.of(key, version), generation, token, Map.of(key, flight))
-          .get(key);
+      // Late (after refreshTimedOut) or not, the value is stored: fenced by its version like any
+      // load.
+      result =
+          store(
+                  List.of(key),
+                  loaded,
+                  millisSince(startedTs),
+                  Map.of(key, version),
+                  generation,
+                  token,
+                  Map.of(key, flight))
+              .get(key);
     } catch (RuntimeException | Error t) {
       LOG.debug("cache '{}': background refresh failed", name, t);
     } finally {
@@ -1350,17 +1580,27 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       if (flight != null && (flight.invalidated || flight.epoch != localEpoch.get())) {
         return;
       }
-      Entry<V> stored = new Entry<>(entry.value(), entry.version(), entry.writtenAtMillis(), entry.softExpiryMillis(),
-          entry.loadMillis(), time.nanoTime(), entry.weight());
+      Entry<V> stored =
+          new Entry<>(
+              entry.value(),
+              entry.version(),
+              entry.writtenAtMillis(),
+              entry.softExpiryMillis(),
+              entry.loadMillis(),
+              time.nanoTime(),
+              entry.weight());
       // No I/O in here: a version comparison under the key's bin lock, so a racing drop either
       // comes after this store or has already left its tombstone.
-      l1.asMap().compute(key, (k, old) -> {
-        if (fence.admits(k, stored.version())) {
-          return stored;
-        }
-        rejected[0] = true;
-        return old;
-      });
+      l1.asMap()
+          .compute(
+              key,
+              (k, old) -> {
+                if (fence.admits(k, stored.version())) {
+                  return stored;
+                }
+                rejected[0] = true;
+                return old;
+              });
     } finally {
       fence.storeLock().unlock();
     }
@@ -1372,7 +1612,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private @Nullable Entry<V> decode(String key, byte[] bytes, long now) {
     Envelope env = Envelope.decode(bytes);
     if (env == null) {
-      codecError(key, "decode", new IllegalArgumentException("not a cache envelope (" + bytes.length + " bytes)"));
+      codecError(
+          key,
+          "decode",
+          new IllegalArgumentException("not a cache envelope (" + bytes.length + " bytes)"));
       return null;
     }
     if (now >= env.softExpiryMillis() + maxStaleMillis) {
@@ -1387,8 +1630,14 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         return null;
       }
     }
-    return new Entry<>(value, env.version(), env.writtenAtMillis(), env.softExpiryMillis(), env.loadMillis(),
-        time.nanoTime(), env.value().length);
+    return new Entry<>(
+        value,
+        env.version(),
+        env.writtenAtMillis(),
+        env.softExpiryMillis(),
+        env.loadMillis(),
+        time.nanoTime(),
+        env.value().length);
   }
 
   private byte @Nullable [] encodeQuietly(String key, V value) {
@@ -1412,12 +1661,21 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       bytes = Require.notNull(codec.encode(value), "encoded value");
     } catch (RuntimeException e) {
       metrics.codecError("encode");
-      throw new CacheCodecException("cache '" + name + "' could not encode the value for key '" + key + "': " + e, e);
+      throw new CacheCodecException(
+          "cache '" + name + "' could not encode the value for key '" + key + "': " + e, e);
     }
     if (bytes.length > settings.maxValueBytes()) {
       metrics.codecError("oversize");
-      throw new IllegalArgumentException("value must be at most " + settings.maxValueBytes()
-          + " bytes encoded but was " + bytes.length + " bytes (cache '" + name + "', key '" + key + "')");
+      throw new IllegalArgumentException(
+          "value must be at most "
+              + settings.maxValueBytes()
+              + " bytes encoded but was "
+              + bytes.length
+              + " bytes (cache '"
+              + name
+              + "', key '"
+              + key
+              + "')");
     }
     return bytes;
   }
@@ -1425,8 +1683,13 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   private void codecError(String key, String kind, Throwable e) {
     metrics.codecError(kind);
     if (codecErrorLogged.compareAndSet(false, true)) {
-      LOG.warn("cache '{}': {} failed for key '{}' ({}); the value is not cached. Further codec errors are "
-          + "counted in larder.cache.codec.errors and logged at debug", name, kind, key, e.toString());
+      LOG.warn(
+          "cache '{}': {} failed for key '{}' ({}); the value is not cached. Further codec errors are "
+              + "counted in larder.cache.codec.errors and logged at debug",
+          name,
+          kind,
+          key,
+          e.toString());
     } else {
       LOG.debug("cache '{}': {} failed for key '{}'", name, kind, key, e);
     }
@@ -1444,7 +1707,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   private static Throwable causeOf(Throwable t) {
     Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+    while ((c instanceof CompletionException || c instanceof ExecutionException)
+        && c.getCause() != null) {
       c = c.getCause();
     }
     return c;
@@ -1454,7 +1718,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     if (r instanceof RuntimeException e) {
       if (e instanceof StaleValueUnavailableException s) {
         // A fresh exception per caller: joiners must not share (and mutate) one instance.
-        throw new StaleValueUnavailableException(name, key, s.getCause() == null ? s : s.getCause());
+        throw new StaleValueUnavailableException(
+            name, key, s.getCause() == null ? s : s.getCause());
       }
       throw e;
     }
@@ -1463,7 +1728,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     return result;
   }
 
-  private static <V> void mergeStale(Map<String, Stale<V>> stale, String key, @Nullable Entry<V> e, Source source) {
+  private static <V> void mergeStale(
+      Map<String, Stale<V>> stale, String key, @Nullable Entry<V> e, Source source) {
     if (e == null) {
       return;
     }
@@ -1512,7 +1778,8 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   private int millisSince(long startedTs) {
-    return (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - startedTs));
+    return (int)
+        Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - startedTs));
   }
 
   private static Duration age(Entry<?> e, long now) {

@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
  * What an L2 entry holds: the encoded value (or the mark of a cached absence) with the metadata
  * that staleness and early refresh need, so neither costs an extra round trip.
  *
- * <p>Layout (big-endian): magic {@code 'L'}, format {@code 1}, flags (bit 0: absent), version
- * (8), written-at epoch millis (8), soft-expiry epoch millis (8), load millis (4), value length
- * (4), value bytes. Anything else is {@linkplain #decode(byte[]) rejected} as corrupt.
+ * <p>Layout (big-endian): magic {@code 'L'}, format {@code 1}, flags (bit 0: absent), version (8),
+ * written-at epoch millis (8), soft-expiry epoch millis (8), load millis (4), value length (4),
+ * value bytes. Anything else is {@linkplain #decode(byte[]) rejected} as corrupt.
  *
  * @param absent whether this records that the loader found nothing
  * @param version the per-key version the write was made under
@@ -20,7 +20,12 @@ import org.jspecify.annotations.Nullable;
  * @param value the codec's bytes; empty when absent
  */
 public record Envelope(
-    boolean absent, long version, long writtenAtMillis, long softExpiryMillis, int loadMillis, byte[] value) {
+    boolean absent,
+    long version,
+    long writtenAtMillis,
+    long softExpiryMillis,
+    int loadMillis,
+    byte[] value) {
 
   static final byte MAGIC = 'L';
   static final byte FORMAT = 1;
@@ -75,8 +80,11 @@ public record Envelope(
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof Envelope e
-        && absent == e.absent && version == e.version && writtenAtMillis == e.writtenAtMillis
-        && softExpiryMillis == e.softExpiryMillis && loadMillis == e.loadMillis
+        && absent == e.absent
+        && version == e.version
+        && writtenAtMillis == e.writtenAtMillis
+        && softExpiryMillis == e.softExpiryMillis
+        && loadMillis == e.loadMillis
         && Arrays.equals(value, e.value);
   }
 
@@ -87,7 +95,18 @@ public record Envelope(
 
   @Override
   public String toString() {
-    return "Envelope[absent=" + absent + ", version=" + version + ", writtenAt=" + writtenAtMillis
-        + ", softExpiry=" + softExpiryMillis + ", loadMillis=" + loadMillis + ", bytes=" + value.length + "]";
+    return "Envelope[absent="
+        + absent
+        + ", version="
+        + version
+        + ", writtenAt="
+        + writtenAtMillis
+        + ", softExpiry="
+        + softExpiryMillis
+        + ", loadMillis="
+        + loadMillis
+        + ", bytes="
+        + value.length
+        + "]";
   }
 }

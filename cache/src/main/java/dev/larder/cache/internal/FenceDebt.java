@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The fences this instance owes Redis: invalidations, puts and clears whose Redis half could not
- * be confirmed. Each is paid later, once Redis answers: per key (a version bump that deletes the
+ * The fences this instance owes Redis: invalidations, puts and clears whose Redis half could not be
+ * confirmed. Each is paid later, once Redis answers: per key (a version bump that deletes the
  * value) or, for a clear-all or once more than {@code maxKeys} keys are owed, the whole namespace
  * (a new generation).
  *

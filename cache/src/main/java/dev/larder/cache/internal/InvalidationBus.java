@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,26 +30,29 @@ import org.slf4j.LoggerFactory;
 /**
  * A cache's invalidation channel over Redis pub/sub (a Redisson {@link RTopic}, byte-array codec).
  *
- * <p>Pub/sub delivers at most once, so the bus does not trust silence. It asks its {@link Target} to
- * clear the whole L1 whenever a message may have been missed:
+ * <p>Pub/sub delivers at most once, so the bus does not trust silence. It asks its {@link Target}
+ * to clear the whole L1 whenever a message may have been missed:
+ *
  * <ul>
- *   <li>Redisson reports the channel (re)subscribed after the first subscription, or unsubscribed;</li>
- *   <li>a publisher's sequence number skips ahead (its publish failed, or this subscriber was away);</li>
+ *   <li>Redisson reports the channel (re)subscribed after the first subscription, or unsubscribed;
+ *   <li>a publisher's sequence number skips ahead (its publish failed, or this subscriber was
+ *       away);
  *   <li>this instance's own heartbeat has not come back within the heartbeat timeout (a silent or
- *       zombie subscription), and again when it comes back.</li>
+ *       zombie subscription), and again when it comes back.
  * </ul>
  *
  * <p>Publishes go through one sender thread and each waits for the previous one, so one origin's
- * messages reach Redis, and so every subscriber, in sequence order: a skipped number is a real loss,
- * not a reordering. Only invalidations are numbered; a heartbeat carries the number of the last
- * invalidation before it, so a lost heartbeat is no loss, and an invalidation lost just before a
- * silence shows at the next heartbeat. Origins are never forgotten by time (only beyond
- * {@value #MAX_ORIGINS} of them, least recently heard first), and a message that follows a failed
- * publish says so, so even a receiver that never heard its origin before sees the loss.
+ * messages reach Redis, and so every subscriber, in sequence order: a skipped number is a real
+ * loss, not a reordering. Only invalidations are numbered; a heartbeat carries the number of the
+ * last invalidation before it, so a lost heartbeat is no loss, and an invalidation lost just before
+ * a silence shows at the next heartbeat. Origins are never forgotten by time (only beyond {@value
+ * #MAX_ORIGINS} of them, least recently heard first), and a message that follows a failed publish
+ * says so, so even a receiver that never heard its origin before sees the loss.
  *
  * <p>The send queue is bounded ({@value #MAX_QUEUED} messages): past it a publish fails at once and
  * its number is skipped, which receivers see as a gap. An instance that receives its own origin on
- * a message it did not send (a JVM snapshot restored twice, e.g. CRaC) takes a new id and clears L1.
+ * a message it did not send (a JVM snapshot restored twice, e.g. CRaC) takes a new id and clears
+ * L1.
  */
 public final class InvalidationBus implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InvalidationBus.class);
@@ -92,7 +94,8 @@ public final class InvalidationBus implements AutoCloseable {
   private final CircuitBreaker redisBreaker;
   private volatile UUID instanceId = UUID.randomUUID();
   private final AtomicLong seq = new AtomicLong();
-  // Set when an invalidation could not be published; cleared by the next message that reaches Redis.
+  // Set when an invalidation could not be published; cleared by the next message that reaches
+  // Redis.
   private volatile boolean lost;
   private final Cache<UUID, Long> lastSeqByOrigin;
   // Send times of this instance's own recent messages: an echo with this origin but another time
@@ -126,9 +129,17 @@ public final class InvalidationBus implements AutoCloseable {
    * @param metrics meters
    * @param time clocks
    */
-  public InvalidationBus(RedissonClient redisson, String channel, String cacheName, Target target,
-      Duration heartbeatInterval, Duration heartbeatTimeout, Duration publishTimeout, CircuitBreaker redisBreaker,
-      CacheMetrics metrics, TimeSource time) {
+  public InvalidationBus(
+      RedissonClient redisson,
+      String channel,
+      String cacheName,
+      Target target,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Duration publishTimeout,
+      CircuitBreaker redisBreaker,
+      CacheMetrics metrics,
+      TimeSource time) {
     this.cacheName = cacheName;
     this.topic = redisson.getTopic(channel, ByteArrayCodec.INSTANCE);
     this.target = target;
@@ -138,11 +149,23 @@ public final class InvalidationBus implements AutoCloseable {
     this.publishTimeout = publishTimeout;
     this.redisBreaker = redisBreaker;
     this.lastSeqByOrigin = Caffeine.newBuilder().maximumSize(MAX_ORIGINS).build();
-    this.sentAt = Caffeine.newBuilder().maximumSize(20L * MAX_QUEUED)
-        .expireAfterWrite(heartbeatTimeout.plusSeconds(30)).build();
-    this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_QUEUED),
-        daemon("larder-cache-" + cacheName + "-bus"), new ThreadPoolExecutor.AbortPolicy());
-    this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("larder-cache-" + cacheName + "-bus-tick"));
+    this.sentAt =
+        Caffeine.newBuilder()
+            .maximumSize(20L * MAX_QUEUED)
+            .expireAfterWrite(heartbeatTimeout.plusSeconds(30))
+            .build();
+    this.sender =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(MAX_QUEUED),
+            daemon("larder-cache-" + cacheName + "-bus"),
+            new ThreadPoolExecutor.AbortPolicy());
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            daemon("larder-cache-" + cacheName + "-bus-tick"));
     long every = heartbeatInterval.toNanos();
     ticker.scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.NANOSECONDS);
   }
@@ -221,29 +244,37 @@ public final class InvalidationBus implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     boolean content = type != Type.HEARTBEAT;
     try {
-      sender.execute(() -> {
-        // Numbered on the sender thread, so numbers go out in order.
-        long n = content ? seq.incrementAndGet() : seq.get();
-        long micros = nowMicros();
-        InvalidationMessage m = new InvalidationMessage(type, instanceId, n, micros, keys, versions, lost);
-        CircuitBreaker.State state = redisBreaker.getState();
-        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
-          failed(content, done, CallNotPermittedException.createCallNotPermittedException(redisBreaker));
-          return;
-        }
-        try {
-          sentAt.put(micros, Boolean.TRUE);
-          topic.publishAsync(m.encode()).toCompletableFuture().get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
-          lost = false;
-          metrics.invalidationSent(kind(type));
-          done.complete(null);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          failed(content, done, e);
-        } catch (Exception e) {
-          failed(content, done, e);
-        }
-      });
+      sender.execute(
+          () -> {
+            // Numbered on the sender thread, so numbers go out in order.
+            long n = content ? seq.incrementAndGet() : seq.get();
+            long micros = nowMicros();
+            InvalidationMessage m =
+                new InvalidationMessage(type, instanceId, n, micros, keys, versions, lost);
+            CircuitBreaker.State state = redisBreaker.getState();
+            if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
+              failed(
+                  content,
+                  done,
+                  CallNotPermittedException.createCallNotPermittedException(redisBreaker));
+              return;
+            }
+            try {
+              sentAt.put(micros, Boolean.TRUE);
+              topic
+                  .publishAsync(m.encode())
+                  .toCompletableFuture()
+                  .get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
+              lost = false;
+              metrics.invalidationSent(kind(type));
+              done.complete(null);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              failed(content, done, e);
+            } catch (Exception e) {
+              failed(content, done, e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       if (content) {
         // Never numbered: skip a number now so receivers see the gap.
@@ -268,17 +299,18 @@ public final class InvalidationBus implements AutoCloseable {
     if (closed.get() || listening || !subscribing.compareAndSet(false, true)) {
       return;
     }
-    StatusListener status = new StatusListener() {
-      @Override
-      public void onSubscribe(String channel) {
-        onSubscribed();
-      }
+    StatusListener status =
+        new StatusListener() {
+          @Override
+          public void onSubscribe(String channel) {
+            onSubscribed();
+          }
 
-      @Override
-      public void onUnsubscribe(String channel) {
-        onUnsubscribed();
-      }
-    };
+          @Override
+          public void onUnsubscribe(String channel) {
+            onUnsubscribed();
+          }
+        };
     CompletableFuture<Integer> added;
     try {
       added = topic.addListenerAsync(status).toCompletableFuture();
@@ -286,33 +318,41 @@ public final class InvalidationBus implements AutoCloseable {
       added = CompletableFuture.failedFuture(e);
     }
     added
-        .thenCompose(sid -> {
-          statusListenerId = sid;
-          return topic.addListenerAsync(byte[].class, (ch, msg) -> onMessage(msg)).toCompletableFuture();
-        })
-        .whenComplete((mid, t) -> {
-          if (t != null) {
-            if (statusListenerId != 0) {
-              topic.removeListenerAsync(statusListenerId);
-              statusListenerId = 0;
-            }
-            subscribing.set(false);
-            LOG.warn("cache '{}': could not subscribe to the invalidation channel ({}); retrying every heartbeat, "
-                + "L1 entries live at most l1Ttl meanwhile", cacheName, t.toString());
-            return;
-          }
-          messageListenerId = mid;
-          lastEchoNanos = System.nanoTime();
-          listening = true;
-          subscribing.set(false);
-          if (started && subscribedLate.compareAndSet(false, true)) {
-            // Subscribed after start() stopped waiting: L1 may hold what a lost message concerned.
-            target.clearLocal("subscribed late");
-          }
-          if (closed.get()) {
-            removeListeners();
-          }
-        });
+        .thenCompose(
+            sid -> {
+              statusListenerId = sid;
+              return topic
+                  .addListenerAsync(byte[].class, (ch, msg) -> onMessage(msg))
+                  .toCompletableFuture();
+            })
+        .whenComplete(
+            (mid, t) -> {
+              if (t != null) {
+                if (statusListenerId != 0) {
+                  topic.removeListenerAsync(statusListenerId);
+                  statusListenerId = 0;
+                }
+                subscribing.set(false);
+                LOG.warn(
+                    "cache '{}': could not subscribe to the invalidation channel ({}); retrying every heartbeat, "
+                        + "L1 entries live at most l1Ttl meanwhile",
+                    cacheName,
+                    t.toString());
+                return;
+              }
+              messageListenerId = mid;
+              lastEchoNanos = System.nanoTime();
+              listening = true;
+              subscribing.set(false);
+              if (started && subscribedLate.compareAndSet(false, true)) {
+                // Subscribed after start() stopped waiting: L1 may hold what a lost message
+                // concerned.
+                target.clearLocal("subscribed late");
+              }
+              if (closed.get()) {
+                removeListeners();
+              }
+            });
   }
 
   private void onSubscribed() {
@@ -338,7 +378,9 @@ public final class InvalidationBus implements AutoCloseable {
     InvalidationMessage m = InvalidationMessage.decode(bytes);
     if (m == null) {
       metrics.invalidationReceived("malformed");
-      LOG.debug("cache '{}': ignored a malformed message ({} bytes) on the invalidation channel", cacheName,
+      LOG.debug(
+          "cache '{}': ignored a malformed message ({} bytes) on the invalidation channel",
+          cacheName,
           bytes == null ? 0 : bytes.length);
       return;
     }
@@ -369,10 +411,14 @@ public final class InvalidationBus implements AutoCloseable {
 
   private void checkSequence(InvalidationMessage m) {
     Long[] previous = new Long[1];
-    lastSeqByOrigin.asMap().compute(m.origin(), (o, last) -> {
-      previous[0] = last;
-      return last == null ? m.seq() : Math.max(last, m.seq());
-    });
+    lastSeqByOrigin
+        .asMap()
+        .compute(
+            m.origin(),
+            (o, last) -> {
+              previous[0] = last;
+              return last == null ? m.seq() : Math.max(last, m.seq());
+            });
     Long last = previous[0];
     // An invalidation must be the next number; a heartbeat repeats the last one.
     long expected = m.type() == Type.HEARTBEAT ? m.seq() : m.seq() - 1;
@@ -387,8 +433,13 @@ public final class InvalidationBus implements AutoCloseable {
   private void cloned() {
     UUID old = instanceId;
     instanceId = UUID.randomUUID();
-    gap("cloned", "another process publishes as this instance " + old + " (a cloned or restored JVM?); "
-        + "now publishing as " + instanceId);
+    gap(
+        "cloned",
+        "another process publishes as this instance "
+            + old
+            + " (a cloned or restored JVM?); "
+            + "now publishing as "
+            + instanceId);
   }
 
   private void gap(String reason, String detail) {
@@ -405,8 +456,11 @@ public final class InvalidationBus implements AutoCloseable {
       }
       if (healthy && System.nanoTime() - lastEchoNanos > heartbeatTimeoutNanos) {
         healthy = false;
-        gap("silent", "no echo of this instance's heartbeat for "
-            + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms");
+        gap(
+            "silent",
+            "no echo of this instance's heartbeat for "
+                + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos)
+                + " ms");
       }
       send(Type.HEARTBEAT, List.of(), new long[0]);
     } catch (RuntimeException e) {
@@ -435,7 +489,9 @@ public final class InvalidationBus implements AutoCloseable {
     sender.shutdown();
     if (listening) {
       try {
-        topic.removeListenerAsync(messageListenerId, statusListenerId).toCompletableFuture()
+        topic
+            .removeListenerAsync(messageListenerId, statusListenerId)
+            .toCompletableFuture()
             .get(publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

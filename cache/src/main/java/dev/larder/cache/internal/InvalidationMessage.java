@@ -15,16 +15,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Compact binary layout (big-endian): magic {@code 'I'}, format {@code 2}, type (1 keys, 2 all,
  * 3 heartbeat), flags (bit 0: after a loss), origin instance id (16), sequence number (8), sent-at
- * epoch micros (8), key count (4), then per key: version (8), UTF-8 length (2), UTF-8 bytes.
- * Format 1 (no flags byte) is still read. Anything else is
- * {@linkplain #decode(byte[]) rejected}, so a foreign publisher on the channel cannot make an
- * instance misbehave, only be counted.
+ * epoch micros (8), key count (4), then per key: version (8), UTF-8 length (2), UTF-8 bytes. Format
+ * 1 (no flags byte) is still read. Anything else is {@linkplain #decode(byte[]) rejected}, so a
+ * foreign publisher on the channel cannot make an instance misbehave, only be counted.
  *
  * @param type what the message says
  * @param origin the publishing cache instance, so it can ignore its own echo
  * @param seq the publisher's sequence number of invalidations (keys and clear-all): consecutive per
- *     origin, so a receiver sees a gap; a heartbeat carries the number of the last invalidation sent
- *     before it
+ *     origin, so a receiver sees a gap; a heartbeat carries the number of the last invalidation
+ *     sent before it
  * @param sentAtMicros wall-clock publish time, to measure propagation latency
  * @param keys the invalidated caller keys (only for {@link Type#KEYS})
  * @param versions per key, the version Redis holds after the invalidation (0 when unknown)
@@ -33,7 +32,13 @@ import org.jspecify.annotations.Nullable;
  *     something
  */
 public record InvalidationMessage(
-    Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions, boolean afterLoss) {
+    Type type,
+    UUID origin,
+    long seq,
+    long sentAtMicros,
+    List<String> keys,
+    long[] versions,
+    boolean afterLoss) {
 
   static final byte MAGIC = 'I';
   static final byte FORMAT = 2;
@@ -41,6 +46,7 @@ public record InvalidationMessage(
   static final int HEADER_BYTES = 1 + 1 + 1 + 1 + 16 + 8 + 8 + 4;
   static final int HEADER_BYTES_1 = HEADER_BYTES - 1;
   private static final byte FLAG_AFTER_LOSS = 1;
+
   /** Longest key the message format carries, in UTF-8 bytes (larger than any namespace allows). */
   static final int MAX_KEY_BYTES = 0xFFFF;
 
@@ -83,8 +89,13 @@ public record InvalidationMessage(
           "versions must have one entry per key (" + keys.size() + ") but had " + versions.length);
     }
     if ((type == Type.KEYS) == keys.isEmpty()) {
-      throw new IllegalArgumentException("a " + type + " message must " + (type == Type.KEYS ? "" : "not ")
-          + "carry keys but carried " + keys.size());
+      throw new IllegalArgumentException(
+          "a "
+              + type
+              + " message must "
+              + (type == Type.KEYS ? "" : "not ")
+              + "carry keys but carried "
+              + keys.size());
     }
   }
 
@@ -98,7 +109,8 @@ public record InvalidationMessage(
    * @param keys the invalidated keys
    * @param versions per key, the version after the invalidation
    */
-  public InvalidationMessage(Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions) {
+  public InvalidationMessage(
+      Type type, UUID origin, long seq, long sentAtMicros, List<String> keys, long[] versions) {
     this(type, origin, seq, sentAtMicros, keys, versions, false);
   }
 
@@ -124,7 +136,8 @@ public record InvalidationMessage(
     for (String k : keys) {
       byte[] b = k.getBytes(StandardCharsets.UTF_8);
       if (b.length > MAX_KEY_BYTES) {
-        throw new IllegalArgumentException("key must be at most " + MAX_KEY_BYTES + " UTF-8 bytes but was " + b.length);
+        throw new IllegalArgumentException(
+            "key must be at most " + MAX_KEY_BYTES + " UTF-8 bytes but was " + b.length);
       }
       encoded.add(b);
       size += 8 + 2 + b.length;
@@ -146,7 +159,9 @@ public record InvalidationMessage(
    * @return the message, or {@code null} when the bytes are not a well-formed message
    */
   public static @Nullable InvalidationMessage decode(byte @Nullable [] bytes) {
-    if (bytes == null || bytes.length < HEADER_BYTES_1 || bytes[0] != MAGIC
+    if (bytes == null
+        || bytes.length < HEADER_BYTES_1
+        || bytes[0] != MAGIC
         || (bytes[1] != FORMAT && bytes[1] != FORMAT_1)) {
       return null;
     }
@@ -162,14 +177,21 @@ public record InvalidationMessage(
       long seq = buf.getLong();
       long sentAt = buf.getLong();
       int count = buf.getInt();
-      // Each key takes at least 11 bytes: a count that cannot fit is corrupt, not a reason to allocate.
-      if (type == null || count < 0 || count > buf.remaining() / 11 || (type == Type.KEYS) == (count == 0)) {
+      // Each key takes at least 11 bytes: a count that cannot fit is corrupt, not a reason to
+      // allocate.
+      if (type == null
+          || count < 0
+          || count > buf.remaining() / 11
+          || (type == Type.KEYS) == (count == 0)) {
         return null;
       }
       List<String> keys = new ArrayList<>(count);
       long[] versions = new long[count];
-      var decoder = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+      var decoder =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
       for (int i = 0; i < count; i++) {
         versions[i] = buf.getLong();
         int len = Short.toUnsignedInt(buf.getShort());
@@ -183,7 +205,8 @@ public record InvalidationMessage(
       if (buf.hasRemaining()) {
         return null;
       }
-      return new InvalidationMessage(type, origin, seq, sentAt, keys, versions, (flags & FLAG_AFTER_LOSS) != 0);
+      return new InvalidationMessage(
+          type, origin, seq, sentAt, keys, versions, (flags & FLAG_AFTER_LOSS) != 0);
     } catch (BufferUnderflowException | CharacterCodingException | IllegalArgumentException e) {
       return null;
     }
@@ -191,18 +214,33 @@ public record InvalidationMessage(
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof InvalidationMessage m && type == m.type && origin.equals(m.origin) && seq == m.seq
-        && sentAtMicros == m.sentAtMicros && afterLoss == m.afterLoss && keys.equals(m.keys) && java.util.Arrays.equals(versions, m.versions);
+    return o instanceof InvalidationMessage m
+        && type == m.type
+        && origin.equals(m.origin)
+        && seq == m.seq
+        && sentAtMicros == m.sentAtMicros
+        && afterLoss == m.afterLoss
+        && keys.equals(m.keys)
+        && java.util.Arrays.equals(versions, m.versions);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(type, origin, seq, keys) * 31 + java.util.Arrays.hashCode(versions);
+    return java.util.Objects.hash(type, origin, seq, keys) * 31
+        + java.util.Arrays.hashCode(versions);
   }
 
   @Override
   public String toString() {
-    return "InvalidationMessage[" + type + ", origin=" + origin + ", seq=" + seq + ", keys=" + keys.size()
-        + (afterLoss ? ", after a loss" : "") + "]";
+    return "InvalidationMessage["
+        + type
+        + ", origin="
+        + origin
+        + ", seq="
+        + seq
+        + ", keys="
+        + keys.size()
+        + (afterLoss ? ", after a loss" : "")
+        + "]";
   }
 }

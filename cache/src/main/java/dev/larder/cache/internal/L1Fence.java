@@ -31,7 +31,9 @@ final class L1Fence {
     tombstones.asMap().merge(key, version, Math::max);
   }
 
-  /** Whether a value written under {@code version} is not older than the key's last invalidation. */
+  /**
+   * Whether a value written under {@code version} is not older than the key's last invalidation.
+   */
   boolean admits(String key, long version) {
     Long t = tombstones.getIfPresent(key);
     return t == null || version >= t;

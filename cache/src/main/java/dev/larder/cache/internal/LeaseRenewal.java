@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * lapses within one {@code lockLease} of its last renewal, so waiters on other instances take over
  * then instead of waiting out {@code lockWait}. A healthy holder keeps its lease as long as one of
  * the renewals sent in any window of two thirds of {@code lockLease} reaches Redis: it survives a
- * failed renewal, or a pause (GC, a starved host) of up to two thirds of {@code lockLease} minus one
- * round trip.
+ * failed renewal, or a pause (GC, a starved host) of up to two thirds of {@code lockLease} minus
+ * one round trip.
  *
  * <p>Renewals are sent without waiting for their answers (a slow answer never delays the next one)
  * and only extend a lease still held under the holder's token (one that lapsed and was taken by
@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LeaseRenewal implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseRenewal.class);
+
   /** A renewal that was never started: for callers with nothing to renew. */
   static final LeaseRenewal NONE = new LeaseRenewal();
 
@@ -51,7 +52,12 @@ final class LeaseRenewal implements Runnable {
     this.stopped = true;
   }
 
-  private LeaseRenewal(RedisTier redis, List<Keys> keys, String token, long generation, long leaseMillis,
+  private LeaseRenewal(
+      RedisTier redis,
+      List<Keys> keys,
+      String token,
+      long generation,
+      long leaseMillis,
       long untilNanos) {
     this.redis = redis;
     this.keys = List.copyOf(keys);
@@ -74,8 +80,14 @@ final class LeaseRenewal implements Runnable {
    *     deadline, after which nobody waits for its load
    * @return the renewal, to {@link #stop()} when the load is done
    */
-  static LeaseRenewal start(ScheduledExecutorService scheduler, RedisTier redis, List<Keys> keys, String token,
-      long generation, long leaseMillis, long untilNanos) {
+  static LeaseRenewal start(
+      ScheduledExecutorService scheduler,
+      RedisTier redis,
+      List<Keys> keys,
+      String token,
+      long generation,
+      long leaseMillis,
+      long untilNanos) {
     if (keys.isEmpty()) {
       return NONE;
     }
@@ -101,13 +113,16 @@ final class LeaseRenewal implements Runnable {
       return;
     }
     long ttl = Math.max(1, Math.min(leaseMillis, TimeUnit.NANOSECONDS.toMillis(left)));
-    tier.renew(keys, token, ttl, generation).whenComplete((held, t) -> {
-      if (held != null && held.contains(Boolean.FALSE) && !lostLogged && !stopped) {
-        lostLogged = true;
-        LOG.debug("a load lease is no longer this holder's (lapsed and taken, or revoked by an invalidation); "
-            + "its load goes on, its write fenced by the version");
-      }
-    });
+    tier.renew(keys, token, ttl, generation)
+        .whenComplete(
+            (held, t) -> {
+              if (held != null && held.contains(Boolean.FALSE) && !lostLogged && !stopped) {
+                lostLogged = true;
+                LOG.debug(
+                    "a load lease is no longer this holder's (lapsed and taken, or revoked by an invalidation); "
+                        + "its load goes on, its write fenced by the version");
+              }
+            });
   }
 
   /** Stops renewing; idempotent. */

@@ -62,7 +62,10 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   @Override
   public void load(String result, long nanos) {
     counter("larder.cache.loads", "result", result).increment();
-    Timer.builder("larder.cache.load.time").tag("cache", cache).tag("result", result).register(registry)
+    Timer.builder("larder.cache.load.time")
+        .tag("cache", cache)
+        .tag("result", result)
+        .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
@@ -108,7 +111,9 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
 
   @Override
   public void invalidationPropagation(long nanos) {
-    Timer.builder("larder.cache.invalidation.propagation").tag("cache", cache).register(registry)
+    Timer.builder("larder.cache.invalidation.propagation")
+        .tag("cache", cache)
+        .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 

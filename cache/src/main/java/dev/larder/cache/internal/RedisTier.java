@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,16 +35,16 @@ import org.slf4j.LoggerFactory;
  * The Redis tier: every call bounded by a timeout and guarded by its own circuit breaker, so a slow
  * or dead Redis degrades the cache to L1 + loader instead of failing callers.
  *
- * <p>Per caller key {@code q} (already namespaced) three keys share one hash slot:
- * {@code {q}:d} holds the {@link Envelope}, {@code {q}:v} the write version (bumped by every
- * invalidation and put) and {@code {q}:l} the load lease (a random token with a short expiry that
- * its holder renews while the load runs, see {@link LeaseRenewal}). A loader
- * writes only if the version it read when it took the lease is still current, checked by a Lua script
- * at write time: an invalidation that happens during a slow load wins over the load's older value.
+ * <p>Per caller key {@code q} (already namespaced) three keys share one hash slot: {@code {q}:d}
+ * holds the {@link Envelope}, {@code {q}:v} the write version (bumped by every invalidation and
+ * put) and {@code {q}:l} the load lease (a random token with a short expiry that its holder renews
+ * while the load runs, see {@link LeaseRenewal}). A loader writes only if the version it read when
+ * it took the lease is still current, checked by a Lua script at write time: an invalidation that
+ * happens during a slow load wins over the load's older value.
  *
  * <p>Clear-all is a <em>generation</em>: one counter per namespace ({@code larder:gen:<prefix>}),
- * part of every key name ({@code {q}:d} in generation 0, {@code {q}:<n>:d} after the n-th clear).
- * A clear increments it, which makes every older key unreachable at once; a later SCAN only tidies.
+ * part of every key name ({@code {q}:d} in generation 0, {@code {q}:<n>:d} after the n-th clear). A
+ * clear increments it, which makes every older key unreachable at once; a later SCAN only tidies.
  * Every value read, write and version bump is sent in one pipelined batch that ends with a read of
  * the counter, on one connection, so Redis runs it after them: a read or bump made under a
  * generation that has moved is redone under the new one, and a write is reported as refused (its
@@ -55,15 +55,15 @@ import org.slf4j.LoggerFactory;
  * microseconds)}, so a number used before a restart is never used again after it (as long as the
  * server's clock does not step back by more than the restart took).
  *
- * <p><b>Restarts.</b> A Redis that restarts from a snapshot (RDB or AOF), or a replica promoted
- * in its place, holds a <em>prefix</em> of what clients were told: writes, version bumps and
- * deletes acknowledged after that point are gone, so an invalidated value can come back. The tier
+ * <p><b>Restarts.</b> A Redis that restarts from a snapshot (RDB or AOF), or a replica promoted in
+ * its place, holds a <em>prefix</em> of what clients were told: writes, version bumps and deletes
+ * acknowledged after that point are gone, so an invalidated value can come back. The tier
  * remembers, next to the generation counter, the {@code run_id} of the server that last verified
  * the namespace ({@code {larder:gen:<prefix>}:run}, same hash slot as the counter). A check script
  * compares it with the server's own {@code run_id} ({@code INFO server}) and, when they differ,
  * starts a new generation: everything the old process held becomes unreachable at once. The check
- * runs at this instance's first Redis call, at the first call after any Redis failure (a restart
- * is one), and on the cache's tick ({@link #check()}), pipelined in front of the batch it guards.
+ * runs at this instance's first Redis call, at the first call after any Redis failure (a restart is
+ * one), and on the cache's tick ({@link #check()}), pipelined in front of the batch it guards.
  */
 public final class RedisTier {
   private static final Logger LOG = LoggerFactory.getLogger(RedisTier.class);
@@ -116,11 +116,12 @@ public final class RedisTier {
   // recorded yet, e.g. a sourced gap at a consumer's first start) is verified by it: without the
   // run, the next instance's CHECK would take the generation for a restarted server's and move it
   // again, warning of a restart that never happened. A run already recorded is left for CHECK.
-  private static final String CLEAR_ALL = NEXT_GENERATION_LUA
-      + "if not redis.call('GET', KEYS[2]) then\n"
-      + "  redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))\n"
-      + "end\n"
-      + "return {string.format('%d', old), string.format('%d', new)}";
+  private static final String CLEAR_ALL =
+      NEXT_GENERATION_LUA
+          + "if not redis.call('GET', KEYS[2]) then\n"
+          + "  redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))\n"
+          + "end\n"
+          + "return {string.format('%d', old), string.format('%d', new)}";
 
   // Whether the server that holds the namespace is the one that last verified it. If not (a
   // restart, a failover), start a new generation. Returns {moved, old, new}.
@@ -187,8 +188,15 @@ public final class RedisTier {
    * @param longestValueMillis the longest TTL a value of this namespace is stored with (version
    *     keys outlive it)
    */
-  public RedisTier(RedissonClient redisson, CircuitBreaker breaker, Duration timeout, CacheMetrics metrics,
-      String namespacePrefix, Runnable onGenerationMoved, Runnable onRestart, long longestValueMillis) {
+  public RedisTier(
+      RedissonClient redisson,
+      CircuitBreaker breaker,
+      Duration timeout,
+      CacheMetrics metrics,
+      String namespacePrefix,
+      Runnable onGenerationMoved,
+      Runnable onRestart,
+      long longestValueMillis) {
     this.redisson = redisson;
     this.namespacePrefix = namespacePrefix;
     this.generationKey = "larder:gen:" + namespacePrefix;
@@ -285,11 +293,13 @@ public final class RedisTier {
    * are missing from the map, which is keyed by qualified key.
    */
   Map<String, byte[]> get(List<Keys> keys) {
-    Batched r = inCurrentGeneration((b, g) -> {
-      for (Keys k : keys) {
-        b.getBucket(k.at(g).data(), ByteArrayCodec.INSTANCE).getAsync();
-      }
-    });
+    Batched r =
+        inCurrentGeneration(
+            (b, g) -> {
+              for (Keys k : keys) {
+                b.getBucket(k.at(g).data(), ByteArrayCodec.INSTANCE).getAsync();
+              }
+            });
     Map<String, byte[]> out = new HashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       Object v = r.replies().get(i);
@@ -305,8 +315,16 @@ public final class RedisTier {
     byte[] tokenBytes = bytes(token);
     byte[] lease = bytes(Long.toString(leaseMillis));
     // A lease taken in a generation that moved meanwhile is in an unreachable key: it just expires.
-    Batched r = inCurrentGeneration((b, g) -> evalInto(b, keys, g, ACQUIRE, RScript.ReturnType.MAPVALUELIST,
-        i -> new Object[] {tokenBytes, lease}));
+    Batched r =
+        inCurrentGeneration(
+            (b, g) ->
+                evalInto(
+                    b,
+                    keys,
+                    g,
+                    ACQUIRE,
+                    RScript.ReturnType.MAPVALUELIST,
+                    i -> new Object[] {tokenBytes, lease}));
     List<Acquired> out = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       List<?> parts = (List<?>) r.replies().get(i);
@@ -325,13 +343,32 @@ public final class RedisTier {
    * @return per key, whether the value was written (false: fenced off by an invalidation, or by a
    *     clear-all that moved the generation)
    */
-  List<Boolean> write(List<Keys> keys, List<byte[]> envelopes, List<Long> ttlMillis, List<Long> expectedVersions,
-      @Nullable String token, long generation) {
+  List<Boolean> write(
+      List<Keys> keys,
+      List<byte[]> envelopes,
+      List<Long> ttlMillis,
+      List<Long> expectedVersions,
+      @Nullable String token,
+      long generation) {
     byte[] tok = bytes(token == null ? "" : token);
     byte[] versionTtl = bytes(Long.toString(versionTtlMillis));
-    Batched r = batch(b -> evalInto(b, keys, generation, WRITE, RScript.ReturnType.LONG, i -> new Object[] {
-        envelopes.get(i), bytes(Long.toString(ttlMillis.get(i))), bytes(Long.toString(expectedVersions.get(i))), tok,
-        versionTtl}));
+    Batched r =
+        batch(
+            b ->
+                evalInto(
+                    b,
+                    keys,
+                    generation,
+                    WRITE,
+                    RScript.ReturnType.LONG,
+                    i ->
+                        new Object[] {
+                          envelopes.get(i),
+                          bytes(Long.toString(ttlMillis.get(i))),
+                          bytes(Long.toString(expectedVersions.get(i))),
+                          tok,
+                          versionTtl
+                        }));
     if (!sameGeneration(generation, r.generation())) {
       return Collections.nCopies(keys.size(), Boolean.FALSE);
     }
@@ -350,7 +387,11 @@ public final class RedisTier {
     try {
       byte[] tok = bytes(token);
       long g = generation.get();
-      evalAll(keys.stream().map(k -> k.at(g)).toList(), RELEASE, RScript.ReturnType.LONG, i -> new Object[] {tok});
+      evalAll(
+          keys.stream().map(k -> k.at(g)).toList(),
+          RELEASE,
+          RScript.ReturnType.LONG,
+          i -> new Object[] {tok});
     } catch (UnavailableException e) {
       // The lease expires by itself; nothing else to do.
     }
@@ -360,7 +401,8 @@ public final class RedisTier {
    * Extends leases held under {@code token} to {@code leaseMillis} from now, without waiting: the
    * calls are sent at once and their answers (or failure, counted by the breaker like any call's)
    * arrive on the returned future, so a slow answer never delays the next renewal. Refused at once
-   * while the breaker is open: a holder that cannot reach Redis stops renewing and its lease lapses.
+   * while the breaker is open: a holder that cannot reach Redis stops renewing and its lease
+   * lapses.
    *
    * @param keys the leases' keys
    * @param token the holder's token
@@ -368,14 +410,15 @@ public final class RedisTier {
    * @param generation the generation the leases were taken in
    * @return per key, whether the lease is still the holder's
    */
-  CompletableFuture<List<Boolean>> renew(List<Keys> keys, String token, long leaseMillis, long generation) {
+  CompletableFuture<List<Boolean>> renew(
+      List<Keys> keys, String token, long leaseMillis, long generation) {
     return evalAsync(keys, generation, RENEW, bytes(token), bytes(Long.toString(leaseMillis)))
         .thenApply(r -> r.stream().map(n -> n == 1L).toList());
   }
 
   /**
-   * Gives back leases held under {@code token}, without waiting (for a caller whose budget is spent);
-   * a failure only means the lease lapses by itself.
+   * Gives back leases held under {@code token}, without waiting (for a caller whose budget is
+   * spent); a failure only means the lease lapses by itself.
    *
    * @param keys the leases' keys
    * @param token the holder's token
@@ -388,10 +431,12 @@ public final class RedisTier {
   }
 
   /** One script per key, sent without waiting, bounded and counted like {@link #call}. */
-  private CompletableFuture<List<Long>> evalAsync(List<Keys> keys, long generation, String script, Object... args) {
+  private CompletableFuture<List<Long>> evalAsync(
+      List<Keys> keys, long generation, String script, Object... args) {
     if (!breaker.tryAcquirePermission()) {
       return CompletableFuture.failedFuture(
-          new UnavailableException(CallNotPermittedException.createCallNotPermittedException(breaker)));
+          new UnavailableException(
+              CallNotPermittedException.createCallNotPermittedException(breaker)));
     }
     // Real time on purpose, as in call().
     long start = System.nanoTime();
@@ -401,24 +446,38 @@ public final class RedisTier {
       List<CompletableFuture<Object>> futures = new ArrayList<>(keys.size());
       for (Keys key : keys) {
         Keys k = key.at(generation);
-        futures.add(rs.<Object>evalAsync(k.data(), RScript.Mode.READ_WRITE, script, RScript.ReturnType.LONG,
-            k.asList(), args).toCompletableFuture());
+        futures.add(
+            rs.<Object>evalAsync(
+                    k.data(),
+                    RScript.Mode.READ_WRITE,
+                    script,
+                    RScript.ReturnType.LONG,
+                    k.asList(),
+                    args)
+                .toCompletableFuture());
       }
-      all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        List<Long> out = new ArrayList<>(futures.size());
-        futures.forEach(f -> out.add(((Number) f.join()).longValue()));
-        return out;
-      });
+      all =
+          CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+              .thenApply(
+                  v -> {
+                    List<Long> out = new ArrayList<>(futures.size());
+                    futures.forEach(f -> out.add(((Number) f.join()).longValue()));
+                    return out;
+                  });
     } catch (RuntimeException e) {
       all = CompletableFuture.failedFuture(e);
     }
-    return all.orTimeout(timeout.nanos(), TimeUnit.NANOSECONDS).handle((r, t) -> {
-      if (t == null) {
-        succeeded(start);
-        return r;
-      }
-      throw failed(start, t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
-    });
+    return all.orTimeout(timeout.nanos(), TimeUnit.NANOSECONDS)
+        .handle(
+            (r, t) -> {
+              if (t == null) {
+                succeeded(start);
+                return r;
+              }
+              throw failed(
+                  start,
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+            });
   }
 
   /**
@@ -431,8 +490,10 @@ public final class RedisTier {
   Bumped bumpAll(List<Keys> keys, boolean drop) {
     byte[] ttl = bytes(Long.toString(versionTtlMillis));
     byte[] flag = bytes(drop ? "1" : "0");
-    Batched r = inCurrentGeneration((b, g) -> evalInto(b, keys, g, BUMP, RScript.ReturnType.LONG,
-        i -> new Object[] {ttl, flag}));
+    Batched r =
+        inCurrentGeneration(
+            (b, g) ->
+                evalInto(b, keys, g, BUMP, RScript.ReturnType.LONG, i -> new Object[] {ttl, flag}));
     List<Long> out = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       out.add(((Number) r.replies().get(i)).longValue());
@@ -453,8 +514,16 @@ public final class RedisTier {
   Bumped put(Keys keys, byte[] envelope, long ttlMillis) {
     byte[] ttl = bytes(Long.toString(ttlMillis));
     byte[] versionTtl = bytes(Long.toString(versionTtlMillis));
-    Batched r = inCurrentGeneration((b, g) -> evalInto(b, List.of(keys), g, PUT, RScript.ReturnType.LONG,
-        i -> new Object[] {envelope, ttl, versionTtl}));
+    Batched r =
+        inCurrentGeneration(
+            (b, g) ->
+                evalInto(
+                    b,
+                    List.of(keys),
+                    g,
+                    PUT,
+                    RScript.ReturnType.LONG,
+                    i -> new Object[] {envelope, ttl, versionTtl}));
     return new Bumped(List.of(((Number) r.replies().get(0)).longValue()), r.generation());
   }
 
@@ -466,9 +535,18 @@ public final class RedisTier {
    * @return the new generation
    */
   long clearAll() {
-    List<?> r = call(() -> redisson.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(generationKey,
-        RScript.Mode.READ_WRITE, CLEAR_ALL, RScript.ReturnType.LIST, List.of(generationKey, runKey))
-        .toCompletableFuture());
+    List<?> r =
+        call(
+            () ->
+                redisson
+                    .getScript(StringCodec.INSTANCE)
+                    .<List<Object>>evalAsync(
+                        generationKey,
+                        RScript.Mode.READ_WRITE,
+                        CLEAR_ALL,
+                        RScript.ReturnType.LIST,
+                        List.of(generationKey, runKey))
+                    .toCompletableFuture());
     long old = parseLong(r.get(0));
     long g = parseLong(r.get(1));
     generation.accumulateAndGet(g, Math::max);
@@ -488,12 +566,21 @@ public final class RedisTier {
   }
 
   private void tidy(long previous) {
-    String pattern = "{" + namespacePrefix + "*}" + (previous == 0 ? "" : ":" + previous) + ":[dvl]";
-    redisson.getKeys().deleteByPatternAsync(pattern).whenComplete((n, t) -> {
-      if (t != null) {
-        LOG.debug("tidying generation {} of '{}' failed; its keys expire by TTL", previous, namespacePrefix, t);
-      }
-    });
+    String pattern =
+        "{" + namespacePrefix + "*}" + (previous == 0 ? "" : ":" + previous) + ":[dvl]";
+    redisson
+        .getKeys()
+        .deleteByPatternAsync(pattern)
+        .whenComplete(
+            (n, t) -> {
+              if (t != null) {
+                LOG.debug(
+                    "tidying generation {} of '{}' failed; its keys expire by TTL",
+                    previous,
+                    namespacePrefix,
+                    t);
+              }
+            });
   }
 
   /** Runs a batch under the current generation, again under the new one if it moved meanwhile. */
@@ -523,7 +610,12 @@ public final class RedisTier {
     return false;
   }
 
-  private void evalInto(RBatch b, List<Keys> keys, long g, String script, RScript.ReturnType type,
+  private void evalInto(
+      RBatch b,
+      List<Keys> keys,
+      long g,
+      String script,
+      RScript.ReturnType type,
       IntFunction<Object[]> args) {
     var rs = b.getScript(ByteArrayCodec.INSTANCE);
     for (int i = 0; i < keys.size(); i++) {
@@ -541,20 +633,31 @@ public final class RedisTier {
    */
   private Batched batch(Consumer<RBatch> fill) {
     boolean checking = !verified;
-    // Redisson sends scripts by hash; a restarted Redis (or SCRIPT FLUSH) has none, and a batch that
+    // Redisson sends scripts by hash; a restarted Redis (or SCRIPT FLUSH) has none, and a batch
+    // that
     // meets NOSCRIPT fails as a whole without Redisson loading it. Load ours and run it once more,
     // within the same bounded wait, instead of failing every call until some path sends the text.
-    Batched r = call(() -> runBatch(fill, checking).exceptionallyCompose(t -> noScript(t)
-        ? loadScripts().thenCompose(loaded -> runBatch(fill, checking))
-        : CompletableFuture.failedFuture(t)));
+    Batched r =
+        call(
+            () ->
+                runBatch(fill, checking)
+                    .exceptionallyCompose(
+                        t ->
+                            noScript(t)
+                                ? loadScripts().thenCompose(loaded -> runBatch(fill, checking))
+                                : CompletableFuture.failedFuture(t)));
     if (r.checked() != null) {
       verified = true;
       if (parseLong(r.checked().get(0)) == 1L) {
         long old = parseLong(r.checked().get(1));
         long now = parseLong(r.checked().get(2));
-        LOG.warn("cache namespace '{}': Redis holds it under a new server run (restarted, restored from a snapshot or "
-            + "failed over): anything it reloaded may predate acknowledged invalidations, so the namespace moved to a new "
-            + "generation ({} -> {}) and this instance's L1 was cleared", namespacePrefix, old, now);
+        LOG.warn(
+            "cache namespace '{}': Redis holds it under a new server run (restarted, restored from a snapshot or "
+                + "failed over): anything it reloaded may predate acknowledged invalidations, so the namespace moved to a new "
+                + "generation ({} -> {}) and this instance's L1 was cleared",
+            namespacePrefix,
+            old,
+            now);
         onRestart.run();
         tidy(old);
       }
@@ -564,18 +667,30 @@ public final class RedisTier {
 
   private CompletableFuture<Batched> runBatch(Consumer<RBatch> fill, boolean checking) {
     RBatch b = redisson.createBatch(BatchOptions.defaults());
-    RFuture<List<Object>> check = checking
-        ? b.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, CHECK,
-            RScript.ReturnType.LIST, List.of(generationKey, runKey))
-        : null;
+    RFuture<List<Object>> check =
+        checking
+            ? b.getScript(StringCodec.INSTANCE)
+                .evalAsync(
+                    generationKey,
+                    RScript.Mode.READ_WRITE,
+                    CHECK,
+                    RScript.ReturnType.LIST,
+                    List.of(generationKey, runKey))
+            : null;
     fill.accept(b);
     RFuture<Long> gen = b.getAtomicLong(generationKey).getAsync();
-    return b.executeAsync().toCompletableFuture().thenApply((BatchResult<?> res) -> {
-      List<?> replies = res.getResponses();
-      int from = checking ? 1 : 0;
-      List<?> checked = check == null ? null : check.toCompletableFuture().join();
-      return new Batched(replies.subList(from, replies.size() - 1), gen.toCompletableFuture().join(), checked);
-    });
+    return b.executeAsync()
+        .toCompletableFuture()
+        .thenApply(
+            (BatchResult<?> res) -> {
+              List<?> replies = res.getResponses();
+              int from = checking ? 1 : 0;
+              List<?> checked = check == null ? null : check.toCompletableFuture().join();
+              return new Batched(
+                  replies.subList(from, replies.size() - 1),
+                  gen.toCompletableFuture().join(),
+                  checked);
+            });
   }
 
   /** Whether a failure is Redis saying it does not know a script's hash. */
@@ -591,35 +706,43 @@ public final class RedisTier {
 
   /** Loads every script a batch may send by hash (SCRIPT LOAD returns the hash Redisson uses). */
   private CompletableFuture<Void> loadScripts() {
-    LOG.debug("cache namespace '{}': Redis does not know our scripts (restarted or flushed); loading them",
+    LOG.debug(
+        "cache namespace '{}': Redis does not know our scripts (restarted or flushed); loading them",
         namespacePrefix);
     RScript s = redisson.getScript(StringCodec.INSTANCE);
-    return CompletableFuture.allOf(BATCH_SCRIPTS.stream()
-        .map(script -> s.scriptLoadAsync(script).toCompletableFuture())
-        .toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(
+        BATCH_SCRIPTS.stream()
+            .map(script -> s.scriptLoadAsync(script).toCompletableFuture())
+            .toArray(CompletableFuture[]::new));
   }
 
-  private List<Object> evalAll(List<Keys> keys, String script, RScript.ReturnType type,
-      IntFunction<Object[]> args) {
-    return call(() -> {
-      RScript rs = redisson.getScript(ByteArrayCodec.INSTANCE);
-      List<CompletableFuture<Object>> futures = new ArrayList<>(keys.size());
-      for (int i = 0; i < keys.size(); i++) {
-        Keys k = keys.get(i);
-        futures.add(rs.<Object>evalAsync(k.data(), RScript.Mode.READ_WRITE, script, type, k.asList(), args.apply(i))
-            .toCompletableFuture());
-      }
-      return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        List<Object> out = new ArrayList<>(futures.size());
-        futures.forEach(f -> out.add(f.join()));
-        return Collections.unmodifiableList(out);
-      });
-    });
+  private List<Object> evalAll(
+      List<Keys> keys, String script, RScript.ReturnType type, IntFunction<Object[]> args) {
+    return call(
+        () -> {
+          RScript rs = redisson.getScript(ByteArrayCodec.INSTANCE);
+          List<CompletableFuture<Object>> futures = new ArrayList<>(keys.size());
+          for (int i = 0; i < keys.size(); i++) {
+            Keys k = keys.get(i);
+            futures.add(
+                rs.<Object>evalAsync(
+                        k.data(), RScript.Mode.READ_WRITE, script, type, k.asList(), args.apply(i))
+                    .toCompletableFuture());
+          }
+          return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+              .thenApply(
+                  v -> {
+                    List<Object> out = new ArrayList<>(futures.size());
+                    futures.forEach(f -> out.add(f.join()));
+                    return Collections.unmodifiableList(out);
+                  });
+        });
   }
 
   private <T> T call(Supplier<CompletableFuture<T>> op) {
     if (!breaker.tryAcquirePermission()) {
-      throw new UnavailableException(CallNotPermittedException.createCallNotPermittedException(breaker));
+      throw new UnavailableException(
+          CallNotPermittedException.createCallNotPermittedException(breaker));
     }
     // Real time on purpose: this measures a real wait on the network, not a stored or decided time.
     long start = System.nanoTime();
@@ -633,7 +756,8 @@ public final class RedisTier {
       breaker.releasePermission();
       throw new UnavailableException(e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      throw failed(start, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+      throw failed(
+          start, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
     }
   }
 

@@ -1,6 +1,4 @@
-/**
- * Implementation of larder-cache; not API, may change in any release.
- */
+/** Implementation of larder-cache; not API, may change in any release. */
 @NullMarked
 package dev.larder.cache.internal;
 

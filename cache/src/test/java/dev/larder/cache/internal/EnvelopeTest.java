@@ -14,41 +14,55 @@ class EnvelopeTest {
 
   @Test
   void encodeThenDecodeGivesTheSameEnvelope() {
-    Property.forAll("encodeThenDecodeGivesTheSameEnvelope", 1_000, EnvelopeTest::envelope,
+    Property.forAll(
+        "encodeThenDecodeGivesTheSameEnvelope",
+        1_000,
+        EnvelopeTest::envelope,
         e -> assertThat(Envelope.decode(e.encode())).isEqualTo(e));
   }
 
   @Test
   void truncatedOrExtendedBytesAreRejected() {
-    Property.forAll("truncatedOrExtendedBytesAreRejected", 1_000,
+    Property.forAll(
+        "truncatedOrExtendedBytesAreRejected",
+        1_000,
         r -> new Cut(envelope(r), Gen.intBetween(r, 1, 40)),
         c -> {
           byte[] bytes = c.envelope().encode();
-          assertThat(Envelope.decode(Arrays.copyOf(bytes, Math.max(0, bytes.length - c.cut())))).isNull();
+          assertThat(Envelope.decode(Arrays.copyOf(bytes, Math.max(0, bytes.length - c.cut()))))
+              .isNull();
           assertThat(Envelope.decode(Arrays.copyOf(bytes, bytes.length + c.cut()))).isNull();
         });
   }
 
   @Test
   void bytesWithoutTheMagicAreRejected() {
-    Property.forAll("bytesWithoutTheMagicAreRejected", 1_000, EnvelopeTest::garbage, garbage -> {
-      if (garbage.length > 0 && garbage[0] == Envelope.MAGIC) {
-        garbage[0] = 0;
-      }
-      assertThat(Envelope.decode(garbage)).isNull();
-    });
+    Property.forAll(
+        "bytesWithoutTheMagicAreRejected",
+        1_000,
+        EnvelopeTest::garbage,
+        garbage -> {
+          if (garbage.length > 0 && garbage[0] == Envelope.MAGIC) {
+            garbage[0] = 0;
+          }
+          assertThat(Envelope.decode(garbage)).isNull();
+        });
   }
 
   @Test
   void anAbsentEnvelopeCarryingBytesIsRejected() {
-    Property.forAll("anAbsentEnvelopeCarryingBytesIsRejected", 1_000, EnvelopeTest::envelope, e -> {
-      if (e.value().length == 0) {
-        return;
-      }
-      byte[] bytes = e.encode();
-      bytes[2] = 1; // flag "absent" on an envelope with a value
-      assertThat(Envelope.decode(bytes)).isNull();
-    });
+    Property.forAll(
+        "anAbsentEnvelopeCarryingBytesIsRejected",
+        1_000,
+        EnvelopeTest::envelope,
+        e -> {
+          if (e.value().length == 0) {
+            return;
+          }
+          byte[] bytes = e.encode();
+          bytes[2] = 1; // flag "absent" on an envelope with a value
+          assertThat(Envelope.decode(bytes)).isNull();
+        });
   }
 
   /**
@@ -66,6 +80,7 @@ class EnvelopeTest {
     long ttl = Gen.longBetween(r, 0, 86_400_000L);
     int load = Gen.intBetween(r, 0, 100_000);
     byte[] value = Gen.bytes(r, 0, 200);
-    return new Envelope(absent, version, written, written + ttl, load, absent ? new byte[0] : value);
+    return new Envelope(
+        absent, version, written, written + ttl, load, absent ? new byte[0] : value);
   }
 }

@@ -18,12 +18,15 @@ class InvalidationMessageTest {
 
   @Test
   void keysMessagesSurviveTheRoundTrip() {
-    Property.forAll("keysMessagesSurviveTheRoundTrip", 1_000,
+    Property.forAll(
+        "keysMessagesSurviveTheRoundTrip",
+        1_000,
         r -> new Keys(keys(r, 20), Gen.anyLong(r), Gen.anyLong(r), Gen.anyLong(r), Gen.anyLong(r)),
         k -> {
           long[] versions = k.keys().stream().mapToLong(String::length).toArray();
-          InvalidationMessage m = new InvalidationMessage(Type.KEYS, new UUID(k.msb(), k.lsb()), k.seq(), k.sentAt(),
-              k.keys(), versions);
+          InvalidationMessage m =
+              new InvalidationMessage(
+                  Type.KEYS, new UUID(k.msb(), k.lsb()), k.seq(), k.sentAt(), k.keys(), versions);
           assertThat(InvalidationMessage.decode(m.encode())).isEqualTo(m);
         });
   }
@@ -35,31 +38,52 @@ class InvalidationMessageTest {
 
   @Test
   void everyTruncationIsRejected() {
-    Property.forAll("everyTruncationIsRejected", 1_000, r -> keys(r, 5), keys -> {
-      byte[] full = new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 2, keys, new long[keys.size()]).encode();
-      for (int len = 0; len < full.length; len++) {
-        assertThat(InvalidationMessage.decode(Arrays.copyOf(full, len))).as("first %d bytes", len).isNull();
-      }
-    });
+    Property.forAll(
+        "everyTruncationIsRejected",
+        1_000,
+        r -> keys(r, 5),
+        keys -> {
+          byte[] full =
+              new InvalidationMessage(
+                      Type.KEYS, UUID.randomUUID(), 1, 2, keys, new long[keys.size()])
+                  .encode();
+          for (int len = 0; len < full.length; len++) {
+            assertThat(InvalidationMessage.decode(Arrays.copyOf(full, len)))
+                .as("first %d bytes", len)
+                .isNull();
+          }
+        });
   }
 
   @Test
   void allAndHeartbeatCarryNoKeys() {
     for (Type t : List.of(Type.ALL, Type.HEARTBEAT)) {
-      InvalidationMessage m = new InvalidationMessage(t, UUID.randomUUID(), 7, 8, List.of(), new long[0]);
+      InvalidationMessage m =
+          new InvalidationMessage(t, UUID.randomUUID(), 7, 8, List.of(), new long[0]);
       assertThat(InvalidationMessage.decode(m.encode())).isEqualTo(m);
-      assertThatThrownBy(() -> new InvalidationMessage(t, UUID.randomUUID(), 1, 1, List.of("k"), new long[1]))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not carry keys but carried 1");
+      assertThatThrownBy(
+              () -> new InvalidationMessage(t, UUID.randomUUID(), 1, 1, List.of("k"), new long[1]))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("must not carry keys but carried 1");
     }
-    assertThatThrownBy(() -> new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 1, List.of(), new long[0]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must carry keys but carried 0");
-    assertThatThrownBy(() -> new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 1, List.of("k"), new long[2]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("versions must have one entry per key (1) but had 2");
+    assertThatThrownBy(
+            () ->
+                new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 1, List.of(), new long[0]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must carry keys but carried 0");
+    assertThatThrownBy(
+            () ->
+                new InvalidationMessage(
+                    Type.KEYS, UUID.randomUUID(), 1, 1, List.of("k"), new long[2]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("versions must have one entry per key (1) but had 2");
   }
 
   @Test
   void junkIsRejected() {
-    byte[] good = new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 2, List.of("k"), new long[] {3}).encode();
+    byte[] good =
+        new InvalidationMessage(Type.KEYS, UUID.randomUUID(), 1, 2, List.of("k"), new long[] {3})
+            .encode();
     assertThat(InvalidationMessage.decode(null)).isNull();
     assertThat(InvalidationMessage.decode(new byte[0])).isNull();
     assertThat(InvalidationMessage.decode("hello".getBytes())).isNull();

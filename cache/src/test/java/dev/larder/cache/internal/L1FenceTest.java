@@ -14,8 +14,12 @@ class L1FenceTest {
 
   @Test
   void admitsExactlyTheVersionsNotBelowTheHighestInvalidation() {
-    Property.forAll("admitsExactlyTheVersionsNotBelowTheHighestInvalidation", 1_000,
-        r -> new Arrival(Gen.listOf(r, 1, 10, e -> Gen.longBetween(e, 0, 50)), Gen.longBetween(r, -1, 60)),
+    Property.forAll(
+        "admitsExactlyTheVersionsNotBelowTheHighestInvalidation",
+        1_000,
+        r ->
+            new Arrival(
+                Gen.listOf(r, 1, 10, e -> Gen.longBetween(e, 0, 50)), Gen.longBetween(r, -1, 60)),
         a -> {
           L1Fence fence = new L1Fence(100, Duration.ofMinutes(1));
           // Messages may arrive out of order: the highest version wins.

@@ -62,7 +62,11 @@ public final class CheckerRun {
     Workload.EndPhase end;
     long workloadEnd;
     long sweepAfter = config.recoveryBound().plus(config.channelFaultStalenessBound()).toNanos();
-    LOG.info("checker: seed {}, tier {}, {} of workload, faults {}", config.seed(), workload.tier(), config.duration(),
+    LOG.info(
+        "checker: seed {}, tier {}, {} of workload, faults {}",
+        config.seed(),
+        workload.tier(),
+        config.duration(),
         config.faults());
     try {
       workload.setUp();
@@ -70,18 +74,22 @@ public final class CheckerRun {
       long start = history.now();
       List<Thread> workers = workload.startWorkers();
       AtomicReference<@Nullable Throwable> nemesisFailure = new AtomicReference<>();
-      Thread nemesisThread = new Thread(() -> {
-        try {
-          nemesis.run(start);
-        } catch (RuntimeException | Error e) {
-          nemesisFailure.set(e);
-        }
-      }, "checker-nemesis");
+      Thread nemesisThread =
+          new Thread(
+              () -> {
+                try {
+                  nemesis.run(start);
+                } catch (RuntimeException | Error e) {
+                  nemesisFailure.set(e);
+                }
+              },
+              "checker-nemesis");
       nemesisThread.setDaemon(true);
       nemesisThread.start();
       long deadline = start + config.duration().toNanos();
       while (history.now() < deadline && nemesisFailure.get() == null) {
-        LockSupport.parkNanos(Math.min(deadline - history.now(), TimeUnit.MILLISECONDS.toNanos(100)));
+        LockSupport.parkNanos(
+            Math.min(deadline - history.now(), TimeUnit.MILLISECONDS.toNanos(100)));
       }
       nemesis.stop();
       nemesisThread.join(TimeUnit.SECONDS.toMillis(120));
@@ -91,14 +99,18 @@ public final class CheckerRun {
       for (Thread t : workers) {
         t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
         if (t.isAlive()) {
-          stuck.add("worker " + t.getName() + " did not return from its call within loadTimeout + 30 s of the end:\n"
-              + stack(t));
+          stuck.add(
+              "worker "
+                  + t.getName()
+                  + " did not return from its call within loadTimeout + 30 s of the end:\n"
+                  + stack(t));
         }
       }
       workload.healLoaders();
       Throwable failure = nemesisFailure.get();
       if (failure != null || nemesisThread.isAlive()) {
-        throw new IllegalStateException("the nemesis failed, so the run means nothing: " + failure, failure);
+        throw new IllegalStateException(
+            "the nemesis failed, so the run means nothing: " + failure, failure);
       }
       expected = Expected.of(history.ops(), workload.databaseVersions());
       long giveUp = Math.max(config.settle().toNanos(), sweepAfter) + TimeUnit.SECONDS.toNanos(5);
@@ -111,10 +123,17 @@ public final class CheckerRun {
     long settledMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - settleStart);
 
     List<Op> ops = history.ops();
-    Checks checks = new Checks(config, ops, nemesis.records(), workload.outboxInstance(), workloadEnd);
-    List<CheckResult> results = List.of(checks.staleness(), checks.routedReads(), checks.convergence(end, expected),
-        checks.loadsPerVersion(), checks.latency(stuck), Checks.leaks(leaks, settledMillis),
-        checks.lostInvalidations(end, expected, sweepAfter));
+    Checks checks =
+        new Checks(config, ops, nemesis.records(), workload.outboxInstance(), workloadEnd);
+    List<CheckResult> results =
+        List.of(
+            checks.staleness(),
+            checks.routedReads(),
+            checks.convergence(end, expected),
+            checks.loadsPerVersion(),
+            checks.latency(stuck),
+            Checks.leaks(leaks, settledMillis),
+            checks.lostInvalidations(end, expected, sweepAfter));
     List<String> schedule = new ArrayList<>();
     int injected = 0;
     for (Nemesis.Record r : nemesis.records()) {
@@ -124,16 +143,24 @@ public final class CheckerRun {
       }
     }
     List<String> anomalies = new ArrayList<>(workload.anomalies());
-    anomalies.add("outbox source bound to instance " + workload.outboxInstance() + "; cache '" + workload.cacheName() + "'");
+    anomalies.add(
+        "outbox source bound to instance "
+            + workload.outboxInstance()
+            + "; cache '"
+            + workload.cacheName()
+            + "'");
     long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - wall0);
     String tier = workload.tier().name().toLowerCase(Locale.ROOT);
-    CheckerReport draft = new CheckerReport(config, tier, schedule, injected, counts(ops), results, anomalies, null, wall);
+    CheckerReport draft =
+        new CheckerReport(
+            config, tier, schedule, injected, counts(ops), results, anomalies, null, wall);
     Path file = null;
     if (!draft.passed()) {
       file = dump(draft, ops, nemesis.records());
     }
-    CheckerReport report = new CheckerReport(config, tier, schedule, injected, counts(ops), results, anomalies, file,
-        wall);
+    CheckerReport report =
+        new CheckerReport(
+            config, tier, schedule, injected, counts(ops), results, anomalies, file, wall);
     LOG.info("checker: {}", report.jsonLine());
     return report;
   }
@@ -142,11 +169,16 @@ public final class CheckerRun {
     LeakProbe.Snapshot baseline = workload.baseline();
     AtomicReference<List<String>> last = new AtomicReference<>(List.of());
     try {
-      Awaitility.await().atMost(LEAK_SETTLE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-        List<String> leaks = workload.leakSnapshot().leaksSince(baseline);
-        last.set(leaks);
-        return leaks.isEmpty();
-      });
+      Awaitility.await()
+          .atMost(LEAK_SETTLE)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                List<String> leaks = workload.leakSnapshot().leaksSince(baseline);
+                last.set(leaks);
+                return leaks.isEmpty();
+              });
       return List.of();
     } catch (ConditionTimeoutException e) {
       List<String> out = new ArrayList<>();
@@ -159,21 +191,32 @@ public final class CheckerRun {
 
   private static String stack(Thread t) {
     StringBuilder b = new StringBuilder();
-    for (StackTraceElement e : Arrays.copyOf(t.getStackTrace(), Math.min(25, t.getStackTrace().length))) {
+    for (StackTraceElement e :
+        Arrays.copyOf(t.getStackTrace(), Math.min(25, t.getStackTrace().length))) {
       b.append("      at ").append(e).append('\n');
     }
     return b.toString();
   }
 
   private static String describe(Nemesis.Record r) {
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%2d %-28s planned +%.1fs..+%.1fs", r.index,
-        r.label(), r.plannedStart / 1e9, r.plannedEnd / 1e9));
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%2d %-28s planned +%.1fs..+%.1fs",
+                r.index,
+                r.label(),
+                r.plannedStart / 1e9,
+                r.plannedEnd / 1e9));
     if (r.skipped() != null) {
       b.append("  SKIPPED: ").append(r.skipped());
     } else if (r.error() != null) {
       b.append("  NOT INJECTED: ").append(r.error());
     } else if (r.injected()) {
-      b.append("  acted ").append(Checks.ms(r.effectStart())).append(" - ").append(Checks.ms(r.effectEnd()));
+      b.append("  acted ")
+          .append(Checks.ms(r.effectStart()))
+          .append(" - ")
+          .append(Checks.ms(r.effectEnd()));
       if (r.fault.harmAtHeal()) {
         b.append(" (armed at ").append(Checks.ms(r.injectStart())).append(')');
       }
@@ -186,19 +229,24 @@ public final class CheckerRun {
   private static Map<String, Long> counts(List<Op> ops) {
     Map<String, Long> out = new TreeMap<>();
     for (Op op : ops) {
-      String k = switch (op.type()) {
-        case WRITE -> "write " + op.detail() + " " + op.outcome();
-        case READ -> "read " + (op.outcome() != Outcome.OK ? "failed" : op.stale() ? "stale" : op.source());
-        case ROUTED_READ -> "routed " + op.detail() + (op.outcome() == Outcome.OK ? "" : " failed");
-        case LOAD -> "load " + (op.outcome() == Outcome.OK ? "ok" : "failed");
-        case FINAL_READ -> "end-phase read";
-      };
+      String k =
+          switch (op.type()) {
+            case WRITE -> "write " + op.detail() + " " + op.outcome();
+            case READ ->
+                "read "
+                    + (op.outcome() != Outcome.OK ? "failed" : op.stale() ? "stale" : op.source());
+            case ROUTED_READ ->
+                "routed " + op.detail() + (op.outcome() == Outcome.OK ? "" : " failed");
+            case LOAD -> "load " + (op.outcome() == Outcome.OK ? "ok" : "failed");
+            case FINAL_READ -> "end-phase read";
+          };
       out.merge(k, 1L, Long::sum);
     }
     return new LinkedHashMap<>(out);
   }
 
-  private Path dump(CheckerReport report, List<Op> ops, List<Nemesis.Record> faults) throws IOException {
+  private Path dump(CheckerReport report, List<Op> ops, List<Nemesis.Record> faults)
+      throws IOException {
     Files.createDirectories(outputDir);
     Path file = outputDir.resolve(config.seed() + ".jsonl");
     try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -26,11 +26,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Checks {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
   /** The history's order: start time, then recording order. */
-  private static final Comparator<Op> BY_START = Comparator.comparingLong(Op::start).thenComparingLong(Op::seq);
+  private static final Comparator<Op> BY_START =
+      Comparator.comparingLong(Op::start).thenComparingLong(Op::seq);
+
   /** XFetch refreshes before expiry by at most delta·beta·(−ln u); −ln u &gt; 20 has odds 2e-9. */
   private static final int EARLY_REFRESH_FACTOR = 20;
-  /** The cache's default TTL jitter (LarderCacheBuilder.DEFAULT_TTL_JITTER): expiries come this much early. */
+
+  /**
+   * The cache's default TTL jitter (LarderCacheBuilder.DEFAULT_TTL_JITTER): expiries come this much
+   * early.
+   */
   private static final double TTL_JITTER = 0.1;
 
   private final CheckerConfig config;
@@ -50,7 +57,11 @@ public final class Checks {
    * @param outboxInstance the instance the outbox source was bound to
    * @param workloadEnd when the workers were told to stop
    */
-  public Checks(CheckerConfig config, List<Op> ops, List<Nemesis.Record> faults, int outboxInstance,
+  public Checks(
+      CheckerConfig config,
+      List<Op> ops,
+      List<Nemesis.Record> faults,
+      int outboxInstance,
       long workloadEnd) {
     this.config = config;
     this.ops = ops;
@@ -85,7 +96,9 @@ public final class Checks {
     long maxLagOver = 0;
     long staleAgeLimit = (config.ttl().plus(config.maxStale()).plus(config.slack())).toMillis();
     for (Op r : ops) {
-      if ((r.type() != Type.READ && r.type() != Type.FINAL_READ) || r.outcome() != Outcome.OK || r.version() < 0) {
+      if ((r.type() != Type.READ && r.type() != Type.FINAL_READ)
+          || r.outcome() != Outcome.OK
+          || r.version() < 0) {
         continue;
       }
       if (r.stale()) {
@@ -93,8 +106,14 @@ public final class Checks {
         if (r.ageMillis() > staleAgeLimit) {
           staleTooOld++;
           violations++;
-          examples.add(describe("stale read declared " + r.ageMillis() + " ms old, more than ttl + maxStale + slack = "
-              + staleAgeLimit + " ms", r));
+          examples.add(
+              describe(
+                  "stale read declared "
+                      + r.ageMillis()
+                      + " ms old, more than ttl + maxStale + slack = "
+                      + staleAgeLimit
+                      + " ms",
+                  r));
         }
         continue;
       }
@@ -112,9 +131,26 @@ public final class Checks {
         Deadline d = worstDeadline;
         violations++;
         maxLagOver = Math.max(maxLagOver, r.start() - d.at);
-        examples.add(describe("fresh read returned version " + r.version() + " but write of version " + worst.version()
-            + " (" + worst.detail() + ", " + worst.outcome() + ", op " + worst.seq() + ") had to be visible from "
-            + ms(d.at) + " (" + d.why + "); the read started " + ms(r.start() - d.at) + " later", r));
+        examples.add(
+            describe(
+                "fresh read returned version "
+                    + r.version()
+                    + " but write of version "
+                    + worst.version()
+                    + " ("
+                    + worst.detail()
+                    + ", "
+                    + worst.outcome()
+                    + ", op "
+                    + worst.seq()
+                    + ") had to be visible from "
+                    + ms(d.at)
+                    + " ("
+                    + d.why
+                    + "); the read started "
+                    + ms(r.start() - d.at)
+                    + " later",
+                r));
       }
     }
     Map<String, Object> figures = new LinkedHashMap<>();
@@ -123,22 +159,30 @@ public final class Checks {
     figures.put("stale reads older than ttl+maxStale", staleTooOld);
     figures.put("fresh reads beyond bound", violations - staleTooOld);
     figures.put("worst overshoot ms", maxLagOver / MS);
-    return new CheckResult(1, "bounded staleness of cache reads",
+    return new CheckResult(
+        1,
+        "bounded staleness of cache reads",
         "fresh: no version older than the newest write completed before start - "
-            + config.directStalenessBound().toMillis() + " ms (4 x busHeartbeat + slack; "
-            + config.channelFaultStalenessBound().toMillis() + " ms = l1Ttl + slack when a fault touched the reader's "
+            + config.directStalenessBound().toMillis()
+            + " ms (4 x busHeartbeat + slack; "
+            + config.channelFaultStalenessBound().toMillis()
+            + " ms = l1Ttl + slack when a fault touched the reader's "
             + "channel; outbox writes + pollInterval; pending writes from the heal + breaker wait "
-            + config.redisBreakerWait().toMillis() + " ms (server faults) + retryBound " + config.retryBound().toMillis()
+            + config.redisBreakerWait().toMillis()
+            + " ms (server faults) + retryBound "
+            + config.retryBound().toMillis()
             + " ms); stale: age <= ttl + maxStale",
-        violations, examples, figures);
+        violations,
+        examples,
+        figures);
   }
 
   private record Deadline(long at, String why) {}
 
   /**
    * The committed writes of the read's key with a newer version than it returned that may have
-   * ended before it started: versions are taken in commit order, so once a write started after
-   * the read started, it and every newer version committed (and ended) after the read started.
+   * ended before it started: versions are taken in commit order, so once a write started after the
+   * read started, it and every newer version committed (and ended) after the read started.
    */
   private List<Op> newerCandidates(Op r) {
     List<Op> writes = committedByKey.getOrDefault(r.key(), List.of());
@@ -174,16 +218,23 @@ public final class Checks {
           continue;
         }
         boolean primary = f.has(Effect.PRIMARY_DOWN);
-        boolean redisDown = f.has(Effect.REDIS_UNREACHABLE_ALL)
-            || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == outboxInstance);
+        boolean redisDown =
+            f.has(Effect.REDIS_UNREACHABLE_ALL)
+                || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == outboxInstance);
         // A Redis server fault leaves the bound instance's breaker open for up to its wait after
         // the heal (a trial call made while Redis still hung reopens it): a delivery in that time
         // is refused and redelivered once it closes, so the fault reaches that far, not just to
         // its heal.
         long reach = primary ? f.effectEnd() : recovered(f);
         if ((primary || redisDown)
-            && overlaps(f.effectStart(), reach, w.start(), t + nanos(config.outboxPollInterval()) + nanos(config.slack()))) {
-          t = Math.max(t, primary ? f.effectEnd() + nanos(config.outboxReconnectMax()) : recovered(f));
+            && overlaps(
+                f.effectStart(),
+                reach,
+                w.start(),
+                t + nanos(config.outboxPollInterval()) + nanos(config.slack()))) {
+          t =
+              Math.max(
+                  t, primary ? f.effectEnd() + nanos(config.outboxReconnectMax()) : recovered(f));
           delayedBy = ", delivery delayed by " + f.label();
         }
       }
@@ -196,7 +247,9 @@ public final class Checks {
       long recovered = -1;
       String healer = "no fault";
       for (Nemesis.Record f : faults) {
-        if (f.injected() && redisFaultFor(f, w.instance()) && overlaps(f.effectStart(), f.effectEnd(), w.start(), w.end())) {
+        if (f.injected()
+            && redisFaultFor(f, w.instance())
+            && overlaps(f.effectStart(), f.effectEnd(), w.start(), w.end())) {
           if (recovered(f) > recovered) {
             recovered = recovered(f);
             healer = f.label();
@@ -210,14 +263,25 @@ public final class Checks {
       return null;
     }
     boolean channel = channelDisturbed(r.instance(), origin, r.start());
-    long at = origin + nanos(channel ? config.channelFaultStalenessBound() : config.directStalenessBound());
-    why += channel ? " + l1Ttl + slack (reader's channel disturbed)" : " + 4 x busHeartbeat + slack";
+    long at =
+        origin
+            + nanos(channel ? config.channelFaultStalenessBound() : config.directStalenessBound());
+    why +=
+        channel ? " + l1Ttl + slack (reader's channel disturbed)" : " + 4 x busHeartbeat + slack";
     for (Nemesis.Record f : faults) {
-      if (f.injected() && f.has(Effect.REDIS_ROLLBACK) && w.end() <= f.effectEnd() && r.start() >= f.effectStart()) {
+      if (f.injected()
+          && f.has(Effect.REDIS_ROLLBACK)
+          && w.end() <= f.effectEnd()
+          && r.start() >= f.effectStart()) {
         long after = recovered(f) + nanos(config.channelFaultStalenessBound());
         if (after > at) {
           at = after;
-          why += "; Redis rolled back by " + f.label() + " at " + ms(f.effectStart()) + ": restart + breaker wait + retryBound + l1Ttl";
+          why +=
+              "; Redis rolled back by "
+                  + f.label()
+                  + " at "
+                  + ms(f.effectStart())
+                  + ": restart + breaker wait + retryBound + l1Ttl";
         }
       }
     }
@@ -235,10 +299,10 @@ public final class Checks {
   }
 
   /**
-   * When the system has settled after a fault: for a Redis server fault, once the caches'
-   * breakers may have closed and what they owe is applied ({@link #recovered}), then the settle
-   * margin (a bus that went silent hears its own heartbeat again); for any other fault, its heal plus
-   * the settle margin.
+   * When the system has settled after a fault: for a Redis server fault, once the caches' breakers
+   * may have closed and what they owe is applied ({@link #recovered}), then the settle margin (a
+   * bus that went silent hears its own heartbeat again); for any other fault, its heal plus the
+   * settle margin.
    */
   private long settledAfter(Nemesis.Record f) {
     long base = f.has(Effect.REDIS_UNREACHABLE_ALL) ? recovered(f) : f.effectEnd();
@@ -246,13 +310,17 @@ public final class Checks {
   }
 
   private static boolean redisFaultFor(Nemesis.Record f, int instance) {
-    return f.has(Effect.REDIS_UNREACHABLE_ALL) || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == instance);
+    return f.has(Effect.REDIS_UNREACHABLE_ALL)
+        || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == instance);
   }
 
-  /** Whether a fault may have cut this instance off its invalidation channel at some time in [a, b]. */
+  /**
+   * Whether a fault may have cut this instance off its invalidation channel at some time in [a, b].
+   */
   private boolean channelDisturbed(int instance, long a, long b) {
     for (Nemesis.Record f : faults) {
-      if (f.injected() && (f.has(Effect.CHANNEL_CUT_ALL) || redisFaultFor(f, instance))
+      if (f.injected()
+          && (f.has(Effect.CHANNEL_CUT_ALL) || redisFaultFor(f, instance))
           && overlaps(f.effectStart(), settledAfter(f), a, b)) {
         return true;
       }
@@ -288,8 +356,13 @@ public final class Checks {
         ryw++;
         if (r.version() < r.required()) {
           violations++;
-          examples.add(describe("read-your-writes returned version " + r.version() + " but its token is of the write of version "
-              + r.required(), r));
+          examples.add(
+              describe(
+                  "read-your-writes returned version "
+                      + r.version()
+                      + " but its token is of the write of version "
+                      + r.required(),
+                  r));
         }
       } else {
         bounded++;
@@ -301,9 +374,18 @@ public final class Checks {
         }
         if (newest != null) {
           violations++;
-          examples.add(describe("boundedStaleness(" + config.boundedStaleness().toMillis() + " ms) returned version "
-              + r.version() + " but version " + newest.version() + " committed " + ms(r.start() - newest.end())
-              + " before the read started", r));
+          examples.add(
+              describe(
+                  "boundedStaleness("
+                      + config.boundedStaleness().toMillis()
+                      + " ms) returned version "
+                      + r.version()
+                      + " but version "
+                      + newest.version()
+                      + " committed "
+                      + ms(r.start() - newest.end())
+                      + " before the read started",
+                  r));
         }
       }
     }
@@ -311,17 +393,25 @@ public final class Checks {
     figures.put("readYourWrites reads", ryw);
     figures.put("boundedStaleness reads", bounded);
     figures.put("failed routed reads", failed);
-    return new CheckResult(2, "routed reads", "readYourWrites(token) >= the token's write; boundedStaleness("
-        + config.boundedStaleness().toMillis() + " ms) >= newest committed before start - d - "
-        + config.routedSlack().toMillis() + " ms", violations, examples, figures);
+    return new CheckResult(
+        2,
+        "routed reads",
+        "readYourWrites(token) >= the token's write; boundedStaleness("
+            + config.boundedStaleness().toMillis()
+            + " ms) >= newest committed before start - d - "
+            + config.routedSlack().toMillis()
+            + " ms",
+        violations,
+        examples,
+        figures);
   }
 
   // ---------------------------------------------------------------------------------------------
   // 3. Convergence
 
   /**
-   * Check 3: after the faults healed and the writers stopped, every instance returns the
-   * database's version of every key within the settle bound.
+   * Check 3: after the faults healed and the writers stopped, every instance returns the database's
+   * version of every key within the settle bound.
    *
    * @param end what the end phase saw
    * @param expected what each key may read as
@@ -339,7 +429,8 @@ public final class Checks {
         if (op.type() == Type.FINAL_READ && op.instance() < config.instances()) {
           String id = op.instance() + "/" + op.key();
           Expected e = expected.get(op.key());
-          boolean good = op.outcome() == Outcome.OK && !op.stale() && e != null && e.accepts(op.version());
+          boolean good =
+              op.outcome() == Outcome.OK && !op.stale() && e != null && e.accepts(op.version());
           if (good) {
             lastBad.remove(id);
           } else {
@@ -348,20 +439,41 @@ public final class Checks {
         }
       }
       for (Op op : lastBad.values()) {
-        examples.add(describe("instance " + op.instance() + " still returned " + (op.outcome() == Outcome.OK
-            ? "version " + op.version() + (op.stale() ? " (stale)" : "") : op.error()) + " for key " + op.key()
-            + " where the database has " + expected.get(op.key()).database(), op));
+        examples.add(
+            describe(
+                "instance "
+                    + op.instance()
+                    + " still returned "
+                    + (op.outcome() == Outcome.OK
+                        ? "version " + op.version() + (op.stale() ? " (stale)" : "")
+                        : op.error())
+                    + " for key "
+                    + op.key()
+                    + " where the database has "
+                    + expected.get(op.key()).database(),
+                op));
       }
       if (examples.isEmpty()) {
-        examples.add("converged only after " + ms(end.convergedAt()) + ", bound " + config.settle().toMillis() + " ms");
+        examples.add(
+            "converged only after "
+                + ms(end.convergedAt())
+                + ", bound "
+                + config.settle().toMillis()
+                + " ms");
       }
     }
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("convergence ms", end.convergedAt() < 0 ? "never" : end.convergedAt() / MS);
     figures.put("passes", end.passes());
-    return new CheckResult(3, "convergence", "every instance returns the database's version of every key within "
-        + config.settle().toMillis() + " ms of the end phase's start (faults healed, writers stopped)", violations,
-        examples, figures);
+    return new CheckResult(
+        3,
+        "convergence",
+        "every instance returns the database's version of every key within "
+            + config.settle().toMillis()
+            + " ms of the end phase's start (faults healed, writers stopped)",
+        violations,
+        examples,
+        figures);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -369,8 +481,8 @@ public final class Checks {
 
   /**
    * Check 4: outside fault windows (± settle margin), no key is loaded twice at the same database
-   * version across all instances, unless its entry expired in between, or a write's invalidation
-   * of that key ran in between (an invalidation after the commit removes a value that is already
+   * version across all instances, unless its entry expired in between, or a write's invalidation of
+   * that key ran in between (an invalidation after the commit removes a value that is already
    * current, and the reload is the price of that order).
    *
    * @return the result
@@ -380,7 +492,10 @@ public final class Checks {
     Map<String, List<Op>> loads = new TreeMap<>();
     int total = 0;
     for (Op op : ops) {
-      if (op.type() == Type.LOAD && op.outcome() == Outcome.OK && op.version() >= 0 && op.start() < workloadEnd) {
+      if (op.type() == Type.LOAD
+          && op.outcome() == Outcome.OK
+          && op.version() >= 0
+          && op.start() < workloadEnd) {
         total++;
         loads.computeIfAbsent(op.key() + "@" + op.version(), k -> new ArrayList<>()).add(op);
       }
@@ -397,15 +512,32 @@ public final class Checks {
         Op later = same.get(i);
         if (inFaultWindow(earlier, margin) || inFaultWindow(later, margin)) {
           inWindows++;
-        } else if (later.start() >= earlier.end() + minTtl - EARLY_REFRESH_FACTOR * earlier.nanos() - nanos(config.slack())) {
+        } else if (later.start()
+            >= earlier.end()
+                + minTtl
+                - EARLY_REFRESH_FACTOR * earlier.nanos()
+                - nanos(config.slack())) {
           expired++;
         } else if (invalidatedBetween(later.key(), earlier.start(), later.start())) {
           afterInvalidation++;
         } else {
           violations++;
-          examples.add(describe("key " + later.key() + " loaded again at version " + later.version() + " on instance "
-              + later.instance() + "; instance " + earlier.instance() + " loaded the same version at "
-              + ms(earlier.start()) + "-" + ms(earlier.end()) + " (no expiry, write or fault in between)", later));
+          examples.add(
+              describe(
+                  "key "
+                      + later.key()
+                      + " loaded again at version "
+                      + later.version()
+                      + " on instance "
+                      + later.instance()
+                      + "; instance "
+                      + earlier.instance()
+                      + " loaded the same version at "
+                      + ms(earlier.start())
+                      + "-"
+                      + ms(earlier.end())
+                      + " (no expiry, write or fault in between)",
+                  later));
         }
       }
     }
@@ -416,16 +548,24 @@ public final class Checks {
     figures.put("repeat loads after expiry", expired);
     figures.put("repeat loads after an invalidation", afterInvalidation);
     figures.put("repeat loads outside fault windows", violations);
-    return new CheckResult(4, "one load per key and version", "outside fault windows (from "
-        + config.settleMargin().toMillis() + " ms before a fault to " + config.settleMargin().toMillis()
-        + " ms after it healed; after a Redis server fault, after breaker wait + retryBound too), no second load of a key at the same version before its entry "
-        + "could expire (0.9 x ttl - early refresh) unless a write invalidated it in between", violations, examples,
+    return new CheckResult(
+        4,
+        "one load per key and version",
+        "outside fault windows (from "
+            + config.settleMargin().toMillis()
+            + " ms before a fault to "
+            + config.settleMargin().toMillis()
+            + " ms after it healed; after a Redis server fault, after breaker wait + retryBound too), no second load of a key at the same version before its entry "
+            + "could expire (0.9 x ttl - early refresh) unless a write invalidated it in between",
+        violations,
+        examples,
         figures);
   }
 
   private boolean inFaultWindow(Op op, long margin) {
     for (Nemesis.Record f : faults) {
-      if (f.injected() && overlaps(f.effectStart() - margin, settledAfter(f), op.start(), op.end())) {
+      if (f.injected()
+          && overlaps(f.effectStart() - margin, settledAfter(f), op.start(), op.end())) {
         return true;
       }
     }
@@ -452,7 +592,8 @@ public final class Checks {
    * Check 5: every cache read returns within loadTimeout + ε (a stale value or a typed exception is
    * always possible), and fails, if it fails, with a {@code LarderException}.
    *
-   * @param stuckWorkers workers that did not return from their call when the run ended (each a violation)
+   * @param stuckWorkers workers that did not return from their call when the run ended (each a
+   *     violation)
    * @return the result
    */
   public CheckResult latency(List<String> stuckWorkers) {
@@ -482,8 +623,17 @@ public final class Checks {
       }
       if (op.nanos() > bound) {
         violations++;
-        examples.add(describe(op.detail() + " took " + ms(op.nanos()) + ", more than loadTimeout + "
-            + config.latencySlack().toMillis() + " ms = " + config.latencyBound().toMillis() + " ms", op));
+        examples.add(
+            describe(
+                op.detail()
+                    + " took "
+                    + ms(op.nanos())
+                    + ", more than loadTimeout + "
+                    + config.latencySlack().toMillis()
+                    + " ms = "
+                    + config.latencyBound().toMillis()
+                    + " ms",
+                op));
       } else if (!op.typed()) {
         violations++;
         examples.add(describe(op.detail() + " failed with an untyped exception", op));
@@ -496,9 +646,17 @@ public final class Checks {
     figures.put("write max ms", percentile(writes, 1.0) / MS);
     figures.put("write p99 ms", percentile(writes, 0.99) / MS);
     figures.put("read failures by type", errors.toString());
-    return new CheckResult(5, "caller latency", "every lookup/lookupAll returns within loadTimeout + "
-        + config.latencySlack().toMillis() + " ms = " + config.latencyBound().toMillis()
-        + " ms, with a value, a stale value or a LarderException", violations, examples, figures);
+    return new CheckResult(
+        5,
+        "caller latency",
+        "every lookup/lookupAll returns within loadTimeout + "
+            + config.latencySlack().toMillis()
+            + " ms = "
+            + config.latencyBound().toMillis()
+            + " ms, with a value, a stale value or a LarderException",
+        violations,
+        examples,
+        figures);
   }
 
   /**
@@ -531,8 +689,14 @@ public final class Checks {
   public static CheckResult leaks(List<String> leaks, long settledMillis) {
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("waited ms", settledMillis);
-    return new CheckResult(6, "no leaks", "threads (larder-, redisson, HikariPool), Redis connections, "
-        + "larder:* channels and PostgreSQL sessions back to their count before the run", leaks.size(), leaks, figures);
+    return new CheckResult(
+        6,
+        "no leaks",
+        "threads (larder-, redisson, HikariPool), Redis connections, "
+            + "larder:* channels and PostgreSQL sessions back to their count before the run",
+        leaks.size(),
+        leaks,
+        figures);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -547,23 +711,43 @@ public final class Checks {
    * @param sweepAfter when the sweep ran, after the end phase's start
    * @return the result
    */
-  public CheckResult lostInvalidations(Workload.EndPhase end, Map<String, Expected> expected, long sweepAfter) {
+  public CheckResult lostInvalidations(
+      Workload.EndPhase end, Map<String, Expected> expected, long sweepAfter) {
     List<String> examples = new ArrayList<>();
     Set<String> keys = new TreeSet<>();
     for (Op op : ops) {
-      if (op.type() == Type.FINAL_READ && op.start() >= end.origin() + sweepAfter && op.outcome() == Outcome.OK
-          && !op.stale() && ("L1".equals(op.source()) || "L2".equals(op.source()))
-          && expected.containsKey(op.key()) && op.version() < expected.get(op.key()).floor()) {
+      if (op.type() == Type.FINAL_READ
+          && op.start() >= end.origin() + sweepAfter
+          && op.outcome() == Outcome.OK
+          && !op.stale()
+          && ("L1".equals(op.source()) || "L2".equals(op.source()))
+          && expected.containsKey(op.key())
+          && op.version() < expected.get(op.key()).floor()) {
         keys.add(op.key());
-        examples.add(describe("cached " + op.source() + " value of version " + op.version() + " where the database has "
-            + expected.get(op.key()).database(), op));
+        examples.add(
+            describe(
+                "cached "
+                    + op.source()
+                    + " value of version "
+                    + op.version()
+                    + " where the database has "
+                    + expected.get(op.key()).database(),
+                op));
       }
     }
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("keys", keys.size());
     figures.put("old values in L2 (fresh instance)", end.probeOldL2Keys());
-    return new CheckResult(7, "lost invalidations", "at " + (sweepAfter / MS) + " ms after the end phase started "
-        + "(breaker wait + retryBound + l1Ttl + slack), no cached value older than the database", keys.size(), examples, figures);
+    return new CheckResult(
+        7,
+        "lost invalidations",
+        "at "
+            + (sweepAfter / MS)
+            + " ms after the end phase started "
+            + "(breaker wait + retryBound + l1Ttl + slack), no cached value older than the database",
+        keys.size(),
+        examples,
+        figures);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -586,8 +770,14 @@ public final class Checks {
       }
     }
     for (Nemesis.Record f : faults) {
-      if (f.injected() && overlaps(f.effectStart() - 5_000 * MS, f.effectEnd() + 5_000 * MS, op.start(), op.end())) {
-        b.append("\n       fault  ").append(f.label()).append(' ').append(ms(f.effectStart())).append(" - ")
+      if (f.injected()
+          && overlaps(
+              f.effectStart() - 5_000 * MS, f.effectEnd() + 5_000 * MS, op.start(), op.end())) {
+        b.append("\n       fault  ")
+            .append(f.label())
+            .append(' ')
+            .append(ms(f.effectStart()))
+            .append(" - ")
             .append(ms(f.effectEnd()));
       }
     }
@@ -598,17 +788,34 @@ public final class Checks {
    * One operation as a line.
    *
    * @param op the operation
-   * @return e.g. {@code "#12 READ i1 k3 12.3-14.0s OK v7 L2 fresh age 120ms lookup [checker-reader-2]"}
+   * @return e.g. {@code "#12 READ i1 k3 12.3-14.0s OK v7 L2 fresh age 120ms lookup
+   *     [checker-reader-2]"}
    */
   public static String line(Op op) {
-    StringBuilder b = new StringBuilder().append('#').append(op.seq()).append(' ').append(op.type())
-        .append(op.instance() >= 0 ? " i" + op.instance() : "").append(" k").append(op.key()).append(' ')
-        .append(ms(op.start())).append('-').append(ms(op.end())).append(' ').append(op.outcome());
+    StringBuilder b =
+        new StringBuilder()
+            .append('#')
+            .append(op.seq())
+            .append(' ')
+            .append(op.type())
+            .append(op.instance() >= 0 ? " i" + op.instance() : "")
+            .append(" k")
+            .append(op.key())
+            .append(' ')
+            .append(ms(op.start()))
+            .append('-')
+            .append(ms(op.end()))
+            .append(' ')
+            .append(op.outcome());
     if (op.version() >= 0) {
       b.append(" v").append(op.version());
     }
     if (op.source() != null) {
-      b.append(' ').append(op.source()).append(op.stale() ? " STALE" : " fresh").append(" age ").append(op.ageMillis())
+      b.append(' ')
+          .append(op.source())
+          .append(op.stale() ? " STALE" : " fresh")
+          .append(" age ")
+          .append(op.ageMillis())
           .append("ms");
     }
     if (op.required() >= 0) {

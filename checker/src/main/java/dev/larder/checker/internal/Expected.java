@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a cache may return for a key once everything has settled: the database's version, or, when
- * a write of that key by a path the cache hears of from the writer (not from the database) ended
- * with an unknown outcome, anything from the newest version known to be committed up to the
- * database's. Such a write may have committed without anybody invalidating: nothing obliges the
- * cache to see it before the entry's TTL runs out.
+ * What a cache may return for a key once everything has settled: the database's version, or, when a
+ * write of that key by a path the cache hears of from the writer (not from the database) ended with
+ * an unknown outcome, anything from the newest version known to be committed up to the database's.
+ * Such a write may have committed without anybody invalidating: nothing obliges the cache to see it
+ * before the entry's TTL runs out.
  *
  * @param floor the oldest acceptable version
  * @param database the database's version
@@ -51,10 +51,14 @@ public record Expected(long floor, long database) {
       }
     }
     Map<String, Expected> out = new LinkedHashMap<>();
-    database.forEach((key, db) -> {
-      long floor = unknownDirect.getOrDefault(key, false) ? Math.min(db, known.getOrDefault(key, 1L)) : db;
-      out.put(key, new Expected(floor, db));
-    });
+    database.forEach(
+        (key, db) -> {
+          long floor =
+              unknownDirect.getOrDefault(key, false)
+                  ? Math.min(db, known.getOrDefault(key, 1L))
+                  : db;
+          out.put(key, new Expected(floor, db));
+        });
     return out;
   }
 }

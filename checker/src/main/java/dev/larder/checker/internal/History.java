@@ -54,12 +54,38 @@ public final class History {
    * @param required token version for read-your-writes
    * @return the op
    */
-  public Op record(Type type, int instance, String key, long start, Outcome outcome, long version, boolean stale,
-      @Nullable String source, long ageMillis, @Nullable Throwable error, String detail, long required) {
+  public Op record(
+      Type type,
+      int instance,
+      String key,
+      long start,
+      Outcome outcome,
+      long version,
+      boolean stale,
+      @Nullable String source,
+      long ageMillis,
+      @Nullable Throwable error,
+      String detail,
+      long required) {
     long end = now();
-    Op op = new Op(seq.incrementAndGet(), type, Thread.currentThread().getName(), instance, key, start, end, outcome,
-        version, stale, source, ageMillis, error == null ? null : describe(error),
-        error == null || error instanceof LarderException, detail, required);
+    Op op =
+        new Op(
+            seq.incrementAndGet(),
+            type,
+            Thread.currentThread().getName(),
+            instance,
+            key,
+            start,
+            end,
+            outcome,
+            version,
+            stale,
+            source,
+            ageMillis,
+            error == null ? null : describe(error),
+            error == null || error instanceof LarderException,
+            detail,
+            required);
     ops.add(op);
     return op;
   }

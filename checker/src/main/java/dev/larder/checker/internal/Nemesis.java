@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Draws a fault schedule from the seed alone and runs it on one thread: each fault is injected at
- * its start and healed at its end, in time order. Without overlap every fault heals before the
- * next starts; with overlap faults may run together, but never two on the same resource.
+ * its start and healed at its end, in time order. Without overlap every fault heals before the next
+ * starts; with overlap faults may run together, but never two on the same resource.
  */
 public final class Nemesis {
   private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
@@ -31,14 +31,19 @@ public final class Nemesis {
   public static final class Record {
     /** Position in the schedule, from 1. */
     public final int index;
+
     /** The fault. */
     public final Fault fault;
+
     /** Target instance, or -1. */
     public final int instance;
+
     /** Scheduled start, nanoseconds since the workload started. */
     public final long plannedStart;
+
     /** Scheduled end. */
     public final long plannedEnd;
+
     volatile long injectStart = -1;
     volatile long injectEnd = -1;
     volatile long healStart = -1;
@@ -202,7 +207,10 @@ public final class Nemesis {
       }
       Fault f = Faults.byName(bag.remove(0));
       int instance = f.perInstance() ? rnd.nextInt(config.instances()) : -1;
-      long dur = f.instantaneous() ? 0 : between(rnd, config.faultMin().toNanos(), config.faultMax().toNanos());
+      long dur =
+          f.instantaneous()
+              ? 0
+              : between(rnd, config.faultMin().toNanos(), config.faultMax().toNanos());
       long start = Math.max(t, busyUntil.getOrDefault(f.resource(instance), 0L));
       if (start + Math.min(dur, config.faultMin().toNanos()) > lastEnd) {
         break;
@@ -231,8 +239,8 @@ public final class Nemesis {
   }
 
   /**
-   * Runs the schedule from {@code origin} (history clock) until it is done or {@link #stop()}
-   * is called; heals whatever is active before returning.
+   * Runs the schedule from {@code origin} (history clock) until it is done or {@link #stop()} is
+   * called; heals whatever is active before returning.
    *
    * @param origin when the workload started, on the history clock
    * @throws IllegalStateException if a fault could not be healed (the run cannot go on)
@@ -346,7 +354,9 @@ public final class Nemesis {
   public static List<Record> acted(List<Record> records, Set<Effect> effects) {
     List<Record> out = new ArrayList<>();
     for (Record r : records) {
-      if (r.injected() && r.effectEnd() >= 0 && r.fault.effects().stream().anyMatch(effects::contains)) {
+      if (r.injected()
+          && r.effectEnd() >= 0
+          && r.fault.effects().stream().anyMatch(effects::contains)) {
         out.add(r);
       }
     }

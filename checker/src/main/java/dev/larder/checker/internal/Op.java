@@ -23,9 +23,23 @@ import org.jspecify.annotations.Nullable;
  * @param detail the write path, read intent or read call
  * @param required for read-your-writes: the version of the token's write
  */
-public record Op(long seq, Type type, String thread, int instance, String key, long start, long end,
-    Outcome outcome, long version, boolean stale, @Nullable String source, long ageMillis, @Nullable String error,
-    boolean typed, String detail, long required) {
+public record Op(
+    long seq,
+    Type type,
+    String thread,
+    int instance,
+    String key,
+    long start,
+    long end,
+    Outcome outcome,
+    long version,
+    boolean stale,
+    @Nullable String source,
+    long ageMillis,
+    @Nullable String error,
+    boolean typed,
+    String detail,
+    long required) {
 
   /** Kinds of operation. */
   public enum Type {
@@ -47,7 +61,10 @@ public record Op(long seq, Type type, String thread, int instance, String key, l
     OK,
     /** Threw; for a read, nothing was returned. */
     FAIL,
-    /** A write whose database half committed and whose cache half threw InvalidationPendingException. */
+    /**
+     * A write whose database half committed and whose cache half threw
+     * InvalidationPendingException.
+     */
     PENDING,
     /** A write whose database half committed and whose cache half threw something else. */
     CACHE_FAILED,
@@ -61,7 +78,8 @@ public record Op(long seq, Type type, String thread, int instance, String key, l
    * @return true for OK, PENDING and CACHE_FAILED writes
    */
   public boolean committed() {
-    return type == Type.WRITE && (outcome == Outcome.OK || outcome == Outcome.PENDING || outcome == Outcome.CACHE_FAILED);
+    return type == Type.WRITE
+        && (outcome == Outcome.OK || outcome == Outcome.PENDING || outcome == Outcome.CACHE_FAILED);
   }
 
   /**

@@ -56,24 +56,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The workload of one run: a table of K rows {@code (id, version)} on the testkit's PostgreSQL,
- * N cache instances (each its own Redisson client) on one namespace, writers using the three
- * documented write paths, cache readers and routed readers; then the end phase (convergence and
- * the lost-invalidation sweep), the close, and the leak probe. Everything it does is recorded in
- * the {@link History}.
+ * The workload of one run: a table of K rows {@code (id, version)} on the testkit's PostgreSQL, N
+ * cache instances (each its own Redisson client) on one namespace, writers using the three
+ * documented write paths, cache readers and routed readers; then the end phase (convergence and the
+ * lost-invalidation sweep), the close, and the leak probe. Everything it does is recorded in the
+ * {@link History}.
  */
 public final class Workload implements FaultContext, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Workload.class);
+
   /** Thread name prefixes whose threads must all be gone after the close (check 6). */
   public static final List<String> THREAD_PREFIXES = List.of("larder-", "redisson", "HikariPool");
-  private static final CacheCodec<Long> LONG_CODEC = CacheCodec.of(
-      v -> ByteBuffer.allocate(Long.BYTES).putLong(v).array(),
-      b -> {
-        if (b.length != Long.BYTES) {
-          throw new IllegalArgumentException("a long is 8 bytes, not " + b.length);
-        }
-        return ByteBuffer.wrap(b).getLong();
-      });
+
+  private static final CacheCodec<Long> LONG_CODEC =
+      CacheCodec.of(
+          v -> ByteBuffer.allocate(Long.BYTES).putLong(v).array(),
+          b -> {
+            if (b.length != Long.BYTES) {
+              throw new IllegalArgumentException("a long is 8 bytes, not " + b.length);
+            }
+            return ByteBuffer.wrap(b).getLong();
+          });
 
   private final CheckerConfig config;
   private final History history;
@@ -108,7 +111,11 @@ public final class Workload implements FaultContext, AutoCloseable {
     this.tier = LarderServices.tier();
     this.redis = LarderServices.redis();
     this.postgres = LarderServices.postgres();
-    this.cacheName = "checker-" + Long.toHexString(config.seed() & 0xffffffL) + "-" + Long.toHexString(System.nanoTime() & 0xfffL);
+    this.cacheName =
+        "checker-"
+            + Long.toHexString(config.seed() & 0xffffffL)
+            + "-"
+            + Long.toHexString(System.nanoTime() & 0xfffL);
     this.outboxInstance = (int) Math.floorMod(config.seed(), (long) config.instances());
     this.lastWrite = new AtomicReferenceArray<>(config.keys());
   }
@@ -172,28 +179,41 @@ public final class Workload implements FaultContext, AutoCloseable {
     this.database = db;
     baseline = LeakProbe.snapshot(redis, postgres, db);
     PostgresServer primary = postgres.primary();
-    try (Connection c = DriverManager.getConnection(primary.jdbcUrl(db), primary.username(), primary.password());
+    try (Connection c =
+            DriverManager.getConnection(
+                primary.jdbcUrl(db), primary.username(), primary.password());
         Statement s = c.createStatement()) {
       s.execute("CREATE TABLE item (id int PRIMARY KEY, version bigint NOT NULL)");
-      s.execute("INSERT INTO item SELECT g, 1 FROM generate_series(0, " + (config.keys() - 1) + ") g");
+      s.execute(
+          "INSERT INTO item SELECT g, 1 FROM generate_series(0, " + (config.keys() - 1) + ") g");
     }
     PgOutbox box = PgOutbox.defaults();
     box.install(primary.dataSource(db));
     this.outbox = box;
     postgres.awaitStandbyCaughtUp(Duration.ofSeconds(30));
 
-    HikariDataSource primaryPool = Pools.builder(PoolPreset.OLTP, primary.jdbcUrl(db))
-        .credentials(primary.username(), primary.password()).poolName("larder-checker-primary")
-        .maximumPoolSize(config.writers() + config.readers() + 2).minimumIdle(2)
-        .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(5)).build();
+    HikariDataSource primaryPool =
+        Pools.builder(PoolPreset.OLTP, primary.jdbcUrl(db))
+            .credentials(primary.username(), primary.password())
+            .poolName("larder-checker-primary")
+            .maximumPoolSize(config.writers() + config.readers() + 2)
+            .minimumIdle(2)
+            .connectionTimeout(Duration.ofSeconds(2))
+            .socketTimeout(Duration.ofSeconds(5))
+            .build();
     closeables.push(primaryPool);
     PostgresServer standby = postgres.standby();
-    HikariDataSource replicaPool = Pools.builder(PoolPreset.REPLICA, standby.jdbcUrl(db))
-        .credentials(standby.username(), standby.password()).poolName("larder-checker-standby")
-        .maximumPoolSize(Math.max(2, config.routedReaders() + 1)).minimumIdle(1)
-        .socketTimeout(Duration.ofSeconds(5)).build();
+    HikariDataSource replicaPool =
+        Pools.builder(PoolPreset.REPLICA, standby.jdbcUrl(db))
+            .credentials(standby.username(), standby.password())
+            .poolName("larder-checker-standby")
+            .maximumPoolSize(Math.max(2, config.routedReaders() + 1))
+            .minimumIdle(1)
+            .socketTimeout(Duration.ofSeconds(5))
+            .build();
     closeables.push(replicaPool);
-    ReplicaRouter router = ReplicaRouter.builder().primary(primaryPool).replica("standby", replicaPool).build();
+    ReplicaRouter router =
+        ReplicaRouter.builder().primary(primaryPool).replica("standby", replicaPool).build();
     closeables.push(router);
     this.jdbi = RoutingJdbi.create(router);
 
@@ -207,20 +227,35 @@ public final class Workload implements FaultContext, AutoCloseable {
     for (LarderCache<Long> cache : caches) {
       closeables.push(cache);
     }
-    InvalidationSource source = PgOutboxSource.builder().dataSource(primary.dataSource(db))
-        .consumerName("checker").pollInterval(config.outboxPollInterval())
-        .reconnectBackoff(Duration.ofMillis(100), config.outboxReconnectMax()).build();
+    InvalidationSource source =
+        PgOutboxSource.builder()
+            .dataSource(primary.dataSource(db))
+            .consumerName("checker")
+            .pollInterval(config.outboxPollInterval())
+            .reconnectBackoff(Duration.ofMillis(100), config.outboxReconnectMax())
+            .build();
     closeables.push(source);
-    closeables.push(SourcedInvalidation.bind(caches.get(outboxInstance), source, Duration.ofSeconds(30)));
-    LOG.info("checker: cache '{}' with {} instances on {} keys; outbox bound to instance {}", cacheName,
-        caches.size(), config.keys(), outboxInstance);
+    closeables.push(
+        SourcedInvalidation.bind(caches.get(outboxInstance), source, Duration.ofSeconds(30)));
+    LOG.info(
+        "checker: cache '{}' with {} instances on {} keys; outbox bound to instance {}",
+        cacheName,
+        caches.size(),
+        config.keys(),
+        outboxInstance);
   }
 
   private LarderCache<Long> newCache(KeyNamespace namespace, RedissonClient client) {
-    return LarderCache.newBuilder(LONG_CODEC).namespace(namespace).redisson(client)
-        .ttl(config.ttl()).maxStale(config.maxStale()).l1Ttl(config.l1Ttl())
-        .loadTimeout(config.loadTimeout()).redisTimeout(config.redisTimeout())
-        .invalidationBus(true).busHeartbeat(config.busHeartbeat())
+    return LarderCache.newBuilder(LONG_CODEC)
+        .namespace(namespace)
+        .redisson(client)
+        .ttl(config.ttl())
+        .maxStale(config.maxStale())
+        .l1Ttl(config.l1Ttl())
+        .loadTimeout(config.loadTimeout())
+        .redisTimeout(config.redisTimeout())
+        .invalidationBus(true)
+        .busHeartbeat(config.busHeartbeat())
         .build();
   }
 
@@ -256,21 +291,25 @@ public final class Workload implements FaultContext, AutoCloseable {
   }
 
   private Thread worker(String name, Runnable step) {
-    Thread t = new Thread(() -> {
-      while (!stop.get()) {
-        try {
-          step.run();
-        } catch (RuntimeException e) {
-          LOG.warn("checker: worker {} step failed outside an operation", name, e);
-        }
-      }
-    }, name);
+    Thread t =
+        new Thread(
+            () -> {
+              while (!stop.get()) {
+                try {
+                  step.run();
+                } catch (RuntimeException e) {
+                  LOG.warn("checker: worker {} step failed outside an operation", name, e);
+                }
+              }
+            },
+            name);
     t.setDaemon(true);
     return t;
   }
 
   private static void pause(SplittableRandom rnd, int minMillis, int maxMillis) {
-    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(minMillis + rnd.nextInt(maxMillis - minMillis + 1)));
+    LockSupport.parkNanos(
+        TimeUnit.MILLISECONDS.toNanos(minMillis + rnd.nextInt(maxMillis - minMillis + 1)));
   }
 
   private RoutingJdbi db() {
@@ -282,8 +321,10 @@ public final class Workload implements FaultContext, AutoCloseable {
   }
 
   private static long bump(Handle h, int id) {
-    return h.createQuery("UPDATE item SET version = version + 1 WHERE id = :id RETURNING version").bind("id", id)
-        .mapTo(Long.class).one();
+    return h.createQuery("UPDATE item SET version = version + 1 WHERE id = :id RETURNING version")
+        .bind("id", id)
+        .mapTo(Long.class)
+        .one();
   }
 
   private void writeOnce(SplittableRandom rnd) {
@@ -298,28 +339,33 @@ public final class Workload implements FaultContext, AutoCloseable {
     long start = history.now();
     long[] version = {-1};
     ConsistencyToken[] token = {null};
-    String detail = switch (path) {
-      case 0 -> "writeThrough";
-      case 1 -> "outbox";
-      default -> "update+invalidate";
-    };
+    String detail =
+        switch (path) {
+          case 0 -> "writeThrough";
+          case 1 -> "outbox";
+          default -> "update+invalidate";
+        };
     Outcome outcome;
     Throwable error = null;
     try {
       if (path == 0) {
-        cache.writeThrough(key, () -> {
-          Written<Long> w = db().write(h -> bump(h, id));
-          version[0] = w.value();
-          token[0] = w.token();
-          return w.value();
-        });
+        cache.writeThrough(
+            key,
+            () -> {
+              Written<Long> w = db().write(h -> bump(h, id));
+              version[0] = w.value();
+              token[0] = w.token();
+              return w.value();
+            });
       } else if (path == 1) {
         PgOutbox box = outbox;
-        Written<Long> w = db().inTransaction(h -> {
-          long v = bump(h, id);
-          box.record(h.getConnection(), cacheName, List.of(key));
-          return v;
-        });
+        Written<Long> w =
+            db().inTransaction(
+                    h -> {
+                      long v = bump(h, id);
+                      box.record(h.getConnection(), cacheName, List.of(key));
+                      return v;
+                    });
         version[0] = w.value();
         token[0] = w.token();
       } else {
@@ -336,12 +382,24 @@ public final class Workload implements FaultContext, AutoCloseable {
       error = e;
       outcome = version[0] >= 0 ? Outcome.CACHE_FAILED : Outcome.UNKNOWN;
     }
-    history.record(Type.WRITE, path == 1 ? outboxInstance : instance, key, start, outcome, version[0], false, null, 0,
-        error, detail, -1);
+    history.record(
+        Type.WRITE,
+        path == 1 ? outboxInstance : instance,
+        key,
+        start,
+        outcome,
+        version[0],
+        false,
+        null,
+        0,
+        error,
+        detail,
+        -1);
     ConsistencyToken t = token[0];
     if (t != null && version[0] >= 0) {
       TokenWrite next = new TokenWrite(t, version[0]);
-      lastWrite.accumulateAndGet(id, next, (a, b) -> a == null || a.version() < b.version() ? b : a);
+      lastWrite.accumulateAndGet(
+          id, next, (a, b) -> a == null || a.version() < b.version() ? b : a);
     }
     pause(rnd, 100, 400);
   }
@@ -372,7 +430,8 @@ public final class Workload implements FaultContext, AutoCloseable {
       String key = Integer.toString(rnd.nextInt(config.keys()));
       long start = history.now();
       try {
-        CacheResult<Long> r = cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
+        CacheResult<Long> r =
+            cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
         recordRead(Type.READ, instance, key, start, history.now(), r, null, "lookup");
       } catch (RuntimeException e) {
         recordRead(Type.READ, instance, key, start, history.now(), null, e, "lookup");
@@ -381,16 +440,45 @@ public final class Workload implements FaultContext, AutoCloseable {
     pause(rnd, 2, 12);
   }
 
-  private void recordRead(Type type, int instance, String key, long start, long end, @Nullable CacheResult<Long> r,
-      @Nullable Throwable error, String detail) {
+  private void recordRead(
+      Type type,
+      int instance,
+      String key,
+      long start,
+      long end,
+      @Nullable CacheResult<Long> r,
+      @Nullable Throwable error,
+      String detail) {
     if (r == null || error != null) {
-      history.record(type, instance, key, start, Outcome.FAIL, -1, false, null, 0,
-          error != null ? error : new IllegalStateException("no result for key " + key), detail, -1);
+      history.record(
+          type,
+          instance,
+          key,
+          start,
+          Outcome.FAIL,
+          -1,
+          false,
+          null,
+          0,
+          error != null ? error : new IllegalStateException("no result for key " + key),
+          detail,
+          -1);
       return;
     }
     Long v = r.valueOrNull();
-    history.record(type, instance, key, start, Outcome.OK, v == null ? -1 : v, r.isStale(), r.source().name(),
-        r.age().toMillis(), null, detail, -1);
+    history.record(
+        type,
+        instance,
+        key,
+        start,
+        Outcome.OK,
+        v == null ? -1 : v,
+        r.isStale(),
+        r.source().name(),
+        r.age().toMillis(),
+        null,
+        detail,
+        -1);
   }
 
   private void routedReadOnce(SplittableRandom rnd) {
@@ -398,44 +486,100 @@ public final class Workload implements FaultContext, AutoCloseable {
     String key = Integer.toString(id);
     TokenWrite tw = lastWrite.get(id);
     boolean ryw = tw != null && rnd.nextBoolean();
-    ReadIntent intent = ryw ? ReadIntent.readYourWrites(tw.token()) : ReadIntent.boundedStaleness(config.boundedStaleness());
+    ReadIntent intent =
+        ryw
+            ? ReadIntent.readYourWrites(tw.token())
+            : ReadIntent.boundedStaleness(config.boundedStaleness());
     long start = history.now();
     try {
-      long v = db().read(intent, h -> h.createQuery("SELECT version FROM item WHERE id = :id").bind("id", id)
-          .mapTo(Long.class).one());
-      history.record(Type.ROUTED_READ, -1, key, start, Outcome.OK, v, false, null, 0, null,
-          ryw ? "readYourWrites" : "boundedStaleness", ryw ? tw.version() : -1);
+      long v =
+          db().read(
+                  intent,
+                  h ->
+                      h.createQuery("SELECT version FROM item WHERE id = :id")
+                          .bind("id", id)
+                          .mapTo(Long.class)
+                          .one());
+      history.record(
+          Type.ROUTED_READ,
+          -1,
+          key,
+          start,
+          Outcome.OK,
+          v,
+          false,
+          null,
+          0,
+          null,
+          ryw ? "readYourWrites" : "boundedStaleness",
+          ryw ? tw.version() : -1);
     } catch (RuntimeException e) {
-      history.record(Type.ROUTED_READ, -1, key, start, Outcome.FAIL, -1, false, null, 0, e,
-          ryw ? "readYourWrites" : "boundedStaleness", ryw ? tw.version() : -1);
+      history.record(
+          Type.ROUTED_READ,
+          -1,
+          key,
+          start,
+          Outcome.FAIL,
+          -1,
+          false,
+          null,
+          0,
+          e,
+          ryw ? "readYourWrites" : "boundedStaleness",
+          ryw ? tw.version() : -1);
     }
     pause(rnd, 5, 25);
   }
 
-  /** The loader of one instance: reads the primary, records each key's version, obeys its switch. */
+  /**
+   * The loader of one instance: reads the primary, records each key's version, obeys its switch.
+   */
   private Map<String, Long> load(int instance, Set<String> keys) throws Exception {
     Switch sw = switches.get(instance);
     Switch.Mode mode = sw.mode;
     long start = history.now();
     if (mode == Switch.Mode.FAIL) {
-      LoaderFaultException e = new LoaderFaultException("injected loader failure on instance " + instance);
-      keys.forEach(k -> history.record(Type.LOAD, instance, k, start, Outcome.FAIL, -1, false, null, 0, e, "fail", -1));
+      LoaderFaultException e =
+          new LoaderFaultException("injected loader failure on instance " + instance);
+      keys.forEach(
+          k ->
+              history.record(
+                  Type.LOAD, instance, k, start, Outcome.FAIL, -1, false, null, 0, e, "fail", -1));
       throw e;
     }
     CountDownLatch release = sw.release;
     Map<String, Long> out = new LinkedHashMap<>();
     try {
       Integer[] ids = keys.stream().map(Integer::valueOf).toArray(Integer[]::new);
-      db().read(ReadIntent.strong(), h -> {
-        h.createQuery("SELECT id, version FROM item WHERE id = ANY(:ids)").bindArray("ids", Integer.class, (Object[]) ids)
-            .map((rs, ctx) -> {
-              out.put(Integer.toString(rs.getInt(1)), rs.getLong(2));
-              return null;
-            }).list();
-        return null;
-      });
+      db().read(
+              ReadIntent.strong(),
+              h -> {
+                h.createQuery("SELECT id, version FROM item WHERE id = ANY(:ids)")
+                    .bindArray("ids", Integer.class, (Object[]) ids)
+                    .map(
+                        (rs, ctx) -> {
+                          out.put(Integer.toString(rs.getInt(1)), rs.getLong(2));
+                          return null;
+                        })
+                    .list();
+                return null;
+              });
     } catch (RuntimeException e) {
-      keys.forEach(k -> history.record(Type.LOAD, instance, k, start, Outcome.FAIL, -1, false, null, 0, e, mode.name(), -1));
+      keys.forEach(
+          k ->
+              history.record(
+                  Type.LOAD,
+                  instance,
+                  k,
+                  start,
+                  Outcome.FAIL,
+                  -1,
+                  false,
+                  null,
+                  0,
+                  e,
+                  mode.name(),
+                  -1));
       throw e;
     }
     if (mode == Switch.Mode.HANG) {
@@ -444,8 +588,19 @@ public final class Workload implements FaultContext, AutoCloseable {
       release.await(sw.hangMax.toMillis(), TimeUnit.MILLISECONDS);
     }
     for (String k : keys) {
-      history.record(Type.LOAD, instance, k, start, Outcome.OK, out.getOrDefault(k, -1L), false, null, 0, null,
-          mode.name(), -1);
+      history.record(
+          Type.LOAD,
+          instance,
+          k,
+          start,
+          Outcome.OK,
+          out.getOrDefault(k, -1L),
+          false,
+          null,
+          0,
+          null,
+          mode.name(),
+          -1);
     }
     return out;
   }
@@ -461,7 +616,11 @@ public final class Workload implements FaultContext, AutoCloseable {
 
   /** One instance's loader switch. */
   static final class Switch implements LoaderSwitch {
-    enum Mode { NORMAL, HANG, FAIL }
+    enum Mode {
+      NORMAL,
+      HANG,
+      FAIL
+    }
 
     final Duration hangMax;
     volatile Mode mode = Mode.NORMAL;
@@ -509,7 +668,9 @@ public final class Workload implements FaultContext, AutoCloseable {
     PostgresServer primary = postgres.primary();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
-      try (Connection c = DriverManager.getConnection(primary.jdbcUrl(database), primary.username(), primary.password());
+      try (Connection c =
+              DriverManager.getConnection(
+                  primary.jdbcUrl(database), primary.username(), primary.password());
           Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT id, version FROM item ORDER BY id")) {
         Map<String, Long> out = new LinkedHashMap<>();
@@ -552,7 +713,8 @@ public final class Workload implements FaultContext, AutoCloseable {
       boolean all = true;
       for (int i = 0; i < caches.size(); i++) {
         for (Map.Entry<String, Expected> e : expected.entrySet()) {
-          all &= finalRead(i, caches.get(i), e.getKey(), e.getValue(), sweep ? "sweep" : "converge");
+          all &=
+              finalRead(i, caches.get(i), e.getKey(), e.getValue(), sweep ? "sweep" : "converge");
         }
       }
       passes++;
@@ -570,10 +732,12 @@ public final class Workload implements FaultContext, AutoCloseable {
     }
   }
 
-  private boolean finalRead(int instance, LarderCache<Long> cache, String key, Expected expected, String detail) {
+  private boolean finalRead(
+      int instance, LarderCache<Long> cache, String key, Expected expected, String detail) {
     long start = history.now();
     try {
-      CacheResult<Long> r = cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
+      CacheResult<Long> r =
+          cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
       recordRead(Type.FINAL_READ, instance, key, start, history.now(), r, null, detail);
       Long v = r.valueOrNull();
       return !r.isStale() && v != null && expected.accepts(v);
@@ -583,7 +747,10 @@ public final class Workload implements FaultContext, AutoCloseable {
     }
   }
 
-  /** A new instance (empty L1) reads every key: a fresh L2 value older than the database is a lost invalidation. */
+  /**
+   * A new instance (empty L1) reads every key: a fresh L2 value older than the database is a lost
+   * invalidation.
+   */
   private int probeL2(Map<String, Expected> expected) {
     RedissonClient client = Redisson.create(redis.redissonConfig());
     int old = 0;
@@ -592,14 +759,19 @@ public final class Workload implements FaultContext, AutoCloseable {
       for (Map.Entry<String, Expected> e : expected.entrySet()) {
         long start = history.now();
         try {
-          CacheResult<Long> r = probe.lookup(e.getKey(), k -> Optional.ofNullable(load(0, Set.of(k)).get(k)));
+          CacheResult<Long> r =
+              probe.lookup(e.getKey(), k -> Optional.ofNullable(load(0, Set.of(k)).get(k)));
           recordRead(Type.FINAL_READ, index, e.getKey(), start, history.now(), r, null, "sweep-l2");
           Long v = r.valueOrNull();
-          if (r.source() == CacheResult.Source.L2 && !r.isStale() && v != null && v < e.getValue().floor()) {
+          if (r.source() == CacheResult.Source.L2
+              && !r.isStale()
+              && v != null
+              && v < e.getValue().floor()) {
             old++;
           }
         } catch (RuntimeException ex) {
-          recordRead(Type.FINAL_READ, index, e.getKey(), start, history.now(), null, ex, "sweep-l2");
+          recordRead(
+              Type.FINAL_READ, index, e.getKey(), start, history.now(), null, ex, "sweep-l2");
         }
       }
     } finally {
@@ -608,9 +780,7 @@ public final class Workload implements FaultContext, AutoCloseable {
     return old;
   }
 
-  /**
-   * Closes everything the workload opened, newest first; failures are kept as anomalies.
-   */
+  /** Closes everything the workload opened, newest first; failures are kept as anomalies. */
   @Override
   public void close() {
     while (!closeables.isEmpty()) {

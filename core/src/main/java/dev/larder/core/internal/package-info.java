@@ -1,6 +1,4 @@
-/**
- * Helpers shared by Larder's modules. Not API: may change in any release without notice.
- */
+/** Helpers shared by Larder's modules. Not API: may change in any release without notice. */
 @NullMarked
 package dev.larder.core.internal;
 

@@ -9,8 +9,7 @@ import java.util.regex.Pattern;
 /**
  * The names a keyset may sort by (columns, document fields), each matching the backend's name
  * pattern, so a sort a client chose (a {@code ?sort=} parameter) never reaches query text
- * unchecked. Backends check every {@link KeysetSpec} key against it when they are built.
- * Immutable.
+ * unchecked. Backends check every {@link KeysetSpec} key against it when they are built. Immutable.
  */
 public final class AllowList {
   private final String setting;
@@ -41,8 +40,8 @@ public final class AllowList {
     for (String n : names) {
       Require.notNull(n, setting + " element");
       if (!pattern.matcher(n).matches()) {
-        throw new IllegalArgumentException(setting + " must match " + pattern
-            + " but one was \"" + n + "\"");
+        throw new IllegalArgumentException(
+            setting + " must match " + pattern + " but one was \"" + n + "\"");
       }
     }
     return new AllowList(setting, noun, new TreeSet<>(Arrays.asList(names)));
@@ -75,15 +74,20 @@ public final class AllowList {
    * Checks that every key of a spec, the tiebreaker included, is allowed.
    *
    * @param spec the spec
-   * @throws IllegalStateException naming the first key that is not allowed and listing the
-   *     allowed names
+   * @throws IllegalStateException naming the first key that is not allowed and listing the allowed
+   *     names
    */
   public void check(KeysetSpec spec) {
     Require.notNull(spec, "spec");
     for (SortKey k : spec.keys()) {
       if (!names.contains(k.name())) {
-        throw new IllegalStateException("sort key \"" + k.name() + "\" is not an allowed " + noun
-            + "; allowed: " + new TreeSet<>(names));
+        throw new IllegalStateException(
+            "sort key \""
+                + k.name()
+                + "\" is not an allowed "
+                + noun
+                + "; allowed: "
+                + new TreeSet<>(names));
       }
     }
   }

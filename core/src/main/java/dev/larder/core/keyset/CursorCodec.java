@@ -26,8 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Makes and checks cursors: opaque, URL-safe (base64url without padding), versioned and signed
- * with HMAC-SHA256. Immutable and thread-safe; build one with {@link #builder()} and share it.
+ * Makes and checks cursors: opaque, URL-safe (base64url without padding), versioned and signed with
+ * HMAC-SHA256. Immutable and thread-safe; build one with {@link #builder()} and share it.
  *
  * <p>A cursor carries a format version byte, the signing key's id, the page direction, the second
  * it was issued, an 8-byte digest of what it is bound to (the keyset spec's fingerprint and the
@@ -43,8 +43,10 @@ import org.jspecify.annotations.Nullable;
 public final class CursorCodec {
   /** The format version this release writes. */
   public static final int FORMAT_VERSION = 1;
+
   /** The shortest secret accepted, in bytes: {@value} (256 bits, HMAC-SHA256's block strength). */
   public static final int MIN_SECRET_BYTES = 32;
+
   /** The longest cursor accepted, in characters: {@value}. */
   public static final int MAX_CURSOR_LENGTH = 4096;
 
@@ -55,10 +57,19 @@ public final class CursorCodec {
   private static final String HMAC = "HmacSHA256";
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
-  private static final java.util.Set<Class<?>> NATIVE = java.util.Set.of(Boolean.class,
-      Integer.class, Long.class, String.class, Instant.class, java.time.OffsetDateTime.class,
-      java.time.LocalDateTime.class, java.time.LocalDate.class, java.util.UUID.class,
-      java.math.BigDecimal.class, Double.class);
+  private static final java.util.Set<Class<?>> NATIVE =
+      java.util.Set.of(
+          Boolean.class,
+          Integer.class,
+          Long.class,
+          String.class,
+          Instant.class,
+          java.time.OffsetDateTime.class,
+          java.time.LocalDateTime.class,
+          java.time.LocalDate.class,
+          java.util.UUID.class,
+          java.math.BigDecimal.class,
+          Double.class);
 
   private final String signingKeyId;
   private final Map<String, KeyEntry> keys;
@@ -110,14 +121,14 @@ public final class CursorCodec {
    * @throws IllegalArgumentException if a value's type is not supported, there are more than 255
    *     values, or the cursor would be longer than {@value #MAX_CURSOR_LENGTH} characters
    */
-  public String encode(PageDirection direction, List<? extends @Nullable Object> values,
-      String binding) {
+  public String encode(
+      PageDirection direction, List<? extends @Nullable Object> values, String binding) {
     Require.notNull(direction, "direction");
     Require.notNull(values, "values");
     Require.notNull(binding, "binding");
     if (values.size() > 255) {
-      throw new IllegalArgumentException("values must have at most 255 elements but had "
-          + values.size());
+      throw new IllegalArgumentException(
+          "values must have at most 255 elements but had " + values.size());
     }
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
     DataOutputStream out = new DataOutputStream(buffer);
@@ -143,12 +154,16 @@ public final class CursorCodec {
     }
     byte[] payload = buffer.toByteArray();
     if (payload.length > MAX_PAYLOAD_BYTES) {
-      throw new IllegalArgumentException("the key values need " + payload.length
-          + " bytes, more than a cursor holds (" + MAX_PAYLOAD_BYTES + ")");
+      throw new IllegalArgumentException(
+          "the key values need "
+              + payload.length
+              + " bytes, more than a cursor holds ("
+              + MAX_PAYLOAD_BYTES
+              + ")");
     }
     byte[] token = Arrays.copyOf(payload, payload.length + MAC_BYTES);
-    System.arraycopy(mac(keys.get(signingKeyId), payload, payload.length), 0, token,
-        payload.length, MAC_BYTES);
+    System.arraycopy(
+        mac(keys.get(signingKeyId), payload, payload.length), 0, token, payload.length, MAC_BYTES);
     return ENCODER.encodeToString(token);
   }
 
@@ -158,8 +173,8 @@ public final class CursorCodec {
    * @param cursor the cursor as the client sent it
    * @param binding the same binding string given to {@link #encode}
    * @return the decoded cursor
-   * @throws InvalidCursorException if the cursor is malformed, of an unknown format version,
-   *     signed by a key not configured or retired, altered, bound to something else, or expired
+   * @throws InvalidCursorException if the cursor is malformed, of an unknown format version, signed
+   *     by a key not configured or retired, altered, bound to something else, or expired
    */
   public DecodedCursor decode(String cursor, String binding) {
     Require.notNull(cursor, "cursor");
@@ -240,8 +255,11 @@ public final class CursorCodec {
       return new DecodedCursor(direction, values, issuedAt, keyId);
     } catch (InvalidCursorException e) {
       throw e;
-    } catch (BufferUnderflowException | java.nio.charset.CharacterCodingException
-        | java.time.DateTimeException | IllegalArgumentException | ArithmeticException
+    } catch (BufferUnderflowException
+        | java.nio.charset.CharacterCodingException
+        | java.time.DateTimeException
+        | IllegalArgumentException
+        | ArithmeticException
         | NullPointerException e) {
       // Only reachable with a validly signed but inconsistent payload (a bug or a leaked key);
       // the cause's message carries no payload bytes.
@@ -250,8 +268,8 @@ public final class CursorCodec {
   }
 
   private static byte[] bindingDigest(String binding) {
-    byte[] digest = KeysetSpec.sha256(
-        ("larder-keyset-binding/1\n" + binding).getBytes(StandardCharsets.UTF_8));
+    byte[] digest =
+        KeysetSpec.sha256(("larder-keyset-binding/1\n" + binding).getBytes(StandardCharsets.UTF_8));
     return Arrays.copyOf(digest, BINDING_BYTES);
   }
 
@@ -267,9 +285,9 @@ public final class CursorCodec {
   }
 
   /**
-   * Whether values of a class can go into this codec's cursors: natively supported, or
-   * registered with {@link Builder#customType(CustomKeyType)}. Backends use it to fail at build
-   * time rather than on the first page.
+   * Whether values of a class can go into this codec's cursors: natively supported, or registered
+   * with {@link Builder#customType(CustomKeyType)}. Backends use it to fail at build time rather
+   * than on the first page.
    *
    * @param type a value class (matched exactly)
    * @return true if a cursor can hold its values
@@ -282,8 +300,15 @@ public final class CursorCodec {
   /** Names the key ids and settings, never the secrets. */
   @Override
   public String toString() {
-    return "CursorCodec{signingKey=" + signingKeyId + ", acceptedKeys=" + keys.keySet()
-        + ", ttl=" + ttl + ", customTypes=" + customById.keySet() + "}";
+    return "CursorCodec{signingKey="
+        + signingKeyId
+        + ", acceptedKeys="
+        + keys.keySet()
+        + ", ttl="
+        + ttl
+        + ", customTypes="
+        + customById.keySet()
+        + "}";
   }
 
   /** Builds a {@link CursorCodec}; not thread-safe. */
@@ -303,8 +328,8 @@ public final class CursorCodec {
      * @param secret at least {@value #MIN_SECRET_BYTES} random bytes (copied)
      * @return this builder
      * @throws IllegalStateException if a signing key was already set
-     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is
-     *     too short (the message gives its length, never its bytes)
+     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is too
+     *     short (the message gives its length, never its bytes)
      */
     public Builder signingKey(String keyId, byte[] secret) {
       Require.notYetSet(signingKeyId, "signingKey");
@@ -320,8 +345,8 @@ public final class CursorCodec {
      * @param keyId the key's id
      * @param secret the key's secret (copied)
      * @return this builder
-     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is
-     *     too short
+     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is too
+     *     short
      */
     public Builder verificationKey(String keyId, byte[] secret) {
       addKey(keyId, secret, null);
@@ -336,8 +361,8 @@ public final class CursorCodec {
      * @param secret the key's secret (copied)
      * @param acceptUntil the last instant its cursors are accepted
      * @return this builder
-     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is
-     *     too short
+     * @throws IllegalArgumentException if the id is malformed or used twice, or the secret is too
+     *     short
      */
     public Builder verificationKey(String keyId, byte[] secret, Instant acceptUntil) {
       addKey(keyId, secret, Require.notNull(acceptUntil, "acceptUntil"));
@@ -352,12 +377,18 @@ public final class CursorCodec {
             "keyId must match " + KEY_ID + " but was \"" + keyId + "\"");
       }
       if (keys.containsKey(keyId)) {
-        throw new IllegalArgumentException("keyId must be unique but \"" + keyId
-            + "\" was given twice");
+        throw new IllegalArgumentException(
+            "keyId must be unique but \"" + keyId + "\" was given twice");
       }
       if (secret.length < MIN_SECRET_BYTES) {
-        throw new IllegalArgumentException("secret of key \"" + keyId + "\" must be >= "
-            + MIN_SECRET_BYTES + " bytes but was " + secret.length + " bytes");
+        throw new IllegalArgumentException(
+            "secret of key \""
+                + keyId
+                + "\" must be >= "
+                + MIN_SECRET_BYTES
+                + " bytes but was "
+                + secret.length
+                + " bytes");
       }
       keys.put(keyId, new KeyEntry(secret.clone(), acceptUntil));
     }
@@ -400,24 +431,24 @@ public final class CursorCodec {
      *
      * @param type the type
      * @return this builder
-     * @throws IllegalArgumentException if its class or id is already registered or is a
-     *     natively supported class
+     * @throws IllegalArgumentException if its class or id is already registered or is a natively
+     *     supported class
      */
     public Builder customType(CustomKeyType<?> type) {
       Require.notNull(type, "customType");
       for (CustomKeyType<?> t : customByClass.values()) {
         if (t.id().equals(type.id())) {
-          throw new IllegalArgumentException("customType id must be unique but \"" + type.id()
-              + "\" was given twice");
+          throw new IllegalArgumentException(
+              "customType id must be unique but \"" + type.id() + "\" was given twice");
         }
       }
       if (NATIVE.contains(type.type())) {
-        throw new IllegalArgumentException("customType class must not be natively supported but was "
-            + type.type().getName());
+        throw new IllegalArgumentException(
+            "customType class must not be natively supported but was " + type.type().getName());
       }
       if (customByClass.containsKey(type.type())) {
-        throw new IllegalArgumentException("customType class must be unique but "
-            + type.type().getName() + " was given twice");
+        throw new IllegalArgumentException(
+            "customType class must be unique but " + type.type().getName() + " was given twice");
       }
       customByClass.put(type.type(), type);
       return this;

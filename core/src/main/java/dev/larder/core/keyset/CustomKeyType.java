@@ -5,8 +5,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * A key value type the cursor format does not know natively, carried as bytes under a short type
- * id (for example MongoDB's {@code ObjectId} as its 12 bytes under {@code "oid"}). Register it with
+ * A key value type the cursor format does not know natively, carried as bytes under a short type id
+ * (for example MongoDB's {@code ObjectId} as its 12 bytes under {@code "oid"}). Register it with
  * {@link CursorCodec.Builder#customType(CustomKeyType)}.
  *
  * <p>The conversion must be lossless: {@code fromBytes(toBytes(v))} equals {@code v}.

@@ -67,7 +67,9 @@ public final class DecodedCursor {
       return false;
     }
     DecodedCursor c = (DecodedCursor) o;
-    return direction == c.direction && values.equals(c.values) && issuedAt.equals(c.issuedAt)
+    return direction == c.direction
+        && values.equals(c.values)
+        && issuedAt.equals(c.issuedAt)
         && keyId.equals(c.keyId);
   }
 

@@ -5,8 +5,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A cursor that must not be honoured: malformed, tampered with, signed by a key no longer
- * accepted, issued for another query or sort, read the wrong way, or expired.
+ * A cursor that must not be honoured: malformed, tampered with, signed by a key no longer accepted,
+ * issued for another query or sort, read the wrong way, or expired.
  *
  * <p>This is the client's error (HTTP 400), not the server's: map it to a bad request and ask the
  * client to start again from the first page. The message names the {@link Reason} only; it never
@@ -68,8 +68,12 @@ public final class InvalidCursorException extends LarderException {
    * @param cause the underlying failure, or null
    */
   public InvalidCursorException(Reason reason, @Nullable Throwable cause) {
-    super("invalid cursor (" + Objects.requireNonNull(reason, "reason must not be null") + "): "
-        + reason.description(), cause);
+    super(
+        "invalid cursor ("
+            + Objects.requireNonNull(reason, "reason must not be null")
+            + "): "
+            + reason.description(),
+        cause);
     this.reason = reason;
   }
 

@@ -105,7 +105,9 @@ final class KeyValueIo {
         CustomKeyType<?> type = custom.get(v.getClass());
         if (type == null) {
           throw new UnsupportedValueException(
-              "values of type " + v.getClass().getName() + " cannot go into a cursor"
+              "values of type "
+                  + v.getClass().getName()
+                  + " cannot go into a cursor"
                   + " (supported: Boolean, Integer, Long, String, Instant, OffsetDateTime,"
                   + " LocalDateTime, LocalDate, UUID, BigDecimal, Double, registered custom types)");
         }
@@ -124,7 +126,10 @@ final class KeyValueIo {
       throws IOException, UnsupportedValueException {
     if (bytes.length > MAX_BYTES) {
       throw new UnsupportedValueException(
-          "a value of " + bytes.length + " bytes is longer than a cursor allows (" + MAX_BYTES
+          "a value of "
+              + bytes.length
+              + " bytes is longer than a cursor allows ("
+              + MAX_BYTES
               + ")");
     }
     out.writeShort(bytes.length);
@@ -150,46 +155,51 @@ final class KeyValueIo {
       case TAG_LONG:
         return in.getLong();
       case TAG_STRING:
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT)
             .decode(ByteBuffer.wrap(readBytes(in)))
             .toString();
       case TAG_INSTANT:
         return Instant.ofEpochSecond(in.getLong(), nanos(in));
-      case TAG_OFFSET_DATE_TIME: {
-        long seconds = in.getLong();
-        int nanos = nanos(in);
-        ZoneOffset offset = ZoneOffset.ofTotalSeconds(in.getInt());
-        return OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds, nanos), offset);
-      }
-      case TAG_LOCAL_DATE_TIME: {
-        long seconds = in.getLong();
-        return LocalDateTime.ofEpochSecond(seconds, nanos(in), ZoneOffset.UTC);
-      }
+      case TAG_OFFSET_DATE_TIME:
+        {
+          long seconds = in.getLong();
+          int nanos = nanos(in);
+          ZoneOffset offset = ZoneOffset.ofTotalSeconds(in.getInt());
+          return OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds, nanos), offset);
+        }
+      case TAG_LOCAL_DATE_TIME:
+        {
+          long seconds = in.getLong();
+          return LocalDateTime.ofEpochSecond(seconds, nanos(in), ZoneOffset.UTC);
+        }
       case TAG_LOCAL_DATE:
         return LocalDate.ofEpochDay(in.getLong());
       case TAG_UUID:
         return new UUID(in.getLong(), in.getLong());
-      case TAG_BIG_DECIMAL: {
-        int scale = in.getInt();
-        byte[] unscaled = readBytes(in);
-        if (unscaled.length == 0) {
-          throw new IllegalArgumentException("empty unscaled value");
+      case TAG_BIG_DECIMAL:
+        {
+          int scale = in.getInt();
+          byte[] unscaled = readBytes(in);
+          if (unscaled.length == 0) {
+            throw new IllegalArgumentException("empty unscaled value");
+          }
+          return new BigDecimal(new BigInteger(unscaled), scale);
         }
-        return new BigDecimal(new BigInteger(unscaled), scale);
-      }
       case TAG_DOUBLE:
         return Double.longBitsToDouble(in.getLong());
-      case TAG_CUSTOM: {
-        byte[] id = new byte[in.get() & 0xFF];
-        in.get(id);
-        CustomKeyType<?> type = custom.get(new String(id, StandardCharsets.US_ASCII));
-        if (type == null) {
-          throw new IllegalArgumentException("unknown custom type");
+      case TAG_CUSTOM:
+        {
+          byte[] id = new byte[in.get() & 0xFF];
+          in.get(id);
+          CustomKeyType<?> type = custom.get(new String(id, StandardCharsets.US_ASCII));
+          if (type == null) {
+            throw new IllegalArgumentException("unknown custom type");
+          }
+          return type.decode(readBytes(in));
         }
-        return type.decode(readBytes(in));
-      }
       default:
         throw new IllegalArgumentException("unknown tag");
     }

@@ -47,9 +47,9 @@ public final class KeysetPager {
    * Checks a request and plans the fetch.
    *
    * @param request what the caller asked for
-   * @param backendFilterFingerprint a stable description of the filter the backend runs with
-   *     (bound parameters, a filter document), combined with the request's own filter
-   *     fingerprint; cursors are bound to both
+   * @param backendFilterFingerprint a stable description of the filter the backend runs with (bound
+   *     parameters, a filter document), combined with the request's own filter fingerprint; cursors
+   *     are bound to both
    * @return the plan
    * @throws IllegalArgumentException if the limit is not in [1, maxPageSize]
    * @throws InvalidCursorException if the cursor is invalid, bound to another query, sort or
@@ -61,8 +61,14 @@ public final class KeysetPager {
     Integer requested = request.limit();
     int limit = requested == null ? spec.defaultPageSize() : requested;
     Require.inRange(limit, 1, spec.maxPageSize(), "limit");
-    String binding = spec.fingerprint() + '\n' + backendFilterFingerprint.length() + ':'
-        + backendFilterFingerprint + '\n' + request.filterFingerprint();
+    String binding =
+        spec.fingerprint()
+            + '\n'
+            + backendFilterFingerprint.length()
+            + ':'
+            + backendFilterFingerprint
+            + '\n'
+            + request.filterFingerprint();
     List<@Nullable Object> boundary = null;
     String cursor = request.cursor();
     if (cursor != null) {
@@ -80,16 +86,16 @@ public final class KeysetPager {
         }
       }
     }
-    return new Plan(request.direction(), spec.keysFor(request.direction()), boundary, limit,
-        binding);
+    return new Plan(
+        request.direction(), spec.keysFor(request.direction()), boundary, limit, binding);
   }
 
   /**
    * Makes the page from the rows fetched for a plan.
    *
    * @param plan the plan from {@link #open}
-   * @param fetched the rows in the order the plan's keys give (reversed order for a backward
-   *     page), at most {@link Plan#fetchSize()}
+   * @param fetched the rows in the order the plan's keys give (reversed order for a backward page),
+   *     at most {@link Plan#fetchSize()}
    * @param keyValues a row's key values, in sort-key order (null where the row holds NULL)
    * @param <T> the row type
    * @return the page, items in sort order
@@ -97,14 +103,16 @@ public final class KeysetPager {
    * @throws IllegalStateException if a row has the wrong number of key values, NULL in a key not
    *     declared nullable, or a value a cursor cannot hold
    */
-  public <T> Page<T> assemble(Plan plan, List<T> fetched,
+  public <T> Page<T> assemble(
+      Plan plan,
+      List<T> fetched,
       Function<? super T, ? extends List<? extends @Nullable Object>> keyValues) {
     Require.notNull(plan, "plan");
     Require.notNull(fetched, "fetched");
     Require.notNull(keyValues, "keyValues");
     if (fetched.size() > plan.fetchSize()) {
-      throw new IllegalArgumentException("fetched must have at most " + plan.fetchSize()
-          + " rows but had " + fetched.size());
+      throw new IllegalArgumentException(
+          "fetched must have at most " + plan.fetchSize() + " rows but had " + fetched.size());
     }
     boolean more = fetched.size() > plan.limit();
     List<T> items = new ArrayList<>(fetched.subList(0, Math.min(plan.limit(), fetched.size())));
@@ -133,13 +141,14 @@ public final class KeysetPager {
     return new Page<>(items, hasNext, hasPrevious, next, previous);
   }
 
-  private String encode(PageDirection direction, List<? extends @Nullable Object> values,
-      String binding) {
+  private String encode(
+      PageDirection direction, List<? extends @Nullable Object> values, String binding) {
     try {
       return codec.encode(direction, values, binding);
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("a row's key values cannot go into a cursor for "
-          + spec.keys() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "a row's key values cannot go into a cursor for " + spec.keys() + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -147,14 +156,21 @@ public final class KeysetPager {
       @Nullable List<? extends @Nullable Object> values) {
     List<SortKey> keys = spec.keys();
     if (values == null || values.size() != keys.size()) {
-      throw new IllegalStateException("a row must have " + keys.size() + " key values ("
-          + keys + ") but had " + (values == null ? "none" : values.size()));
+      throw new IllegalStateException(
+          "a row must have "
+              + keys.size()
+              + " key values ("
+              + keys
+              + ") but had "
+              + (values == null ? "none" : values.size()));
     }
     for (int i = 0; i < values.size(); i++) {
       if (values.get(i) == null && !keys.get(i).nullable()) {
-        throw new IllegalStateException("sort key \"" + keys.get(i).name()
-            + "\" is declared not nullable but a row holds NULL in it;"
-            + " declare it with nullsFirst() or nullsLast()");
+        throw new IllegalStateException(
+            "sort key \""
+                + keys.get(i).name()
+                + "\" is declared not nullable but a row holds NULL in it;"
+                + " declare it with nullsFirst() or nullsLast()");
       }
     }
     return values;
@@ -168,8 +184,12 @@ public final class KeysetPager {
     private final int limit;
     private final String binding;
 
-    Plan(PageDirection direction, List<SortKey> keys, @Nullable List<@Nullable Object> boundary,
-        int limit, String binding) {
+    Plan(
+        PageDirection direction,
+        List<SortKey> keys,
+        @Nullable List<@Nullable Object> boundary,
+        int limit,
+        String binding) {
       this.direction = direction;
       this.keys = keys;
       this.boundary = boundary;
@@ -187,8 +207,8 @@ public final class KeysetPager {
     }
 
     /**
-     * The keys the query must order by, strictly after the boundary: the spec's keys for a
-     * forward page, every one reversed for a backward page.
+     * The keys the query must order by, strictly after the boundary: the spec's keys for a forward
+     * page, every one reversed for a backward page.
      *
      * @return an immutable list
      */
@@ -216,8 +236,7 @@ public final class KeysetPager {
     }
 
     /**
-     * Rows to fetch: one more than the page, to know whether another page follows without
-     * counting.
+     * Rows to fetch: one more than the page, to know whether another page follows without counting.
      *
      * @return {@code limit() + 1}
      */
@@ -227,8 +246,15 @@ public final class KeysetPager {
 
     @Override
     public String toString() {
-      return "Plan{" + direction + ", " + keys + ", " + (boundary == null ? "from the edge"
-          : "from a cursor") + ", limit=" + limit + "}";
+      return "Plan{"
+          + direction
+          + ", "
+          + keys
+          + ", "
+          + (boundary == null ? "from the edge" : "from a cursor")
+          + ", limit="
+          + limit
+          + "}";
     }
   }
 }

@@ -22,8 +22,10 @@ import org.jspecify.annotations.Nullable;
 public final class KeysetSpec {
   /** Default page size when a request gives none: {@value}. */
   public static final int DEFAULT_PAGE_SIZE = 50;
+
   /** Default largest page size a request may ask for: {@value}. */
   public static final int DEFAULT_MAX_PAGE_SIZE = 500;
+
   /** The most sort keys a spec may have (the tiebreaker included): {@value}. */
   public static final int MAX_KEYS = 16;
 
@@ -84,9 +86,9 @@ public final class KeysetSpec {
   }
 
   /**
-   * The keys as a page read in {@code direction} must order its query: as declared for
-   * {@link PageDirection#FORWARD}, every key {@linkplain SortKey#reversed() reversed} for
-   * {@link PageDirection#BACKWARD}.
+   * The keys as a page read in {@code direction} must order its query: as declared for {@link
+   * PageDirection#FORWARD}, every key {@linkplain SortKey#reversed() reversed} for {@link
+   * PageDirection#BACKWARD}.
    *
    * @param direction the page direction
    * @return an immutable list
@@ -124,8 +126,15 @@ public final class KeysetSpec {
 
   @Override
   public String toString() {
-    return "KeysetSpec{" + queryName + ": " + keys + ", pageSize=" + defaultPageSize + "/"
-        + maxPageSize + "}";
+    return "KeysetSpec{"
+        + queryName
+        + ": "
+        + keys
+        + ", pageSize="
+        + defaultPageSize
+        + "/"
+        + maxPageSize
+        + "}";
   }
 
   private static String computeFingerprint(String queryName, List<SortKey> keys) {
@@ -232,10 +241,10 @@ public final class KeysetSpec {
      * Builds the spec.
      *
      * @return the spec
-     * @throws IllegalStateException if no sort keys were given; if the last key is neither
-     *     unique nor followed by a tiebreaker; if the unique last key is nullable; if two keys
-     *     share a name (the tiebreaker included) or there are more than {@value #MAX_KEYS}; if
-     *     the default page size exceeds the maximum
+     * @throws IllegalStateException if no sort keys were given; if the last key is neither unique
+     *     nor followed by a tiebreaker; if the unique last key is nullable; if two keys share a
+     *     name (the tiebreaker included) or there are more than {@value #MAX_KEYS}; if the default
+     *     page size exceeds the maximum
      */
     public KeysetSpec build() {
       if (sortKeys == null) {
@@ -258,19 +267,21 @@ public final class KeysetSpec {
       for (SortKey k : keys) {
         if (!names.add(k.name())) {
           throw new IllegalStateException(
-              "sort key names must be distinct but \"" + k.name() + "\" appears twice in "
-                  + keys);
+              "sort key names must be distinct but \"" + k.name() + "\" appears twice in " + keys);
         }
       }
       if (keys.size() > MAX_KEYS) {
         throw new IllegalStateException(
-            "sortBy must have at most " + MAX_KEYS + " keys (tiebreaker included) but had "
+            "sortBy must have at most "
+                + MAX_KEYS
+                + " keys (tiebreaker included) but had "
                 + keys.size());
       }
       SortKey last = keys.get(keys.size() - 1);
       if (!last.isUnique()) {
         throw new IllegalStateException(
-            "the last sort key must be unique but was " + last
+            "the last sort key must be unique but was "
+                + last
                 + ": mark it unique() or set a tiebreaker (the primary key, _id)");
       }
       if (last.nullable()) {
@@ -289,7 +300,8 @@ public final class KeysetSpec {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KeysetSpec && ((KeysetSpec) o).fingerprint.equals(fingerprint)
+    return o instanceof KeysetSpec
+        && ((KeysetSpec) o).fingerprint.equals(fingerprint)
         && ((KeysetSpec) o).defaultPageSize == defaultPageSize
         && ((KeysetSpec) o).maxPageSize == maxPageSize;
   }

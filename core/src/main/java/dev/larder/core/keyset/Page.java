@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@code hasNext} and {@code hasPrevious} are exact in the direction the page was read (one row
  * more than the page is fetched to tell). In the other direction they say that the cursor's row
- * exists (it was on the page the client came from); if rows were deleted since, that
- * neighbouring page may come back empty.
+ * exists (it was on the page the client came from); if rows were deleted since, that neighbouring
+ * page may come back empty.
  *
  * @param <T> the item type
  */
@@ -23,7 +23,11 @@ public final class Page<T> {
   private final @Nullable String nextCursor;
   private final @Nullable String previousCursor;
 
-  Page(List<T> items, boolean hasNext, boolean hasPrevious, @Nullable String nextCursor,
+  Page(
+      List<T> items,
+      boolean hasNext,
+      boolean hasPrevious,
+      @Nullable String nextCursor,
       @Nullable String previousCursor) {
     this.items = List.copyOf(items);
     this.hasNext = hasNext;
@@ -60,8 +64,8 @@ public final class Page<T> {
   }
 
   /**
-   * The cursor for the next page ({@code ?after=}), present when {@link #hasNext()} and the page
-   * is not empty.
+   * The cursor for the next page ({@code ?after=}), present when {@link #hasNext()} and the page is
+   * not empty.
    *
    * @return the cursor
    */
@@ -87,13 +91,18 @@ public final class Page<T> {
    * @return a new page
    */
   public <R> Page<R> map(Function<? super T, ? extends R> mapper) {
-    return new Page<R>(items.stream().<R>map(mapper).toList(), hasNext, hasPrevious, nextCursor,
-        previousCursor);
+    return new Page<R>(
+        items.stream().<R>map(mapper).toList(), hasNext, hasPrevious, nextCursor, previousCursor);
   }
 
   @Override
   public String toString() {
-    return "Page{" + items.size() + " items, hasNext=" + hasNext + ", hasPrevious=" + hasPrevious
+    return "Page{"
+        + items.size()
+        + " items, hasNext="
+        + hasNext
+        + ", hasPrevious="
+        + hasPrevious
         + "}";
   }
 }

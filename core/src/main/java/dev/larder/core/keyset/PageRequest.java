@@ -5,8 +5,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a caller asks for: the first or last page, or the page after or before a cursor; a page
- * size (or the spec's default); and optionally a fingerprint of the filter the query runs with.
+ * What a caller asks for: the first or last page, or the page after or before a cursor; a page size
+ * (or the spec's default); and optionally a fingerprint of the filter the query runs with.
  * Immutable.
  *
  * <p>Made straight from REST parameters: {@code PageRequest.after(req.param("after"),
@@ -20,7 +20,10 @@ public final class PageRequest {
   private final @Nullable Integer limit;
   private final String filterFingerprint;
 
-  private PageRequest(@Nullable String cursor, PageDirection direction, @Nullable Integer limit,
+  private PageRequest(
+      @Nullable String cursor,
+      PageDirection direction,
+      @Nullable Integer limit,
       String filterFingerprint) {
     this.cursor = cursor;
     this.direction = direction;
@@ -82,9 +85,9 @@ public final class PageRequest {
   }
 
   /**
-   * This request, bound to a filter: cursors issued for it are rejected for a request with
-   * another filter fingerprint ({@link InvalidCursorException.Reason#WRONG_QUERY}). Backends add
-   * the fingerprint of the parameters and filters they are given; use this for anything else the
+   * This request, bound to a filter: cursors issued for it are rejected for a request with another
+   * filter fingerprint ({@link InvalidCursorException.Reason#WRONG_QUERY}). Backends add the
+   * fingerprint of the parameters and filters they are given; use this for anything else the
    * results depend on (a tenant, a user's visibility rules).
    *
    * @param fingerprint any stable text describing the filter (it is hashed, never sent)
@@ -105,8 +108,8 @@ public final class PageRequest {
   }
 
   /**
-   * The direction: {@code FORWARD} for {@link #first}/{@link #after}, {@code BACKWARD} for
-   * {@link #last}/{@link #before}.
+   * The direction: {@code FORWARD} for {@link #first}/{@link #after}, {@code BACKWARD} for {@link
+   * #last}/{@link #before}.
    *
    * @return the direction
    */
@@ -139,8 +142,12 @@ public final class PageRequest {
   /** Does not show the cursor. */
   @Override
   public String toString() {
-    return "PageRequest{" + direction + (cursor == null ? ", from the edge" : ", from a cursor")
-        + ", limit=" + limit + "}";
+    return "PageRequest{"
+        + direction
+        + (cursor == null ? ", from the edge" : ", from a cursor")
+        + ", limit="
+        + limit
+        + "}";
   }
 
   @Override
@@ -149,8 +156,10 @@ public final class PageRequest {
       return false;
     }
     PageRequest r = (PageRequest) o;
-    return Objects.equals(cursor, r.cursor) && direction == r.direction
-        && Objects.equals(limit, r.limit) && filterFingerprint.equals(r.filterFingerprint);
+    return Objects.equals(cursor, r.cursor)
+        && direction == r.direction
+        && Objects.equals(limit, r.limit)
+        && filterFingerprint.equals(r.filterFingerprint);
   }
 
   @Override

@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
  * <p>For keys {@code k0..kn} and boundary values {@code v0..vn}, disjunct {@code i} says "keys
  * before {@code i} equal the boundary (IS NULL where it held NULL) and key {@code i} comes after
  * it". Where key {@code i} comes after depends on its null placement: after a value {@code v} a
- * {@code NULLS_LAST} key may also be NULL (a disjunct of its own); after a NULL only
- * {@code NULLS_FIRST} keys have rows left (the non-NULL ones); after a NULL that sorts last
- * nothing follows at that key, so that disjunct is dropped.
+ * {@code NULLS_LAST} key may also be NULL (a disjunct of its own); after a NULL only {@code
+ * NULLS_FIRST} keys have rows left (the non-NULL ones); after a NULL that sorts last nothing
+ * follows at that key, so that disjunct is dropped.
  */
 public final class Seek {
   private Seek() {}
@@ -29,8 +29,8 @@ public final class Seek {
     /** Not NULL (in MongoDB: present and not null). */
     IS_NOT_NULL,
     /**
-     * Not NULL and strictly after the term's value in the key's direction: greater for
-     * {@link SortDirection#ASC}, less for {@link SortDirection#DESC}.
+     * Not NULL and strictly after the term's value in the key's direction: greater for {@link
+     * SortDirection#ASC}, less for {@link SortDirection#DESC}.
      */
     AFTER
   }
@@ -40,8 +40,8 @@ public final class Seek {
    *
    * @param key the sort key (as the plan orders it: reversed for a backward page)
    * @param operator the comparison
-   * @param value the boundary value for {@link Operator#EQUAL} and {@link Operator#AFTER}, null
-   *     for the NULL tests
+   * @param value the boundary value for {@link Operator#EQUAL} and {@link Operator#AFTER}, null for
+   *     the NULL tests
    */
   public record Term(SortKey key, Operator operator, @Nullable Object value) {
     /**
@@ -55,8 +55,13 @@ public final class Seek {
       Require.notNull(operator, "operator");
       boolean valued = operator == Operator.EQUAL || operator == Operator.AFTER;
       if (valued != (value != null)) {
-        throw new IllegalArgumentException("value must be " + (valued ? "set" : "null")
-            + " for " + operator + " but was " + (value == null ? "null" : "set"));
+        throw new IllegalArgumentException(
+            "value must be "
+                + (valued ? "set" : "null")
+                + " for "
+                + operator
+                + " but was "
+                + (value == null ? "null" : "set"));
       }
     }
   }
@@ -65,8 +70,8 @@ public final class Seek {
    * The seek condition of a plan that starts from a cursor.
    *
    * @param plan a plan whose {@link KeysetPager.Plan#boundary()} is not null
-   * @return the disjuncts (each a conjunction of terms), in key order; empty when no row can
-   *     follow the boundary
+   * @return the disjuncts (each a conjunction of terms), in key order; empty when no row can follow
+   *     the boundary
    * @throws IllegalArgumentException if the plan has no boundary (the first or last page: no
    *     condition at all)
    */
@@ -85,16 +90,16 @@ public final class Seek {
    * @param keys the keys in the order the query sorts by
    * @param boundary the boundary row's values in key order, null where it held NULL
    * @return the disjuncts, in key order; empty when no row can follow the boundary
-   * @throws IllegalArgumentException if the sizes differ, or a key not declared nullable has a
-   *     null boundary value
+   * @throws IllegalArgumentException if the sizes differ, or a key not declared nullable has a null
+   *     boundary value
    */
-  public static List<List<Term>> disjuncts(List<SortKey> keys,
-      List<? extends @Nullable Object> boundary) {
+  public static List<List<Term>> disjuncts(
+      List<SortKey> keys, List<? extends @Nullable Object> boundary) {
     Require.notNull(keys, "keys");
     Require.notNull(boundary, "boundary");
     if (keys.size() != boundary.size()) {
-      throw new IllegalArgumentException("boundary must have " + keys.size()
-          + " values but had " + boundary.size());
+      throw new IllegalArgumentException(
+          "boundary must have " + keys.size() + " values but had " + boundary.size());
     }
     List<List<Term>> out = new ArrayList<>();
     List<Term> prefix = new ArrayList<>();

@@ -6,10 +6,10 @@ import java.util.Objects;
  * One sort key of a keyset: a field (a column, or a document field), its direction, whether it can
  * hold NULL and where NULLs go, and whether it is unique.
  *
- * <p>{@link #asc(String)} and {@link #desc(String)} make a key that is declared not nullable; a
- * row with NULL in it is reported as an error when the page is assembled, because a NULL breaks
- * the comparisons used for non-nullable keys. {@link #nullsFirst()} and {@link #nullsLast()}
- * declare the key nullable and say where NULLs sort. Immutable.
+ * <p>{@link #asc(String)} and {@link #desc(String)} make a key that is declared not nullable; a row
+ * with NULL in it is reported as an error when the page is assembled, because a NULL breaks the
+ * comparisons used for non-nullable keys. {@link #nullsFirst()} and {@link #nullsLast()} declare
+ * the key nullable and say where NULLs sort. Immutable.
  */
 public final class SortKey {
   private static final int MAX_NAME_LENGTH = 128;
@@ -129,8 +129,8 @@ public final class SortKey {
   }
 
   /**
-   * Where NULLs sort. For a key that is not nullable this is PostgreSQL's default for the
-   * direction (ASC NULLS LAST, DESC NULLS FIRST), so reversing stays consistent; it is never used.
+   * Where NULLs sort. For a key that is not nullable this is PostgreSQL's default for the direction
+   * (ASC NULLS LAST, DESC NULLS FIRST), so reversing stays consistent; it is never used.
    *
    * @return the null ordering
    */
@@ -162,8 +162,11 @@ public final class SortKey {
       return false;
     }
     SortKey k = (SortKey) o;
-    return name.equals(k.name) && direction == k.direction && nullable == k.nullable
-        && nulls == k.nulls && unique == k.unique;
+    return name.equals(k.name)
+        && direction == k.direction
+        && nullable == k.nullable
+        && nulls == k.nulls
+        && unique == k.unique;
   }
 
   @Override
@@ -177,11 +180,15 @@ public final class SortKey {
 
   private static String checkName(String name) {
     Objects.requireNonNull(name, "name must not be null");
-    if (name.isBlank() || name.length() > MAX_NAME_LENGTH
+    if (name.isBlank()
+        || name.length() > MAX_NAME_LENGTH
         || name.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
-          "name must be 1 to " + MAX_NAME_LENGTH
-              + " characters without control characters but was \"" + name + "\"");
+          "name must be 1 to "
+              + MAX_NAME_LENGTH
+              + " characters without control characters but was \""
+              + name
+              + "\"");
     }
     return name;
   }

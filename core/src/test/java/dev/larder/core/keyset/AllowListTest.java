@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 
 class AllowListTest {
   static final Pattern WORD = Pattern.compile("[a-z_]+");
-  static final KeysetSpec SPEC = KeysetSpec.builder("q").sortBy(SortKey.asc("price"))
-      .tiebreaker("id").build();
+  static final KeysetSpec SPEC =
+      KeysetSpec.builder("q").sortBy(SortKey.asc("price")).tiebreaker("id").build();
 
   @Test
   void aNameOutsideThePatternIsRefusedNamingSettingAndName() {
-    assertThatThrownBy(() -> AllowList.of("allowedColumns", "column", WORD, "price",
-        "price; DROP TABLE t"))
+    assertThatThrownBy(
+            () -> AllowList.of("allowedColumns", "column", WORD, "price", "price; DROP TABLE t"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("allowedColumns must match [a-z_]+ but one was \"price; DROP TABLE t\"");
   }

@@ -36,11 +36,19 @@ class CursorCodecTest {
 
   @Test
   void roundTripsValuesDirectionAndIssueTime() {
-    List<Object> values = Arrays.asList(
-        null, "café", 42L, 7, true, new BigDecimal("10.500"),
-        OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 123_456_000, ZoneOffset.ofHours(2)),
-        LocalDateTime.of(1999, 12, 31, 23, 59, 59, 999_999_999),
-        Instant.ofEpochSecond(-5, 1), UUID.randomUUID(), -0.0d);
+    List<Object> values =
+        Arrays.asList(
+            null,
+            "café",
+            42L,
+            7,
+            true,
+            new BigDecimal("10.500"),
+            OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 123_456_000, ZoneOffset.ofHours(2)),
+            LocalDateTime.of(1999, 12, 31, 23, 59, 59, 999_999_999),
+            Instant.ofEpochSecond(-5, 1),
+            UUID.randomUUID(),
+            -0.0d);
     String token = codec.encode(PageDirection.BACKWARD, values, "q");
     DecodedCursor decoded = codec.decode(token, "q");
     assertThat(decoded.values()).isEqualTo(values);
@@ -76,11 +84,16 @@ class CursorCodecTest {
   @Test
   void acceptsOldKeyDuringRotationAndRejectsItOnceRotatedOut() {
     String oldToken = codec.encode(PageDirection.FORWARD, List.of(1L), "q");
-    CursorCodec rotating = CursorCodec.builder().signingKey("k2", SECRET_B)
-        .verificationKey("k1", SECRET_A).timeSource(time).build();
+    CursorCodec rotating =
+        CursorCodec.builder()
+            .signingKey("k2", SECRET_B)
+            .verificationKey("k1", SECRET_A)
+            .timeSource(time)
+            .build();
     assertThat(rotating.decode(oldToken, "q").keyId()).isEqualTo("k1");
-    assertThat(rotating.decode(rotating.encode(PageDirection.FORWARD, List.of(2L), "q"), "q")
-        .keyId()).isEqualTo("k2");
+    assertThat(
+            rotating.decode(rotating.encode(PageDirection.FORWARD, List.of(2L), "q"), "q").keyId())
+        .isEqualTo("k2");
     CursorCodec rotated = CursorCodec.builder().signingKey("k2", SECRET_B).timeSource(time).build();
     assertReason(() -> rotated.decode(oldToken, "q"), Reason.UNKNOWN_KEY);
   }
@@ -88,8 +101,12 @@ class CursorCodecTest {
   @Test
   void oldKeyWithDeadlineIsRetiredAfterIt() {
     String oldToken = codec.encode(PageDirection.FORWARD, List.of(1L), "q");
-    CursorCodec rotating = CursorCodec.builder().signingKey("k2", SECRET_B)
-        .verificationKey("k1", SECRET_A, T0.plus(Duration.ofDays(1))).timeSource(time).build();
+    CursorCodec rotating =
+        CursorCodec.builder()
+            .signingKey("k2", SECRET_B)
+            .verificationKey("k1", SECRET_A, T0.plus(Duration.ofDays(1)))
+            .timeSource(time)
+            .build();
     time.advance(Duration.ofDays(1));
     assertThat(rotating.decode(oldToken, "q").values()).containsExactly(1L);
     time.advance(Duration.ofSeconds(1));
@@ -98,8 +115,12 @@ class CursorCodecTest {
 
   @Test
   void expiresAfterTtl() {
-    CursorCodec withTtl = CursorCodec.builder().signingKey("k1", SECRET_A)
-        .ttl(Duration.ofMinutes(10)).timeSource(time).build();
+    CursorCodec withTtl =
+        CursorCodec.builder()
+            .signingKey("k1", SECRET_A)
+            .ttl(Duration.ofMinutes(10))
+            .timeSource(time)
+            .build();
     String token = withTtl.encode(PageDirection.FORWARD, List.of(1L), "q");
     time.advance(Duration.ofMinutes(10));
     assertThat(withTtl.decode(token, "q").values()).containsExactly(1L);
@@ -110,13 +131,26 @@ class CursorCodecTest {
   @Test
   void rejectsMalformedText() {
     String token = codec.encode(PageDirection.FORWARD, List.of(1L), "q");
-    for (String bad : List.of("", "!!!!", "abc", token + "=", token.substring(1), "A",
-        token + "A", "a".repeat(CursorCodec.MAX_CURSOR_LENGTH + 1))) {
+    for (String bad :
+        List.of(
+            "",
+            "!!!!",
+            "abc",
+            token + "=",
+            token.substring(1),
+            "A",
+            token + "A",
+            "a".repeat(CursorCodec.MAX_CURSOR_LENGTH + 1))) {
       assertThatThrownBy(() -> codec.decode(bad, "q"))
           .isInstanceOf(InvalidCursorException.class)
-          .satisfies(e -> assertThat(((InvalidCursorException) e).reason())
-              .isIn(Reason.MALFORMED, Reason.UNSUPPORTED_VERSION, Reason.BAD_SIGNATURE,
-                  Reason.UNKNOWN_KEY));
+          .satisfies(
+              e ->
+                  assertThat(((InvalidCursorException) e).reason())
+                      .isIn(
+                          Reason.MALFORMED,
+                          Reason.UNSUPPORTED_VERSION,
+                          Reason.BAD_SIGNATURE,
+                          Reason.UNKNOWN_KEY));
     }
     assertReason(() -> codec.decode("", "q"), Reason.MALFORMED);
     assertReason(() -> codec.decode("!!!!", "q"), Reason.MALFORMED);
@@ -125,11 +159,11 @@ class CursorCodecTest {
 
   @Test
   void rejectsUnknownFormatVersion() {
-    byte[] bytes = Base64.getUrlDecoder().decode(codec.encode(PageDirection.FORWARD,
-        List.of(1L), "q"));
+    byte[] bytes =
+        Base64.getUrlDecoder().decode(codec.encode(PageDirection.FORWARD, List.of(1L), "q"));
     bytes[0] = 2;
-    assertReason(() -> codec.decode(
-        Base64.getUrlEncoder().withoutPadding().encodeToString(bytes), "q"),
+    assertReason(
+        () -> codec.decode(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes), "q"),
         Reason.UNSUPPORTED_VERSION);
   }
 
@@ -139,8 +173,11 @@ class CursorCodecTest {
     InvalidCursorException e = catchInvalid(() -> codec.decode(token, "other"));
     String secretText = new String(SECRET_A, StandardCharsets.US_ASCII);
     assertThat(e).isInstanceOf(LarderException.class);
-    assertThat(e.getMessage()).doesNotContain(token).doesNotContain("customer-secret-name")
-        .doesNotContain(secretText).contains("WRONG_QUERY");
+    assertThat(e.getMessage())
+        .doesNotContain(token)
+        .doesNotContain("customer-secret-name")
+        .doesNotContain(secretText)
+        .contains("WRONG_QUERY");
     assertThat(codec.toString()).doesNotContain(secretText).contains("k1");
   }
 
@@ -151,8 +188,10 @@ class CursorCodecTest {
     Oid value = new Oid(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     String token = withOid.encode(PageDirection.FORWARD, List.of(value), "q");
     assertThat(withOid.decode(token, "q").values()).containsExactly(value);
-    assertThatThrownBy(() -> codec.decode(token, "q")).isInstanceOf(InvalidCursorException.class)
-        .extracting(t -> ((InvalidCursorException) t).reason()).isEqualTo(Reason.MALFORMED);
+    assertThatThrownBy(() -> codec.decode(token, "q"))
+        .isInstanceOf(InvalidCursorException.class)
+        .extracting(t -> ((InvalidCursorException) t).reason())
+        .isEqualTo(Reason.MALFORMED);
   }
 
   record Oid(byte[] bytes) {
@@ -174,8 +213,9 @@ class CursorCodecTest {
 
   @Test
   void unsupportedValueTypeFailsNamingTheType() {
-    assertThatThrownBy(() -> codec.encode(PageDirection.FORWARD, List.of(new java.util.Date()),
-        "q")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () -> codec.encode(PageDirection.FORWARD, List.of(new java.util.Date()), "q"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("key value 0: values of type java.util.Date cannot go into a cursor");
   }
 
@@ -185,20 +225,31 @@ class CursorCodecTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("secret of key \"k1\" must be >= 32 bytes but was 8 bytes");
     assertThatThrownBy(() -> CursorCodec.builder().signingKey("bad id", SECRET_A))
-        .hasMessageContaining("keyId must match").hasMessageContaining("\"bad id\"");
-    assertThatThrownBy(() -> CursorCodec.builder().signingKey("k1", SECRET_A)
-        .verificationKey("k1", SECRET_B)).hasMessage("keyId must be unique but \"k1\" was given twice");
-    assertThatThrownBy(() -> CursorCodec.builder().signingKey("k1", SECRET_A)
-        .signingKey("k2", SECRET_B)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("keyId must match")
+        .hasMessageContaining("\"bad id\"");
+    assertThatThrownBy(
+            () -> CursorCodec.builder().signingKey("k1", SECRET_A).verificationKey("k1", SECRET_B))
+        .hasMessage("keyId must be unique but \"k1\" was given twice");
+    assertThatThrownBy(
+            () -> CursorCodec.builder().signingKey("k1", SECRET_A).signingKey("k2", SECRET_B))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("signingKey was already set to k1");
     assertThatThrownBy(() -> CursorCodec.builder().build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("signingKey must be set");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("signingKey must be set");
     assertThatThrownBy(() -> CursorCodec.builder().ttl(Duration.ofMillis(500)))
         .hasMessage("ttl must be >= PT1S but was PT0.5S");
     assertThatThrownBy(() -> CursorCodec.builder().ttl(Duration.ZERO))
         .hasMessage("ttl must be > 0 but was PT0S");
-    assertThatThrownBy(() -> CursorCodec.builder().customType(
-        CustomKeyType.of("s", String.class, s -> s.getBytes(StandardCharsets.UTF_8), String::new)))
+    assertThatThrownBy(
+            () ->
+                CursorCodec.builder()
+                    .customType(
+                        CustomKeyType.of(
+                            "s",
+                            String.class,
+                            s -> s.getBytes(StandardCharsets.UTF_8),
+                            String::new)))
         .hasMessageContaining("natively supported");
   }
 

@@ -12,8 +12,12 @@ import org.junit.jupiter.api.Test;
 
 /** The backend-neutral steps, over an in-memory list of ids sorted ascending. */
 class KeysetPagerTest {
-  final KeysetSpec spec = KeysetSpec.builder("ids").sortBy(SortKey.asc("id").unique())
-      .defaultPageSize(3).maxPageSize(10).build();
+  final KeysetSpec spec =
+      KeysetSpec.builder("ids")
+          .sortBy(SortKey.asc("id").unique())
+          .defaultPageSize(3)
+          .maxPageSize(10)
+          .build();
   final CursorCodec codec = CursorCodec.builder().signingKey("k", CursorCodecTest.SECRET_A).build();
   final KeysetPager pager = KeysetPager.of(spec, codec);
   final List<Long> rows = IntStream.rangeClosed(1, 10).mapToObj(i -> (long) i).toList();
@@ -26,10 +30,16 @@ class KeysetPagerTest {
     if (!forward) {
       ordered.sort((a, b) -> Long.compare(b, a));
     }
-    List<Long> fetched = ordered.stream()
-        .filter(r -> plan.boundary() == null
-            || (forward ? r > (Long) plan.boundary().get(0) : r < (Long) plan.boundary().get(0)))
-        .limit(plan.fetchSize()).collect(Collectors.toList());
+    List<Long> fetched =
+        ordered.stream()
+            .filter(
+                r ->
+                    plan.boundary() == null
+                        || (forward
+                            ? r > (Long) plan.boundary().get(0)
+                            : r < (Long) plan.boundary().get(0)))
+            .limit(plan.fetchSize())
+            .collect(Collectors.toList());
     return pager.assemble(plan, fetched, r -> List.of(r));
   }
 
@@ -63,7 +73,8 @@ class KeysetPagerTest {
   @Test
   void pageSizeOutsideOneToMaxIsRejectedNamingTheValue() {
     assertThatThrownBy(() -> pager.open(PageRequest.first(0), ""))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("limit must be in [1, 10] but was 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit must be in [1, 10] but was 0");
     assertThatThrownBy(() -> pager.open(PageRequest.first(11), ""))
         .hasMessage("limit must be in [1, 10] but was 11");
   }
@@ -71,17 +82,18 @@ class KeysetPagerTest {
   @Test
   void cursorIsBoundToDirectionSpecAndFilter() {
     String next = fetch(PageRequest.first()).nextCursor().orElseThrow();
-    CursorCodecTest.assertReason(() -> pager.open(PageRequest.before(next, null), ""),
-        Reason.WRONG_DIRECTION);
+    CursorCodecTest.assertReason(
+        () -> pager.open(PageRequest.before(next, null), ""), Reason.WRONG_DIRECTION);
     CursorCodecTest.assertReason(
         () -> pager.open(PageRequest.after(next, null).withFilter("tenant=2"), ""),
         Reason.WRONG_QUERY);
-    CursorCodecTest.assertReason(() -> pager.open(PageRequest.after(next, null), "owner=1"),
-        Reason.WRONG_QUERY);
-    KeysetPager otherSort = KeysetPager.of(KeysetSpec.builder("ids")
-        .sortBy(SortKey.desc("id").unique()).build(), codec);
-    CursorCodecTest.assertReason(() -> otherSort.open(PageRequest.after(next, null), ""),
-        Reason.WRONG_QUERY);
+    CursorCodecTest.assertReason(
+        () -> pager.open(PageRequest.after(next, null), "owner=1"), Reason.WRONG_QUERY);
+    KeysetPager otherSort =
+        KeysetPager.of(
+            KeysetSpec.builder("ids").sortBy(SortKey.desc("id").unique()).build(), codec);
+    CursorCodecTest.assertReason(
+        () -> otherSort.open(PageRequest.after(next, null), ""), Reason.WRONG_QUERY);
   }
 
   @Test

@@ -12,8 +12,8 @@ import dev.larder.jdbc.ReplicaStatus;
 import dev.larder.jdbc.ReplicaStatus.State;
 import dev.larder.jdbc.internal.Positions.ReplicaPosition;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -37,13 +37,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The router's engine: background health checks of every server, the map of replay positions,
- * and the routing decision. Routing itself does no I/O except in the bounded read-your-writes
- * wait.
+ * The router's engine: background health checks of every server, the map of replay positions, and
+ * the routing decision. Routing itself does no I/O except in the bounded read-your-writes wait.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("dev.larder.jdbc.ReplicaRouter");
   private static final long PROBE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
   /** A read-your-writes probe may overrun its wait by this much while a query is answered. */
   private static final long PROBE_GRACE_MILLIS = 100;
 
@@ -53,7 +53,8 @@ public final class Engine implements AutoCloseable {
    * @param maxLagBytes a replica further behind than this leaves rotation
    * @param maxReplayDelay a replica whose replay delay exceeds this leaves rotation
    * @param healthCheckInterval pause between two checks of one server
-   * @param healthCheckTimeout longest a check (or a read-your-writes probe) waits for a server's answer
+   * @param healthCheckTimeout longest a check (or a read-your-writes probe) waits for a server's
+   *     answer
    * @param leastInFlight balance by fewest in-flight reads instead of round robin
    * @param failWhenNoReplica throw instead of reading from the primary when no replica qualifies
    * @param readYourWritesWait how long a read-your-writes read may wait for a replica
@@ -91,8 +92,9 @@ public final class Engine implements AutoCloseable {
   }
 
   /** Whether a session is read-only, which server it reaches, and whether that is a standby. */
-  private static final String READ_ONLY_SESSION_SQL = "SELECT current_setting('transaction_read_only'),"
-      + " pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system())";
+  private static final String READ_ONLY_SESSION_SQL =
+      "SELECT current_setting('transaction_read_only'),"
+          + " pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system())";
 
   private final Target primary;
   private final @Nullable DataSource primaryReads;
@@ -101,21 +103,30 @@ public final class Engine implements AutoCloseable {
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicLong rywFallbacks = new AtomicLong();
   private final AtomicLong primaryFallbacks = new AtomicLong();
+
   /** The position every replica must have replayed to be in rotation; empty for none. */
-  private final AtomicReference<OptionalLong> required = new AtomicReference<>(OptionalLong.empty());
+  private final AtomicReference<OptionalLong> required =
+      new AtomicReference<>(OptionalLong.empty());
+
   /** One primary position read at a time for tokens ahead of the last known one. */
   private final ReentrantLock refreshLock = new ReentrantLock();
+
   /** When the last such read began; guarded by {@link #refreshLock}. */
   private long refreshStartedAtNanos;
+
   private boolean refreshed;
   private final ScheduledExecutorService scheduler;
+
   /** When each primary position was first seen: how far behind a standby is, in time. */
   private final PrimaryHistory history = new PrimaryHistory();
+
   private volatile Positions.@Nullable PrimaryPosition cluster;
   private volatile boolean primaryUp = true;
   private volatile boolean primaryInRecovery;
+
   /** Set by the primary's check: the primary read pool answered with a read-only session. */
   private volatile boolean primaryReadsUsable;
+
   private volatile @Nullable String primaryReadsRefusal;
   private volatile boolean primaryReadsChecked;
 
@@ -127,17 +138,21 @@ public final class Engine implements AutoCloseable {
    * @param replicas the replicas
    * @param settings the settings
    */
-  public Engine(Target primary, @Nullable DataSource primaryReads, List<Target> replicas, Settings settings) {
+  public Engine(
+      Target primary, @Nullable DataSource primaryReads, List<Target> replicas, Settings settings) {
     this.primary = primary;
     this.primaryReads = primaryReads;
     this.replicas = List.copyOf(replicas);
     this.settings = settings;
     AtomicInteger n = new AtomicInteger();
-    this.scheduler = Executors.newScheduledThreadPool(Math.min(1 + replicas.size(), 4), r -> {
-      Thread t = new Thread(r, "larder-replica-health-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newScheduledThreadPool(
+            Math.min(1 + replicas.size(), 4),
+            r -> {
+              Thread t = new Thread(r, "larder-replica-health-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -150,24 +165,32 @@ public final class Engine implements AutoCloseable {
       checkAll();
       if (primaryInRecovery) {
         scheduler.shutdownNow();
-        throw new IllegalStateException("primary must be a server out of recovery but pg_is_in_recovery() is true"
-            + " on the pool given as primary: it is a standby (give the primary's pool, and the standby as a replica)");
+        throw new IllegalStateException(
+            "primary must be a server out of recovery but pg_is_in_recovery() is true"
+                + " on the pool given as primary: it is a standby (give the primary's pool, and the standby as a replica)");
       }
       String refusal = primaryReadsRefusal;
       if (refusal != null) {
         scheduler.shutdownNow();
-        throw new IllegalStateException("primaryReadPool must reach the primary with read-only sessions"
-            + " (default_transaction_read_only=on) but " + refusal);
+        throw new IllegalStateException(
+            "primaryReadPool must reach the primary with read-only sessions"
+                + " (default_transaction_read_only=on) but "
+                + refusal);
       }
     }
     long every = settings.healthCheckInterval().toNanos();
-    scheduler.scheduleWithFixedDelay(this::checkPrimary, checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::checkPrimary, checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
     for (Target r : replicas) {
       settings.metrics().replica(r);
-      scheduler.scheduleWithFixedDelay(() -> checkReplica(r), checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
+      scheduler.scheduleWithFixedDelay(
+          () -> checkReplica(r), checkNow ? every : 0, every, TimeUnit.NANOSECONDS);
     }
-    LOG.info("replica router started: primary and {} replica(s) {}, health check every {} ms",
-        replicas.size(), replicas, settings.healthCheckInterval().toMillis());
+    LOG.info(
+        "replica router started: primary and {} replica(s) {}, health check every {} ms",
+        replicas.size(),
+        replicas,
+        settings.healthCheckInterval().toMillis());
   }
 
   /** Checks the primary, then every replica, on the calling thread. */
@@ -191,7 +214,8 @@ public final class Engine implements AutoCloseable {
   private Connection probe(DataSource dataSource, long timeoutMillis) throws SQLException {
     Connection c = dataSource.getConnection();
     try {
-      c.setNetworkTimeout(Runnable::run, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)));
+      c.setNetworkTimeout(
+          Runnable::run, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)));
       return c;
     } catch (SQLException | RuntimeException e) {
       c.close();
@@ -204,7 +228,8 @@ public final class Engine implements AutoCloseable {
       Positions.PrimaryPosition p = Positions.primary(c);
       primaryInRecovery = p.inRecovery();
       if (p.inRecovery()) {
-        setPrimaryUp(false, "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+        setPrimaryUp(
+            false, "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
         return;
       }
       noteCluster(p);
@@ -217,9 +242,9 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Reads on the primary use the read pool only while a connection from it answers as a
-   * read-only session on this primary; otherwise they go back to a {@code READ ONLY}
-   * transaction on the primary's own pool, so a write inside a read fails either way.
+   * Reads on the primary use the read pool only while a connection from it answers as a read-only
+   * session on this primary; otherwise they go back to a {@code READ ONLY} transaction on the
+   * primary's own pool, so a write inside a read fails either way.
    */
   private void checkPrimaryReads(Positions.PrimaryPosition p) {
     DataSource pool = primaryReads;
@@ -237,8 +262,11 @@ public final class Engine implements AutoCloseable {
       if (inRecovery) {
         refusal = "it reaches a server in recovery (a standby)";
       } else if (system != p.systemIdentifier()) {
-        refusal = "it reaches system identifier " + Long.toUnsignedString(system) + ", not the primary's "
-            + Long.toUnsignedString(p.systemIdentifier());
+        refusal =
+            "it reaches system identifier "
+                + Long.toUnsignedString(system)
+                + ", not the primary's "
+                + Long.toUnsignedString(p.systemIdentifier());
       } else if (!"on".equals(readOnly)) {
         refusal = "transaction_read_only was " + readOnly + " on a connection from it";
       } else {
@@ -260,8 +288,10 @@ public final class Engine implements AutoCloseable {
       if (usable) {
         LOG.info("primary read pool in use: reads on the primary run in its read-only sessions");
       } else {
-        LOG.warn("primary read pool not used ({}): reads on the primary run in READ ONLY transactions"
-            + " on the primary's pool", why);
+        LOG.warn(
+            "primary read pool not used ({}): reads on the primary run in READ ONLY transactions"
+                + " on the primary's pool",
+            why);
       }
     }
   }
@@ -281,13 +311,16 @@ public final class Engine implements AutoCloseable {
     Positions.PrimaryPosition before = cluster;
     cluster = p;
     if (before != null
-        && (before.timeline() != p.timeline() || before.systemIdentifier() != p.systemIdentifier())) {
+        && (before.timeline() != p.timeline()
+            || before.systemIdentifier() != p.systemIdentifier())) {
       // Positions of another timeline or cluster say nothing about this one's standbys.
       history.clear();
     }
     if (before != null && before.timeline() != p.timeline()) {
-      LOG.warn("primary timeline changed from {} to {} (a promotion): older tokens read from the primary",
-          before.timeline(), p.timeline());
+      LOG.warn(
+          "primary timeline changed from {} to {} (a promotion): older tokens read from the primary",
+          before.timeline(),
+          p.timeline());
     }
   }
 
@@ -296,7 +329,12 @@ public final class Engine implements AutoCloseable {
     ReplicaStatus next;
     try (Connection c = probe(replica, settings.healthCheckTimeout().toMillis())) {
       Positions.PrimaryPosition p = cluster;
-      next = evaluate(replica, Positions.replica(c, p == null ? OptionalLong.empty() : OptionalLong.of(p.lsn())), p, now);
+      next =
+          evaluate(
+              replica,
+              Positions.replica(c, p == null ? OptionalLong.empty() : OptionalLong.of(p.lsn())),
+              p,
+              now);
     } catch (SQLException | RuntimeException e) {
       replica.forgetReplayPosition();
       next = status(replica, State.DOWN, null, -1, 0, "unreachable: " + e.getMessage());
@@ -307,60 +345,125 @@ public final class Engine implements AutoCloseable {
   /**
    * Judges one replica from its check. Its replay delay is the larger of two measures: the
    * standby's own (time since its last replayed commit while received WAL waits), and the time
-   * since the router first saw the primary past the standby's replay position (a lower bound on
-   * the age of the standby's data, which also sees a standby that receives nothing). A standby
-   * known not to stream while the primary is ahead of it leaves rotation at once: it will not
-   * catch up by itself.
+   * since the router first saw the primary past the standby's replay position (a lower bound on the
+   * age of the standby's data, which also sees a standby that receives nothing). A standby known
+   * not to stream while the primary is ahead of it leaves rotation at once: it will not catch up by
+   * itself.
    *
    * @param checkStart when the check began, on the router's clock
    */
-  private ReplicaStatus evaluate(Target r, Positions.ReplicaPosition pos, Positions.@Nullable PrimaryPosition p,
+  private ReplicaStatus evaluate(
+      Target r,
+      Positions.ReplicaPosition pos,
+      Positions.@Nullable PrimaryPosition p,
       long checkStart) {
     String replay = pos.replayLsn().isPresent() ? Lsn.format(pos.replayLsn().getAsLong()) : null;
     if (!pos.inRecovery()) {
-      return status(r, State.WRONG_ROLE, null, -1, 0,
+      return status(
+          r,
+          State.WRONG_ROLE,
+          null,
+          -1,
+          0,
           "not in recovery (pg_is_in_recovery() is false): a primary, not a standby");
     }
     if (p != null && pos.systemIdentifier() != p.systemIdentifier()) {
-      return status(r, State.OTHER_CLUSTER, replay, -1, 0, "system identifier "
-          + Long.toUnsignedString(pos.systemIdentifier()) + " but the primary's is "
-          + Long.toUnsignedString(p.systemIdentifier()));
+      return status(
+          r,
+          State.OTHER_CLUSTER,
+          replay,
+          -1,
+          0,
+          "system identifier "
+              + Long.toUnsignedString(pos.systemIdentifier())
+              + " but the primary's is "
+              + Long.toUnsignedString(p.systemIdentifier()));
     }
     if (pos.replayLsn().isEmpty()) {
-      return status(r, State.LAGGING, null, pos.lagBytes(), pos.replayDelayMillis(), "nothing replayed yet");
+      return status(
+          r, State.LAGGING, null, pos.lagBytes(), pos.replayDelayMillis(), "nothing replayed yet");
     }
     long replayed = pos.replayLsn().getAsLong();
     OptionalLong behindSince = history.firstSeenPast(replayed);
-    long behindMillis = behindSince.isPresent()
-        ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(checkStart - behindSince.getAsLong()))
-        : 0;
+    long behindMillis =
+        behindSince.isPresent()
+            ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(checkStart - behindSince.getAsLong()))
+            : 0;
     long delay = Math.max(pos.replayDelayMillis(), behindMillis);
     if (behindSince.isPresent() && pos.notStreaming()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
-          "WAL receiver " + (ReplicaPosition.NO_RECEIVER.equals(pos.receiver()) ? "not running" : pos.receiver())
-              + " while the primary is ahead (replayed " + replay + ", the primary was at "
-              + Lsn.format(history.latest().orElse(replayed)) + "): it receives nothing to catch up with");
+      return status(
+          r,
+          State.LAGGING,
+          replay,
+          pos.lagBytes(),
+          delay,
+          "WAL receiver "
+              + (ReplicaPosition.NO_RECEIVER.equals(pos.receiver())
+                  ? "not running"
+                  : pos.receiver())
+              + " while the primary is ahead (replayed "
+              + replay
+              + ", the primary was at "
+              + Lsn.format(history.latest().orElse(replayed))
+              + "): it receives nothing to catch up with");
     }
     if (pos.lagBytes() > settings.maxLagBytes()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
+      return status(
+          r,
+          State.LAGGING,
+          replay,
+          pos.lagBytes(),
+          delay,
           "behind by " + pos.lagBytes() + " bytes > maxLagBytes " + settings.maxLagBytes());
     }
     if (delay > settings.maxReplayDelay().toMillis()) {
-      return status(r, State.LAGGING, replay, pos.lagBytes(), delay,
-          "replay delay " + delay + " ms > maxReplayDelay " + settings.maxReplayDelay().toMillis() + " ms");
+      return status(
+          r,
+          State.LAGGING,
+          replay,
+          pos.lagBytes(),
+          delay,
+          "replay delay "
+              + delay
+              + " ms > maxReplayDelay "
+              + settings.maxReplayDelay().toMillis()
+              + " ms");
     }
     OptionalLong needed = required.get();
     if (needed.isPresent() && !Lsn.reached(replayed, needed.getAsLong())) {
-      return status(r, State.BEHIND_REQUIRED_POSITION, replay, pos.lagBytes(), delay,
+      return status(
+          r,
+          State.BEHIND_REQUIRED_POSITION,
+          replay,
+          pos.lagBytes(),
+          delay,
           "replayed " + replay + " but " + Lsn.format(needed.getAsLong()) + " is required");
     }
-    return status(r, State.HEALTHY, replay, pos.lagBytes(), delay,
+    return status(
+        r,
+        State.HEALTHY,
+        replay,
+        pos.lagBytes(),
+        delay,
         "lag " + pos.lagBytes() + " bytes, replay delay " + delay + " ms");
   }
 
-  private ReplicaStatus status(Target r, State state, @Nullable String replay, long lagBytes, long delayMillis, String detail) {
-    return new ReplicaStatus(r.name(), state, replay, lagBytes, Duration.ofMillis(delayMillis),
-        settings.time().now(), r.inFlight(), detail);
+  private ReplicaStatus status(
+      Target r,
+      State state,
+      @Nullable String replay,
+      long lagBytes,
+      long delayMillis,
+      String detail) {
+    return new ReplicaStatus(
+        r.name(),
+        state,
+        replay,
+        lagBytes,
+        Duration.ofMillis(delayMillis),
+        settings.time().now(),
+        r.inFlight(),
+        detail);
   }
 
   private void transition(Target replica, ReplicaStatus next, long nanos) {
@@ -369,12 +472,19 @@ public final class Engine implements AutoCloseable {
       return;
     }
     if (next.state() == State.HEALTHY) {
-      LOG.info("replica {} {} rotation: {}", replica.name(),
-          previous.state() == State.UNKNOWN ? "in" : "back in", next.detail());
+      LOG.info(
+          "replica {} {} rotation: {}",
+          replica.name(),
+          previous.state() == State.UNKNOWN ? "in" : "back in",
+          next.detail());
     } else if (previous.state() == State.HEALTHY || previous.state() == State.UNKNOWN) {
       LOG.warn("replica {} out of rotation ({}): {}", replica.name(), next.state(), next.detail());
     } else {
-      LOG.info("replica {} still out of rotation, now {}: {}", replica.name(), next.state(), next.detail());
+      LOG.info(
+          "replica {} still out of rotation, now {}: {}",
+          replica.name(),
+          next.state(),
+          next.detail());
     }
   }
 
@@ -390,14 +500,16 @@ public final class Engine implements AutoCloseable {
       return;
     }
     target.forgetReplayPosition();
-    transition(target, status(target, State.DOWN, null, -1, 0, "a read failed: " + failure.getMessage()),
+    transition(
+        target,
+        status(target, State.DOWN, null, -1, 0, "a read failed: " + failure.getMessage()),
         settings.time().nanoTime());
   }
 
   /**
-   * Runs read work on a server chosen for the intent; when it fails on a replica with a
-   * transient failure, takes that replica out of rotation and runs it again elsewhere (another
-   * replica or the primary), once per server at most.
+   * Runs read work on a server chosen for the intent; when it fails on a replica with a transient
+   * failure, takes that replica out of rotation and runs it again elsewhere (another replica or the
+   * primary), once per server at most.
    *
    * @param intent the read intent
    * @param work the work
@@ -441,10 +553,10 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Whether a read that failed this way should move to another server: a connection that could
-   * not be had, or a database failure the classifier allows repeating for idempotent work (reads
-   * are), such as a connection lost mid-read. Failures without a {@link SQLException} in their
-   * chain (a bug in the caller's mapping code) never move.
+   * Whether a read that failed this way should move to another server: a connection that could not
+   * be had, or a database failure the classifier allows repeating for idempotent work (reads are),
+   * such as a connection lost mid-read. Failures without a {@link SQLException} in their chain (a
+   * bug in the caller's mapping code) never move.
    *
    * @param failure the failure
    * @return whether moving the work elsewhere may help
@@ -457,18 +569,21 @@ public final class Engine implements AutoCloseable {
       }
       database |= t instanceof SQLException;
     }
-    return database && FailureClassifier.walkingCauses(settings.classifier()).classify(failure).isRetryable(true);
+    return database
+        && FailureClassifier.walkingCauses(settings.classifier())
+            .classify(failure)
+            .isRetryable(true);
   }
 
   /**
-   * Chooses a server for a read and counts it in flight; the caller must call
-   * {@link Target#release()} when done.
+   * Chooses a server for a read and counts it in flight; the caller must call {@link
+   * Target#release()} when done.
    *
    * @param intent the read intent
    * @param excluded servers that already failed this read
    * @return the chosen server
-   * @throws NoEligibleReplicaException when no replica qualifies and the policy is to fail, or
-   *     when the primary is excluded too
+   * @throws NoEligibleReplicaException when no replica qualifies and the policy is to fail, or when
+   *     the primary is excluded too
    * @throws ForeignClusterTokenException for a token of another cluster
    * @throws SQLException if the cluster's identity must be read and cannot be
    */
@@ -483,9 +598,11 @@ public final class Engine implements AutoCloseable {
       case BOUNDED_STALENESS:
         long bound = intent.maxStaleness().toNanos();
         long now = settings.time().nanoTime();
-        candidates = inRotation(excluded).stream()
-            .filter(t -> t.status().replayDelay().toNanos() + (now - t.checkedAtNanos()) <= bound)
-            .collect(Collectors.toList());
+        candidates =
+            inRotation(excluded).stream()
+                .filter(
+                    t -> t.status().replayDelay().toNanos() + (now - t.checkedAtNanos()) <= bound)
+                .collect(Collectors.toList());
         break;
       default:
         candidates = inRotation(excluded);
@@ -504,7 +621,11 @@ public final class Engine implements AutoCloseable {
     List<Target> rotation = inRotation(excluded);
     if (token.timeline() == p.timeline()) {
       // A replica that has replayed the token proves it real: no need to ask the primary.
-      Target chosen = pick(rotation.stream().filter(t -> t.hasReplayed(token.lsnValue())).collect(Collectors.toList()));
+      Target chosen =
+          pick(
+              rotation.stream()
+                  .filter(t -> t.hasReplayed(token.lsnValue()))
+                  .collect(Collectors.toList()));
       if (chosen != null) {
         return choose(chosen, kind, "eligible");
       }
@@ -512,7 +633,9 @@ public final class Engine implements AutoCloseable {
     if (p.isBehind(token)) {
       p = refuseIfAheadOfThePrimary(token, p);
     }
-    if (token.timeline() == p.timeline() && !settings.readYourWritesWait().isZero() && !rotation.isEmpty()) {
+    if (token.timeline() == p.timeline()
+        && !settings.readYourWritesWait().isZero()
+        && !rotation.isEmpty()) {
       Target best = rotation.get(0);
       for (Target t : rotation) {
         if (later(t.replayLsn(), best.replayLsn())) {
@@ -534,29 +657,36 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * A token ahead of the primary's last known position was minted since the last check, or was
-   * not minted by this primary at all (forged, corrupted, or from before a restore). The primary's
+   * A token ahead of the primary's last known position was minted since the last check, or was not
+   * minted by this primary at all (forged, corrupted, or from before a restore). The primary's
    * position is read now, once for every caller waiting at the same time, and a token still ahead
    * of it is refused: no primary wrote it, so no replica will ever replay it. If the primary cannot
    * be asked, the token is not refused without proof: the read goes on as before (a bounded wait,
    * then the fallback).
    *
    * @return the primary's position to route with
-   * @throws InvalidConsistencyTokenException if the token is ahead of the primary's current position
+   * @throws InvalidConsistencyTokenException if the token is ahead of the primary's current
+   *     position
    */
-  private Positions.PrimaryPosition refuseIfAheadOfThePrimary(ConsistencyToken token, Positions.PrimaryPosition known) {
+  private Positions.PrimaryPosition refuseIfAheadOfThePrimary(
+      ConsistencyToken token, Positions.PrimaryPosition known) {
     Positions.PrimaryPosition now;
     try {
       now = freshPrimary();
     } catch (SQLException | RuntimeException e) {
-      LOG.debug("could not read the primary's position to check a token ahead of {}: {}",
-          Lsn.format(known.lsn()), e.toString());
+      LOG.debug(
+          "could not read the primary's position to check a token ahead of {}: {}",
+          Lsn.format(known.lsn()),
+          e.toString());
       return known;
     }
     if (now.isBehind(token)) {
-      throw new InvalidConsistencyTokenException("consistency token " + token.toHeader()
-          + " is ahead of the primary's current position " + now.token().toHeader()
-          + ": no primary of this cluster wrote it (forged, corrupted, or from before a restore); refused");
+      throw new InvalidConsistencyTokenException(
+          "consistency token "
+              + token.toHeader()
+              + " is ahead of the primary's current position "
+              + now.token().toHeader()
+              + ": no primary of this cluster wrote it (forged, corrupted, or from before a restore); refused");
     }
     return now;
   }
@@ -577,7 +707,8 @@ public final class Engine implements AutoCloseable {
       try (Connection c = probe(primary, settings.healthCheckTimeout().toMillis())) {
         Positions.PrimaryPosition fresh = Positions.primary(c);
         if (fresh.inRecovery()) {
-          throw new IllegalStateException("the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+          throw new IllegalStateException(
+              "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
         }
         noteCluster(fresh);
         history.observe(fresh.lsn(), settings.time().nanoTime());
@@ -598,8 +729,12 @@ public final class Engine implements AutoCloseable {
 
   private Target noReplica(ReadIntent intent, Set<Target> excluded) {
     if (settings.failWhenNoReplica() || excluded.contains(primary)) {
-      throw new NoEligibleReplicaException("no replica can serve a read with intent " + intent
-          + (excluded.isEmpty() ? "" : " (failed already: " + excluded + ")") + "; replicas: " + describe());
+      throw new NoEligibleReplicaException(
+          "no replica can serve a read with intent "
+              + intent
+              + (excluded.isEmpty() ? "" : " (failed already: " + excluded + ")")
+              + "; replicas: "
+              + describe());
     }
     primaryFallbacks.incrementAndGet();
     return choose(primary, intent.kind().name(), "fallback");
@@ -643,8 +778,11 @@ public final class Engine implements AutoCloseable {
   }
 
   private boolean waitFor(Target replica, long lsn, long deadlineNanos) {
-    long probeMillis = Math.min(settings.healthCheckTimeout().toMillis(),
-        TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.time().nanoTime()) + PROBE_GRACE_MILLIS);
+    long probeMillis =
+        Math.min(
+            settings.healthCheckTimeout().toMillis(),
+            TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.time().nanoTime())
+                + PROBE_GRACE_MILLIS);
     try (Connection c = probe(replica, probeMillis)) {
       while (true) {
         OptionalLong replayed = Positions.replayLsn(c);
@@ -680,7 +818,8 @@ public final class Engine implements AutoCloseable {
     try (Connection c = primary.dataSource().getConnection()) {
       Positions.PrimaryPosition fresh = Positions.primary(c);
       if (fresh.inRecovery()) {
-        throw new IllegalStateException("the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
+        throw new IllegalStateException(
+            "the primary is in recovery (pg_is_in_recovery() is true): it is a standby");
       }
       noteCluster(fresh);
       return fresh;
@@ -719,11 +858,15 @@ public final class Engine implements AutoCloseable {
       throw new ForeignClusterTokenException(token.systemIdentifier(), p.systemIdentifier());
     }
     if (p.isBehind(token)) {
-      throw new InvalidConsistencyTokenException("required position " + token.toHeader()
-          + " is ahead of the primary's current position " + p.token().toHeader()
-          + ": no replica would ever replay it; refused");
+      throw new InvalidConsistencyTokenException(
+          "required position "
+              + token.toHeader()
+              + " is ahead of the primary's current position "
+              + p.token().toHeader()
+              + ": no replica would ever replay it; refused");
     }
-    required.accumulateAndGet(OptionalLong.of(token.lsnValue()),
+    required.accumulateAndGet(
+        OptionalLong.of(token.lsnValue()),
         (a, b) -> a.isEmpty() || Long.compareUnsigned(b.getAsLong(), a.getAsLong()) > 0 ? b : a);
   }
 
@@ -745,37 +888,51 @@ public final class Engine implements AutoCloseable {
     return late;
   }
 
-  /** @return every replica's status */
+  /**
+   * @return every replica's status
+   */
   public List<ReplicaStatus> statuses() {
     return replicas.stream().map(Target::status).collect(Collectors.toList());
   }
 
-  /** @return the primary */
+  /**
+   * @return the primary
+   */
   public Target primary() {
     return primary;
   }
 
-  /** @return the primary read pool as configured, whether in use or not; null if none */
+  /**
+   * @return the primary read pool as configured, whether in use or not; null if none
+   */
   public @Nullable DataSource configuredPrimaryReads() {
     return primaryReads;
   }
 
-  /** @return whether reads on the primary may use the primary read pool now (its last check passed) */
+  /**
+   * @return whether reads on the primary may use the primary read pool now (its last check passed)
+   */
   public boolean primaryReadsUsable() {
     return primaryReadsUsable;
   }
 
-  /** @return the replicas */
+  /**
+   * @return the replicas
+   */
   public List<Target> replicas() {
     return replicas;
   }
 
-  /** @return read-your-writes reads no replica could serve in time */
+  /**
+   * @return read-your-writes reads no replica could serve in time
+   */
   public long readYourWritesFallbacks() {
     return rywFallbacks.get();
   }
 
-  /** @return reads sent to the primary because no replica qualified */
+  /**
+   * @return reads sent to the primary because no replica qualified
+   */
   public long primaryFallbacks() {
     return primaryFallbacks.get();
   }

@@ -2,8 +2,8 @@ package dev.larder.jdbc.internal;
 
 /**
  * Where larder-jdbc reports what it measures. {@link #NOOP} when no {@code MeterRegistry} was
- * given, so Micrometer stays an optional dependency (its classes load only in
- * {@link MicrometerJdbcMetrics}).
+ * given, so Micrometer stays an optional dependency (its classes load only in {@link
+ * MicrometerJdbcMetrics}).
  */
 public interface JdbcMetrics {
 
@@ -25,7 +25,8 @@ public interface JdbcMetrics {
    *
    * @param route {@code primary} or {@code replica}
    * @param intent the intent's kind
-   * @param reason why this server: {@code eligible}, {@code waited}, {@code fallback}, {@code strong}
+   * @param reason why this server: {@code eligible}, {@code waited}, {@code fallback}, {@code
+   *     strong}
    */
   default void routed(String route, String intent, String reason) {}
 

@@ -10,11 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Connection} that takes a physical connection only on first real use (a statement,
- * metadata, a savepoint), so settings made before that, above all {@code setReadOnly(true)},
- * decide where it is routed. Frameworks set read-only and auto-commit before running anything
- * (Spring's {@code @Transactional(readOnly = true)}); those calls, commit/rollback with nothing
- * done, and close are answered here without a connection, so an unused connection costs no pool
- * slot.
+ * metadata, a savepoint), so settings made before that, above all {@code setReadOnly(true)}, decide
+ * where it is routed. Frameworks set read-only and auto-commit before running anything (Spring's
+ * {@code @Transactional(readOnly = true)}); those calls, commit/rollback with nothing done, and
+ * close are answered here without a connection, so an unused connection costs no pool slot.
  */
 public final class LazyConnection implements InvocationHandler {
 
@@ -57,8 +56,11 @@ public final class LazyConnection implements InvocationHandler {
    * @return the proxy
    */
   public static Connection create(Acquirer acquirer) {
-    return (Connection) Proxy.newProxyInstance(
-        LazyConnection.class.getClassLoader(), new Class<?>[] {Connection.class}, new LazyConnection(acquirer));
+    return (Connection)
+        Proxy.newProxyInstance(
+            LazyConnection.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            new LazyConnection(acquirer));
   }
 
   /**
@@ -68,14 +70,16 @@ public final class LazyConnection implements InvocationHandler {
    * @return the server, or null if no physical connection was taken (or not a lazy connection)
    */
   public static @Nullable Target targetOf(Connection proxy) {
-    if (Proxy.isProxyClass(proxy.getClass()) && Proxy.getInvocationHandler(proxy) instanceof LazyConnection l) {
+    if (Proxy.isProxyClass(proxy.getClass())
+        && Proxy.getInvocationHandler(proxy) instanceof LazyConnection l) {
       return l.physical == null ? null : l.physical.target();
     }
     return null;
   }
 
   @Override
-  public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args) throws Throwable {
+  public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args)
+      throws Throwable {
     String name = method.getName();
     switch (name) {
       case "equals":
@@ -83,7 +87,9 @@ public final class LazyConnection implements InvocationHandler {
       case "hashCode":
         return System.identityHashCode(proxy);
       case "toString":
-        return "LazyConnection[" + (physical == null ? "not connected" : physical.target().name()) + "]";
+        return "LazyConnection["
+            + (physical == null ? "not connected" : physical.target().name())
+            + "]";
       case "isClosed":
         return closed;
       case "close":
@@ -144,7 +150,8 @@ public final class LazyConnection implements InvocationHandler {
     try {
       Connection c = a.connection();
       if (readOnly && !c.isReadOnly()) {
-        c.setReadOnly(true); // a read that fell back to the primary: BEGIN READ ONLY in transactions
+        c.setReadOnly(
+            true); // a read that fell back to the primary: BEGIN READ ONLY in transactions
       }
       if (!autoCommit) {
         c.setAutoCommit(false);

@@ -1,6 +1,8 @@
 package dev.larder.jdbc.internal;
 
-/** PostgreSQL WAL positions: text {@code "X/Y"} (two hexadecimal 32-bit halves) as a 64-bit number. */
+/**
+ * PostgreSQL WAL positions: text {@code "X/Y"} (two hexadecimal 32-bit halves) as a 64-bit number.
+ */
 public final class Lsn {
   private Lsn() {}
 

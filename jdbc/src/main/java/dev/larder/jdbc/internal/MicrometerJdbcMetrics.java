@@ -14,22 +14,26 @@ final class MicrometerJdbcMetrics implements JdbcMetrics {
 
   private MicrometerJdbcMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.rywFallbacks = Counter.builder("larder.jdbc.ryw.fallbacks")
-        .description("read-your-writes reads no replica could serve in time")
-        .register(registry);
+    this.rywFallbacks =
+        Counter.builder("larder.jdbc.ryw.fallbacks")
+            .description("read-your-writes reads no replica could serve in time")
+            .register(registry);
   }
 
   static JdbcMetrics create(Object registry) {
     if (!(registry instanceof MeterRegistry r)) {
-      throw new IllegalArgumentException("meterRegistry must be a io.micrometer.core.instrument.MeterRegistry but was "
-          + registry.getClass().getName());
+      throw new IllegalArgumentException(
+          "meterRegistry must be a io.micrometer.core.instrument.MeterRegistry but was "
+              + registry.getClass().getName());
     }
     return new MicrometerJdbcMetrics(r);
   }
 
   @Override
   public void routed(String route, String intent, String reason) {
-    registry.counter("larder.jdbc.reads", "route", route, "intent", intent, "reason", reason).increment();
+    registry
+        .counter("larder.jdbc.reads", "route", route, "intent", intent, "reason", reason)
+        .increment();
   }
 
   @Override
@@ -42,7 +46,10 @@ final class MicrometerJdbcMetrics implements JdbcMetrics {
     Gauge.builder("larder.jdbc.replica.lag.bytes", target, t -> t.status().lagBytes())
         .tag("replica", target.name())
         .register(registry);
-    Gauge.builder("larder.jdbc.replica.in.rotation", target, t -> t.state() == ReplicaStatus.State.HEALTHY ? 1 : 0)
+    Gauge.builder(
+            "larder.jdbc.replica.in.rotation",
+            target,
+            t -> t.state() == ReplicaStatus.State.HEALTHY ? 1 : 0)
         .tag("replica", target.name())
         .register(registry);
     Gauge.builder("larder.jdbc.replica.in.flight", target, Target::inFlight)

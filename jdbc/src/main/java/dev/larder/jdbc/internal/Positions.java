@@ -10,45 +10,47 @@ import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL that reads WAL positions and cluster identity. A position that a server does not have
- * (a primary's replay position, a standby's write position) is an empty {@link OptionalLong},
- * never a sentinel: every 64-bit value is a valid LSN, and positions compare unsigned.
+ * The SQL that reads WAL positions and cluster identity. A position that a server does not have (a
+ * primary's replay position, a standby's write position) is an empty {@link OptionalLong}, never a
+ * sentinel: every 64-bit value is a valid LSN, and positions compare unsigned.
  */
 public final class Positions {
   private Positions() {}
 
   /**
-   * The primary's position and identity. The timeline is read from the name of the WAL file
-   * being written (its first 8 hex digits), which changes at once on promotion, unlike the
-   * last checkpoint's timeline. {@code pg_current_wal_lsn()} is guarded: it raises an error
-   * on a server in recovery.
+   * The primary's position and identity. The timeline is read from the name of the WAL file being
+   * written (its first 8 hex digits), which changes at once on promotion, unlike the last
+   * checkpoint's timeline. {@code pg_current_wal_lsn()} is guarded: it raises an error on a server
+   * in recovery.
    */
-  private static final String PRIMARY_SQL = "SELECT pg_is_in_recovery(),"
-      + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
-      + " (SELECT system_identifier FROM pg_control_system()),"
-      + " CASE WHEN pg_is_in_recovery() THEN NULL"
-      + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END";
+  private static final String PRIMARY_SQL =
+      "SELECT pg_is_in_recovery(),"
+          + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
+          + " (SELECT system_identifier FROM pg_control_system()),"
+          + " CASE WHEN pg_is_in_recovery() THEN NULL"
+          + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END";
 
   /**
    * A replica's role, positions, lag and WAL receiver. The replay delay here counts only while
    * received WAL waits to be replayed: on an idle primary {@code pg_last_xact_replay_timestamp()}
    * grows old without any lag, so receive == replay means no delay by this measure; a standby that
-   * receives nothing at all is caught by comparing its replay position with the primary's
-   * ({@link PrimaryHistory}) and by its receiver's status. {@code pg_stat_wal_receiver} shows a row
-   * only while a receiver process exists; its status is hidden (null) from roles without
-   * {@code pg_read_all_stats}.
+   * receives nothing at all is caught by comparing its replay position with the primary's ({@link
+   * PrimaryHistory}) and by its receiver's status. {@code pg_stat_wal_receiver} shows a row only
+   * while a receiver process exists; its status is hidden (null) from roles without {@code
+   * pg_read_all_stats}.
    */
-  private static final String REPLICA_SQL = "SELECT pg_is_in_recovery(),"
-      + " pg_last_wal_receive_lsn()::text,"
-      + " pg_last_wal_replay_lsn()::text,"
-      + " CASE WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_replay_lsn() IS NULL"
-      + "   OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0"
-      + " ELSE COALESCE((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0)"
-      + " END,"
-      + " pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())::bigint,"
-      + " (SELECT system_identifier FROM pg_control_system()),"
-      + " EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
-      + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
+  private static final String REPLICA_SQL =
+      "SELECT pg_is_in_recovery(),"
+          + " pg_last_wal_receive_lsn()::text,"
+          + " pg_last_wal_replay_lsn()::text,"
+          + " CASE WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_replay_lsn() IS NULL"
+          + "   OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0"
+          + " ELSE COALESCE((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0)"
+          + " END,"
+          + " pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())::bigint,"
+          + " (SELECT system_identifier FROM pg_control_system()),"
+          + " EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
+          + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
 
   /**
    * What the primary reports about itself.
@@ -79,7 +81,8 @@ public final class Positions {
      */
     public ConsistencyToken token() {
       if (inRecovery) {
-        throw new IllegalStateException("the primary is in recovery (a standby): it has no write position");
+        throw new IllegalStateException(
+            "the primary is in recovery (a standby): it has no write position");
       }
       return ConsistencyToken.of(systemIdentifier, timeline, Lsn.format(lsn));
     }
@@ -99,15 +102,19 @@ public final class Positions {
    *     this role
    */
   public record ReplicaPosition(
-      boolean inRecovery, OptionalLong receiveLsn, OptionalLong replayLsn, long replayDelayMillis, long lagBytes,
+      boolean inRecovery,
+      OptionalLong receiveLsn,
+      OptionalLong replayLsn,
+      long replayDelayMillis,
+      long lagBytes,
       long systemIdentifier,
       @Nullable String receiver) {
     /** Receiver status when the standby has no WAL receiver process at all. */
     public static final String NO_RECEIVER = "none";
 
     /**
-     * Whether the standby is known not to stream from a primary now: no receiver, or one in
-     * another state than {@code streaming}. A hidden status counts as streaming (not known not to).
+     * Whether the standby is known not to stream from a primary now: no receiver, or one in another
+     * state than {@code streaming}. A hidden status counts as streaming (not known not to).
      *
      * @return true if known not to stream
      */
@@ -117,15 +124,16 @@ public final class Positions {
   }
 
   /**
-   * Reads the primary's position on the given connection (after a commit on it, this is at or
-   * after the commit record).
+   * Reads the primary's position on the given connection (after a commit on it, this is at or after
+   * the commit record).
    *
    * @param connection a connection to the primary
    * @return the position
    * @throws SQLException if the query fails
    */
   public static PrimaryPosition primary(Connection connection) throws SQLException {
-    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(PRIMARY_SQL)) {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery(PRIMARY_SQL)) {
       rs.next();
       boolean inRecovery = rs.getBoolean(1);
       String lsn = rs.getString(2);
@@ -143,7 +151,8 @@ public final class Positions {
    * @return the position
    * @throws SQLException if the query fails
    */
-  public static ReplicaPosition replica(Connection connection, OptionalLong primaryLsn) throws SQLException {
+  public static ReplicaPosition replica(Connection connection, OptionalLong primaryLsn)
+      throws SQLException {
     try (PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
       ps.setString(1, primaryLsn.isPresent() ? Lsn.format(primaryLsn.getAsLong()) : null);
       try (ResultSet rs = ps.executeQuery()) {
@@ -158,7 +167,13 @@ public final class Positions {
         long system = rs.getLong(6);
         boolean hasReceiver = rs.getBoolean(7);
         String status = rs.getString(8);
-        return new ReplicaPosition(inRecovery, receive, replay, delay, lag, system,
+        return new ReplicaPosition(
+            inRecovery,
+            receive,
+            replay,
+            delay,
+            lag,
+            system,
             hasReceiver ? status : ReplicaPosition.NO_RECEIVER);
       }
     }

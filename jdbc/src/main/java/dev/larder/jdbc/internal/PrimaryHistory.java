@@ -6,10 +6,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * When the router first saw the primary at each WAL position: the yardstick for how far behind a
  * standby is. A standby whose replay position is below a position the primary already had at time
- * {@code t} is missing something written before {@code t}, so its data is at least
- * {@code now - t} old. That holds whether or not the standby still receives WAL, which is what the
- * standby's own clock (time since its last replayed commit, while received WAL waits) cannot see:
- * a standby cut off from its primary has nothing waiting, and looked current.
+ * {@code t} is missing something written before {@code t}, so its data is at least {@code now - t}
+ * old. That holds whether or not the standby still receives WAL, which is what the standby's own
+ * clock (time since its last replayed commit, while received WAL waits) cannot see: a standby cut
+ * off from its primary has nothing waiting, and looked current.
  *
  * <p>Entries are kept for positions in increasing order, each with the time it was first seen. The
  * list is bounded: when full, every second entry of the older half is dropped. Dropping an entry
@@ -54,8 +54,8 @@ public final class PrimaryHistory {
   }
 
   /**
-   * When the primary was first seen past {@code replayed}: the earliest time known at which it
-   * had written something a server at {@code replayed} lacks.
+   * When the primary was first seen past {@code replayed}: the earliest time known at which it had
+   * written something a server at {@code replayed} lacks.
    *
    * @param replayed a standby's replay position
    * @return that time on the router's clock, or empty if the primary was never seen past it

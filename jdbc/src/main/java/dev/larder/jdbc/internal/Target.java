@@ -16,8 +16,10 @@ public final class Target {
   private final DataSource dataSource;
   private final boolean primary;
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** Highest replay position seen by a health check or a read-your-writes probe; empty if none. */
-  private final AtomicReference<OptionalLong> observedReplayLsn = new AtomicReference<>(OptionalLong.empty());
+  private final AtomicReference<OptionalLong> observedReplayLsn =
+      new AtomicReference<>(OptionalLong.empty());
 
   private volatile ReplicaStatus status;
   private volatile long checkedAtNanos;
@@ -33,26 +35,42 @@ public final class Target {
     this.name = name;
     this.dataSource = dataSource;
     this.primary = primary;
-    this.status = new ReplicaStatus(name, primary ? ReplicaStatus.State.HEALTHY : ReplicaStatus.State.UNKNOWN,
-        null, -1, Duration.ZERO, null, 0, primary ? "primary" : "not checked yet");
+    this.status =
+        new ReplicaStatus(
+            name,
+            primary ? ReplicaStatus.State.HEALTHY : ReplicaStatus.State.UNKNOWN,
+            null,
+            -1,
+            Duration.ZERO,
+            null,
+            0,
+            primary ? "primary" : "not checked yet");
   }
 
-  /** @return the name */
+  /**
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** @return the pool */
+  /**
+   * @return the pool
+   */
   public DataSource dataSource() {
     return dataSource;
   }
 
-  /** @return whether this is the primary */
+  /**
+   * @return whether this is the primary
+   */
   public boolean isPrimary() {
     return primary;
   }
 
-  /** @return the route tag: {@code primary} or {@code replica} */
+  /**
+   * @return the route tag: {@code primary} or {@code replica}
+   */
   public String route() {
     return primary ? "primary" : "replica";
   }
@@ -67,20 +85,34 @@ public final class Target {
     inFlight.decrementAndGet();
   }
 
-  /** @return reads running here now */
+  /**
+   * @return reads running here now
+   */
   public int inFlight() {
     return inFlight.get();
   }
 
-  /** @return the last health status (with the current in-flight count) */
+  /**
+   * @return the last health status (with the current in-flight count)
+   */
   public ReplicaStatus status() {
     ReplicaStatus s = status;
     OptionalLong replay = observedReplayLsn.get();
     String lsn = replay.isPresent() ? Lsn.format(replay.getAsLong()) : s.replayLsn();
-    return new ReplicaStatus(s.name(), s.state(), lsn, s.lagBytes(), s.replayDelay(), s.checkedAt(), inFlight(), s.detail());
+    return new ReplicaStatus(
+        s.name(),
+        s.state(),
+        lsn,
+        s.lagBytes(),
+        s.replayDelay(),
+        s.checkedAt(),
+        inFlight(),
+        s.detail());
   }
 
-  /** @return the last health status's state */
+  /**
+   * @return the last health status's state
+   */
   public ReplicaStatus.State state() {
     return status.state();
   }
@@ -102,7 +134,9 @@ public final class Target {
     return previous;
   }
 
-  /** @return when the last status was measured, on the router's monotonic clock */
+  /**
+   * @return when the last status was measured, on the router's monotonic clock
+   */
   public long checkedAtNanos() {
     return checkedAtNanos;
   }
@@ -121,13 +155,16 @@ public final class Target {
   }
 
   /**
-   * Forgets the observed replay position (after the replica was down: it may be another server now).
+   * Forgets the observed replay position (after the replica was down: it may be another server
+   * now).
    */
   public void forgetReplayPosition() {
     observedReplayLsn.set(OptionalLong.empty());
   }
 
-  /** @return the highest replay position seen, empty if none */
+  /**
+   * @return the highest replay position seen, empty if none
+   */
   public OptionalLong replayLsn() {
     return observedReplayLsn.get();
   }

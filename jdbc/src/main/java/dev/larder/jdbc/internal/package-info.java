@@ -1,6 +1,6 @@
 /**
- * Implementation of larder-jdbc: health monitoring, routing targets, the lazy connection proxy
- * and metric sinks. Not API: anything here may change without notice.
+ * Implementation of larder-jdbc: health monitoring, routing targets, the lazy connection proxy and
+ * metric sinks. Not API: anything here may change without notice.
  */
 @NullMarked
 package dev.larder.jdbc.internal;

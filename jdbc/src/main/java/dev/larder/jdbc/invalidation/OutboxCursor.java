@@ -34,7 +34,8 @@ record OutboxCursor(long txid, long id) implements Comparable<OutboxCursor> {
     }
     try {
       return new OutboxCursor(
-          Long.parseUnsignedLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
+          Long.parseUnsignedLong(text.substring(0, colon)),
+          Long.parseLong(text.substring(colon + 1)));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("position must be txid:id but was '" + text + "'", e);
     }

@@ -1,7 +1,6 @@
 package dev.larder.jdbc.invalidation;
 
 import dev.larder.core.AbstractInvalidationSource;
-import dev.larder.core.InvalidationEvent;
 import dev.larder.core.ReconnectBackoff;
 import dev.larder.core.TimeSource;
 import java.sql.Connection;
@@ -21,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The outbox reader behind {@link PgOutboxSource}: one background thread, one dedicated
- * connection used for LISTEN and for the reads.
+ * The outbox reader behind {@link PgOutboxSource}: one background thread, one dedicated connection
+ * used for LISTEN and for the reads.
  *
  * <h2>Why row ids alone are not a position</h2>
  *
@@ -34,18 +33,20 @@ import org.slf4j.LoggerFactory;
  * transaction that writes later gets a larger id, so no row can ever appear behind the position
  * (the <em>settled</em> pass, exact, and the only thing persisted).
  *
- * <p>Waiting for the xmin alone would hold every invalidation back behind the oldest running
- * writer (a long batch job, a session idle in transaction). So a second, <em>eager</em> pass
- * delivers committed rows above the xmin at once, ordered by id, and remembers their ids; the
- * settled pass skips them later. Eager delivery is an optimisation for latency, never needed for
- * completeness: a row it misses (committed out of id order) is delivered by the settled pass as
- * soon as its transaction is below the xmin. After a restart the eager memory is empty, so a few
- * rows can be delivered twice: delivery is at least once.
+ * <p>Waiting for the xmin alone would hold every invalidation back behind the oldest running writer
+ * (a long batch job, a session idle in transaction). So a second, <em>eager</em> pass delivers
+ * committed rows above the xmin at once, ordered by id, and remembers their ids; the settled pass
+ * skips them later. Eager delivery is an optimisation for latency, never needed for completeness: a
+ * row it misses (committed out of id order) is delivered by the settled pass as soon as its
+ * transaction is below the xmin. After a restart the eager memory is empty, so a few rows can be
+ * delivered twice: delivery is at least once.
  */
 final class OutboxPoller extends AbstractInvalidationSource {
   private static final Logger log = LoggerFactory.getLogger(PgOutboxSource.class);
+
   /** Upper bound on eagerly delivered ids remembered; beyond it only the settled pass runs. */
   static final int MAX_EAGER_TRACKED = 50_000;
+
   /** close() aborts the connection, so the reader ends within one statement; this is a backstop. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -72,14 +73,19 @@ final class OutboxPoller extends AbstractInvalidationSource {
   private final String savePositionSql;
 
   private volatile @Nullable Connection current;
+
   /** The reader's position as last acknowledged, for diagnosis and tests. */
   private volatile @Nullable OutboxCursor acknowledged;
 
   // Owned by the poller thread.
   private @Nullable OutboxCursor cursor;
   private @Nullable OutboxCursor persisted;
-  /** Set when the first connect found no stored position; cleared once the start gap was handled. */
+
+  /**
+   * Set when the first connect found no stored position; cleared once the start gap was handled.
+   */
   private boolean startGapOwed;
+
   private long eagerFloor;
   private final Set<Long> eagerDelivered = new HashSet<>();
   private boolean eagerPaused;
@@ -113,7 +119,8 @@ final class OutboxPoller extends AbstractInvalidationSource {
     // LIMITed batch would then move the cursor past rows it never read.
     String columns =
         "SELECT o.id, o.txid::text AS txid_text, o.cache_name, o.cache_key, o.created_at FROM "
-            + o + " AS o";
+            + o
+            + " AS o";
     this.settledSql =
         columns
             + " WHERE (o.txid, o.id) > (CAST(? AS xid8), ?)"
@@ -126,7 +133,9 @@ final class OutboxPoller extends AbstractInvalidationSource {
     String p = outbox.positionName().sql();
     this.loadPositionSql = "SELECT txid::text, id FROM " + p + " WHERE consumer = ?";
     this.savePositionSql =
-        "INSERT INTO " + p + " (consumer, txid, id, updated_at) VALUES (?, CAST(? AS xid8), ?, now())"
+        "INSERT INTO "
+            + p
+            + " (consumer, txid, id, updated_at) VALUES (?, CAST(? AS xid8), ?, now())"
             + " ON CONFLICT (consumer) DO UPDATE"
             + " SET txid = excluded.txid, id = excluded.id, updated_at = now()";
   }
@@ -176,7 +185,10 @@ final class OutboxPoller extends AbstractInvalidationSource {
       resume(connection);
       int failures = connected();
       if (failures > 0) {
-        log.info("{}: reconnected after {} failed attempt(s), replaying from {}", name(), failures,
+        log.info(
+            "{}: reconnected after {} failed attempt(s), replaying from {}",
+            name(),
+            failures,
             cursor);
       } else if (refusalStreak() > 0) {
         log.debug("{}: re-reading from {} to deliver what a listener refused", name(), cursor);
@@ -223,7 +235,9 @@ final class OutboxPoller extends AbstractInvalidationSource {
     }
   }
 
-  /** Establishes the position at the first connect, and checks it still makes sense at every one. */
+  /**
+   * Establishes the position at the first connect, and checks it still makes sense at every one.
+   */
   private void resume(Connection connection) throws SQLException {
     if (cursor == null) {
       OutboxCursor stored = persist ? loadPosition(connection) : null;
@@ -243,10 +257,15 @@ final class OutboxPoller extends AbstractInvalidationSource {
       // ran (a first start, or persistPosition off), yet a shared L2 may still hold values those
       // changes invalidated. The position is fixed first, so the gap covers everything before it;
       // it is stored only once the gap was handled, so a restart meanwhile reports it again.
-      gap("consumer '" + consumer + "' has no stored position ("
-          + (persist ? "its first start" : "persistPosition is off")
-          + "): changes committed before " + cursor + " while no consumer of this name ran cannot be"
-          + " replayed");
+      gap(
+          "consumer '"
+              + consumer
+              + "' has no stored position ("
+              + (persist ? "its first start" : "persistPosition is off")
+              + "): changes committed before "
+              + cursor
+              + " while no consumer of this name ran cannot be"
+              + " replayed");
       startGapOwed = false;
       if (persist) {
         savePosition(connection);
@@ -258,15 +277,18 @@ final class OutboxPoller extends AbstractInvalidationSource {
       // A position from the future: the database was restored or the outbox recreated.
       resetAfterGap(
           connection,
-          "position " + at + " is ahead of the database's transactions (next " + xmax
+          "position "
+              + at
+              + " is ahead of the database's transactions (next "
+              + xmax
               + "); the database was restored or replaced");
     }
   }
 
   /**
-   * Moves to the current end after a loss. The new position is fixed before the gap is reported
-   * (a change committed in between is then read, not lost) and taken only once the gap was
-   * handled: a refused gap leaves the old position, so the next session finds the loss again.
+   * Moves to the current end after a loss. The new position is fixed before the gap is reported (a
+   * change committed in between is then read, not lost) and taken only once the gap was handled: a
+   * refused gap leaves the old position, so the next session finds the loss again.
    */
   private void resetAfterGap(Connection connection, String reason) throws SQLException {
     OutboxCursor restart = startCursor(connection);
@@ -294,7 +316,10 @@ final class OutboxPoller extends AbstractInvalidationSource {
     if (watermark != null && watermark.compareTo(before) > 0) {
       OutboxCursor past = Objects.requireNonNull(cursor).max(watermark);
       gap(
-          "outbox rows after position " + before + " were pruned (up to " + watermark
+          "outbox rows after position "
+              + before
+              + " were pruned (up to "
+              + watermark
               + ") before this consumer read them");
       cursor = past;
       eagerDelivered.clear();
@@ -325,9 +350,9 @@ final class OutboxPoller extends AbstractInvalidationSource {
   }
 
   /**
-   * The settled pass over one batch: rows the eager pass already delivered are skipped, the
-   * others are delivered event by event, and the position moves past an event only once it was
-   * applied. A refused event ends the session with the position just before it.
+   * The settled pass over one batch: rows the eager pass already delivered are skipped, the others
+   * are delivered event by event, and the position moves past an event only once it was applied. A
+   * refused event ends the session with the position just before it.
    */
   private void deliverSettled(List<OutboxRow> rows) {
     List<OutboxRow> fresh = new ArrayList<>(rows.size());
@@ -348,7 +373,8 @@ final class OutboxPoller extends AbstractInvalidationSource {
         publishPosition();
       }
     } finally {
-      // Eager ids at or behind the position are settled now; the settled pass never reads them again.
+      // Eager ids at or behind the position are settled now; the settled pass never reads them
+      // again.
       OutboxCursor at = Objects.requireNonNull(cursor);
       for (OutboxRow row : rows) {
         if (row.cursor().compareTo(at) <= 0) {
@@ -434,7 +460,9 @@ final class OutboxPoller extends AbstractInvalidationSource {
   private @Nullable OutboxCursor readWatermark(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery(watermarkSql)) {
-      return rs.next() ? new OutboxCursor(Long.parseUnsignedLong(rs.getString(1)), rs.getLong(2)) : null;
+      return rs.next()
+          ? new OutboxCursor(Long.parseUnsignedLong(rs.getString(1)), rs.getLong(2))
+          : null;
     }
   }
 

@@ -22,18 +22,18 @@ import org.jspecify.annotations.Nullable;
  * triggers that fill it, and helpers to write to it inside the caller's transaction.
  *
  * <p>An invalidation is a row {@code (id, txid, cache_name, cache_key, created_at)} in the outbox
- * table, written by the same transaction that changed the data, so it commits with the data or
- * not at all: a rolled-back transaction never publishes. A statement-level trigger on the outbox
- * sends {@code NOTIFY <channel>}, which PostgreSQL delivers only on commit; the notification is a
- * doorbell only (it carries nothing), the outbox row is the event. {@link PgOutboxSource} reads
- * the rows.
+ * table, written by the same transaction that changed the data, so it commits with the data or not
+ * at all: a rolled-back transaction never publishes. A statement-level trigger on the outbox sends
+ * {@code NOTIFY <channel>}, which PostgreSQL delivers only on commit; the notification is a
+ * doorbell only (it carries nothing), the outbox row is the event. {@link PgOutboxSource} reads the
+ * rows.
  *
  * <p>Rows get there in one of two ways:
  *
  * <ul>
  *   <li>{@link #installCaptureTrigger(Connection, String, String, String)}: a row trigger on a
- *       watched table maps the table's key column to one cache, for every insert, update (old
- *       and new key if the key changed) and delete, and a truncate clears the whole cache;
+ *       watched table maps the table's key column to one cache, for every insert, update (old and
+ *       new key if the key changed) and delete, and a truncate clears the whole cache;
  *   <li>{@link #record(Connection, String, Collection)} / {@link #recordAll(Connection, String)}:
  *       the application writes rows itself inside its transaction (for caches keyed by something
  *       other than one table's key).
@@ -41,16 +41,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every name in generated SQL is checked against {@code [a-z_][a-z0-9_]{0,62}} (optionally
  * {@code schema.name}) and cache names against {@code [A-Za-z0-9_.:-]{1,100}}; nothing else from
- * the caller is concatenated into SQL. Needs PostgreSQL 13 or later ({@code xid8},
- * {@code pg_current_xact_id()}, {@code pg_current_snapshot()}).
+ * the caller is concatenated into SQL. Needs PostgreSQL 13 or later ({@code xid8}, {@code
+ * pg_current_xact_id()}, {@code pg_current_snapshot()}).
  *
  * <p>Immutable and thread-safe.
  */
 public final class PgOutbox {
   /** Default outbox table. */
   public static final String DEFAULT_OUTBOX_TABLE = "larder_invalidation_outbox";
+
   /** Default table of consumer positions. */
   public static final String DEFAULT_POSITION_TABLE = "larder_invalidation_position";
+
   /** Default NOTIFY channel. */
   public static final String DEFAULT_CHANNEL = "larder_invalidation";
 
@@ -68,8 +70,8 @@ public final class PgOutbox {
   }
 
   /**
-   * The outbox with the default names {@value #DEFAULT_OUTBOX_TABLE},
-   * {@value #DEFAULT_POSITION_TABLE} and channel {@value #DEFAULT_CHANNEL}.
+   * The outbox with the default names {@value #DEFAULT_OUTBOX_TABLE}, {@value
+   * #DEFAULT_POSITION_TABLE} and channel {@value #DEFAULT_CHANNEL}.
    *
    * @return the shared default outbox
    */
@@ -124,57 +126,85 @@ public final class PgOutbox {
     String o = outbox.sql();
     List<String> ddl = new ArrayList<>();
     ddl.add(
-        "CREATE TABLE IF NOT EXISTS " + o + " ("
+        "CREATE TABLE IF NOT EXISTS "
+            + o
+            + " ("
             + "id bigserial PRIMARY KEY, "
             + "txid xid8 NOT NULL DEFAULT pg_current_xact_id(), "
             + "cache_name text NOT NULL CHECK (btrim(cache_name) <> ''), "
             + "cache_key text, "
             + "created_at timestamptz NOT NULL DEFAULT clock_timestamp())");
     ddl.add(
-        "CREATE INDEX IF NOT EXISTS " + SqlNames.quote(outbox.name() + "_txid_idx")
-            + " ON " + o + " (txid, id)");
+        "CREATE INDEX IF NOT EXISTS "
+            + SqlNames.quote(outbox.name() + "_txid_idx")
+            + " ON "
+            + o
+            + " (txid, id)");
     ddl.add(
-        "CREATE INDEX IF NOT EXISTS " + SqlNames.quote(outbox.name() + "_created_idx")
-            + " ON " + o + " (created_at)");
+        "CREATE INDEX IF NOT EXISTS "
+            + SqlNames.quote(outbox.name() + "_created_idx")
+            + " ON "
+            + o
+            + " (created_at)");
     ddl.add(
-        "CREATE TABLE IF NOT EXISTS " + pruned().sql() + " ("
+        "CREATE TABLE IF NOT EXISTS "
+            + pruned().sql()
+            + " ("
             + "singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), "
             + "txid xid8 NOT NULL, id bigint NOT NULL, "
             + "pruned_at timestamptz NOT NULL DEFAULT now())");
     ddl.add(
-        "CREATE TABLE IF NOT EXISTS " + positions.sql() + " ("
+        "CREATE TABLE IF NOT EXISTS "
+            + positions.sql()
+            + " ("
             + "consumer text PRIMARY KEY, txid xid8 NOT NULL, id bigint NOT NULL, "
             + "updated_at timestamptz NOT NULL DEFAULT now())");
     ddl.add(
-        "CREATE OR REPLACE FUNCTION " + notifyFunction().sql() + "() RETURNS trigger"
+        "CREATE OR REPLACE FUNCTION "
+            + notifyFunction().sql()
+            + "() RETURNS trigger"
             + " LANGUAGE plpgsql AS $larder$ BEGIN"
             + " PERFORM pg_notify(TG_ARGV[0], '');"
             + " RETURN NULL; END $larder$");
     ddl.add("DROP TRIGGER IF EXISTS " + SqlNames.quote(outbox.name() + "_notify") + " ON " + o);
     ddl.add(
-        "CREATE TRIGGER " + SqlNames.quote(outbox.name() + "_notify")
-            + " AFTER INSERT ON " + o + " FOR EACH STATEMENT EXECUTE FUNCTION "
-            + notifyFunction().sql() + "(" + SqlNames.literal(channel) + ")");
+        "CREATE TRIGGER "
+            + SqlNames.quote(outbox.name() + "_notify")
+            + " AFTER INSERT ON "
+            + o
+            + " FOR EACH STATEMENT EXECUTE FUNCTION "
+            + notifyFunction().sql()
+            + "("
+            + SqlNames.literal(channel)
+            + ")");
     // One generic row function for every watched table: the cache name and the key column come in
     // as trigger arguments, the key is read through to_jsonb so no per-table code is generated.
     // A key that is NULL or '' becomes a whole-cache invalidation rather than a silent miss.
     ddl.add(
-        "CREATE OR REPLACE FUNCTION " + captureFunction().sql() + "() RETURNS trigger"
+        "CREATE OR REPLACE FUNCTION "
+            + captureFunction().sql()
+            + "() RETURNS trigger"
             + " LANGUAGE plpgsql AS $larder$"
             + " DECLARE old_key text; new_key text;"
             + " BEGIN"
             + " IF TG_OP = 'TRUNCATE' THEN"
-            + "  INSERT INTO " + o + " (cache_name, cache_key) VALUES (TG_ARGV[0], NULL);"
+            + "  INSERT INTO "
+            + o
+            + " (cache_name, cache_key) VALUES (TG_ARGV[0], NULL);"
             + "  RETURN NULL;"
             + " END IF;"
             + " IF TG_OP IN ('UPDATE', 'DELETE') THEN"
             + "  old_key := NULLIF(to_jsonb(OLD) ->> TG_ARGV[1], '');"
-            + "  INSERT INTO " + o + " (cache_name, cache_key) VALUES (TG_ARGV[0], old_key);"
+            + "  INSERT INTO "
+            + o
+            + " (cache_name, cache_key) VALUES (TG_ARGV[0], old_key);"
             + " END IF;"
             + " IF TG_OP IN ('INSERT', 'UPDATE') THEN"
             + "  new_key := NULLIF(to_jsonb(NEW) ->> TG_ARGV[1], '');"
             + "  IF TG_OP = 'INSERT' OR new_key IS DISTINCT FROM old_key THEN"
-            + "   INSERT INTO " + o + " (cache_name, cache_key) VALUES (TG_ARGV[0], new_key);"
+            + "   INSERT INTO "
+            + o
+            + " (cache_name, cache_key) VALUES (TG_ARGV[0], new_key);"
             + "  END IF;"
             + " END IF;"
             + " RETURN NULL;"
@@ -228,13 +258,21 @@ public final class PgOutbox {
     String args = "(" + SqlNames.literal(cacheName) + ", " + SqlNames.literal(keyColumn) + ")";
     return List.of(
         "DROP TRIGGER IF EXISTS " + SqlNames.quote(trigger) + " ON " + watched.sql(),
-        "CREATE TRIGGER " + SqlNames.quote(trigger)
-            + " AFTER INSERT OR UPDATE OR DELETE ON " + watched.sql()
-            + " FOR EACH ROW EXECUTE FUNCTION " + captureFunction().sql() + args,
+        "CREATE TRIGGER "
+            + SqlNames.quote(trigger)
+            + " AFTER INSERT OR UPDATE OR DELETE ON "
+            + watched.sql()
+            + " FOR EACH ROW EXECUTE FUNCTION "
+            + captureFunction().sql()
+            + args,
         "DROP TRIGGER IF EXISTS " + SqlNames.quote(trigger + "_t") + " ON " + watched.sql(),
-        "CREATE TRIGGER " + SqlNames.quote(trigger + "_t")
-            + " AFTER TRUNCATE ON " + watched.sql()
-            + " FOR EACH STATEMENT EXECUTE FUNCTION " + captureFunction().sql() + args);
+        "CREATE TRIGGER "
+            + SqlNames.quote(trigger + "_t")
+            + " AFTER TRUNCATE ON "
+            + watched.sql()
+            + " FOR EACH STATEMENT EXECUTE FUNCTION "
+            + captureFunction().sql()
+            + args);
   }
 
   /**
@@ -251,8 +289,7 @@ public final class PgOutbox {
    * @throws SQLException if PostgreSQL refuses a statement (e.g. the table does not exist)
    */
   public void installCaptureTrigger(
-      Connection connection, String table, String keyColumn, String cacheName)
-      throws SQLException {
+      Connection connection, String table, String keyColumn, String cacheName) throws SQLException {
     Require.notNull(connection, "connection");
     List<String> ddl = captureTriggerDdl(table, keyColumn, cacheName);
     try (PreparedStatement check =
@@ -331,11 +368,11 @@ public final class PgOutbox {
 
   /**
    * Deletes outbox rows older than {@code retention} (by their {@code created_at}, on the
-   * database's clock) whose transactions are settled, and raises the prune watermark to the
-   * highest position deleted. A consumer whose position is below the watermark has lost events and
-   * is told so with {@link dev.larder.core.InvalidationListener#onGap(String)}. Runs in its own
-   * transaction when the connection is in auto-commit mode. {@link PgOutboxSource} calls this
-   * itself when pruning is on; call it from a scheduled job when it is off.
+   * database's clock) whose transactions are settled, and raises the prune watermark to the highest
+   * position deleted. A consumer whose position is below the watermark has lost events and is told
+   * so with {@link dev.larder.core.InvalidationListener#onGap(String)}. Runs in its own transaction
+   * when the connection is in auto-commit mode. {@link PgOutboxSource} calls this itself when
+   * pruning is on; call it from a scheduled job when it is off.
    *
    * @param connection where to prune
    * @param retention how old a row must be to go, {@code >= 0}
@@ -348,11 +385,14 @@ public final class PgOutbox {
     Require.nonNegative(retention, "retention");
     String pruned = pruned().sql();
     String sql =
-        "WITH d AS (DELETE FROM " + outbox.sql()
+        "WITH d AS (DELETE FROM "
+            + outbox.sql()
             + " WHERE created_at < now() - make_interval(secs => ?)"
             + " AND txid < pg_snapshot_xmin(pg_current_snapshot()) RETURNING txid, id),"
             + " m AS (SELECT txid, id FROM d ORDER BY txid DESC, id DESC LIMIT 1),"
-            + " w AS (INSERT INTO " + pruned + " AS p (singleton, txid, id)"
+            + " w AS (INSERT INTO "
+            + pruned
+            + " AS p (singleton, txid, id)"
             + " SELECT true, txid, id FROM m"
             + " ON CONFLICT (singleton) DO UPDATE SET txid = excluded.txid, id = excluded.id,"
             + " pruned_at = now() WHERE (p.txid, p.id) < (excluded.txid, excluded.id))"
@@ -391,7 +431,9 @@ public final class PgOutbox {
     return outbox.sibling("_capture");
   }
 
-  /** Readable and unique per (cache, column): a sanitised prefix plus a checksum of the exact text. */
+  /**
+   * Readable and unique per (cache, column): a sanitised prefix plus a checksum of the exact text.
+   */
   static String triggerName(String cacheName, String keyColumn) {
     CRC32 crc = new CRC32();
     crc.update((cacheName + "\u0000" + keyColumn).getBytes(StandardCharsets.UTF_8));
@@ -434,9 +476,7 @@ public final class PgOutbox {
     }
   }
 
-  /**
-   * Builds a {@link PgOutbox} with non-default names. Each setting may be given once.
-   */
+  /** Builds a {@link PgOutbox} with non-default names. Each setting may be given once. */
   public static final class Builder {
     private @Nullable QualifiedName outbox;
     private @Nullable QualifiedName positions;
@@ -447,9 +487,8 @@ public final class PgOutbox {
     /**
      * The outbox table.
      *
-     * @param table {@code name} or {@code schema.name}, each part matching
-     *     {@code [a-z_][a-z0-9_]*}, the name at most 48 characters (derived names append
-     *     suffixes)
+     * @param table {@code name} or {@code schema.name}, each part matching {@code
+     *     [a-z_][a-z0-9_]*}, the name at most 48 characters (derived names append suffixes)
      * @return this builder
      * @throws IllegalArgumentException if the name does not match
      * @throws IllegalStateException if already set
@@ -463,8 +502,7 @@ public final class PgOutbox {
     /**
      * The table of persisted consumer positions.
      *
-     * @param table {@code name} or {@code schema.name}, each part matching
-     *     {@code [a-z_][a-z0-9_]*}
+     * @param table {@code name} or {@code schema.name}, each part matching {@code [a-z_][a-z0-9_]*}
      * @return this builder
      * @throws IllegalArgumentException if the name does not match
      * @throws IllegalStateException if already set
@@ -476,8 +514,7 @@ public final class PgOutbox {
     }
 
     /**
-     * The NOTIFY channel (one per outbox; several outboxes in one database need distinct
-     * channels).
+     * The NOTIFY channel (one per outbox; several outboxes in one database need distinct channels).
      *
      * @param channel an identifier matching {@code [a-z_][a-z0-9_]{0,62}}
      * @return this builder

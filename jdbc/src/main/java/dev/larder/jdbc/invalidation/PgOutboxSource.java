@@ -33,46 +33,52 @@ import org.postgresql.Driver;
  *       rolled-back change leaves no row; NOTIFY is delivered only on commit.
  *   <li><b>Nothing lost, connected, disconnected or restarted.</b> The source keeps a position
  *       {@code (txid, id)} in memory and (by default, see {@link Builder#persistPosition(boolean)})
- *       in the position table under the consumer name, and after every reconnect or restart
- *       replays every row after it. A consumer that starts without a stored position (its first
- *       start, or {@code persistPosition(false)}) cannot replay what was committed before, so it
- *       reports a gap before it is ready.
+ *       in the position table under the consumer name, and after every reconnect or restart replays
+ *       every row after it. A consumer that starts without a stored position (its first start, or
+ *       {@code persistPosition(false)}) cannot replay what was committed before, so it reports a
+ *       gap before it is ready.
  *   <li><b>Acknowledged only when applied.</b> The position, in memory and stored, moves past an
- *       event only once every listener returned from it; a listener that throws has not applied
- *       it, and the source re-reads from its last acknowledged position after a backoff (see
- *       {@link dev.larder.core.InvalidationListener}). Transactions that commit out of id order are handled: the position
- *       only passes rows whose transaction id is below the oldest running transaction
- *       ({@code pg_snapshot_xmin(pg_current_snapshot())}), while rows above it are delivered at
- *       once and remembered, so a slow writer delays nothing and is never skipped.
+ *       event only once every listener returned from it; a listener that throws has not applied it,
+ *       and the source re-reads from its last acknowledged position after a backoff (see {@link
+ *       dev.larder.core.InvalidationListener}). Transactions that commit out of id order are
+ *       handled: the position only passes rows whose transaction id is below the oldest running
+ *       transaction ({@code pg_snapshot_xmin(pg_current_snapshot())}), while rows above it are
+ *       delivered at once and remembered, so a slow writer delays nothing and is never skipped.
  *   <li><b>At least once.</b> After a restart a few rows can be delivered again; invalidations are
  *       idempotent. Order is by transaction id (settled rows) and by row id (fresh rows), not
  *       strictly commit order; an invalidation carries no value, so order does not matter.
- *   <li><b>Gaps are reported.</b> When rows after the position were pruned before they were
- *       read (the consumer was away longer than the retention), or the position is ahead of the
- *       database (a restore), listeners get {@code onGap} and the source continues from the
- *       current end.
+ *   <li><b>Gaps are reported.</b> When rows after the position were pruned before they were read
+ *       (the consumer was away longer than the retention), or the position is ahead of the database
+ *       (a restore), listeners get {@code onGap} and the source continues from the current end.
  * </ul>
  *
- * <p>The source opens one dedicated connection (LISTEN and reads) on a daemon thread started by
- * the first {@code subscribe}, reconnects with exponential backoff on failure, and prunes rows
- * older than the retention. {@code close()} stops the thread and releases the connection.
- * Listeners are called on the source's thread, one at a time.
+ * <p>The source opens one dedicated connection (LISTEN and reads) on a daemon thread started by the
+ * first {@code subscribe}, reconnects with exponential backoff on failure, and prunes rows older
+ * than the retention. {@code close()} stops the thread and releases the connection. Listeners are
+ * called on the source's thread, one at a time.
  */
 public final class PgOutboxSource {
   /** Default safety-net polling interval: 1 s. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
   /** Default rows per read: 500. */
   public static final int DEFAULT_BATCH_SIZE = 500;
+
   /** Largest accepted batch size. */
   public static final int MAX_BATCH_SIZE = 10_000;
+
   /** Default retention of outbox rows: 1 day. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(1);
+
   /** Default interval between prunes: 5 minutes. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(5);
+
   /** Default first reconnect delay: 100 ms. */
   public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
+
   /** Default longest reconnect delay: 10 s. */
   public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
+
   /** Default consumer name, for sources that keep their position in memory only. */
   public static final String DEFAULT_CONSUMER = InvalidationSourceBuilder.DEFAULT_CONSUMER;
 
@@ -129,8 +135,8 @@ public final class PgOutboxSource {
     }
 
     /**
-     * Connect with PgJDBC directly (with TCP keep-alive on). Exclusive with
-     * {@link #dataSource(DataSource)}.
+     * Connect with PgJDBC directly (with TCP keep-alive on). Exclusive with {@link
+     * #dataSource(DataSource)}.
      *
      * @param url a {@code jdbc:postgresql:} URL of the primary
      * @param user the user
@@ -166,16 +172,16 @@ public final class PgOutboxSource {
     }
 
     /**
-     * Whether the position is also stored in the position table under the
-     * {@linkplain #consumerName(String) consumer name}, so a restarted process resumes where it
-     * stopped; default <b>true</b>, which needs an explicit consumer name, unique per process and
-     * stable across its restarts.
+     * Whether the position is also stored in the position table under the {@linkplain
+     * #consumerName(String) consumer name}, so a restarted process resumes where it stopped;
+     * default <b>true</b>, which needs an explicit consumer name, unique per process and stable
+     * across its restarts.
      *
      * <p>With {@code false} the position lives in memory only: a restarted process cannot replay
      * what was committed while it was down, so every start reports a gap ({@code onGap}, which
-     * makes a cache clear what it holds for this source) before the source is ready. Choose it
-     * only for consumers whose caches do not outlive them (L1 only, no shared L2) or when a clear
-     * at every start is acceptable.
+     * makes a cache clear what it holds for this source) before the source is ready. Choose it only
+     * for consumers whose caches do not outlive them (L1 only, no shared L2) or when a clear at
+     * every start is acceptable.
      *
      * @param persist whether to persist
      * @return this builder
@@ -189,8 +195,8 @@ public final class PgOutboxSource {
 
     /**
      * How long to wait for a NOTIFY before reading anyway: the safety net that bounds delay when a
-     * notification is missed, and how quickly rows blocked behind a long transaction are seen
-     * after it ends; default 1 s.
+     * notification is missed, and how quickly rows blocked behind a long transaction are seen after
+     * it ends; default 1 s.
      *
      * @param pollInterval {@code > 0}
      * @return this builder
@@ -219,8 +225,8 @@ public final class PgOutboxSource {
     }
 
     /**
-     * How long outbox rows are kept; a consumer away longer than this gets {@code onGap};
-     * default 1 day.
+     * How long outbox rows are kept; a consumer away longer than this gets {@code onGap}; default 1
+     * day.
      *
      * @param retention {@code > 0}; keep it well above the longest transaction and the longest
      *     outage you want to survive without a gap
@@ -266,9 +272,9 @@ public final class PgOutboxSource {
      * Builds the source. Nothing connects until the first {@code subscribe}.
      *
      * @return the source
-     * @throws IllegalStateException if neither or both of a data source and a JDBC URL were
-     *     given, or the position is persisted (the default) but no consumer name was set, or
-     *     pruning settings are given while pruning is off
+     * @throws IllegalStateException if neither or both of a data source and a JDBC URL were given,
+     *     or the position is persisted (the default) but no consumer name was set, or pruning
+     *     settings are given while pruning is off
      */
     public InvalidationSource build() {
       if (dataSource == null && jdbcUrl == null) {
@@ -277,7 +283,8 @@ public final class PgOutboxSource {
       if (dataSource != null && jdbcUrl != null) {
         throw new IllegalStateException(
             "dataSource and jdbcUrl are exclusive but both were set (jdbcUrl "
-                + redact(jdbcUrl) + ")");
+                + redact(jdbcUrl)
+                + ")");
       }
       boolean persist = persistPosition == null || persistPosition;
       if (persist && !hasConsumerName()) {

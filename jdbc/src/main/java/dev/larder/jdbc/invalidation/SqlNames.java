@@ -80,8 +80,12 @@ final class SqlNames {
       }
       if (name.length() > maxNameLength) {
         throw new IllegalArgumentException(
-            field + " must have a name of at most " + maxNameLength + " characters but was '"
-                + value + "'");
+            field
+                + " must have a name of at most "
+                + maxNameLength
+                + " characters but was '"
+                + value
+                + "'");
       }
       return new QualifiedName(schema, name);
     }

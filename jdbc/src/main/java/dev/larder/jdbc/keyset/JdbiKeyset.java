@@ -8,7 +8,6 @@ import dev.larder.core.keyset.KeysetPager;
 import dev.larder.core.keyset.KeysetSpec;
 import dev.larder.core.keyset.Page;
 import dev.larder.core.keyset.PageRequest;
-import dev.larder.core.keyset.SortKey;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,26 +27,27 @@ import org.jspecify.annotations.Nullable;
  * Keyset ("seek") pagination over JDBI for PostgreSQL. Immutable and thread-safe; build one per
  * query and sort with {@link #builder} and share it.
  *
- * <p>The caller's base query (its own filters, bound parameters only) is wrapped as
- * {@code SELECT * FROM (<base>) AS larder_keyset WHERE <seek> ORDER BY <keys> LIMIT n+1}:
+ * <p>The caller's base query (its own filters, bound parameters only) is wrapped as {@code SELECT *
+ * FROM (<base>) AS larder_keyset WHERE <seek> ORDER BY <keys> LIMIT n+1}:
+ *
  * <ul>
  *   <li>the seek predicate is a row-value comparison {@code (a, b) > (:a, :b)} when every key goes
  *       the same way and none is nullable, which PostgreSQL answers with one range scan of a
  *       matching composite index; otherwise an expanded OR-chain that places NULLs as each key
  *       declares (after a value {@code v} in {@code ASC NULLS LAST}: {@code (col > v OR col IS
  *       NULL)}; after a NULL there: only rows with NULL there and later keys greater), led by a
- *       bound on the first key when it is not nullable;</li>
- *   <li>a backward page reverses every direction and null placement, then the page is put back
- *       in sort order;</li>
- *   <li>one row more than the page is fetched, so {@code hasNext} costs no count.</li>
+ *       bound on the first key when it is not nullable;
+ *   <li>a backward page reverses every direction and null placement, then the page is put back in
+ *       sort order;
+ *   <li>one row more than the page is fetched, so {@code hasNext} costs no count.
  * </ul>
  *
- * <p>Sort key names are output column labels of the base query (as PostgreSQL reports them:
- * lower case unless quoted); each must be in the builder's allow-list. Key values are read from
- * those columns by their PostgreSQL type (timestamptz as {@code OffsetDateTime}, timestamp as
- * {@code LocalDateTime}, date, integers, numeric as {@code BigDecimal} with its scale, float,
- * text, uuid, boolean) and bound back exactly, microseconds included. Index the base table on
- * the sort keys, in order, with the same directions and null placement.
+ * <p>Sort key names are output column labels of the base query (as PostgreSQL reports them: lower
+ * case unless quoted); each must be in the builder's allow-list. Key values are read from those
+ * columns by their PostgreSQL type (timestamptz as {@code OffsetDateTime}, timestamp as {@code
+ * LocalDateTime}, date, integers, numeric as {@code BigDecimal} with its scale, float, text, uuid,
+ * boolean) and bound back exactly, microseconds included. Index the base table on the sort keys, in
+ * order, with the same directions and null placement.
  *
  * @param <T> the item type
  */
@@ -74,7 +74,9 @@ public final class JdbiKeyset<T> {
    * @return a builder
    */
   public static <T> Builder<T> builder(KeysetSpec spec, CursorCodec codec, RowMapper<T> mapper) {
-    return new Builder<>(Require.notNull(spec, "spec"), Require.notNull(codec, "codec"),
+    return new Builder<>(
+        Require.notNull(spec, "spec"),
+        Require.notNull(codec, "codec"),
         Require.notNull(mapper, "mapper"));
   }
 
@@ -94,8 +96,8 @@ public final class JdbiKeyset<T> {
    * @param request which page
    * @return the page, items in sort order
    * @throws IllegalArgumentException if the page size is not in [1, maxPageSize]
-   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by
-   *     a key no longer accepted, or belongs to another query, sort or filter
+   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by a
+   *     key no longer accepted, or belongs to another query, sort or filter
    * @throws IllegalStateException if a row holds NULL in a key not declared nullable, or a key
    *     column has a type a cursor cannot hold
    */
@@ -109,13 +111,12 @@ public final class JdbiKeyset<T> {
    *
    * @param handle an open JDBI handle
    * @param request which page
-   * @param parameters the base query's named parameters (names must not start with
-   *     {@code larder_})
+   * @param parameters the base query's named parameters (names must not start with {@code larder_})
    * @return the page, items in sort order
    * @throws IllegalArgumentException if the page size is not in [1, maxPageSize] or a parameter
    *     name is reserved
-   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by
-   *     a key no longer accepted, or belongs to another query, sort or filter
+   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by a
+   *     key no longer accepted, or belongs to another query, sort or filter
    * @throws IllegalStateException if a row holds NULL in a key not declared nullable, or a key
    *     column has a type a cursor cannot hold
    */
@@ -154,8 +155,10 @@ public final class JdbiKeyset<T> {
 
   static Argument argument(Object value) {
     // PgJDBC has no setObject(Instant); as timestamptz it is exact.
-    Object bound = value instanceof Instant
-        ? OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC) : value;
+    Object bound =
+        value instanceof Instant
+            ? OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC)
+            : value;
     return (position, statement, ctx) -> statement.setObject(position, bound);
   }
 
@@ -163,14 +166,26 @@ public final class JdbiKeyset<T> {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, ?> e : new TreeMap<String, Object>(parameters).entrySet()) {
       if (e.getKey().startsWith(KeysetSql.PARAM_PREFIX)) {
-        throw new IllegalArgumentException("parameter names must not start with \""
-            + KeysetSql.PARAM_PREFIX + "\" but one was \"" + e.getKey() + "\"");
+        throw new IllegalArgumentException(
+            "parameter names must not start with \""
+                + KeysetSql.PARAM_PREFIX
+                + "\" but one was \""
+                + e.getKey()
+                + "\"");
       }
       Object v = e.getValue();
-      String text = v == null ? "null" : v instanceof Object[]
-          ? Arrays.deepToString((Object[]) v) : String.valueOf(v);
-      sb.append(e.getKey()).append('=').append(v == null ? "" : v.getClass().getName())
-          .append(':').append(text.length()).append(':').append(text).append('\n');
+      String text =
+          v == null
+              ? "null"
+              : v instanceof Object[] ? Arrays.deepToString((Object[]) v) : String.valueOf(v);
+      sb.append(e.getKey())
+          .append('=')
+          .append(v == null ? "" : v.getClass().getName())
+          .append(':')
+          .append(text.length())
+          .append(':')
+          .append(text)
+          .append('\n');
     }
     return sb.toString();
   }
@@ -195,8 +210,8 @@ public final class JdbiKeyset<T> {
 
     /**
      * The query to page: a SELECT with the caller's filters as named parameters (never values
-     * concatenated into the text), without ORDER BY, LIMIT or a trailing semicolon. Its output
-     * must include every sort key column.
+     * concatenated into the text), without ORDER BY, LIMIT or a trailing semicolon. Its output must
+     * include every sort key column.
      *
      * @param sql the base query
      * @return this builder
@@ -209,7 +224,8 @@ public final class JdbiKeyset<T> {
       String trimmed = sql.strip();
       if (trimmed.isEmpty() || trimmed.endsWith(";")) {
         throw new IllegalArgumentException(
-            "baseQuery must be a non-empty query without a trailing semicolon but was \"" + sql
+            "baseQuery must be a non-empty query without a trailing semicolon but was \""
+                + sql
                 + "\"");
       }
       baseQuery = trimmed;
@@ -217,9 +233,9 @@ public final class JdbiKeyset<T> {
     }
 
     /**
-     * The columns a sort may use (the output column labels of the base query). Every sort key,
-     * the tiebreaker included, must be one of them; names sorts come from (a {@code ?sort=}
-     * parameter) are checked against it before any SQL is made.
+     * The columns a sort may use (the output column labels of the base query). Every sort key, the
+     * tiebreaker included, must be one of them; names sorts come from (a {@code ?sort=} parameter)
+     * are checked against it before any SQL is made.
      *
      * @param columns identifiers matching {@code [A-Za-z_][A-Za-z0-9_]*}, at most 63 characters
      * @return this builder

@@ -40,8 +40,7 @@ final class KeyedRowMapper<T> implements RowMapper<KeyedRow<T>> {
   }
 
   @Override
-  public RowMapper<KeyedRow<T>> specialize(ResultSet rs, StatementContext ctx)
-      throws SQLException {
+  public RowMapper<KeyedRow<T>> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
     RowMapper<T> items = mapper.specialize(rs, ctx);
     ResultSetMetaData md = rs.getMetaData();
     List<Reader> readers = new ArrayList<>(keys.size());
@@ -50,8 +49,8 @@ final class KeyedRowMapper<T> implements RowMapper<KeyedRow<T>> {
       try {
         index = rs.findColumn(k.name());
       } catch (SQLException e) {
-        throw new IllegalStateException("sort key \"" + k.name()
-            + "\" is not a column of the base query's output", e);
+        throw new IllegalStateException(
+            "sort key \"" + k.name() + "\" is not a column of the base query's output", e);
       }
       readers.add(reader(index, md.getColumnTypeName(index), k.name()));
     }
@@ -97,8 +96,12 @@ final class KeyedRowMapper<T> implements RowMapper<KeyedRow<T>> {
       case "bool":
         return rs -> nullOr(rs, rs.getBoolean(i));
       default:
-        throw new IllegalStateException("sort key \"" + column + "\" has PostgreSQL type "
-            + typeName + ", which a cursor cannot hold; sort by a column of another type");
+        throw new IllegalStateException(
+            "sort key \""
+                + column
+                + "\" has PostgreSQL type "
+                + typeName
+                + ", which a cursor cannot hold; sort by a column of another type");
     }
   }
 

@@ -54,8 +54,8 @@ final class KeysetSql {
     }
     // The rows after the boundary are two index ranges (the non-NULL and the NULL values of the
     // first key): one bounded, ordered, limited scan each, merged in order.
-    StringJoiner union = new StringJoiner("\n) UNION ALL (\n", "SELECT * FROM ((\n",
-        "\n)) AS " + ALIAS);
+    StringJoiner union =
+        new StringJoiner("\n) UNION ALL (\n", "SELECT * FROM ((\n", "\n)) AS " + ALIAS);
     for (String range : ranges) {
       union.add(from + "\nWHERE " + range + tail);
     }
@@ -85,11 +85,11 @@ final class KeysetSql {
   }
 
   /**
-   * The shared expansion ({@link Seek#disjuncts}) rendered as SQL, one predicate per index range
-   * of the first key, each led by a bound on that key that PostgreSQL can use as an index
-   * condition: {@code a >= :a} (or {@code <=}) where the first key holds the boundary value or
-   * comes after it, {@code a IS NULL} / {@code a IS NOT NULL} where the expansion says so. A
-   * nullable first key after a value can need both a value range and the NULLs: two predicates.
+   * The shared expansion ({@link Seek#disjuncts}) rendered as SQL, one predicate per index range of
+   * the first key, each led by a bound on that key that PostgreSQL can use as an index condition:
+   * {@code a >= :a} (or {@code <=}) where the first key holds the boundary value or comes after it,
+   * {@code a IS NULL} / {@code a IS NOT NULL} where the expansion says so. A nullable first key
+   * after a value can need both a value range and the NULLs: two predicates.
    */
   private static List<String> orChains(List<SortKey> keys, List<@Nullable Object> boundary) {
     Map<Seek.Operator, List<String>> byFirstTerm = new java.util.EnumMap<>(Seek.Operator.class);
@@ -107,17 +107,20 @@ final class KeysetSql {
     }
     SortKey first = keys.get(0);
     List<String> chains = new ArrayList<>();
-    byFirstTerm.forEach((range, disjuncts) -> {
-      String chain = disjuncts.size() == 1 ? disjuncts.get(0)
-          : "(" + String.join("\n   OR ", disjuncts) + ")";
-      if (range == Seek.Operator.AFTER && disjuncts.size() > 1) {
-        String op = first.direction() == SortDirection.ASC ? " >= :" : " <= :";
-        chain = quote(first.name()) + op + param(0) + "\n  AND " + chain;
-      } else if (range == Seek.Operator.IS_NULL && disjuncts.size() > 1) {
-        chain = quote(first.name()) + " IS NULL\n  AND " + chain;
-      }
-      chains.add(chain);
-    });
+    byFirstTerm.forEach(
+        (range, disjuncts) -> {
+          String chain =
+              disjuncts.size() == 1
+                  ? disjuncts.get(0)
+                  : "(" + String.join("\n   OR ", disjuncts) + ")";
+          if (range == Seek.Operator.AFTER && disjuncts.size() > 1) {
+            String op = first.direction() == SortDirection.ASC ? " >= :" : " <= :";
+            chain = quote(first.name()) + op + param(0) + "\n  AND " + chain;
+          } else if (range == Seek.Operator.IS_NULL && disjuncts.size() > 1) {
+            chain = quote(first.name()) + " IS NULL\n  AND " + chain;
+          }
+          chains.add(chain);
+        });
     return chains;
   }
 

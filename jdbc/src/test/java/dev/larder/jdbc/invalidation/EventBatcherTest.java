@@ -19,13 +19,16 @@ class EventBatcherTest {
     List<InvalidationEvent> events =
         EventBatcher.toEvents(
             List.of(row(1, "a", "k1", 5), row(2, "a", "k2", 3), row(3, "a", "k1", 9)), "src");
-    assertThat(events).singleElement().satisfies(e -> {
-      assertThat(e.cacheName()).isEqualTo("a");
-      assertThat(e.keys()).containsExactly("k1", "k2");
-      assertThat(e.occurredAt()).isEqualTo(T0.plusSeconds(5));
-      assertThat(e.position()).isEqualTo("100:3");
-      assertThat(e.origin()).isEqualTo("src");
-    });
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.cacheName()).isEqualTo("a");
+              assertThat(e.keys()).containsExactly("k1", "k2");
+              assertThat(e.occurredAt()).isEqualTo(T0.plusSeconds(5));
+              assertThat(e.position()).isEqualTo("100:3");
+              assertThat(e.origin()).isEqualTo("src");
+            });
   }
 
   @Test
@@ -40,7 +43,11 @@ class EventBatcherTest {
                 row(5, "a", "", 0)),
             "src");
     assertThat(events)
-        .extracting(InvalidationEvent::cacheName, InvalidationEvent::all, e -> e.keys().size(), InvalidationEvent::position)
+        .extracting(
+            InvalidationEvent::cacheName,
+            InvalidationEvent::all,
+            e -> e.keys().size(),
+            InvalidationEvent::position)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("a", false, 1, "100:1"),
             org.assertj.core.groups.Tuple.tuple("b", false, 1, "100:2"),

@@ -21,22 +21,30 @@ class OutboxCursorTest {
 
   @Test
   void textFormRoundTripsForEveryTxidIncludingUnsignedOnes() {
-    Property.forAll("outbox position text form round-trips", 1000,
+    Property.forAll(
+        "outbox position text form round-trips",
+        1000,
         r -> new OutboxCursor(Gen.anyLong(r), Gen.anyLong(r)),
         c -> assertThat(OutboxCursor.parse(c.toString())).isEqualTo(c));
   }
 
   @Test
   void ordersByTxidUnsignedThenById() {
-    Property.forAll("outbox positions order by txid unsigned, then id", 1000, Pair::draw, p -> {
-      OutboxCursor a = p.a();
-      OutboxCursor b = p.b();
-      int expected = a.txid() != b.txid() ? Long.compareUnsigned(a.txid(), b.txid())
-          : Long.compare(a.id(), b.id());
-      assertThat(Integer.signum(a.compareTo(b))).isEqualTo(Integer.signum(expected));
-      assertThat(a.max(b).compareTo(a)).isGreaterThanOrEqualTo(0);
-      assertThat(a.max(b).compareTo(b)).isGreaterThanOrEqualTo(0);
-    });
+    Property.forAll(
+        "outbox positions order by txid unsigned, then id",
+        1000,
+        Pair::draw,
+        p -> {
+          OutboxCursor a = p.a();
+          OutboxCursor b = p.b();
+          int expected =
+              a.txid() != b.txid()
+                  ? Long.compareUnsigned(a.txid(), b.txid())
+                  : Long.compare(a.id(), b.id());
+          assertThat(Integer.signum(a.compareTo(b))).isEqualTo(Integer.signum(expected));
+          assertThat(a.max(b).compareTo(a)).isGreaterThanOrEqualTo(0);
+          assertThat(a.max(b).compareTo(b)).isGreaterThanOrEqualTo(0);
+        });
   }
 
   @Test

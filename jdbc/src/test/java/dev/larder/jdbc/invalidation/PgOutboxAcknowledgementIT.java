@@ -31,12 +31,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A listener that throws has not applied the event (larder-cache throws when the invalidation
- * could not reach Redis): the outbox source must not acknowledge it. Against the testkit's real
+ * A listener that throws has not applied the event (larder-cache throws when the invalidation could
+ * not reach Redis): the outbox source must not acknowledge it. Against the testkit's real
  * PostgreSQL primary, through both delivery paths (the settled pass, and the eager pass that runs
  * while an older transaction holds the xmin back), with the position kept in memory and in the
- * position table: every refused row is delivered once the listener applies again, none is lost,
- * and the stored position never passes a refused row.
+ * position table: every refused row is delivered once the listener applies again, none is lost, and
+ * the stored position never passes a refused row.
  */
 @LarderTest
 class PgOutboxAcknowledgementIT {
@@ -76,9 +76,10 @@ class PgOutboxAcknowledgementIT {
    */
   @ParameterizedTest(name = "eager={0}, persistPosition={1}")
   @CsvSource({"false, true", "false, false", "true, true", "true, false"})
-  void refusedRowsAreRedeliveredUntilAppliedAndTheStoredPositionNeverPassesThem(boolean eager, boolean persist)
-      throws Exception {
-    String consumer = "ack-" + (eager ? "eager-" : "settled-") + persist + "-" + RUN.incrementAndGet();
+  void refusedRowsAreRedeliveredUntilAppliedAndTheStoredPositionNeverPassesThem(
+      boolean eager, boolean persist) throws Exception {
+    String consumer =
+        "ack-" + (eager ? "eager-" : "settled-") + persist + "-" + RUN.incrementAndGet();
     Refusing listener = new Refusing();
     InvalidationSource source = start(consumer, persist, listener);
     List<String> keys;
@@ -89,7 +90,9 @@ class PgOutboxAcknowledgementIT {
       await().atMost(DELIVERY).until(() -> listener.refusals.get() >= 3);
       if (persist) {
         assertThat(storedIsBefore(consumer, firstRefused))
-            .as("stored position %s is before the first refused row %s", stored(consumer), firstRefused)
+            .as(
+                "stored position %s is before the first refused row %s",
+                stored(consumer), firstRefused)
             .isTrue();
       }
       assertThat(listener.applied.keys()).doesNotContainAnyElementsOf(qualified(keys));
@@ -148,12 +151,16 @@ class PgOutboxAcknowledgementIT {
     int refusalsAtPrune = listener.refusals.get();
     await().atMost(DELIVERY).until(() -> listener.refusals.get() >= refusalsAtPrune + 2);
     if (persist) {
-      assertThat(stored(consumer)).as("stored position while the gap is refused").isEqualTo(storedBefore);
+      assertThat(stored(consumer))
+          .as("stored position while the gap is refused")
+          .isEqualTo(storedBefore);
     }
     assertThat(listener.applied.gaps()).hasSize(gapsAtStart);
 
     listener.refuse.set(false);
-    await().atMost(DELIVERY).until(() -> listener.applied.gaps().stream().anyMatch(g -> g.contains("pruned")));
+    await()
+        .atMost(DELIVERY)
+        .until(() -> listener.applied.gaps().stream().anyMatch(g -> g.contains("pruned")));
     assertThat(listener.applied.keys()).doesNotContainAnyElementsOf(qualified(keys));
     List<String> after = insertEach(1);
     awaitKeys(listener.applied, after);
@@ -162,7 +169,10 @@ class PgOutboxAcknowledgementIT {
 
   // ---- helpers
 
-  /** Records what it applied; while {@link #refuse} is set it throws instead, like a cache whose Redis is down. */
+  /**
+   * Records what it applied; while {@link #refuse} is set it throws instead, like a cache whose
+   * Redis is down.
+   */
   private static final class Refusing implements InvalidationListener {
     final InvalidationRecorder applied = new InvalidationRecorder();
     final AtomicBoolean refuse = new AtomicBoolean();
@@ -231,7 +241,8 @@ class PgOutboxAcknowledgementIT {
   private static List<String> insertEach(int n) throws SQLException {
     List<String> keys = new ArrayList<>();
     try (Connection c = ds.getConnection();
-        PreparedStatement s = c.prepareStatement("INSERT INTO product (id, name) VALUES (?, 'x')")) {
+        PreparedStatement s =
+            c.prepareStatement("INSERT INTO product (id, name) VALUES (?, 'x')")) {
       for (int i = 0; i < n; i++) {
         long key = KEYS.incrementAndGet();
         s.setLong(1, key);
@@ -244,20 +255,33 @@ class PgOutboxAcknowledgementIT {
 
   /** The outbox row of a key as {@code txid:id}. */
   private static String positionOf(String key) throws SQLException {
-    return one("SELECT txid::text || ':' || id FROM larder_invalidation_outbox WHERE cache_key = '" + key + "'");
+    return one(
+        "SELECT txid::text || ':' || id FROM larder_invalidation_outbox WHERE cache_key = '"
+            + key
+            + "'");
   }
 
   private static String stored(String consumer) throws SQLException {
-    return one("SELECT coalesce((SELECT txid::text || ':' || id FROM larder_invalidation_position"
-        + " WHERE consumer = '" + consumer + "'), 'none')");
+    return one(
+        "SELECT coalesce((SELECT txid::text || ':' || id FROM larder_invalidation_position"
+            + " WHERE consumer = '"
+            + consumer
+            + "'), 'none')");
   }
 
   /** Whether the consumer's stored position is before a row's (or nothing is stored). */
   private static boolean storedIsBefore(String consumer, String position) throws SQLException {
     String[] p = position.split(":");
-    return "t".equals(one("SELECT CASE WHEN coalesce((SELECT (txid, id) < (CAST('" + p[0] + "' AS xid8), "
-        + p[1] + ") FROM larder_invalidation_position WHERE consumer = '" + consumer
-        + "'), true) THEN 't' ELSE 'f' END"));
+    return "t"
+        .equals(
+            one(
+                "SELECT CASE WHEN coalesce((SELECT (txid, id) < (CAST('"
+                    + p[0]
+                    + "' AS xid8), "
+                    + p[1]
+                    + ") FROM larder_invalidation_position WHERE consumer = '"
+                    + consumer
+                    + "'), true) THEN 't' ELSE 'f' END"));
   }
 
   private static String one(String sql) throws SQLException {
@@ -275,6 +299,8 @@ class PgOutboxAcknowledgementIT {
 
   private static void awaitKeys(InvalidationRecorder rec, List<String> keys) {
     String[] q = qualified(keys).toArray(String[]::new);
-    await().atMost(DELIVERY).untilAsserted(() -> assertThat(rec.keys()).as(Arrays.toString(q)).contains(q));
+    await()
+        .atMost(DELIVERY)
+        .untilAsserted(() -> assertThat(rec.keys()).as(Arrays.toString(q)).contains(q));
   }
 }

@@ -16,50 +16,66 @@ class PgOutboxBuildersTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("dataSource or jdbcUrl must be set");
     assertThatThrownBy(
-            () -> PgOutboxSource.builder()
-                .dataSource(new PGSimpleDataSource())
-                .jdbcUrl("jdbc:postgresql://h/db?password=secret", "u", "p")
-                .build())
+            () ->
+                PgOutboxSource.builder()
+                    .dataSource(new PGSimpleDataSource())
+                    .jdbcUrl("jdbc:postgresql://h/db?password=secret", "u", "p")
+                    .build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("dataSource and jdbcUrl are exclusive but both were set (jdbcUrl jdbc:postgresql://h/db?password=***)");
+        .hasMessage(
+            "dataSource and jdbcUrl are exclusive but both were set (jdbcUrl jdbc:postgresql://h/db?password=***)");
   }
 
   @Test
   void jdbcUrlMustBePostgresAndIsNeverEchoedWithItsPassword() {
-    assertThatThrownBy(() -> PgOutboxSource.builder().jdbcUrl("jdbc:mysql://h/db?password=hunter2", "u", "p"))
+    assertThatThrownBy(
+            () -> PgOutboxSource.builder().jdbcUrl("jdbc:mysql://h/db?password=hunter2", "u", "p"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("jdbcUrl must start with jdbc:postgresql: but was 'jdbc:mysql://h/db?password=***'");
+        .hasMessage(
+            "jdbcUrl must start with jdbc:postgresql: but was 'jdbc:mysql://h/db?password=***'");
   }
 
   @Test
   void persistedPositionNeedsAnExplicitConsumerName() {
-    String expected = "consumerName must be set: the position is stored under it (persistPosition is on"
-        + " by default), so it must be unique per process and stable across its restarts; or call"
-        + " persistPosition(false) to keep the position in memory only (every start then reports a"
-        + " gap, which clears the caches it feeds)";
+    String expected =
+        "consumerName must be set: the position is stored under it (persistPosition is on"
+            + " by default), so it must be unique per process and stable across its restarts; or call"
+            + " persistPosition(false) to keep the position in memory only (every start then reports a"
+            + " gap, which clears the caches it feeds)";
     assertThatThrownBy(
-            () -> PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).persistPosition(true).build())
+            () ->
+                PgOutboxSource.builder()
+                    .dataSource(new PGSimpleDataSource())
+                    .persistPosition(true)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(expected);
     // The default persists, so the default needs the name too: no silent in-memory fallback.
     assertThatThrownBy(() -> PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(expected);
-    assertThat(PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).persistPosition(false).build().name())
+    assertThat(
+            PgOutboxSource.builder()
+                .dataSource(new PGSimpleDataSource())
+                .persistPosition(false)
+                .build()
+                .name())
         .isEqualTo("pg-outbox:local");
   }
 
   @Test
   void pruningSettingsWithPruningOffAreAContradiction() {
     assertThatThrownBy(
-            () -> PgOutboxSource.builder()
-                .dataSource(new PGSimpleDataSource())
-                .consumerName("web-1")
-                .pruning(false)
-                .retention(Duration.ofHours(1))
-                .build())
+            () ->
+                PgOutboxSource.builder()
+                    .dataSource(new PGSimpleDataSource())
+                    .consumerName("web-1")
+                    .pruning(false)
+                    .retention(Duration.ofHours(1))
+                    .build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("retention and pruneInterval apply only with pruning on, but pruning was false");
+        .hasMessage(
+            "retention and pruneInterval apply only with pruning on, but pruning was false");
   }
 
   @Test
@@ -73,7 +89,10 @@ class PgOutboxBuildersTest {
     assertThatThrownBy(() -> PgOutboxSource.builder().consumerName("web 1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("consumerName must match [A-Za-z0-9_.:\\-]{1,100} but was 'web 1'");
-    assertThatThrownBy(() -> PgOutboxSource.builder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                PgOutboxSource.builder()
+                    .reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.max must be >= initial PT2S but was PT1S");
     assertThatThrownBy(() -> PgOutboxSource.builder().consumerName("a").consumerName("b"))
@@ -83,7 +102,12 @@ class PgOutboxBuildersTest {
 
   @Test
   void sourceIsNamedByItsConsumer() {
-    assertThat(PgOutboxSource.builder().dataSource(new PGSimpleDataSource()).consumerName("web-1").build().name())
+    assertThat(
+            PgOutboxSource.builder()
+                .dataSource(new PGSimpleDataSource())
+                .consumerName("web-1")
+                .build()
+                .name())
         .isEqualTo("pg-outbox:web-1");
   }
 
@@ -108,7 +132,11 @@ class PgOutboxBuildersTest {
     PgOutbox o = PgOutbox.builder().outboxTable("inv.outbox").channel("inv_chan").build();
     assertThat(o.outboxTable()).isEqualTo("inv.outbox");
     assertThat(String.join("\n", o.schemaDdl()))
-        .contains("\"inv\".\"outbox\"", "\"inv\".\"outbox_pruned\"", "\"inv\".\"outbox_capture\"", "'inv_chan'");
+        .contains(
+            "\"inv\".\"outbox\"",
+            "\"inv\".\"outbox_pruned\"",
+            "\"inv\".\"outbox_capture\"",
+            "'inv_chan'");
   }
 
   @Test

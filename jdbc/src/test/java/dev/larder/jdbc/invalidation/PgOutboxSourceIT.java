@@ -222,7 +222,8 @@ class PgOutboxSourceIT {
     String[] expected =
         IntStream.range(0, writers)
             .boxed()
-            .flatMap(w -> IntStream.range(0, perWriter).mapToObj(i -> "" + (20_000 + w * 1_000 + i)))
+            .flatMap(
+                w -> IntStream.range(0, perWriter).mapToObj(i -> "" + (20_000 + w * 1_000 + i)))
             .toArray(String[]::new);
     awaitKeys(rec, expected);
     awaitKeys(small, expected);
@@ -259,7 +260,8 @@ class PgOutboxSourceIT {
    * values they invalidate. The default now stores the position: a full restart replays them.
    */
   @Test
-  void fullRestartWithTheDefaultSettingsReplaysWhatWasCommittedWhileNoConsumerRan() throws Exception {
+  void fullRestartWithTheDefaultSettingsReplaysWhatWasCommittedWhileNoConsumerRan()
+      throws Exception {
     String consumer = "defaults-" + RUN.incrementAndGet();
     InvalidationSource first = track(defaults(consumer));
     ready(first);
@@ -275,21 +277,32 @@ class PgOutboxSourceIT {
   void consumerKeepingItsPositionInMemoryReportsAGapAtEveryStartBeforeItIsReady() throws Exception {
     String consumer = "in-memory-" + RUN.incrementAndGet();
     InvalidationSource first = source(consumer, false);
-    assertThat(ready(first).gaps()).as("reported before ready").singleElement().asString()
+    assertThat(ready(first).gaps())
+        .as("reported before ready")
+        .singleElement()
+        .asString()
         .contains("no stored position");
     first.close();
     insertKeys(115, 116);
 
     // The change made while no consumer ran cannot be replayed; the gap covers it.
-    assertThat(ready(source(consumer, false)).gaps()).singleElement().asString().contains("no stored position");
-    assertThat(count("SELECT count(*) FROM larder_invalidation_position WHERE consumer = '" + consumer + "'"))
+    assertThat(ready(source(consumer, false)).gaps())
+        .singleElement()
+        .asString()
+        .contains("no stored position");
+    assertThat(
+            count(
+                "SELECT count(*) FROM larder_invalidation_position WHERE consumer = '"
+                    + consumer
+                    + "'"))
         .isZero();
   }
 
   @Test
   void brandNewConsumerStoresNoPositionUntilItsStartGapWasHandled() throws Exception {
     String consumer = "new-refused-" + RUN.incrementAndGet();
-    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger refusals =
+        new java.util.concurrent.atomic.AtomicInteger();
     InvalidationRecorder applied = new InvalidationRecorder();
     List<Boolean> storedWhileRefused = new java.util.concurrent.CopyOnWriteArrayList<>();
     InvalidationSource source =
@@ -317,7 +330,9 @@ class PgOutboxSourceIT {
         });
     assertThat(source.awaitReady(DELIVERY)).isTrue();
     assertThat(refusals.get()).isEqualTo(4);
-    assertThat(storedWhileRefused).as("a position stored while the start gap was refused").containsOnly(false);
+    assertThat(storedWhileRefused)
+        .as("a position stored while the start gap was refused")
+        .containsOnly(false);
     assertThat(applied.gaps()).singleElement().asString().contains("no stored position");
     await().atMost(DELIVERY).until(() -> storedPositions().contains(consumer + "="));
   }
@@ -329,8 +344,10 @@ class PgOutboxSourceIT {
     List<String> written = new java.util.concurrent.CopyOnWriteArrayList<>();
     // Keys whose insert began after close() had returned: the first reader's thread was gone.
     List<String> afterClose = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<?> writer =
@@ -360,10 +377,22 @@ class PgOutboxSourceIT {
       // Only a replay from the persisted position can deliver what was written after the stop.
       awaitKeys(second, afterClose.toArray(String[]::new));
       for (String key : written) {
-        assertThat(first.keys().contains(CACHE + "/" + key) || second.keys().contains(CACHE + "/" + key))
-            .as(() -> "key " + key + " delivered to one of the two listeners; newest outbox rows"
-                + " (txid,id,key): " + outboxRows() + "; first got " + first.keys()
-                + "; second got " + second.keys() + "; stored positions: " + storedPositions())
+        assertThat(
+                first.keys().contains(CACHE + "/" + key)
+                    || second.keys().contains(CACHE + "/" + key))
+            .as(
+                () ->
+                    "key "
+                        + key
+                        + " delivered to one of the two listeners; newest outbox rows"
+                        + " (txid,id,key): "
+                        + outboxRows()
+                        + "; first got "
+                        + first.keys()
+                        + "; second got "
+                        + second.keys()
+                        + "; stored positions: "
+                        + storedPositions())
             .isTrue();
       }
       assertThat(first.keys())
@@ -416,8 +445,11 @@ class PgOutboxSourceIT {
         }
         expected.add("k" + txid);
       }
-      exec(c, "INSERT INTO digits_position (consumer, txid, id) VALUES ('digits', '"
-          + (boundary - 11) + "', 0)");
+      exec(
+          c,
+          "INSERT INTO digits_position (consumer, txid, id) VALUES ('digits', '"
+              + (boundary - 11)
+              + "', 0)");
     }
     long b = boundary;
     InvalidationRecorder rec = new InvalidationRecorder();
@@ -489,7 +521,10 @@ class PgOutboxSourceIT {
       }
     }
     awaitKeys(rec, written.toArray(String[]::new));
-    assertThat(backendPid("larder:pg-outbox:primary-restart")).isPresent().get().isNotEqualTo(pidBefore);
+    assertThat(backendPid("larder:pg-outbox:primary-restart"))
+        .isPresent()
+        .get()
+        .isNotEqualTo(pidBefore);
     assertOnlyTheStartGap(rec);
   }
 
@@ -613,7 +648,9 @@ class PgOutboxSourceIT {
         update(c, key);
         long beforeCommit = System.nanoTime();
         c.commit();
-        await().atMost(DELIVERY).pollInterval(Duration.ofMillis(2))
+        await()
+            .atMost(DELIVERY)
+            .pollInterval(Duration.ofMillis(2))
             .until(() -> rec.firstArrivalNanos(CACHE, k).isPresent());
         latencies[i] = rec.firstArrivalNanos(CACHE, k).getAsLong() - beforeCommit;
       }
@@ -706,13 +743,15 @@ class PgOutboxSourceIT {
 
   /** For failure messages: the outbox rows of the product cache, in id order. */
   private static String outboxRows() {
-    return queryRows("SELECT txid::text || ',' || id || ',' || cache_key FROM larder_invalidation_outbox"
-        + " ORDER BY id DESC LIMIT 60");
+    return queryRows(
+        "SELECT txid::text || ',' || id || ',' || cache_key FROM larder_invalidation_outbox"
+            + " ORDER BY id DESC LIMIT 60");
   }
 
   /** For failure messages: every consumer's stored position. */
   private static String storedPositions() {
-    return queryRows("SELECT consumer || '=' || txid::text || ':' || id FROM larder_invalidation_position");
+    return queryRows(
+        "SELECT consumer || '=' || txid::text || ':' || id FROM larder_invalidation_position");
   }
 
   private static String queryRows(String sql) {
@@ -731,7 +770,9 @@ class PgOutboxSourceIT {
 
   /** A consumer without a stored position reports one gap at its start; nothing else may. */
   private static void assertOnlyTheStartGap(InvalidationRecorder rec) {
-    assertThat(rec.gaps()).hasSizeLessThanOrEqualTo(1).allSatisfy(g -> assertThat(g).contains("no stored position"));
+    assertThat(rec.gaps())
+        .hasSizeLessThanOrEqualTo(1)
+        .allSatisfy(g -> assertThat(g).contains("no stored position"));
   }
 
   private static void awaitKeys(InvalidationRecorder rec, String... keys) {
@@ -779,7 +820,9 @@ class PgOutboxSourceIT {
 
   private static String dump(String sql) throws SQLException {
     List<String> out = new ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         out.add(rs.getString(1));
       }

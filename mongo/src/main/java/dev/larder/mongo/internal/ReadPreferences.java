@@ -38,7 +38,8 @@ public final class ReadPreferences {
         return m;
       }
     }
-    throw new IllegalArgumentException(field + " must be one of " + MODES + " but was '" + mode + "'");
+    throw new IllegalArgumentException(
+        field + " must be one of " + MODES + " but was '" + mode + "'");
   }
 
   /**
@@ -93,13 +94,19 @@ public final class ReadPreferences {
 
   private static void checkStaleness(Duration maxStaleness, Duration heartbeat) {
     if (maxStaleness.compareTo(MIN_MAX_STALENESS) < 0) {
-      throw new IllegalArgumentException("maxStaleness must be >= " + MIN_MAX_STALENESS
-          + " (the driver's minimum maxStalenessSeconds) but was " + maxStaleness);
+      throw new IllegalArgumentException(
+          "maxStaleness must be >= "
+              + MIN_MAX_STALENESS
+              + " (the driver's minimum maxStalenessSeconds) but was "
+              + maxStaleness);
     }
     Duration floor = heartbeat.plus(IDLE_WRITE_PERIOD);
     if (maxStaleness.compareTo(floor) < 0) {
-      throw new IllegalArgumentException("maxStaleness must be >= heartbeatFrequency + 10s ("
-          + floor + ") but was " + maxStaleness);
+      throw new IllegalArgumentException(
+          "maxStaleness must be >= heartbeatFrequency + 10s ("
+              + floor
+              + ") but was "
+              + maxStaleness);
     }
   }
 }

@@ -40,9 +40,9 @@ public interface ChangeMapper {
   Set<String> cacheNames();
 
   /**
-   * One cache keyed by {@link #renderId(BsonValue)} of the {@code _id}: an ObjectId as its 24
-   * hex digits, a string as itself, integers in decimal, a standard UUID in canonical form,
-   * anything else as relaxed Extended JSON.
+   * One cache keyed by {@link #renderId(BsonValue)} of the {@code _id}: an ObjectId as its 24 hex
+   * digits, a string as itself, integers in decimal, a standard UUID in canonical form, anything
+   * else as relaxed Extended JSON.
    *
    * @param cacheName the cache
    * @return the mapper
@@ -56,8 +56,8 @@ public interface ChangeMapper {
    * One cache keyed by the caller's rendering of the {@code _id}.
    *
    * @param cacheName the cache
-   * @param render turns an {@code _id} into the key the application caches under; returning
-   *     {@code null} or an empty string ignores the change
+   * @param render turns an {@code _id} into the key the application caches under; returning {@code
+   *     null} or an empty string ignores the change
    * @return the mapper
    * @throws IllegalArgumentException if {@code cacheName} is blank
    */

@@ -23,16 +23,16 @@ import org.slf4j.LoggerFactory;
  * The change-stream reader behind {@link ChangeStreamSource}: one daemon thread, one cursor.
  *
  * <p>The resume token is the position. It is kept in memory (so a reconnect inside this process
- * resumes exactly) and, with a {@link ResumeTokenStore}, saved after each batch of events and,
- * when nothing relevant happens, at most every {@code idleSaveInterval} from the server's
- * post-batch token (so a quiet stream's saved token does not fall out of the oplog window). The
- * token moves past a change only once every listener applied its events: a refused change ends
- * the session and the stream is reopened after it with {@code resumeAfter}.
+ * resumes exactly) and, with a {@link ResumeTokenStore}, saved after each batch of events and, when
+ * nothing relevant happens, at most every {@code idleSaveInterval} from the server's post-batch
+ * token (so a quiet stream's saved token does not fall out of the oplog window). The token moves
+ * past a change only once every listener applied its events: a refused change ends the session and
+ * the stream is reopened after it with {@code resumeAfter}.
  *
  * <p>A gap is owed, not reported on the spot, when the reader loses its place (no token when the
  * stream failed, history lost): it is reported by the next session right after the stream is open
- * again, so it covers everything before the position reading continues from, and it stays owed
- * (and no token is saved) until every listener handled it.
+ * again, so it covers everything before the position reading continues from, and it stays owed (and
+ * no token is saved) until every listener handled it.
  */
 final class ChangeStreamReader extends AbstractInvalidationSource {
   private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
@@ -63,6 +63,7 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
   private @Nullable BsonDocument saved;
   private long savedAtNanos;
   private boolean afterInvalidate;
+
   /** A gap to report once the next stream is open; kept until every listener handled it. */
   private @Nullable String owedGap;
 
@@ -78,11 +79,7 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       TimeSource time) {
     // The cursor belongs to the reader thread; it sees the close flag after at most one
     // maxAwaitTime, so close() waits that long plus a margin.
-    super(
-        "mongo-change-stream:" + consumer,
-        backoff,
-        maxAwaitTime.plusSeconds(5),
-        log);
+    super("mongo-change-stream:" + consumer, backoff, maxAwaitTime.plusSeconds(5), log);
     this.consumer = consumer;
     this.watch = watch;
     this.translator = translator;
@@ -128,9 +125,12 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       if (token == null) {
         // Starting at the current end: what changed while no reader of this name ran cannot be
         // replayed, and a shared L2 may still hold what those changes invalidated.
-        owedGap = "consumer '" + consumer + "' has no stored resume token ("
-            + (store != null ? "its first start" : "no token store")
-            + "): changes made while no reader of this name ran cannot be replayed";
+        owedGap =
+            "consumer '"
+                + consumer
+                + "' has no stored resume token ("
+                + (store != null ? "its first start" : "no token store")
+                + "): changes made while no reader of this name ran cannot be replayed";
       }
     }
     boolean resumed = token != null;
@@ -151,12 +151,16 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       }
       int failures = connected();
       if (failures > 0) {
-        log.info("{}: stream reopened after {} failed attempt(s){}", name(), failures,
+        log.info(
+            "{}: stream reopened after {} failed attempt(s){}",
+            name(),
+            failures,
             resumed ? ", resuming from its token" : "");
       } else if (refusalStreak() > 0) {
         log.debug("{}: stream reopened to deliver what a listener refused", name());
       } else {
-        log.info("{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
+        log.info(
+            "{}: watching {}", name(), resumed ? "from its resume token" : "from the current end");
       }
       streamOpens.incrementAndGet();
       consume(cursor);
@@ -196,8 +200,10 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
     if (token == null && owedGap == null) {
       // Without a token the reopened stream starts at the current end: whatever changed in
       // between cannot be replayed, so say so once it is open again.
-      owedGap = "change stream failed before it had a resume token ("
-          + failure.getClass().getSimpleName() + "); changes until it reopened are not replayed";
+      owedGap =
+          "change stream failed before it had a resume token ("
+              + failure.getClass().getSimpleName()
+              + "); changes until it reopened are not replayed";
     }
   }
 
@@ -241,8 +247,9 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
         if (token == null && owedGap == null) {
           // Only servers without post-batch tokens (the stand-in) get here: there is no token
           // before this change to re-read it from, so the reopened stream owes a gap instead.
-          owedGap = "a change was not applied before the stream had a resume token to re-read it"
-              + " from; it cannot be delivered again";
+          owedGap =
+              "a change was not applied before the stream had a resume token to re-read it"
+                  + " from; it cannot be delivered again";
         }
         throw refused;
       }
@@ -251,7 +258,8 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       afterInvalidate = result.next() == ChangeTranslator.Next.REOPEN_AFTER_INVALIDATE;
       if (afterInvalidate) {
         saveQuietly();
-        log.info("{}: stream invalidated (collection or database dropped or renamed); reopening",
+        log.info(
+            "{}: stream invalidated (collection or database dropped or renamed); reopening",
             name());
         return;
       }
@@ -288,14 +296,17 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
       savedAtNanos = time.nanoTime();
     } catch (RuntimeException e) {
       // The next batch saves a newer token; until then a restart replays a little more.
-      log.warn("{}: saving the resume token failed ({}); will retry with the next one", name(),
+      log.warn(
+          "{}: saving the resume token failed ({}); will retry with the next one",
+          name(),
           e.getClass().getSimpleName());
     }
   }
 
   private void restartAfterLoss(Exception e) {
     String reason =
-        "change stream cannot resume from its token (" + describe(e)
+        "change stream cannot resume from its token ("
+            + describe(e)
             + "); continuing from the current end";
     token = null;
     hasToken = false;
@@ -306,7 +317,9 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
         s.clear(consumer);
         saved = null;
       } catch (RuntimeException clearFailed) {
-        log.warn("{}: clearing the lost resume token failed ({})", name(),
+        log.warn(
+            "{}: clearing the lost resume token failed ({})",
+            name(),
             clearFailed.getClass().getSimpleName());
       }
     }
@@ -316,7 +329,8 @@ final class ChangeStreamReader extends AbstractInvalidationSource {
 
   static boolean isNotResumable(Throwable e) {
     return e instanceof MongoException m
-        && (NOT_RESUMABLE_CODES.contains(m.getCode()) || m.hasErrorLabel("NonResumableChangeStreamError"));
+        && (NOT_RESUMABLE_CODES.contains(m.getCode())
+            || m.hasErrorLabel("NonResumableChangeStreamError"));
   }
 
   private static String describe(Exception e) {

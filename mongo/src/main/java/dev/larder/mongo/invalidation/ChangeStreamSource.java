@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Builds an {@link InvalidationSource} from a MongoDB change stream: every insert, update, replace
  * and delete of a watched collection invalidates the cache key its {@link ChangeMapper} gives for
- * the document's {@code _id}, so caches follow the database without the writer calling
- * {@code invalidate} itself.
+ * the document's {@code _id}, so caches follow the database without the writer calling {@code
+ * invalidate} itself.
  *
  * <pre>{@code
  * InvalidationSource source = ChangeStreamSource.builder()
@@ -37,43 +37,46 @@ import org.jspecify.annotations.Nullable;
  * <h2>Guarantees</h2>
  *
  * <ul>
- *   <li><b>Only committed, majority-visible changes.</b> That is what a change stream returns
- *       (a real replica set; the in-process stand-in has no replication and no transactions).
- *   <li><b>Nothing lost across reconnects and restarts.</b> The last resume token is kept in
- *       memory and, with a {@link ResumeTokenStore}, saved after every batch; a reopened stream
- *       (after a network failure or server restart) or a restarted process resumes after it with
- *       {@code resumeAfter}, and after an invalidate (the collection was dropped or renamed) with
- *       {@code startAfter}. Delivery is at least once: after a restart the events between the last
- *       save and the stop arrive again. A stream that starts without a stored token (no token
- *       store, or its first start) cannot replay what changed before, so it reports a gap before
- *       it is ready.
- *   <li><b>Acknowledged only when applied.</b> The token (in memory and stored) moves past a
- *       change only once every listener returned from its events; a listener that throws has not
- *       applied them, and the stream is reopened after the last applied change after a backoff
- *       (see {@link dev.larder.core.InvalidationListener}).
- *   <li><b>Loss is reported, never hidden.</b> When the server cannot resume from the token
- *       ({@code ChangeStreamHistoryLost}: the consumer was away longer than the oplog window;
- *       {@code InvalidResumeToken}; a non-resumable error) listeners get {@code onGap} and the
- *       stream continues from the current end. The same happens when a stream fails before it ever
- *       had a token (only on servers that give no post-batch token).
+ *   <li><b>Only committed, majority-visible changes.</b> That is what a change stream returns (a
+ *       real replica set; the in-process stand-in has no replication and no transactions).
+ *   <li><b>Nothing lost across reconnects and restarts.</b> The last resume token is kept in memory
+ *       and, with a {@link ResumeTokenStore}, saved after every batch; a reopened stream (after a
+ *       network failure or server restart) or a restarted process resumes after it with {@code
+ *       resumeAfter}, and after an invalidate (the collection was dropped or renamed) with {@code
+ *       startAfter}. Delivery is at least once: after a restart the events between the last save
+ *       and the stop arrive again. A stream that starts without a stored token (no token store, or
+ *       its first start) cannot replay what changed before, so it reports a gap before it is ready.
+ *   <li><b>Acknowledged only when applied.</b> The token (in memory and stored) moves past a change
+ *       only once every listener returned from its events; a listener that throws has not applied
+ *       them, and the stream is reopened after the last applied change after a backoff (see {@link
+ *       dev.larder.core.InvalidationListener}).
+ *   <li><b>Loss is reported, never hidden.</b> When the server cannot resume from the token ({@code
+ *       ChangeStreamHistoryLost}: the consumer was away longer than the oplog window; {@code
+ *       InvalidResumeToken}; a non-resumable error) listeners get {@code onGap} and the stream
+ *       continues from the current end. The same happens when a stream fails before it ever had a
+ *       token (only on servers that give no post-batch token).
  *   <li><b>Whole-cache clears where keys are unknown.</b> A drop, rename or dropped database, an
  *       invalidate, or a change event without an {@code _id} clears the mapped caches whole.
  * </ul>
  *
- * <p>Needs a server with change streams: a replica set or sharded cluster (MongoDB 4.2 or later
- * for {@code startAfter}); a standalone {@code mongod} refuses them. Listeners are called on the
- * source's daemon thread, one at a time, in stream order. {@code close()} returns within
- * {@code maxAwaitTime} plus a few seconds.
+ * <p>Needs a server with change streams: a replica set or sharded cluster (MongoDB 4.2 or later for
+ * {@code startAfter}); a standalone {@code mongod} refuses them. Listeners are called on the
+ * source's daemon thread, one at a time, in stream order. {@code close()} returns within {@code
+ * maxAwaitTime} plus a few seconds.
  */
 public final class ChangeStreamSource {
   /** Default consumer name, for sources that keep their token in memory only. */
   public static final String DEFAULT_CONSUMER = InvalidationSourceBuilder.DEFAULT_CONSUMER;
+
   /** Default longest wait of one {@code getMore} on the server: 1 s. */
   public static final Duration DEFAULT_MAX_AWAIT_TIME = Duration.ofSeconds(1);
+
   /** Default interval between saves of a quiet stream's post-batch token: 30 s. */
   public static final Duration DEFAULT_IDLE_SAVE_INTERVAL = Duration.ofSeconds(30);
+
   /** Default first reconnect delay: 100 ms. */
   public static final Duration DEFAULT_RECONNECT_INITIAL = ReconnectBackoff.DEFAULT_INITIAL;
+
   /** Default longest reconnect delay: 10 s. */
   public static final Duration DEFAULT_RECONNECT_MAX = ReconnectBackoff.DEFAULT_MAX;
 
@@ -90,10 +93,10 @@ public final class ChangeStreamSource {
 
   /**
    * Settings of a change-stream source. Each setting may be given once; cross-setting rules run in
-   * {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source
-   * ({@code mongo-change-stream:<name>}) and its thread, and keys its token in the
-   * {@link #tokenStore(ResumeTokenStore)}; the time source drives save intervals and stamps events
-   * whose server time is unknown.
+   * {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source ({@code
+   * mongo-change-stream:<name>}) and its thread, and keys its token in the {@link
+   * #tokenStore(ResumeTokenStore)}; the time source drives save intervals and stamps events whose
+   * server time is unknown.
    */
   public static final class Builder extends InvalidationSourceBuilder<Builder> {
     private @Nullable MongoCollection<?> collection;
@@ -167,11 +170,11 @@ public final class ChangeStreamSource {
     }
 
     /**
-     * Where the resume token is saved so a restarted process resumes where it stopped; default
-     * none (the token lives only in this source: reconnects resume, a restart starts at the
-     * current end and so reports a gap before it is ready, which makes a cache clear what it holds
-     * for this source). Needs an explicit {@link #consumerName(String)}. Give one whenever the
-     * caches fed by this source outlive the process (a shared L2).
+     * Where the resume token is saved so a restarted process resumes where it stopped; default none
+     * (the token lives only in this source: reconnects resume, a restart starts at the current end
+     * and so reports a gap before it is ready, which makes a cache clear what it holds for this
+     * source). Needs an explicit {@link #consumerName(String)}. Give one whenever the caches fed by
+     * this source outlive the process (a shared L2).
      *
      * @param tokenStore the store
      * @return this builder
@@ -184,9 +187,9 @@ public final class ChangeStreamSource {
     }
 
     /**
-     * Whether update events also carry the current document ({@code fullDocument:
-     * updateLookup}); default false. Only needed when the server's {@code documentKey} lacks the
-     * {@code _id} (some stand-ins); costs one lookup per update on the server.
+     * Whether update events also carry the current document ({@code fullDocument: updateLookup});
+     * default false. Only needed when the server's {@code documentKey} lacks the {@code _id} (some
+     * stand-ins); costs one lookup per update on the server.
      *
      * @param lookup whether to look up
      * @return this builder
@@ -199,8 +202,8 @@ public final class ChangeStreamSource {
     }
 
     /**
-     * How long one {@code getMore} waits on the server for new events; also how long
-     * {@code close()} may wait for the reader to notice; default 1 s.
+     * How long one {@code getMore} waits on the server for new events; also how long {@code
+     * close()} may wait for the reader to notice; default 1 s.
      *
      * @param maxAwaitTime {@code > 0}
      * @return this builder
@@ -232,9 +235,9 @@ public final class ChangeStreamSource {
      * Builds the source. Nothing is opened until the first {@code subscribe}.
      *
      * @return the source
-     * @throws IllegalStateException if neither or both of a collection and a database were given,
-     *     a database has no routes (or routes were given for a collection), or a token store is
-     *     used with the default consumer name
+     * @throws IllegalStateException if neither or both of a collection and a database were given, a
+     *     database has no routes (or routes were given for a collection), or a token store is used
+     *     with the default consumer name
      */
     public InvalidationSource build() {
       if (collection == null && database == null) {
@@ -243,7 +246,8 @@ public final class ChangeStreamSource {
       if (collection != null && database != null) {
         throw new IllegalStateException(
             "collection and database are exclusive but both were set (collection "
-                + collection.getNamespace() + ")");
+                + collection.getNamespace()
+                + ")");
       }
       if (database != null && routes.isEmpty()) {
         throw new IllegalStateException(
@@ -252,7 +256,9 @@ public final class ChangeStreamSource {
       if (collection != null && !routes.isEmpty()) {
         throw new IllegalStateException(
             "routes apply only to a database stream but were set for collection "
-                + collection.getNamespace() + ": " + routes.keySet());
+                + collection.getNamespace()
+                + ": "
+                + routes.keySet());
       }
       if (tokenStore != null && !hasConsumerName()) {
         throw new IllegalStateException(

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns one change event into invalidation events. Pure: no I/O, so every branch is unit-tested
- * on driver-decoded {@link ChangeStreamDocument}s shaped as a real server sends them.
+ * Turns one change event into invalidation events. Pure: no I/O, so every branch is unit-tested on
+ * driver-decoded {@link ChangeStreamDocument}s shaped as a real server sends them.
  *
  * <p>Rules: a document change (insert, update, replace, delete) invalidates the key its mapper
  * gives for the {@code _id}; when the event carries no usable {@code _id} the mapper's caches are
@@ -32,7 +32,9 @@ final class ChangeTranslator {
   /** What the reader must do after an event besides delivering {@link #events}. */
   enum Next {
     CONTINUE,
-    /** The server closed the stream (after a drop, rename or dropDatabase): reopen with startAfter. */
+    /**
+     * The server closed the stream (after a drop, rename or dropDatabase): reopen with startAfter.
+     */
     REOPEN_AFTER_INVALIDATE
   }
 
@@ -79,8 +81,12 @@ final class ChangeTranslator {
           } catch (RuntimeException e) {
             // A mapper bug must not stall the stream on one event (a reopen would replay it
             // forever); clearing is the safe answer for a change we cannot place.
-            log.warn("{}: mapper {} failed on _id of a {} event; clearing its caches", origin, mapper,
-                type, e);
+            log.warn(
+                "{}: mapper {} failed on _id of a {} event; clearing its caches",
+                origin,
+                mapper,
+                type,
+                e);
             return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
           }
           if (key == null) {
@@ -102,7 +108,8 @@ final class ChangeTranslator {
             caches.addAll(mapper.cacheNames());
           }
           // A rename onto a watched collection replaces its documents too.
-          ChangeMapper target = collection == null ? mapperFor(change.getDestinationNamespace()) : null;
+          ChangeMapper target =
+              collection == null ? mapperFor(change.getDestinationNamespace()) : null;
           if (target != null) {
             caches.addAll(target.cacheNames());
           }
@@ -169,7 +176,8 @@ final class ChangeTranslator {
     return data != null && data.isString() ? data.asString().getValue() : token.toJson();
   }
 
-  private List<InvalidationEvent> clearAll(Set<String> caches, Instant at, @Nullable String position) {
+  private List<InvalidationEvent> clearAll(
+      Set<String> caches, Instant at, @Nullable String position) {
     List<InvalidationEvent> events = new ArrayList<>(caches.size());
     for (String cache : caches) {
       events.add(withPosition(InvalidationEvent.ofAll(cache, origin, at), position));
@@ -177,7 +185,8 @@ final class ChangeTranslator {
     return events;
   }
 
-  private static InvalidationEvent withPosition(InvalidationEvent event, @Nullable String position) {
+  private static InvalidationEvent withPosition(
+      InvalidationEvent event, @Nullable String position) {
     return position == null ? event : event.withPosition(position);
   }
 }

@@ -42,8 +42,8 @@ public interface ResumeTokenStore {
   void clear(String consumer);
 
   /**
-   * A store in this JVM's memory: a source rebuilt in the same process resumes, a restarted
-   * process starts at the current end.
+   * A store in this JVM's memory: a source rebuilt in the same process resumes, a restarted process
+   * starts at the current end.
    *
    * @return a new, empty store
    */

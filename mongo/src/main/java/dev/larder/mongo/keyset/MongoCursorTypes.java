@@ -10,32 +10,38 @@ import org.bson.types.Decimal128;
 import org.bson.types.ObjectId;
 
 /**
- * The BSON value types a cursor must carry for MongoDB and that larder-core (which knows no
- * driver) does not: {@code ObjectId} (its 12 bytes), BSON dates as the driver decodes them
- * ({@code java.util.Date}, its epoch milliseconds) and {@code Decimal128} (its 16-byte IEEE 754
- * BID encoding, so NaN, infinities and negative zero survive). Each round-trips exactly.
+ * The BSON value types a cursor must carry for MongoDB and that larder-core (which knows no driver)
+ * does not: {@code ObjectId} (its 12 bytes), BSON dates as the driver decodes them ({@code
+ * java.util.Date}, its epoch milliseconds) and {@code Decimal128} (its 16-byte IEEE 754 BID
+ * encoding, so NaN, infinities and negative zero survive). Each round-trips exactly.
  *
- * <p>Register them on every codec used with {@link MongoKeyset}:
- * {@code MongoCursorTypes.register(CursorCodec.builder()).signingKey(id, secret).build()}.
+ * <p>Register them on every codec used with {@link MongoKeyset}: {@code
+ * MongoCursorTypes.register(CursorCodec.builder()).signingKey(id, secret).build()}.
  */
 public final class MongoCursorTypes {
   /** {@code ObjectId} under type id {@code "oid"}. */
-  public static final CustomKeyType<ObjectId> OBJECT_ID = CustomKeyType.of("oid", ObjectId.class,
-      ObjectId::toByteArray, b -> new ObjectId(exactly(12, b)));
+  public static final CustomKeyType<ObjectId> OBJECT_ID =
+      CustomKeyType.of(
+          "oid", ObjectId.class, ObjectId::toByteArray, b -> new ObjectId(exactly(12, b)));
 
   /** {@code java.util.Date} (a BSON date) under type id {@code "date"}. */
-  public static final CustomKeyType<Date> DATE = CustomKeyType.of("date", Date.class,
-      d -> ByteBuffer.allocate(8).putLong(d.getTime()).array(),
-      b -> new Date(ByteBuffer.wrap(exactly(8, b)).getLong()));
+  public static final CustomKeyType<Date> DATE =
+      CustomKeyType.of(
+          "date",
+          Date.class,
+          d -> ByteBuffer.allocate(8).putLong(d.getTime()).array(),
+          b -> new Date(ByteBuffer.wrap(exactly(8, b)).getLong()));
 
   /** {@code Decimal128} under type id {@code "dec128"}. */
-  public static final CustomKeyType<Decimal128> DECIMAL128 = CustomKeyType.of("dec128",
-      Decimal128.class,
-      d -> ByteBuffer.allocate(16).putLong(d.getHigh()).putLong(d.getLow()).array(),
-      b -> {
-        ByteBuffer in = ByteBuffer.wrap(exactly(16, b));
-        return Decimal128.fromIEEE754BIDEncoding(in.getLong(), in.getLong());
-      });
+  public static final CustomKeyType<Decimal128> DECIMAL128 =
+      CustomKeyType.of(
+          "dec128",
+          Decimal128.class,
+          d -> ByteBuffer.allocate(16).putLong(d.getHigh()).putLong(d.getLow()).array(),
+          b -> {
+            ByteBuffer in = ByteBuffer.wrap(exactly(16, b));
+            return Decimal128.fromIEEE754BIDEncoding(in.getLong(), in.getLong());
+          });
 
   private static final List<CustomKeyType<?>> ALL = List.of(OBJECT_ID, DATE, DECIMAL128);
 

@@ -29,9 +29,9 @@ import org.bson.types.ObjectId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keyset ("seek") pagination over {@code mongodb-driver-sync}, with the same
- * {@link KeysetSpec}, {@link PageRequest}, {@link Page} and cursors as larder-jdbc. Immutable and
- * thread-safe; build one per query and sort with {@link #builder} and share it.
+ * Keyset ("seek") pagination over {@code mongodb-driver-sync}, with the same {@link KeysetSpec},
+ * {@link PageRequest}, {@link Page} and cursors as larder-jdbc. Immutable and thread-safe; build
+ * one per query and sort with {@link #builder} and share it.
  *
  * <p>A page is one {@code find}: the caller's filter {@code $and} a seek filter, sorted by the
  * keys, limited to one document more than the page (so {@code hasNext} costs no count). The seek
@@ -46,8 +46,8 @@ import org.jspecify.annotations.Nullable;
  * unique: make the spec with {@link #spec(String)}, which appends {@code _id}. Each key must hold
  * scalars of one BSON type (all numeric types count as one), because {@code $gt} and {@code $lt}
  * compare within a type while the sort orders across types; arrays and embedded documents are
- * rejected when met. Field names (dotted paths allowed) must be in the builder's allow-list;
- * {@code _id} always is.
+ * rejected when met. Field names (dotted paths allowed) must be in the builder's allow-list; {@code
+ * _id} always is.
  *
  * @param <T> the item type
  */
@@ -88,9 +88,11 @@ public final class MongoKeyset<T> {
    * @param <T> the item type
    * @return a builder
    */
-  public static <T> Builder<T> builder(KeysetSpec spec, CursorCodec codec,
-      Function<? super Document, ? extends T> mapper) {
-    return new Builder<>(Require.notNull(spec, "spec"), Require.notNull(codec, "codec"),
+  public static <T> Builder<T> builder(
+      KeysetSpec spec, CursorCodec codec, Function<? super Document, ? extends T> mapper) {
+    return new Builder<>(
+        Require.notNull(spec, "spec"),
+        Require.notNull(codec, "codec"),
         Require.notNull(mapper, "mapper"));
   }
 
@@ -110,8 +112,8 @@ public final class MongoKeyset<T> {
    * @param request which page
    * @return the page, items in sort order
    * @throws IllegalArgumentException if the page size is not in [1, maxPageSize]
-   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by
-   *     a key no longer accepted, or belongs to another query, sort, collection or filter
+   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by a
+   *     key no longer accepted, or belongs to another query, sort, collection or filter
    * @throws IllegalStateException if a document holds null or nothing in a key not declared
    *     nullable, an array or embedded document in a key, or a value a cursor cannot hold
    * @throws com.mongodb.MongoException if the server fails the query
@@ -129,8 +131,8 @@ public final class MongoKeyset<T> {
    * @param filter the caller's filter, combined with the seek filter by {@code $and}
    * @return the page, items in sort order
    * @throws IllegalArgumentException if the page size is not in [1, maxPageSize]
-   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by
-   *     a key no longer accepted, or belongs to another query, sort, collection or filter
+   * @throws InvalidCursorException if the cursor is malformed, tampered with, expired, signed by a
+   *     key no longer accepted, or belongs to another query, sort, collection or filter
    * @throws IllegalStateException if a document holds null or nothing in a key not declared
    *     nullable, an array or embedded document in a key, or a value a cursor cannot hold
    * @throws com.mongodb.MongoException if the server fails the query
@@ -140,13 +142,16 @@ public final class MongoKeyset<T> {
     Require.notNull(filter, "filter");
     MongoCollection<Document> docs = collection.withDocumentClass(Document.class);
     BsonDocument filterDocument = filter.toBsonDocument(Document.class, docs.getCodecRegistry());
-    KeysetPager.Plan plan = pager.open(request,
-        docs.getNamespace().getFullName() + '\n' + filterDocument.toJson(JSON));
-    Bson where = plan.boundary() == null ? filterDocument
-        : filterDocument.isEmpty() ? seekFilter(plan) : Filters.and(filterDocument,
-            seekFilter(plan));
-    List<Document> fetched = docs.find(where).sort(sort(plan.keys()))
-        .limit(plan.fetchSize()).into(new ArrayList<>());
+    KeysetPager.Plan plan =
+        pager.open(request, docs.getNamespace().getFullName() + '\n' + filterDocument.toJson(JSON));
+    Bson where =
+        plan.boundary() == null
+            ? filterDocument
+            : filterDocument.isEmpty()
+                ? seekFilter(plan)
+                : Filters.and(filterDocument, seekFilter(plan));
+    List<Document> fetched =
+        docs.find(where).sort(sort(plan.keys())).limit(plan.fetchSize()).into(new ArrayList<>());
     List<SortKey> keys = spec().keys();
     return pager.assemble(plan, fetched, d -> keyValues(d, keys)).map(mapper);
   }
@@ -169,8 +174,10 @@ public final class MongoKeyset<T> {
     Object v0 = Objects.requireNonNull(plan.boundary()).get(0);
     if (!first.nullable() && disjuncts.size() > 1 && v0 != null) {
       // Redundant for the result; it gives the planner a range on the index's first field.
-      Bson bound = first.direction() == SortDirection.ASC ? Filters.gte(first.name(), v0)
-          : Filters.lte(first.name(), v0);
+      Bson bound =
+          first.direction() == SortDirection.ASC
+              ? Filters.gte(first.name(), v0)
+              : Filters.lte(first.name(), v0);
       return Filters.and(bound, chain);
     }
     return chain;
@@ -199,8 +206,10 @@ public final class MongoKeyset<T> {
   static Bson sort(List<SortKey> keys) {
     List<Bson> sorts = new ArrayList<>(keys.size());
     for (SortKey k : keys) {
-      sorts.add(k.direction() == SortDirection.ASC ? Sorts.ascending(k.name())
-          : Sorts.descending(k.name()));
+      sorts.add(
+          k.direction() == SortDirection.ASC
+              ? Sorts.ascending(k.name())
+              : Sorts.descending(k.name()));
     }
     return Sorts.orderBy(sorts);
   }
@@ -235,8 +244,12 @@ public final class MongoKeyset<T> {
   }
 
   private static IllegalStateException scalarsOnly(String path, String what) {
-    return new IllegalStateException("sort key \"" + path + "\" holds " + what
-        + " in a document; keyset paging needs scalar keys (MongoDB sorts arrays by an element)");
+    return new IllegalStateException(
+        "sort key \""
+            + path
+            + "\" holds "
+            + what
+            + " in a document; keyset paging needs scalar keys (MongoDB sorts arrays by an element)");
   }
 
   /**
@@ -250,16 +263,16 @@ public final class MongoKeyset<T> {
     private final Function<? super Document, ? extends T> mapper;
     private @Nullable AllowList allowedFields;
 
-    private Builder(KeysetSpec spec, CursorCodec codec,
-        Function<? super Document, ? extends T> mapper) {
+    private Builder(
+        KeysetSpec spec, CursorCodec codec, Function<? super Document, ? extends T> mapper) {
       this.spec = spec;
       this.codec = codec;
       this.mapper = mapper;
     }
 
     /**
-     * The fields a sort may use; {@code _id} is always allowed. Names a sort comes from (a
-     * {@code ?sort=} parameter) are checked against it before any query is made.
+     * The fields a sort may use; {@code _id} is always allowed. Names a sort comes from (a {@code
+     * ?sort=} parameter) are checked against it before any query is made.
      *
      * @param fields field names or dotted paths of {@code [A-Za-z_][A-Za-z0-9_]*} segments (no
      *     {@code $} operators)
@@ -287,17 +300,23 @@ public final class MongoKeyset<T> {
       }
       allowedFields.check(spec);
       for (SortKey k : spec.keys()) {
-        NullOrdering mongo = k.direction() == SortDirection.ASC ? NullOrdering.NULLS_FIRST
-            : NullOrdering.NULLS_LAST;
+        NullOrdering mongo =
+            k.direction() == SortDirection.ASC ? NullOrdering.NULLS_FIRST : NullOrdering.NULLS_LAST;
         if (k.nullable() && k.nulls() != mongo) {
-          throw new IllegalStateException("sort key " + k + " must be " + mongo
-              + ": MongoDB sorts null and missing values lowest, so first for ASC and last for"
-              + " DESC");
+          throw new IllegalStateException(
+              "sort key "
+                  + k
+                  + " must be "
+                  + mongo
+                  + ": MongoDB sorts null and missing values lowest, so first for ASC and last for"
+                  + " DESC");
         }
       }
       if (!codec.supports(ObjectId.class)) {
-        throw new IllegalStateException("codec must have MongoDB's key types registered but "
-            + codec + " has not: build it with MongoCursorTypes.register(CursorCodec.builder())");
+        throw new IllegalStateException(
+            "codec must have MongoDB's key types registered but "
+                + codec
+                + " has not: build it with MongoCursorTypes.register(CursorCodec.builder())");
       }
       return new MongoKeyset<>(this);
     }

@@ -25,7 +25,8 @@ class ChangeMapperTest {
     assertThat(ChangeMapper.renderId(new BsonString("sku-1"))).isEqualTo("sku-1");
     assertThat(ChangeMapper.renderId(new BsonInt32(42))).isEqualTo("42");
     assertThat(ChangeMapper.renderId(new BsonInt64(-7L))).isEqualTo("-7");
-    assertThat(ChangeMapper.renderId(new BsonDecimal128(Decimal128.parse("1.50")))).isEqualTo("1.50");
+    assertThat(ChangeMapper.renderId(new BsonDecimal128(Decimal128.parse("1.50"))))
+        .isEqualTo("1.50");
     UUID uuid = UUID.fromString("123e4567-e89b-12d3-a456-426614174000");
     assertThat(ChangeMapper.renderId(new BsonBinary(uuid, UuidRepresentation.STANDARD)))
         .isEqualTo("123e4567-e89b-12d3-a456-426614174000");

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /** Builder validation and error classification; nothing here connects. */
 class ChangeStreamSourceBuilderTest {
   // Creating a client connects lazily; no server is contacted by these tests.
-  private static final MongoClient CLIENT = MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1");
+  private static final MongoClient CLIENT =
+      MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1");
   private static final MongoDatabase DB = CLIENT.getDatabase("shop");
   private static final MongoCollection<Document> PRODUCTS = DB.getCollection("products");
 
@@ -35,12 +36,14 @@ class ChangeStreamSourceBuilderTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("collection or database must be set");
     assertThatThrownBy(
-            () -> ChangeStreamSource.builder()
-                .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
-                .database(DB)
-                .build())
+            () ->
+                ChangeStreamSource.builder()
+                    .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
+                    .database(DB)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("collection and database are exclusive but both were set (collection shop.products)");
+        .hasMessage(
+            "collection and database are exclusive but both were set (collection shop.products)");
   }
 
   @Test
@@ -49,13 +52,15 @@ class ChangeStreamSourceBuilderTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("database shop needs at least one route but had none");
     assertThatThrownBy(
-            () -> ChangeStreamSource.builder()
-                .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
-                .route("orders", ChangeMapper.idAsKey("o"))
-                .build())
+            () ->
+                ChangeStreamSource.builder()
+                    .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
+                    .route("orders", ChangeMapper.idAsKey("o"))
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("routes apply only to a database stream");
-    ChangeStreamSource.Builder b = ChangeStreamSource.builder().database(DB).route("orders", ChangeMapper.idAsKey("o"));
+    ChangeStreamSource.Builder b =
+        ChangeStreamSource.builder().database(DB).route("orders", ChangeMapper.idAsKey("o"));
     assertThatThrownBy(() -> b.route("orders", ChangeMapper.idAsKey("o2")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("route for collection orders was already set to idAsKey(o)");
@@ -64,12 +69,14 @@ class ChangeStreamSourceBuilderTest {
   @Test
   void tokenStoreNeedsAnExplicitConsumerName() {
     assertThatThrownBy(
-            () -> ChangeStreamSource.builder()
-                .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
-                .tokenStore(ResumeTokenStore.inMemory())
-                .build())
+            () ->
+                ChangeStreamSource.builder()
+                    .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
+                    .tokenStore(ResumeTokenStore.inMemory())
+                    .build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("tokenStore needs an explicit consumerName, unique per process, but none was set");
+        .hasMessage(
+            "tokenStore needs an explicit consumerName, unique per process, but none was set");
   }
 
   @Test
@@ -81,7 +88,9 @@ class ChangeStreamSourceBuilderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("maxAwaitTime must be > 0 but was PT0S");
     assertThatThrownBy(
-            () -> ChangeStreamSource.builder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+            () ->
+                ChangeStreamSource.builder()
+                    .reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("reconnectBackoff.max must be >= initial PT2S but was PT1S");
     assertThatThrownBy(() -> ChangeStreamSource.builder().consumerName("a").consumerName("b"))
@@ -98,13 +107,16 @@ class ChangeStreamSourceBuilderTest {
             .build();
     assertThat(s.name()).isEqualTo("mongo-change-stream:web-1");
     s.close();
-    assertThatThrownBy(() -> s.subscribe(new dev.larder.core.InvalidationListener() {
-          @Override
-          public void onInvalidation(dev.larder.core.InvalidationEvent event) {}
+    assertThatThrownBy(
+            () ->
+                s.subscribe(
+                    new dev.larder.core.InvalidationListener() {
+                      @Override
+                      public void onInvalidation(dev.larder.core.InvalidationEvent event) {}
 
-          @Override
-          public void onGap(String reason) {}
-        }))
+                      @Override
+                      public void onGap(String reason) {}
+                    }))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("source mongo-change-stream:web-1 is closed");
   }
@@ -114,23 +126,30 @@ class ChangeStreamSourceBuilderTest {
     ServerAddress server = new ServerAddress("127.0.0.1", 27017);
     MongoCommandException historyLost =
         new MongoCommandException(
-            BsonDocument.parse("{ok: 0, errmsg: 'Resume of change stream was not possible, as the resume"
-                + " point may no longer be in the oplog.', code: 286, codeName: 'ChangeStreamHistoryLost'}"),
+            BsonDocument.parse(
+                "{ok: 0, errmsg: 'Resume of change stream was not possible, as the resume"
+                    + " point may no longer be in the oplog.', code: 286, codeName: 'ChangeStreamHistoryLost'}"),
             server);
     MongoCommandException invalidToken =
         new MongoCommandException(
-            BsonDocument.parse("{ok: 0, errmsg: 'bad token', code: 260, codeName: 'InvalidResumeToken'}"), server);
+            BsonDocument.parse(
+                "{ok: 0, errmsg: 'bad token', code: 260, codeName: 'InvalidResumeToken'}"),
+            server);
     MongoCommandException labelled =
         new MongoCommandException(
-            BsonDocument.parse("{ok: 0, errmsg: 'x', code: 1, codeName: 'InternalError',"
-                + " errorLabels: ['NonResumableChangeStreamError']}"), server);
+            BsonDocument.parse(
+                "{ok: 0, errmsg: 'x', code: 1, codeName: 'InternalError',"
+                    + " errorLabels: ['NonResumableChangeStreamError']}"),
+            server);
     MongoCommandException interrupted =
         new MongoCommandException(
-            BsonDocument.parse("{ok: 0, errmsg: 'x', code: 11601, codeName: 'Interrupted'}"), server);
+            BsonDocument.parse("{ok: 0, errmsg: 'x', code: 11601, codeName: 'Interrupted'}"),
+            server);
     assertThat(ChangeStreamReader.isNotResumable(historyLost)).isTrue();
     assertThat(ChangeStreamReader.isNotResumable(invalidToken)).isTrue();
     assertThat(ChangeStreamReader.isNotResumable(labelled)).isTrue();
     assertThat(ChangeStreamReader.isNotResumable(interrupted)).isFalse();
-    assertThat(ChangeStreamReader.isNotResumable(new MongoSocketReadException("reset", server))).isFalse();
+    assertThat(ChangeStreamReader.isNotResumable(new MongoSocketReadException("reset", server)))
+        .isFalse();
   }
 }

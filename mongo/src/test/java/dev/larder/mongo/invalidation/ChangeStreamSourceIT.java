@@ -40,14 +40,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The change-stream source against the testkit's MongoDB. In CI (both tiers) that is the
- * in-process mongo-java-server stand-in: it has change streams with resume tokens, but its update
- * events carry the update spec in {@code documentKey} instead of {@code {_id}}, so these tests turn
- * on {@code fullDocumentLookup} (on a real server they pass without it too). What the stand-in
- * cannot do at all (history lost, invalidate after a drop, database-wide streams, post-batch
- * tokens) is covered by unit tests on driver-decoded events. The acknowledgement tests (a listener
- * that refuses an event or a gap: redelivered from the last acknowledged token, the stored token
- * never passing it) rest on the stand-in's resume tokens and {@code resumeAfter} in CI.
+ * The change-stream source against the testkit's MongoDB. In CI (both tiers) that is the in-process
+ * mongo-java-server stand-in: it has change streams with resume tokens, but its update events carry
+ * the update spec in {@code documentKey} instead of {@code {_id}}, so these tests turn on {@code
+ * fullDocumentLookup} (on a real server they pass without it too). What the stand-in cannot do at
+ * all (history lost, invalidate after a drop, database-wide streams, post-batch tokens) is covered
+ * by unit tests on driver-decoded events. The acknowledgement tests (a listener that refuses an
+ * event or a gap: redelivered from the last acknowledged token, the stored token never passing it)
+ * rest on the stand-in's resume tokens and {@code resumeAfter} in CI.
  */
 @LarderTest
 @RequiresMongo(MongoFeature.CHANGE_STREAMS)
@@ -100,11 +100,13 @@ class ChangeStreamSourceIT {
     products.deleteOne(Filters.eq("_id", 3));
 
     awaitKeys(rec, "201", "1", "2", "3");
-    assertThat(rec.events()).allSatisfy(e -> {
-      assertThat(e.all()).isFalse();
-      assertThat(e.position()).isNotBlank();
-      assertThat(e.origin()).isEqualTo("mongo-change-stream:crud");
-    });
+    assertThat(rec.events())
+        .allSatisfy(
+            e -> {
+              assertThat(e.all()).isFalse();
+              assertThat(e.position()).isNotBlank();
+              assertThat(e.origin()).isEqualTo("mongo-change-stream:crud");
+            });
     assertOnlyTheStartGap(rec);
   }
 
@@ -152,8 +154,8 @@ class ChangeStreamSourceIT {
 
   /**
    * Defect 9 of issue 15, applied to MongoDB: a stream without a stored token (the default, no
-   * token store) starts at the current end, so what changed while no reader ran is not replayed;
-   * it must say so with a gap before it is ready, at every such start. On the stand-in.
+   * token store) starts at the current end, so what changed while no reader ran is not replayed; it
+   * must say so with a gap before it is ready, at every such start. On the stand-in.
    */
   @Test
   void streamWithoutAStoredTokenReportsAGapAtEveryStartBeforeItIsReady() throws Exception {
@@ -161,7 +163,10 @@ class ChangeStreamSourceIT {
     InvalidationSource before = source("no-store", null);
     before.subscribe(first);
     assertThat(before.awaitReady(DELIVERY)).isTrue();
-    assertThat(first.gaps()).as("reported before ready").singleElement().asString()
+    assertThat(first.gaps())
+        .as("reported before ready")
+        .singleElement()
+        .asString()
         .contains("no stored resume token");
     before.close();
     products.updateOne(Filters.eq("_id", 75), Updates.inc("v", 1));
@@ -210,7 +215,8 @@ class ChangeStreamSourceIT {
       // Only a stream resumed from the stored token can deliver what was written after the stop.
       awaitKeys(second, afterClose.toArray(String[]::new));
       for (String id : written) {
-        assertThat(first.keys().contains(CACHE + "/" + id) || second.keys().contains(CACHE + "/" + id))
+        assertThat(
+                first.keys().contains(CACHE + "/" + id) || second.keys().contains(CACHE + "/" + id))
             .as("key %s delivered to one of the two listeners", id)
             .isTrue();
       }
@@ -263,7 +269,8 @@ class ChangeStreamSourceIT {
    */
   @ParameterizedTest(name = "gap refused {0} time(s)")
   @ValueSource(ints = {0, 2})
-  void outageBeforeTheStreamHasATokenIsReportedAsAGapOnceReopenedAndAfterItIsReplayed(int refusals) {
+  void outageBeforeTheStreamHasATokenIsReportedAsAGapOnceReopenedAndAfterItIsReplayed(
+      int refusals) {
     RefusingFirst listener = new RefusingFirst();
     InvalidationSource source =
         track(
@@ -279,7 +286,9 @@ class ChangeStreamSourceIT {
     await().atMost(DELIVERY).until(() -> reader.streamOpens() >= 1);
     // No write yet: a real server has handed out a post-batch token, the stand-in has none.
     boolean hadToken = reader.hasToken();
-    LOG.info("stream opened on {} {} a resume token before its first event", mongo.flavour(),
+    LOG.info(
+        "stream opened on {} {} a resume token before its first event",
+        mongo.flavour(),
         hadToken ? "with" : "without");
     listener.refuseNext(refusals);
     mongo.stop();
@@ -293,8 +302,10 @@ class ChangeStreamSourceIT {
     String id = "" + (73 + refusals);
     products.updateOne(Filters.eq("_id", 73 + refusals), Updates.inc("v", 1));
     awaitKeys(listener.applied, id);
-    List<String> outageGaps = listener.applied.gaps().stream()
-        .filter(g -> !g.contains("no stored resume token")).toList();
+    List<String> outageGaps =
+        listener.applied.gaps().stream()
+            .filter(g -> !g.contains("no stored resume token"))
+            .toList();
     if (hadToken) {
       assertThat(outageGaps).isEmpty();
     } else {
@@ -377,7 +388,9 @@ class ChangeStreamSourceIT {
       rec.forget(CACHE, k);
       long before = System.nanoTime();
       products.updateOne(Filters.eq("_id", id), Updates.inc("v", 1));
-      await().atMost(DELIVERY).pollInterval(Duration.ofMillis(1))
+      await()
+          .atMost(DELIVERY)
+          .pollInterval(Duration.ofMillis(1))
           .until(() -> rec.firstArrivalNanos(CACHE, k).isPresent());
       latencies[i] = rec.firstArrivalNanos(CACHE, k).getAsLong() - before;
     }
@@ -388,8 +401,12 @@ class ChangeStreamSourceIT {
         String.format(
             "mongo change-stream write->delivery latency over %d updates (%s, tier %s): p50 %.2f ms,"
                 + " p99 %.2f ms, max %.2f ms",
-            n, mongo.flavour(), LarderServices.tier(),
-            sorted[n / 2] / 1e6, sorted[(int) Math.ceil(n * 0.99) - 1] / 1e6, sorted[n - 1] / 1e6);
+            n,
+            mongo.flavour(),
+            LarderServices.tier(),
+            sorted[n / 2] / 1e6,
+            sorted[(int) Math.ceil(n * 0.99) - 1] / 1e6,
+            sorted[n - 1] / 1e6);
     LOG.info(line);
     Path out = Path.of("target", "invalidation-latency-mongo.txt");
     Files.createDirectories(out.getParent());
@@ -444,7 +461,8 @@ class ChangeStreamSourceIT {
 
   /** A stream without a stored token reports one gap at its start; nothing else may. */
   private static void assertOnlyTheStartGap(InvalidationRecorder rec) {
-    assertThat(rec.gaps()).hasSizeLessThanOrEqualTo(1)
+    assertThat(rec.gaps())
+        .hasSizeLessThanOrEqualTo(1)
         .allSatisfy(g -> assertThat(g).contains("no stored resume token"));
   }
 

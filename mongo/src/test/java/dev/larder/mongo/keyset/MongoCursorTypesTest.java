@@ -28,10 +28,13 @@ class MongoCursorTypesTest {
 
   @Test
   void mongoValuesRoundTripExactly() {
-    Property.forAll("mongo key values round-trip through a cursor exactly", 300,
-        r -> Gen.listOf(r, 1, 6, MongoCursorTypesTest::mongoValue), values -> {
-          List<Object> back = codec.decode(codec.encode(PageDirection.FORWARD, values, "q"), "q")
-              .values();
+    Property.forAll(
+        "mongo key values round-trip through a cursor exactly",
+        300,
+        r -> Gen.listOf(r, 1, 6, MongoCursorTypesTest::mongoValue),
+        values -> {
+          List<Object> back =
+              codec.decode(codec.encode(PageDirection.FORWARD, values, "q"), "q").values();
           assertThat(back).isEqualTo(values);
           for (int i = 0; i < values.size(); i++) {
             assertThat(back.get(i)).isExactlyInstanceOf(values.get(i).getClass());
@@ -39,8 +42,13 @@ class MongoCursorTypesTest {
         });
   }
 
-  private static final Decimal128[] SPECIAL_DECIMALS = {Decimal128.NaN, Decimal128.POSITIVE_INFINITY,
-      Decimal128.NEGATIVE_INFINITY, Decimal128.NEGATIVE_ZERO, Decimal128.POSITIVE_ZERO};
+  private static final Decimal128[] SPECIAL_DECIMALS = {
+    Decimal128.NaN,
+    Decimal128.POSITIVE_INFINITY,
+    Decimal128.NEGATIVE_INFINITY,
+    Decimal128.NEGATIVE_ZERO,
+    Decimal128.POSITIVE_ZERO
+  };
 
   /** An ObjectId from 12 random bytes, a Date at any long, or a Decimal128. */
   static Object mongoValue(Random r) {
@@ -50,12 +58,16 @@ class MongoCursorTypesTest {
       case 1:
         return new Date(Gen.anyLong(r));
       default:
-        return r.nextBoolean() ? Gen.oneOf(r, SPECIAL_DECIMALS)
+        return r.nextBoolean()
+            ? Gen.oneOf(r, SPECIAL_DECIMALS)
             : new Decimal128(new BigDecimal(unscaled(r), Gen.intBetween(r, -6000, 6000)));
     }
   }
 
-  /** An integer of up to 34 decimal digits (Decimal128's precision), either sign; 0 and ±(10^34 - 1) favoured. */
+  /**
+   * An integer of up to 34 decimal digits (Decimal128's precision), either sign; 0 and ±(10^34 - 1)
+   * favoured.
+   */
   private static BigInteger unscaled(Random r) {
     BigInteger max = BigInteger.TEN.pow(34).subtract(BigInteger.ONE);
     if (r.nextInt(8) == 0) {
@@ -80,13 +92,17 @@ class MongoCursorTypesTest {
     // A codec sharing the secret but with a broken "oid" type: only a bug or a leaked key gets
     // such a payload signed; it must still come back as a client error.
     CustomKeyType<byte[]> broken = CustomKeyType.of("oid", byte[].class, b -> b, b -> b);
-    CursorCodec leaky = CursorCodec.builder().signingKey("k", MongoKeysetFixtures.secret('t'))
-        .customType(broken).build();
+    CursorCodec leaky =
+        CursorCodec.builder()
+            .signingKey("k", MongoKeysetFixtures.secret('t'))
+            .customType(broken)
+            .build();
     byte[] wrong = new byte[length];
     Arrays.fill(wrong, (byte) 7);
     String cursor = leaky.encode(PageDirection.FORWARD, List.of(wrong), "q");
     assertThatThrownBy(() -> codec.decode(cursor, "q"))
-        .isInstanceOfSatisfying(InvalidCursorException.class,
+        .isInstanceOfSatisfying(
+            InvalidCursorException.class,
             e -> assertThat(e.reason()).isEqualTo(InvalidCursorException.Reason.MALFORMED));
   }
 }

@@ -21,15 +21,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a client can send wrong, and documents a keyset cannot page, against a real collection:
- * each is refused with a typed error that names the problem, never an empty or wrong page.
+ * What a client can send wrong, and documents a keyset cannot page, against a real collection: each
+ * is refused with a typed error that names the problem, never an empty or wrong page.
  */
 class MongoKeysetBadInputIT {
   static final Bson MINE = eq("owner", 1);
-  static final KeysetSpec BY_SCORE = MongoKeyset.spec("orders").sortBy(SortKey.desc("score"))
-      .maxPageSize(100).build();
-  static final KeysetSpec BY_NAME = MongoKeyset.spec("orders").sortBy(SortKey.asc("name"))
-      .maxPageSize(100).build();
+  static final KeysetSpec BY_SCORE =
+      MongoKeyset.spec("orders").sortBy(SortKey.desc("score")).maxPageSize(100).build();
+  static final KeysetSpec BY_NAME =
+      MongoKeyset.spec("orders").sortBy(SortKey.asc("name")).maxPageSize(100).build();
   static final CursorCodec CODEC = MongoKeysetFixtures.codec("k1", '1');
 
   static MongoCollection<Document> orders;
@@ -37,7 +37,8 @@ class MongoKeysetBadInputIT {
 
   static MongoKeyset<ObjectId> keyset(KeysetSpec spec, CursorCodec codec) {
     return MongoKeyset.builder(spec, codec, d -> d.getObjectId("_id"))
-        .allowedFields("score", "name", "tags", "nested").build();
+        .allowedFields("score", "name", "tags", "nested")
+        .build();
   }
 
   @BeforeAll
@@ -54,7 +55,9 @@ class MongoKeysetBadInputIT {
 
   /** A next cursor from the second page of my orders, by score. */
   static String cursor() {
-    return keyset(BY_SCORE, CODEC).fetch(orders, PageRequest.first(10), MINE).nextCursor()
+    return keyset(BY_SCORE, CODEC)
+        .fetch(orders, PageRequest.first(10), MINE)
+        .nextCursor()
         .orElseThrow();
   }
 
@@ -79,14 +82,26 @@ class MongoKeysetBadInputIT {
   @Test
   void cursorsAreBoundToSortFilterAndCollection() {
     String c = cursor();
-    assertThat(rejection(() -> keyset(BY_NAME, CODEC).fetch(orders, PageRequest.after(c, 10),
-        MINE))).as("another sort").isEqualTo(Reason.WRONG_QUERY);
-    assertThat(rejection(() -> keyset(BY_SCORE, CODEC).fetch(orders, PageRequest.after(c, 10),
-        eq("owner", 0)))).as("another filter").isEqualTo(Reason.WRONG_QUERY);
-    assertThat(rejection(() -> keyset(BY_SCORE, CODEC).fetch(otherCollection,
-        PageRequest.after(c, 10), MINE))).as("another collection").isEqualTo(Reason.WRONG_QUERY);
+    assertThat(
+            rejection(() -> keyset(BY_NAME, CODEC).fetch(orders, PageRequest.after(c, 10), MINE)))
+        .as("another sort")
+        .isEqualTo(Reason.WRONG_QUERY);
+    assertThat(
+            rejection(
+                () ->
+                    keyset(BY_SCORE, CODEC)
+                        .fetch(orders, PageRequest.after(c, 10), eq("owner", 0))))
+        .as("another filter")
+        .isEqualTo(Reason.WRONG_QUERY);
+    assertThat(
+            rejection(
+                () ->
+                    keyset(BY_SCORE, CODEC).fetch(otherCollection, PageRequest.after(c, 10), MINE)))
+        .as("another collection")
+        .isEqualTo(Reason.WRONG_QUERY);
     assertThat(keyset(BY_SCORE, CODEC).fetch(orders, PageRequest.after(c, 10), MINE).items())
-        .as("the same query").hasSize(10);
+        .as("the same query")
+        .hasSize(10);
   }
 
   @Test
@@ -100,8 +115,11 @@ class MongoKeysetBadInputIT {
     assertThat(rejection(() -> k.fetch(orders, PageRequest.after("{\"$gt\":1}", 10), MINE)))
         .isEqualTo(Reason.MALFORMED);
     CursorCodec forger = MongoKeysetFixtures.codec("k1", 'x');
-    String forged = keyset(BY_SCORE, forger).fetch(orders, PageRequest.first(10), MINE)
-        .nextCursor().orElseThrow();
+    String forged =
+        keyset(BY_SCORE, forger)
+            .fetch(orders, PageRequest.first(10), MINE)
+            .nextCursor()
+            .orElseThrow();
     assertThat(rejection(() -> k.fetch(orders, PageRequest.after(forged, 10), MINE)))
         .isEqualTo(Reason.BAD_SIGNATURE);
   }
@@ -109,28 +127,36 @@ class MongoKeysetBadInputIT {
   @Test
   void aRotatedOutKeyIsRefusedWhileAVerificationKeyIsHonoured() {
     String old = cursor();
-    CursorCodec rotating = MongoCursorTypes.register(CursorCodec.builder())
-        .signingKey("k2", MongoKeysetFixtures.secret('2'))
-        .verificationKey("k1", MongoKeysetFixtures.secret('1')).build();
-    assertThat(keyset(BY_SCORE, rotating).fetch(orders, PageRequest.after(old, 10), MINE)
-        .items()).hasSize(10);
+    CursorCodec rotating =
+        MongoCursorTypes.register(CursorCodec.builder())
+            .signingKey("k2", MongoKeysetFixtures.secret('2'))
+            .verificationKey("k1", MongoKeysetFixtures.secret('1'))
+            .build();
+    assertThat(keyset(BY_SCORE, rotating).fetch(orders, PageRequest.after(old, 10), MINE).items())
+        .hasSize(10);
     CursorCodec rotated = MongoKeysetFixtures.codec("k2", '2');
-    assertThat(rejection(() -> keyset(BY_SCORE, rotated).fetch(orders,
-        PageRequest.after(old, 10), MINE))).isEqualTo(Reason.UNKNOWN_KEY);
+    assertThat(
+            rejection(
+                () -> keyset(BY_SCORE, rotated).fetch(orders, PageRequest.after(old, 10), MINE)))
+        .isEqualTo(Reason.UNKNOWN_KEY);
   }
 
   @Test
   void aNextCursorSentAsBeforeIsRefused() {
     String next = cursor();
-    assertThat(rejection(() -> keyset(BY_SCORE, CODEC).fetch(orders,
-        PageRequest.before(next, 10), MINE))).isEqualTo(Reason.WRONG_DIRECTION);
+    assertThat(
+            rejection(
+                () -> keyset(BY_SCORE, CODEC).fetch(orders, PageRequest.before(next, 10), MINE)))
+        .isEqualTo(Reason.WRONG_DIRECTION);
   }
 
   @Test
   void documentsAKeysetCannotPageAreReportedNotSkipped() {
     MongoCollection<Document> odd = MongoKeysetFixtures.freshCollection("keyset_odd");
-    odd.insertOne(new Document("score", 1).append("tags", List.of("a", "b"))
-        .append("nested", new Document("x", 1)));
+    odd.insertOne(
+        new Document("score", 1)
+            .append("tags", List.of("a", "b"))
+            .append("nested", new Document("x", 1)));
     odd.insertOne(new Document("name", "no score"));
     KeysetSpec byTags = MongoKeyset.spec("t").sortBy(SortKey.asc("tags")).build();
     KeysetSpec byNested = MongoKeyset.spec("n").sortBy(SortKey.asc("nested")).build();

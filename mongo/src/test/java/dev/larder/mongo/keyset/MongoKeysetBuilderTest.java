@@ -35,7 +35,8 @@ class MongoKeysetBuilderTest {
     KeysetSpec spec = MongoKeyset.spec("q").sortBy(SortKey.asc("a")).build();
     for (String bad : new String[] {"$where", "a.$", "a..b", "", "a b", "a.", "1a"}) {
       assertThatThrownBy(() -> builder(spec, CODEC).allowedFields("a", bad))
-          .as(bad).isInstanceOf(IllegalArgumentException.class)
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageEndingWith("but one was \"" + bad + "\"");
     }
     assertThat(builder(spec, CODEC).allowedFields("a", "address.city", "_x1").build().spec())
@@ -57,8 +58,8 @@ class MongoKeysetBuilderTest {
   @Test
   void aCodecWithoutMongoTypesIsRefusedWithTheFix() {
     KeysetSpec spec = MongoKeyset.spec("q").sortBy(SortKey.asc("a")).build();
-    CursorCodec plain = CursorCodec.builder()
-        .signingKey("k", MongoKeysetFixtures.secret('p')).build();
+    CursorCodec plain =
+        CursorCodec.builder().signingKey("k", MongoKeysetFixtures.secret('p')).build();
     assertThatThrownBy(() -> builder(spec, plain).allowedFields("a").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("MongoCursorTypes.register(CursorCodec.builder())")
@@ -69,7 +70,8 @@ class MongoKeysetBuilderTest {
   void theAllowListIsRequiredAndSetOnce() {
     KeysetSpec spec = MongoKeyset.spec("q").sortBy(SortKey.asc("a")).build();
     assertThatThrownBy(() -> builder(spec, CODEC).build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("allowedFields must be set");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("allowedFields must be set");
     assertThatThrownBy(() -> builder(spec, CODEC).allowedFields("a").allowedFields("a"))
         .isInstanceOf(IllegalStateException.class);
   }

@@ -26,16 +26,20 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Between every two pages another client thread inserts documents all over the sort order (nulls
- * and missing fields included) and deletes random ones: a document that existed throughout is
- * seen exactly once, none is seen twice, and the order holds.
+ * and missing fields included) and deletes random ones: a document that existed throughout is seen
+ * exactly once, none is seen twice, and the order holds.
  */
 class MongoKeysetConcurrentChangesIT {
   static final int DOCS = 3_000;
   static final int PAGE = 100;
-  static final KeysetSpec SPEC = MongoKeyset.spec("items-live")
-      .sortBy(SortKey.desc("rank").nullsLast(), SortKey.asc("label").nullsFirst()).build();
-  static final MongoKeyset<Document> KEYSET = MongoKeyset.builder(SPEC,
-      MongoKeysetFixtures.codec("k", 'c'), d -> d).allowedFields("rank", "label").build();
+  static final KeysetSpec SPEC =
+      MongoKeyset.spec("items-live")
+          .sortBy(SortKey.desc("rank").nullsLast(), SortKey.asc("label").nullsFirst())
+          .build();
+  static final MongoKeyset<Document> KEYSET =
+      MongoKeyset.builder(SPEC, MongoKeysetFixtures.codec("k", 'c'), d -> d)
+          .allowedFields("rank", "label")
+          .build();
   static final ExecutorService WRITER = Executors.newSingleThreadExecutor();
 
   final Random random = new Random(7);
@@ -63,20 +67,23 @@ class MongoKeysetConcurrentChangesIT {
 
   /** On the writer thread: 20 new documents, 10 random live ones deleted; returns their ids. */
   List<Object> churn(MongoCollection<Document> c, List<Object> live) throws Exception {
-    return WRITER.submit(() -> {
-      List<Document> fresh = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        fresh.add(randomDocument(true));
-      }
-      c.insertMany(fresh);
-      fresh.forEach(d -> live.add(d.get("_id")));
-      List<Object> gone = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        gone.add(live.remove(random.nextInt(live.size())));
-      }
-      assertThat(c.deleteMany(in("_id", gone)).getDeletedCount()).isEqualTo(10);
-      return gone;
-    }).get(30, TimeUnit.SECONDS);
+    return WRITER
+        .submit(
+            () -> {
+              List<Document> fresh = new ArrayList<>();
+              for (int i = 0; i < 20; i++) {
+                fresh.add(randomDocument(true));
+              }
+              c.insertMany(fresh);
+              fresh.forEach(d -> live.add(d.get("_id")));
+              List<Object> gone = new ArrayList<>();
+              for (int i = 0; i < 10; i++) {
+                gone.add(live.remove(random.nextInt(live.size())));
+              }
+              assertThat(c.deleteMany(in("_id", gone)).getDeletedCount()).isEqualTo(10);
+              return gone;
+            })
+        .get(30, TimeUnit.SECONDS);
   }
 
   @ParameterizedTest
@@ -95,16 +102,20 @@ class MongoKeysetConcurrentChangesIT {
 
     boolean forward = direction == PageDirection.FORWARD;
     List<List<Document>> pages = new ArrayList<>();
-    Page<Document> page = KEYSET.fetch(c, forward ? PageRequest.first(PAGE)
-        : PageRequest.last(PAGE));
+    Page<Document> page =
+        KEYSET.fetch(c, forward ? PageRequest.first(PAGE) : PageRequest.last(PAGE));
     while (true) {
       pages.add(page.items());
       if (!(forward ? page.hasNext() : page.hasPrevious())) {
         break;
       }
       deleted.addAll(churn(c, live));
-      page = KEYSET.fetch(c, forward ? PageRequest.after(page.nextCursor().orElseThrow(), PAGE)
-          : PageRequest.before(page.previousCursor().orElseThrow(), PAGE));
+      page =
+          KEYSET.fetch(
+              c,
+              forward
+                  ? PageRequest.after(page.nextCursor().orElseThrow(), PAGE)
+                  : PageRequest.before(page.previousCursor().orElseThrow(), PAGE));
     }
     if (!forward) {
       Collections.reverse(pages);
@@ -116,8 +127,7 @@ class MongoKeysetConcurrentChangesIT {
     survivors.removeAll(deleted);
 
     assertThat(deleted).hasSizeGreaterThan(100);
-    assertThat(seen).extracting(d -> d.get("_id")).doesNotHaveDuplicates()
-        .containsAll(survivors);
+    assertThat(seen).extracting(d -> d.get("_id")).doesNotHaveDuplicates().containsAll(survivors);
     assertThat(seen).anyMatch(d -> d.getBoolean("inserted")); // ahead of the walk: seen
     assertThat(seen).isSortedAccordingTo(MongoKeysetFixtures.documentedOrder(SPEC.keys()));
   }

@@ -36,21 +36,24 @@ final class MongoKeysetFixtures {
 
   /** Created on first use, once per JVM: every keyset IT class shares one client. */
   private static final class Client {
-    static final MongoClient INSTANCE = MongoClients.create(MongoClientSettings.builder()
-        .applyConnectionString(new ConnectionString(LarderServices.mongo().connectionString()))
-        .applyToClusterSettings(c -> c.serverSelectionTimeout(10, TimeUnit.SECONDS))
-        .uuidRepresentation(UuidRepresentation.STANDARD)
-        .build());
+    static final MongoClient INSTANCE =
+        MongoClients.create(
+            MongoClientSettings.builder()
+                .applyConnectionString(
+                    new ConnectionString(LarderServices.mongo().connectionString()))
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(10, TimeUnit.SECONDS))
+                .uuidRepresentation(UuidRepresentation.STANDARD)
+                .build());
   }
 
   static MongoCollection<Document> freshCollection(String hint) {
-    return Client.INSTANCE.getDatabase(LarderServices.mongo().uniqueDatabaseName(hint))
+    return Client.INSTANCE
+        .getDatabase(LarderServices.mongo().uniqueDatabaseName(hint))
         .getCollection("items");
   }
 
   static CursorCodec codec(String keyId, char fill) {
-    return MongoCursorTypes.register(CursorCodec.builder()).signingKey(keyId, secret(fill))
-        .build();
+    return MongoCursorTypes.register(CursorCodec.builder()).signingKey(keyId, secret(fill)).build();
   }
 
   static byte[] secret(char fill) {
@@ -60,11 +63,14 @@ final class MongoKeysetFixtures {
   }
 
   /**
-   * Reads every page from one end to the other and returns the items in sort order, checking on
-   * the way that only the end pages lack a neighbour.
+   * Reads every page from one end to the other and returns the items in sort order, checking on the
+   * way that only the end pages lack a neighbour.
    */
-  static <T> List<T> walk(Function<PageRequest, Page<T>> fetch, PageDirection direction,
-      int limit, List<Page<T>> pagesOut) {
+  static <T> List<T> walk(
+      Function<PageRequest, Page<T>> fetch,
+      PageDirection direction,
+      int limit,
+      List<Page<T>> pagesOut) {
     boolean forward = direction == PageDirection.FORWARD;
     List<T> items = new ArrayList<>();
     PageRequest request = forward ? PageRequest.first(limit) : PageRequest.last(limit);
@@ -72,7 +78,8 @@ final class MongoKeysetFixtures {
       Page<T> page = fetch.apply(request);
       pagesOut.add(page);
       assertThat(forward ? page.hasPrevious() : page.hasNext())
-          .as("page %d has a page behind it", n).isEqualTo(n > 0);
+          .as("page %d has a page behind it", n)
+          .isEqualTo(n > 0);
       if (forward) {
         items.addAll(page.items());
       } else {
@@ -81,8 +88,10 @@ final class MongoKeysetFixtures {
       if (!(forward ? page.hasNext() : page.hasPrevious())) {
         return items;
       }
-      request = forward ? PageRequest.after(page.nextCursor().orElseThrow(), limit)
-          : PageRequest.before(page.previousCursor().orElseThrow(), limit);
+      request =
+          forward
+              ? PageRequest.after(page.nextCursor().orElseThrow(), limit)
+              : PageRequest.before(page.previousCursor().orElseThrow(), limit);
     }
   }
 
@@ -94,15 +103,15 @@ final class MongoKeysetFixtures {
   }
 
   /**
-   * MongoDB's documented sort order for the value types these tests store, written independently
-   * of the server: null and missing lowest, then numbers (compared by value across int, long,
-   * double and Decimal128), strings (by UTF-8 bytes), ObjectIds, booleans, dates.
+   * MongoDB's documented sort order for the value types these tests store, written independently of
+   * the server: null and missing lowest, then numbers (compared by value across int, long, double
+   * and Decimal128), strings (by UTF-8 bytes), ObjectIds, booleans, dates.
    */
   static Comparator<Document> documentedOrder(List<SortKey> keys) {
     Comparator<Document> c = (a, b) -> 0;
     for (SortKey k : keys) {
-      Comparator<Document> one = (a, b) -> compareValues(MongoKeyset.value(a, k.name()),
-          MongoKeyset.value(b, k.name()));
+      Comparator<Document> one =
+          (a, b) -> compareValues(MongoKeyset.value(a, k.name()), MongoKeyset.value(b, k.name()));
       c = c.thenComparing(k.direction() == SortDirection.ASC ? one : one.reversed());
     }
     return c;
@@ -118,7 +127,8 @@ final class MongoKeysetFixtures {
       return decimal(a).compareTo(decimal(b));
     }
     if (a instanceof String) {
-      return Arrays.compareUnsigned(((String) a).getBytes(StandardCharsets.UTF_8),
+      return Arrays.compareUnsigned(
+          ((String) a).getBytes(StandardCharsets.UTF_8),
           ((String) b).getBytes(StandardCharsets.UTF_8));
     }
     if (a instanceof ObjectId) {

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Random sorts (fields, directions, declared nullability), random small data (duplicates, null,
- * missing, ints and doubles in one field), random page sizes: walking forward and walking
- * backward both give exactly the sorted list, which is the server's own sorted find and MongoDB's
- * documented order.
+ * missing, ints and doubles in one field), random page sizes: walking forward and walking backward
+ * both give exactly the sorted list, which is the server's own sorted find and MongoDB's documented
+ * order.
  */
 class MongoKeysetPropertiesIT {
   private static final String[] FIELDS = {"a", "b", "c"};
@@ -37,8 +37,12 @@ class MongoKeysetPropertiesIT {
   }
 
   /** One generated case; a cell is 0 for missing, 1 for null, else a value code. */
-  record Scenario(List<List<Integer>> cells, List<Integer> keyOrder, List<Boolean> ascending,
-      List<Boolean> declareNullable, int pageSize) {
+  record Scenario(
+      List<List<Integer>> cells,
+      List<Integer> keyOrder,
+      List<Boolean> ascending,
+      List<Boolean> declareNullable,
+      int pageSize) {
 
     @Override
     public String toString() {
@@ -78,8 +82,8 @@ class MongoKeysetPropertiesIT {
       return docs;
     }
 
-    private static void put(Document d, String field, int cell,
-        java.util.function.IntFunction<Object> value) {
+    private static void put(
+        Document d, String field, int cell, java.util.function.IntFunction<Object> value) {
       if (cell == 1) {
         d.append(field, null);
       } else if (cell > 1) {
@@ -93,22 +97,33 @@ class MongoKeysetPropertiesIT {
    * direction and whether it is declared nullable; a page size in [1, 7].
    */
   static Scenario scenario(Random r) {
-    List<List<Integer>> cells = Gen.listOf(r, 0, 40,
-        g -> List.of(Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5)));
+    List<List<Integer>> cells =
+        Gen.listOf(
+            r,
+            0,
+            40,
+            g ->
+                List.of(Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5), Gen.intBetween(g, 0, 5)));
     List<Integer> keyOrder = Gen.shuffledSubset(r, List.of(0, 1, 2), 1, 3);
-    return new Scenario(cells, keyOrder, Gen.booleans(r, 3), Gen.booleans(r, 3), Gen.intBetween(r, 1, 7));
+    return new Scenario(
+        cells, keyOrder, Gen.booleans(r, 3), Gen.booleans(r, 3), Gen.intBetween(r, 1, 7));
   }
 
   @Test
   void walkingEitherWayEqualsTheSortedList() {
-    Property.forAll("mongo keyset walks equal the sorted list", 30, MongoKeysetPropertiesIT::scenario,
+    Property.forAll(
+        "mongo keyset walks equal the sorted list",
+        30,
+        MongoKeysetPropertiesIT::scenario,
         MongoKeysetPropertiesIT::walksEqualTheSortedList);
   }
 
   private static void walksEqualTheSortedList(Scenario s) {
     KeysetSpec spec = s.spec();
-    MongoKeyset<Object> keyset = MongoKeyset.builder(spec, MongoKeysetFixtures.codec("p", 'p'),
-        d -> d.get("_id")).allowedFields(FIELDS).build();
+    MongoKeyset<Object> keyset =
+        MongoKeyset.builder(spec, MongoKeysetFixtures.codec("p", 'p'), d -> d.get("_id"))
+            .allowedFields(FIELDS)
+            .build();
     items.deleteMany(new Document());
     List<Document> docs = s.documents();
     if (!docs.isEmpty()) {
@@ -117,19 +132,27 @@ class MongoKeysetPropertiesIT {
     List<Object> expected = MongoKeysetFixtures.sortedIds(items, new Document(), spec.keys());
     List<Document> oracle = new ArrayList<>(docs);
     oracle.sort(MongoKeysetFixtures.documentedOrder(spec.keys()));
-    assertThat(expected).as("server order = documented order")
+    assertThat(expected)
+        .as("server order = documented order")
         .isEqualTo(oracle.stream().map(d -> d.get("_id")).toList());
     for (PageDirection direction : PageDirection.values()) {
-      assertThat(MongoKeysetFixtures.walk(atMost(docs.size() + 2, r -> keyset.fetch(items, r)),
-          direction, s.pageSize(), new ArrayList<>())).as(direction.toString()).isEqualTo(expected);
+      assertThat(
+              MongoKeysetFixtures.walk(
+                  atMost(docs.size() + 2, r -> keyset.fetch(items, r)),
+                  direction,
+                  s.pageSize(),
+                  new ArrayList<>()))
+          .as(direction.toString())
+          .isEqualTo(expected);
     }
   }
 
   /**
-   * Fails the try, instead of hanging the build, when a walk asks for more pages than a correct
-   * one can take: each page but the last holds at least one row, and no row comes twice.
+   * Fails the try, instead of hanging the build, when a walk asks for more pages than a correct one
+   * can take: each page but the last holds at least one row, and no row comes twice.
    */
-  static <T> Function<PageRequest, Page<T>> atMost(int pages, Function<PageRequest, Page<T>> fetch) {
+  static <T> Function<PageRequest, Page<T>> atMost(
+      int pages, Function<PageRequest, Page<T>> fetch) {
     int[] calls = {0};
     return r -> {
       if (++calls[0] > pages) {

@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Walks 20,000 documents page by page, both ways, against the server's own sorted find, with
  * duplicates in the leading keys, null and missing fields, numbers stored as int, long and double
- * in one field, and random ObjectIds. Runs on whatever {@code LarderServices.mongo()} gives: in
- * CI that is mongo-java-server (the stand-in), whose order is checked here against MongoDB's
+ * in one field, and random ObjectIds. Runs on whatever {@code LarderServices.mongo()} gives: in CI
+ * that is mongo-java-server (the stand-in), whose order is checked here against MongoDB's
  * documented one.
  */
 class MongoKeysetWalkIT {
@@ -41,13 +41,21 @@ class MongoKeysetWalkIT {
   static final CursorCodec CODEC = MongoKeysetFixtures.codec("k1", 'w');
 
   /** Nullable leading keys: no range bound, an $or from the first key on. */
-  static final KeysetSpec BY_CATEGORY = MongoKeyset.spec("items-by-category")
-      .sortBy(SortKey.asc("category").nullsFirst(), SortKey.desc("price").nullsLast(),
-          SortKey.asc("createdAt"))
-      .maxPageSize(PAGE).build();
+  static final KeysetSpec BY_CATEGORY =
+      MongoKeyset.spec("items-by-category")
+          .sortBy(
+              SortKey.asc("category").nullsFirst(),
+              SortKey.desc("price").nullsLast(),
+              SortKey.asc("createdAt"))
+          .maxPageSize(PAGE)
+          .build();
+
   /** A non-nullable leading key read descending, the tiebreaker ascending: range-led $or. */
-  static final KeysetSpec BY_CREATED = MongoKeyset.spec("items-by-created")
-      .sortBy(SortKey.desc("createdAt"), SortKey.asc("owner")).maxPageSize(PAGE).build();
+  static final KeysetSpec BY_CREATED =
+      MongoKeyset.spec("items-by-created")
+          .sortBy(SortKey.desc("createdAt"), SortKey.asc("owner"))
+          .maxPageSize(PAGE)
+          .build();
 
   static MongoCollection<Document> items;
 
@@ -57,12 +65,13 @@ class MongoKeysetWalkIT {
 
   static MongoKeyset<Document> keyset(KeysetSpec spec) {
     return MongoKeyset.builder(spec, CODEC, d -> d)
-        .allowedFields("category", "price", "createdAt", "owner").build();
+        .allowedFields("category", "price", "createdAt", "owner")
+        .build();
   }
 
   /**
-   * Category: 7 values, null on 1 in 17, missing on 1 in 19. Price: int, long or double (x.5),
-   * null on 1 in 13, missing on 1 in 23. createdAt: 3,000 distinct milliseconds.
+   * Category: 7 values, null on 1 in 17, missing on 1 in 19. Price: int, long or double (x.5), null
+   * on 1 in 13, missing on 1 in 23. createdAt: 3,000 distinct milliseconds.
    */
   @BeforeAll
   static void insertDocuments() {
@@ -105,18 +114,22 @@ class MongoKeysetWalkIT {
   }
 
   static Stream<Arguments> walks() {
-    return specs().flatMap(spec -> Stream.of(PageDirection.values())
-        .map(direction -> Arguments.of(spec.get()[0], direction)));
+    return specs()
+        .flatMap(
+            spec ->
+                Stream.of(PageDirection.values())
+                    .map(direction -> Arguments.of(spec.get()[0], direction)));
   }
 
   @ParameterizedTest(name = "{1}: {0}")
   @MethodSource("walks")
-  void eitherWalkSeesEveryDocumentOnceInSortedFindOrder(KeysetSpec spec,
-      PageDirection direction) {
+  void eitherWalkSeesEveryDocumentOnceInSortedFindOrder(KeysetSpec spec, PageDirection direction) {
     List<Page<Document>> pages = new ArrayList<>();
-    List<Object> seen = ids(MongoKeysetFixtures.walk(r -> keyset(spec).fetch(items, r),
-        direction, PAGE, pages));
-    assertThat(seen).hasSize(DOCS).doesNotHaveDuplicates()
+    List<Object> seen =
+        ids(MongoKeysetFixtures.walk(r -> keyset(spec).fetch(items, r), direction, PAGE, pages));
+    assertThat(seen)
+        .hasSize(DOCS)
+        .doesNotHaveDuplicates()
         .isEqualTo(sortedIds(items, new Document(), spec.keys()));
     assertThat(pages).hasSize(DOCS / PAGE);
   }
@@ -127,8 +140,10 @@ class MongoKeysetWalkIT {
     List<Object> expected = sortedIds(items, owner, BY_CATEGORY.keys());
     MongoKeyset<Document> keyset = keyset(BY_CATEGORY);
     for (PageDirection direction : PageDirection.values()) {
-      List<Object> seen = ids(MongoKeysetFixtures.walk(r -> keyset.fetch(items, r, owner),
-          direction, 999, new ArrayList<>()));
+      List<Object> seen =
+          ids(
+              MongoKeysetFixtures.walk(
+                  r -> keyset.fetch(items, r, owner), direction, 999, new ArrayList<>()));
       assertThat(seen).as(direction.toString()).isEqualTo(expected);
     }
   }
@@ -137,12 +152,10 @@ class MongoKeysetWalkIT {
   void nextThenPreviousReturnsTheSamePage() {
     MongoKeyset<Document> keyset = keyset(BY_CATEGORY);
     Page<Document> p1 = keyset.fetch(items, PageRequest.first(PAGE));
-    Page<Document> p2 = keyset.fetch(items, PageRequest.after(p1.nextCursor().orElseThrow(),
-        PAGE));
-    Page<Document> p3 = keyset.fetch(items, PageRequest.after(p2.nextCursor().orElseThrow(),
-        PAGE));
-    Page<Document> back = keyset.fetch(items,
-        PageRequest.before(p3.previousCursor().orElseThrow(), PAGE));
+    Page<Document> p2 = keyset.fetch(items, PageRequest.after(p1.nextCursor().orElseThrow(), PAGE));
+    Page<Document> p3 = keyset.fetch(items, PageRequest.after(p2.nextCursor().orElseThrow(), PAGE));
+    Page<Document> back =
+        keyset.fetch(items, PageRequest.before(p3.previousCursor().orElseThrow(), PAGE));
     assertThat(ids(back.items())).isEqualTo(ids(p2.items()));
     assertThat(new HashSet<>(ids(p2.items()))).doesNotContainAnyElementsOf(ids(p1.items()));
   }

@@ -73,7 +73,8 @@ public final class Backoff {
    * @param previousMillis the previous wait of this same call ({@link #baseMillis()} before the
    *     first retry); only {@link Jitter#DECORRELATED} reads it
    * @param random the random source
-   * @return the wait in milliseconds, within {@code [0, cap]} ({@code [base, cap]} for decorrelated)
+   * @return the wait in milliseconds, within {@code [0, cap]} ({@code [base, cap]} for
+   *     decorrelated)
    */
   public long nextMillis(int retry, long previousMillis, RandomGenerator random) {
     if (jitter == Jitter.FULL) {

@@ -18,19 +18,28 @@ final class MicrometerBinder {
   static MicrometerSupport.BudgetMeters budget(Object registryObject, RetryBudget budget) {
     MeterRegistry registry = (MeterRegistry) registryObject;
     String name = budget.name();
-    Counter granted = Counter.builder("larder.resilience.budget.retries")
-        .description("Retries asked of a retry budget, by result")
-        .tag("budget", name).tag("result", "granted").register(registry);
-    Counter exhausted = Counter.builder("larder.resilience.budget.retries")
-        .description("Retries asked of a retry budget, by result")
-        .tag("budget", name).tag("result", "exhausted").register(registry);
+    Counter granted =
+        Counter.builder("larder.resilience.budget.retries")
+            .description("Retries asked of a retry budget, by result")
+            .tag("budget", name)
+            .tag("result", "granted")
+            .register(registry);
+    Counter exhausted =
+        Counter.builder("larder.resilience.budget.retries")
+            .description("Retries asked of a retry budget, by result")
+            .tag("budget", name)
+            .tag("result", "exhausted")
+            .register(registry);
     Gauge.builder("larder.resilience.budget.balance", budget, RetryBudget::balance)
-        .description("Retry tokens available now").baseUnit("tokens")
-        .tag("budget", name).register(registry);
+        .description("Retry tokens available now")
+        .baseUnit("tokens")
+        .tag("budget", name)
+        .register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder(
             "larder.resilience.budget.calls", budget, RetryBudget::callCount)
         .description("Calls that deposited into the retry budget")
-        .tag("budget", name).register(registry);
+        .tag("budget", name)
+        .register(registry);
     return new MicrometerSupport.BudgetMeters() {
       @Override
       public void granted() {
@@ -47,14 +56,21 @@ final class MicrometerBinder {
   static MicrometerSupport.RetryMeters retry(Object registryObject, String policy, Retry retry) {
     MeterRegistry registry = (MeterRegistry) registryObject;
     new TaggedRetryMetricsPublisher(registry).publishMetrics(retry);
-    Counter attempts = Counter.builder("larder.resilience.retry.attempts")
-        .description("Attempts started, first attempts included")
-        .tag("policy", policy).register(registry);
+    Counter attempts =
+        Counter.builder("larder.resilience.retry.attempts")
+            .description("Attempts started, first attempts included")
+            .tag("policy", policy)
+            .register(registry);
     Map<RetryPlanner.Verdict, Counter> decisions = new EnumMap<>(RetryPlanner.Verdict.class);
     for (RetryPlanner.Verdict v : RetryPlanner.Verdict.values()) {
-      decisions.put(v, Counter.builder("larder.resilience.retry.decisions")
-          .description("What the policy decided after a failed attempt: retry, or why it stopped")
-          .tag("policy", policy).tag("verdict", v.tag()).register(registry));
+      decisions.put(
+          v,
+          Counter.builder("larder.resilience.retry.decisions")
+              .description(
+                  "What the policy decided after a failed attempt: retry, or why it stopped")
+              .tag("policy", policy)
+              .tag("verdict", v.tag())
+              .register(registry));
     }
     return new MicrometerSupport.RetryMeters() {
       @Override
@@ -70,6 +86,7 @@ final class MicrometerBinder {
   }
 
   static void breaker(Object registryObject, CircuitBreaker breaker) {
-    new TaggedCircuitBreakerMetricsPublisher((MeterRegistry) registryObject).publishMetrics(breaker);
+    new TaggedCircuitBreakerMetricsPublisher((MeterRegistry) registryObject)
+        .publishMetrics(breaker);
   }
 }

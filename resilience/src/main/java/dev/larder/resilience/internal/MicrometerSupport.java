@@ -47,18 +47,20 @@ public final class MicrometerSupport {
    * @param retry the resilience4j {@code Retry}
    * @return its counters
    */
-  public static RetryMeters retryMeters(Object registry, String policyName, io.github.resilience4j.retry.Retry retry) {
+  public static RetryMeters retryMeters(
+      Object registry, String policyName, io.github.resilience4j.retry.Retry retry) {
     return MicrometerBinder.retry(registry, policyName, retry);
   }
 
   /**
-   * Publishes resilience4j's tagged meters for a circuit breaker (state, calls, failure rate...) and
-   * {@code larder.resilience.breaker.transitions}.
+   * Publishes resilience4j's tagged meters for a circuit breaker (state, calls, failure rate...)
+   * and {@code larder.resilience.breaker.transitions}.
    *
    * @param registry a {@code MeterRegistry}
    * @param breaker the breaker
    */
-  public static void bindBreaker(Object registry, io.github.resilience4j.circuitbreaker.CircuitBreaker breaker) {
+  public static void bindBreaker(
+      Object registry, io.github.resilience4j.circuitbreaker.CircuitBreaker breaker) {
     MicrometerBinder.breaker(registry, breaker);
   }
 }

@@ -46,7 +46,9 @@ public final class RetryPlanner {
    * @param waitMillis the wait before the next attempt when {@link Verdict#RETRY}, else 0
    */
   public record Decision(Verdict verdict, FailureClass failureClass, long waitMillis) {
-    /** @return whether another attempt follows */
+    /**
+     * @return whether another attempt follows
+     */
     public boolean retry() {
       return verdict == Verdict.RETRY;
     }
@@ -66,7 +68,8 @@ public final class RetryPlanner {
    *     for no deadline
    * @param classifier judges each failure
    */
-  public RetryPlanner(Backoff backoff, int maxAttempts, long deadlineNanos, FailureClassifier classifier) {
+  public RetryPlanner(
+      Backoff backoff, int maxAttempts, long deadlineNanos, FailureClassifier classifier) {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be > 0 but was " + maxAttempts);
@@ -76,17 +79,23 @@ public final class RetryPlanner {
     this.classifier = Objects.requireNonNull(classifier, "classifier");
   }
 
-  /** @return the backoff function */
+  /**
+   * @return the backoff function
+   */
   public Backoff backoff() {
     return backoff;
   }
 
-  /** @return attempts in all */
+  /**
+   * @return attempts in all
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** @return the classifier */
+  /**
+   * @return the classifier
+   */
   public FailureClassifier classifier() {
     return classifier;
   }
@@ -120,12 +129,16 @@ public final class RetryPlanner {
       return ++attempts;
     }
 
-    /** @return attempts begun so far */
+    /**
+     * @return attempts begun so far
+     */
     public int attempts() {
       return attempts;
     }
 
-    /** @return whether the call was declared idempotent */
+    /**
+     * @return whether the call was declared idempotent
+     */
     public boolean idempotent() {
       return idempotent;
     }
@@ -140,7 +153,10 @@ public final class RetryPlanner {
      * @return the decision
      */
     public Decision onFailure(
-        Throwable failure, long nowNanos, @Nullable BooleanSupplier budget, RandomGenerator random) {
+        Throwable failure,
+        long nowNanos,
+        @Nullable BooleanSupplier budget,
+        RandomGenerator random) {
       FailureClass fc = classify(failure);
       if (!fc.isRetryable(idempotent)) {
         return new Decision(Verdict.NOT_RETRYABLE, fc, 0);

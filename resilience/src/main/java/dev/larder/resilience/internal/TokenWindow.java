@@ -35,7 +35,8 @@ public final class TokenWindow {
   public TokenWindow(TimeSource time, long windowNanos, long reserve) {
     this.time = Objects.requireNonNull(time, "time");
     if (windowNanos < SLICES) {
-      throw new IllegalArgumentException("windowNanos must be >= " + SLICES + " but was " + windowNanos);
+      throw new IllegalArgumentException(
+          "windowNanos must be >= " + SLICES + " but was " + windowNanos);
     }
     if (reserve < 0) {
       throw new IllegalArgumentException("reserve must be >= 0 but was " + reserve);
@@ -80,7 +81,9 @@ public final class TokenWindow {
     }
   }
 
-  /** @return the balance now, in milli-tokens */
+  /**
+   * @return the balance now, in milli-tokens
+   */
   public long balance() {
     lock.lock();
     try {

@@ -15,15 +15,21 @@ class BackoffTest {
 
   /** A backoff's base and cap ({@code base + extra}), a retry number and a seed for its jitter. */
   private record Case(long base, long extra, int retry, long seed) {
-    static Case draw(Random r, long minBase, long maxBase, long maxExtra, int minRetry, int maxRetry) {
-      return new Case(Gen.longBetween(r, minBase, maxBase), Gen.longBetween(r, 0, maxExtra),
-          Gen.intBetween(r, minRetry, maxRetry), Gen.anyLong(r));
+    static Case draw(
+        Random r, long minBase, long maxBase, long maxExtra, int minRetry, int maxRetry) {
+      return new Case(
+          Gen.longBetween(r, minBase, maxBase),
+          Gen.longBetween(r, 0, maxExtra),
+          Gen.intBetween(r, minRetry, maxRetry),
+          Gen.anyLong(r));
     }
   }
 
   @Test
   void fullJitterStaysWithinZeroAndTheCappedExponential() {
-    Property.forAll("fullJitterStaysWithinZeroAndTheCappedExponential", 1_000,
+    Property.forAll(
+        "fullJitterStaysWithinZeroAndTheCappedExponential",
+        1_000,
         r -> Case.draw(r, 0, 10_000, 120_000, 1, 100),
         c -> {
           long base = c.base();
@@ -40,7 +46,9 @@ class BackoffTest {
 
   @Test
   void decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost() {
-    Property.forAll("decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost", 1_000,
+    Property.forAll(
+        "decorrelatedJitterStaysWithinBaseAndCapAndTriplesAtMost",
+        1_000,
         r -> Case.draw(r, 0, 10_000, 120_000, 1, 40),
         c -> {
           long base = c.base();
@@ -59,7 +67,9 @@ class BackoffTest {
 
   @Test
   void fullJitterAveragesHalfTheCappedExponential() {
-    Property.forAll("fullJitterAveragesHalfTheCappedExponential", 40,
+    Property.forAll(
+        "fullJitterAveragesHalfTheCappedExponential",
+        40,
         r -> Case.draw(r, 100, 5_000, 60_000, 1, 12),
         c -> {
           Backoff b = new Backoff(Jitter.FULL, c.base(), c.base() + c.extra());
@@ -70,7 +80,8 @@ class BackoffTest {
           for (int i = 0; i < samples; i++) {
             sum += b.nextMillis(c.retry(), 0, random);
           }
-          // Uniform on [0, c]: sd of the mean is c / sqrt(12 * 20000) ~ 0.002 c; 0.02 c is ten sd away.
+          // Uniform on [0, c]: sd of the mean is c / sqrt(12 * 20000) ~ 0.002 c; 0.02 c is ten sd
+          // away.
           assertThat(sum / samples)
               .isCloseTo(ceiling / 2.0, org.assertj.core.data.Offset.offset(0.02 * ceiling + 1));
         });
@@ -78,7 +89,9 @@ class BackoffTest {
 
   @Test
   void clientsPastTheCapStillSpreadTheirWaits() {
-    Property.forAll("clientsPastTheCapStillSpreadTheirWaits", 40,
+    Property.forAll(
+        "clientsPastTheCapStillSpreadTheirWaits",
+        40,
         r -> Case.draw(r, 1, 1_000, 0, 20, 60),
         c -> {
           long base = c.base();
@@ -105,8 +118,9 @@ class BackoffTest {
   void resilience4jsOwnRandomizedBackoffCollapsesOntoTheCap() {
     // The lesson this module is built on: resilience4j caps after randomizing, so once the
     // exponential passes the cap every client waits exactly the cap.
-    IntervalFunction theirs = IntervalFunction.ofExponentialRandomBackoff(
-        Duration.ofMillis(100), 2.0, 0.5, Duration.ofMillis(3_000));
+    IntervalFunction theirs =
+        IntervalFunction.ofExponentialRandomBackoff(
+            Duration.ofMillis(100), 2.0, 0.5, Duration.ofMillis(3_000));
     long atCap = 0;
     for (int i = 0; i < 1_000; i++) {
       atCap += theirs.apply(12) == 3_000 ? 1 : 0;

@@ -8,7 +8,8 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class TokenWindowTest {
-  private final ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2026-01-01T00:00:00Z"));
+  private final ManualTimeSource time =
+      ManualTimeSource.startingAt(Instant.parse("2026-01-01T00:00:00Z"));
 
   @Test
   void withdrawalsNeverExceedReservePlusDepositsWithinAWindow() {

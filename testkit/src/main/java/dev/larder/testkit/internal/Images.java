@@ -18,45 +18,62 @@ import org.testcontainers.utility.DockerImageName;
  */
 public final class Images {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Images.class);
-    private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
+  private static final Logger LOG = LoggerFactory.getLogger(Images.class);
+  private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
 
-    private Images() {}
+  private Images() {}
 
-    /**
-     * Returns when the image is present locally, pulling it once if needed.
-     *
-     * @param image the image name
-     * @param server what it is for, for the message
-     * @param knob the property / environment variable that overrides the image, for the message
-     * @throws TestServerException if it is absent and one pull fails or takes longer than 5 minutes
-     */
-    public static void require(String image, String server, String knob) {
-        DockerClient client = DockerClientFactory.instance().client();
-        try {
-            client.inspectImageCmd(image).exec();
-            return;
-        } catch (NotFoundException e) {
-            LOG.info("larder-testkit: pulling {} for {}", image, server);
-        }
-        DockerImageName name = DockerImageName.parse(image);
-        String tag = name.getVersionPart();
-        try (PullImageResultCallback callback = client.pullImageCmd(name.getUnversionedPart())
-                .withTag(tag.isEmpty() ? "latest" : tag)
-                .exec(new PullImageResultCallback())) {
-            if (!callback.awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                throw new TestServerException(server + " image " + image + " is not on the Docker engine and pulling it took longer than "
-                        + PULL_TIMEOUT.toMinutes() + " min; pull it beforehand or name another image with " + knob);
-            }
-        } catch (TestServerException e) {
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TestServerException("interrupted while pulling " + image, e);
-        } catch (Exception e) {
-            throw new TestServerException(server + " image " + image + " is not on the Docker engine and cannot be pulled: "
-                    + e.getMessage() + ". Pull it beforehand, name another image with " + knob
-                    + (server.equals("MongoDB") ? ", or use the stand-in with " + Settings.MONGO_ENV + "=embedded" : ""), e);
-        }
+  /**
+   * Returns when the image is present locally, pulling it once if needed.
+   *
+   * @param image the image name
+   * @param server what it is for, for the message
+   * @param knob the property / environment variable that overrides the image, for the message
+   * @throws TestServerException if it is absent and one pull fails or takes longer than 5 minutes
+   */
+  public static void require(String image, String server, String knob) {
+    DockerClient client = DockerClientFactory.instance().client();
+    try {
+      client.inspectImageCmd(image).exec();
+      return;
+    } catch (NotFoundException e) {
+      LOG.info("larder-testkit: pulling {} for {}", image, server);
     }
+    DockerImageName name = DockerImageName.parse(image);
+    String tag = name.getVersionPart();
+    try (PullImageResultCallback callback =
+        client
+            .pullImageCmd(name.getUnversionedPart())
+            .withTag(tag.isEmpty() ? "latest" : tag)
+            .exec(new PullImageResultCallback())) {
+      if (!callback.awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new TestServerException(
+            server
+                + " image "
+                + image
+                + " is not on the Docker engine and pulling it took longer than "
+                + PULL_TIMEOUT.toMinutes()
+                + " min; pull it beforehand or name another image with "
+                + knob);
+      }
+    } catch (TestServerException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TestServerException("interrupted while pulling " + image, e);
+    } catch (Exception e) {
+      throw new TestServerException(
+          server
+              + " image "
+              + image
+              + " is not on the Docker engine and cannot be pulled: "
+              + e.getMessage()
+              + ". Pull it beforehand, name another image with "
+              + knob
+              + (server.equals("MongoDB")
+                  ? ", or use the stand-in with " + Settings.MONGO_ENV + "=embedded"
+                  : ""),
+          e);
+    }
+  }
 }

@@ -8,38 +8,38 @@ import dev.larder.testkit.ManagedServer;
  */
 public abstract class LifecycleServer implements ManagedServer {
 
-    /** For subclasses. */
-    protected LifecycleServer() {}
+  /** For subclasses. */
+  protected LifecycleServer() {}
 
-    /**
-     * The process or container control the hooks act on.
-     *
-     * @return the current lifecycle
-     */
-    protected abstract Lifecycle lifecycle();
+  /**
+   * The process or container control the hooks act on.
+   *
+   * @return the current lifecycle
+   */
+  protected abstract Lifecycle lifecycle();
 
-    @Override
-    public final void stop() {
-        lifecycle().stop();
-    }
+  @Override
+  public final void stop() {
+    lifecycle().stop();
+  }
 
-    @Override
-    public final void start() {
-        lifecycle().start();
-    }
+  @Override
+  public final void start() {
+    lifecycle().start();
+  }
 
-    @Override
-    public final void pause() {
-        lifecycle().pause();
-    }
+  @Override
+  public final void pause() {
+    lifecycle().pause();
+  }
 
-    @Override
-    public final void resume() {
-        lifecycle().resume();
-    }
+  @Override
+  public final void resume() {
+    lifecycle().resume();
+  }
 
-    @Override
-    public final boolean isRunning() {
-        return lifecycle().isRunning();
-    }
+  @Override
+  public final boolean isRunning() {
+    return lifecycle().isRunning();
+  }
 }

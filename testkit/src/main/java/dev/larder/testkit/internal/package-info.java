@@ -1,6 +1,6 @@
 /**
- * Larder testkit internals: how servers are started, stopped and frozen in each tier. Not an
- * API; anything here may change without notice.
+ * Larder testkit internals: how servers are started, stopped and frozen in each tier. Not an API;
+ * anything here may change without notice.
  */
 @NullMarked
 package dev.larder.testkit.internal;
