@@ -63,7 +63,7 @@ public interface CallGuard {
         idempotent,
         () -> {
           work.run();
-          return null;
+          return Boolean.TRUE; // callChecked's result is never null; this one is ignored
         });
   }
 

@@ -42,11 +42,11 @@ import org.redisson.client.codec.StringCodec;
 public class CacheHitBenchmark {
   private static final CacheLoader<String> LOADER = k -> Optional.of("value-of-" + k);
 
-  private @Nullable RedissonClient redisson;
-  private @Nullable LarderCache<String> l1;
-  private @Nullable LarderCache<String> l2;
-  private @Nullable Cache<String, String> caffeine;
-  private @Nullable RBucket<String> bucket;
+  private RedissonClient redisson;
+  private LarderCache<String> l1;
+  private LarderCache<String> l2;
+  private Cache<String, String> caffeine;
+  private RBucket<String> bucket;
 
   /** Starts Redis, fills every side with its key, and checks the L2 side really reads Redis. */
   @Setup(Level.Trial)

@@ -162,7 +162,7 @@ public final class HotPathsScenario implements Scenario {
     return new Measurement(
         name(),
         metric,
-        units.get(larder),
+        units.getOrDefault(larder, "?"),
         l[0],
         a[0],
         anchorName,

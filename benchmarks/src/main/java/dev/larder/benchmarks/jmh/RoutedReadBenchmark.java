@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
-import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -40,12 +39,12 @@ public class RoutedReadBenchmark {
   private static final String JDBI_SQL = "SELECT v FROM items WHERE id = :id";
 
   private final Servers servers = new Servers();
-  private @Nullable HikariDataSource standby;
-  private @Nullable HikariDataSource primary;
-  private @Nullable RoutingJdbi primaryOnly;
-  private @Nullable RoutingJdbi primaryOnlyReadPool;
-  private @Nullable RoutingJdbi routed;
-  private @Nullable Jdbi plain;
+  private HikariDataSource standby;
+  private HikariDataSource primary;
+  private RoutingJdbi primaryOnly;
+  private RoutingJdbi primaryOnlyReadPool;
+  private RoutingJdbi routed;
+  private Jdbi plain;
   private int id;
 
   /** A small table, replicated; pools on both servers; a router that sees the standby. */

@@ -180,7 +180,7 @@ public final class KeysetScenario implements Scenario {
             throw new IllegalStateException(
                 "hand-written seek and OFFSET disagree at depth " + depth);
           }
-          if (!keysetIds.equals(offsetIds)) {
+          if (!java.util.Objects.equals(keysetIds, offsetIds)) {
             throw new IllegalStateException("keyset and OFFSET disagree at depth " + depth);
           }
           results.add(

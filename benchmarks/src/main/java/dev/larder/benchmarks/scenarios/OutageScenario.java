@@ -88,6 +88,7 @@ public final class OutageScenario implements Scenario {
      */
     final AtomicLong firstFreshAfterBack = new AtomicLong();
 
+    @SuppressWarnings("NullAway.Init") // set right after construction, before any phase runs
     Request request;
 
     Client(String name) {

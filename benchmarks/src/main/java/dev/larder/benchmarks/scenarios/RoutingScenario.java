@@ -48,6 +48,14 @@ public final class RoutingScenario implements Scenario {
     String read(int id) throws Exception;
   }
 
+  private static Result measured(Map<String, Result> merged, String side) {
+    Result r = merged.get(side);
+    if (r == null) {
+      throw new IllegalStateException("no result for '" + side + "'; got " + merged.keySet());
+    }
+    return r;
+  }
+
   private record Result(double opsPerSecond, double p50, double p99) {}
 
   @Override
@@ -147,10 +155,10 @@ public final class RoutingScenario implements Scenario {
       report.line(
           String.format(Locale.ROOT, "  %-46s %12.0f %9.3f %9.3f", e.getKey(), ops, p50, p99));
     }
-    Result anchor = merged.get("primary only (plain JDBI)");
-    Result zero = merged.get("larder routing, 0 standbys");
-    Result zeroReadPool = merged.get(ZERO_READ_POOL);
-    Result oneStandby = merged.get("larder routing, 1 standby");
+    Result anchor = measured(merged, "primary only (plain JDBI)");
+    Result zero = measured(merged, "larder routing, 0 standbys");
+    Result zeroReadPool = measured(merged, ZERO_READ_POOL);
+    Result oneStandby = measured(merged, "larder routing, 1 standby");
     String anchorName = "plain JDBI on the primary's HikariCP pool";
     return List.of(
         new Measurement(

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.redisson.api.RBucket;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -41,7 +42,7 @@ public final class StampedeScenario implements Scenario {
 
   /** One simulated instance of an approach. */
   private interface Instance {
-    String get(String key) throws Exception;
+    @Nullable String get(String key) throws Exception;
   }
 
   private record Result(String approach, int callers, int loaderCalls, double p50, double p99) {}

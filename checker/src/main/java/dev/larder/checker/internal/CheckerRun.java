@@ -182,7 +182,8 @@ public final class CheckerRun {
       return List.of();
     } catch (ConditionTimeoutException e) {
       List<String> out = new ArrayList<>();
-      for (String l : last.get()) {
+      List<String> seen = last.get();
+      for (String l : seen == null ? List.<String>of() : seen) {
         out.add(l + " (" + LEAK_SETTLE.toSeconds() + " s after closing everything)");
       }
       return out;

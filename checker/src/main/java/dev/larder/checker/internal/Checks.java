@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seven checks, run over a finished history. Each states its bound in terms of the run's
@@ -128,7 +129,7 @@ public final class Checks {
         }
       }
       if (worst != null) {
-        Deadline d = worstDeadline;
+        Deadline d = java.util.Objects.requireNonNull(worstDeadline);
         violations++;
         maxLagOver = Math.max(maxLagOver, r.start() - d.at);
         examples.add(
@@ -207,7 +208,7 @@ public final class Checks {
    * When a committed write must be visible to a read on the read's instance, or null if the write
    * promises nothing (its cache half failed with an untyped error).
    */
-  private Deadline deadline(Op w, Op r) {
+  private @Nullable Deadline deadline(Op w, Op r) {
     long origin;
     String why;
     if ("outbox".equals(w.detail())) {
@@ -450,7 +451,7 @@ public final class Checks {
                     + " for key "
                     + op.key()
                     + " where the database has "
-                    + expected.get(op.key()).database(),
+                    + java.util.Objects.requireNonNull(expected.get(op.key())).database(),
                 op));
       }
       if (examples.isEmpty()) {

@@ -353,9 +353,10 @@ public final class Workload implements FaultContext, AutoCloseable {
             key,
             () -> {
               Written<Long> w = db().write(h -> bump(h, id));
-              version[0] = w.value();
+              long v = writtenVersion(w);
+              version[0] = v;
               token[0] = w.token();
-              return w.value();
+              return v;
             });
       } else if (path == 1) {
         PgOutbox box = outbox;
@@ -363,14 +364,15 @@ public final class Workload implements FaultContext, AutoCloseable {
             db().inTransaction(
                     h -> {
                       long v = bump(h, id);
-                      box.record(h.getConnection(), cacheName, List.of(key));
+                      java.util.Objects.requireNonNull(box, "outbox")
+                          .record(h.getConnection(), cacheName, List.of(key));
                       return v;
                     });
-        version[0] = w.value();
+        version[0] = writtenVersion(w);
         token[0] = w.token();
       } else {
         Written<Long> w = db().write(h -> bump(h, id));
-        version[0] = w.value();
+        version[0] = writtenVersion(w);
         token[0] = w.token();
         cache.invalidate(key);
       }
@@ -657,6 +659,11 @@ public final class Workload implements FaultContext, AutoCloseable {
     switches.forEach(Switch::heal);
   }
 
+  /** bump() returns the row's new version: a write's value is never null here. */
+  private static long writtenVersion(Written<Long> w) {
+    return java.util.Objects.requireNonNull(w.value(), "the written version");
+  }
+
   /**
    * The database's current version of every key, read from the primary (retried for a while: the
    * primary may just have been restarted).
@@ -670,7 +677,9 @@ public final class Workload implements FaultContext, AutoCloseable {
     while (true) {
       try (Connection c =
               DriverManager.getConnection(
-                  primary.jdbcUrl(database), primary.username(), primary.password());
+                  primary.jdbcUrl(java.util.Objects.requireNonNull(database, "database")),
+                  primary.username(),
+                  primary.password());
           Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT id, version FROM item ORDER BY id")) {
         Map<String, Long> out = new LinkedHashMap<>();

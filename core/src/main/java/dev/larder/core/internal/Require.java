@@ -94,11 +94,11 @@ public final class Require {
    * @throws IllegalArgumentException naming the field and the value if zero or negative
    */
   public static Duration positive(@Nullable Duration value, String field) {
-    notNull(value, field);
-    if (value.isZero() || value.isNegative()) {
-      throw new IllegalArgumentException(field + " must be > 0 but was " + value);
+    Duration present = notNull(value, field);
+    if (present.isZero() || present.isNegative()) {
+      throw new IllegalArgumentException(field + " must be > 0 but was " + present);
     }
-    return value;
+    return present;
   }
 
   /**
@@ -111,11 +111,11 @@ public final class Require {
    * @throws IllegalArgumentException naming the field and the value if negative
    */
   public static Duration nonNegative(@Nullable Duration value, String field) {
-    notNull(value, field);
-    if (value.isNegative()) {
-      throw new IllegalArgumentException(field + " must be >= 0 but was " + value);
+    Duration present = notNull(value, field);
+    if (present.isNegative()) {
+      throw new IllegalArgumentException(field + " must be >= 0 but was " + present);
     }
-    return value;
+    return present;
   }
 
   /**

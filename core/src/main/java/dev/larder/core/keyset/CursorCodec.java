@@ -72,6 +72,7 @@ public final class CursorCodec {
           Double.class);
 
   private final String signingKeyId;
+  private final KeyEntry signingKey;
   private final Map<String, KeyEntry> keys;
   private final @Nullable Duration ttl;
   private final TimeSource time;
@@ -91,6 +92,8 @@ public final class CursorCodec {
   private CursorCodec(Builder b) {
     this.signingKeyId = java.util.Objects.requireNonNull(b.signingKeyId);
     this.keys = Map.copyOf(b.keys);
+    // build() checked that the signing key id names one of the keys.
+    this.signingKey = java.util.Objects.requireNonNull(keys.get(signingKeyId));
     this.ttl = b.ttl;
     this.time = b.time == null ? TimeSource.system() : b.time;
     this.customByClass = Map.copyOf(b.customByClass);
@@ -162,8 +165,7 @@ public final class CursorCodec {
               + ")");
     }
     byte[] token = Arrays.copyOf(payload, payload.length + MAC_BYTES);
-    System.arraycopy(
-        mac(keys.get(signingKeyId), payload, payload.length), 0, token, payload.length, MAC_BYTES);
+    System.arraycopy(mac(signingKey, payload, payload.length), 0, token, payload.length, MAC_BYTES);
     return ENCODER.encodeToString(token);
   }
 

@@ -80,7 +80,8 @@ final class MicrometerBinder {
 
       @Override
       public void decision(RetryPlanner.Verdict verdict) {
-        decisions.get(verdict).increment();
+        // Every verdict got its counter above.
+        java.util.Objects.requireNonNull(decisions.get(verdict)).increment();
       }
     };
   }

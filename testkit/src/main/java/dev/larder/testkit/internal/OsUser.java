@@ -183,9 +183,9 @@ public final class OsUser {
     }
     for (Path p : chain) {
       Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode");
-      int mode = (Integer) a.get("mode");
+      int mode = intAttribute(a, "mode");
       int searchBit =
-          (Integer) a.get("uid") == uid ? 0100 : (Integer) a.get("gid") == gid ? 0010 : 0001;
+          intAttribute(a, "uid") == uid ? 0100 : intAttribute(a, "gid") == gid ? 0010 : 0001;
       if ((mode & searchBit) == 0) {
         return p;
       }
@@ -193,11 +193,16 @@ public final class OsUser {
     return null;
   }
 
+  /** The "unix" view always holds the attributes it was asked for. */
+  private static int intAttribute(Map<String, Object> attributes, String name) {
+    return (Integer) java.util.Objects.requireNonNull(attributes.get(name), name);
+  }
+
   private static String describe(Path p) {
     try {
       Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode");
       return " (mode "
-          + String.format("%03o", (Integer) a.get("mode") & 0777)
+          + String.format("%03o", intAttribute(a, "mode") & 0777)
           + ", uid "
           + a.get("uid")
           + ", gid "
