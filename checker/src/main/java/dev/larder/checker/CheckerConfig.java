@@ -325,7 +325,7 @@ public record CheckerConfig(
 
   private static Set<String> names(String property, String text) {
     Set<String> out = new LinkedHashSet<>();
-    for (String n : text.split(",")) {
+    for (String n : text.split(",", -1)) { // empty items are skipped below
       String name = n.trim();
       if (name.isEmpty() || "none".equals(name)) {
         continue;

@@ -95,7 +95,8 @@ final class Attempts {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  // Rethrows a checked exception the caller's signature already declares (X is inferred there).
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   private static <X extends Exception> X sneaky(Exception e) throws X {
     throw (X) e;
   }

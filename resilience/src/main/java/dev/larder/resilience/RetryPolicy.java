@@ -291,10 +291,10 @@ public final class RetryPolicy implements CallGuard {
     // reported through the interval function (a negative interval ends the call, resilience4j
     // #2067).
     return h.attempt > 1
-        || h.decision.verdict() != RetryPlanner.Verdict.NOT_RETRYABLE
+        || (h.decision.verdict() != RetryPlanner.Verdict.NOT_RETRYABLE
             && h.decision.verdict() != RetryPlanner.Verdict.DEADLINE
             && h.decision.verdict() != RetryPlanner.Verdict.BUDGET
-            && h.decision.verdict() != RetryPlanner.Verdict.REJECTED;
+            && h.decision.verdict() != RetryPlanner.Verdict.REJECTED);
   }
 
   private static <T> IntervalBiFunction<T> intervalFunction(Backoff backoff) {
@@ -529,6 +529,7 @@ public final class RetryPolicy implements CallGuard {
       return new RetryPolicy(name, attempts, initial, max, dl, j, c, t, meterRegistry);
     }
 
+    @SuppressWarnings("JavaDurationGetSecondsGetNano") // the sub-second part is the question
     private static void wholeMillis(Duration d, String field) {
       if (d.getNano() % 1_000_000 != 0) {
         throw new IllegalArgumentException(field + " must be whole milliseconds but was " + d);

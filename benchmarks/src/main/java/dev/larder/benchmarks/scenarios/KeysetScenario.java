@@ -134,7 +134,7 @@ public final class KeysetScenario implements Scenario {
           Latencies off = new Latencies();
           Latencies seek = new Latencies();
           List<Long> keysetIds = null;
-          List<Long> offsetIds = null;
+          List<Long> offsetIds;
           List<Row> offsetRows = List.of();
           List<Row> seekRows = List.of();
           for (int r = 0;

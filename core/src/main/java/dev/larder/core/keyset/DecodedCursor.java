@@ -63,10 +63,9 @@ public final class DecodedCursor {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof DecodedCursor)) {
+    if (!(o instanceof DecodedCursor c)) {
       return false;
     }
-    DecodedCursor c = (DecodedCursor) o;
     return direction == c.direction
         && values.equals(c.values)
         && issuedAt.equals(c.issuedAt)

@@ -52,55 +52,52 @@ final class KeyValueIo {
     }
   }
 
+  // A LocalDateTime is written as its epoch second (UTC) and then its nano-of-second.
+  @SuppressWarnings("JavaLocalDateTimeGetNano")
   static void write(
       DataOutputStream out, @Nullable Object v, Map<Class<?>, CustomKeyType<?>> custom)
       throws UnsupportedValueException {
     try {
       if (v == null) {
         out.writeByte(TAG_NULL);
-      } else if (v instanceof Boolean) {
-        out.writeByte((Boolean) v ? TAG_TRUE : TAG_FALSE);
-      } else if (v instanceof Integer) {
+      } else if (v instanceof Boolean b) {
+        out.writeByte(b ? TAG_TRUE : TAG_FALSE);
+      } else if (v instanceof Integer i) {
         out.writeByte(TAG_INT);
-        out.writeInt((Integer) v);
-      } else if (v instanceof Long) {
+        out.writeInt(i);
+      } else if (v instanceof Long l) {
         out.writeByte(TAG_LONG);
-        out.writeLong((Long) v);
-      } else if (v instanceof String) {
+        out.writeLong(l);
+      } else if (v instanceof String string) {
         out.writeByte(TAG_STRING);
-        writeBytes(out, ((String) v).getBytes(StandardCharsets.UTF_8));
-      } else if (v instanceof Instant) {
-        Instant i = (Instant) v;
+        writeBytes(out, string.getBytes(StandardCharsets.UTF_8));
+      } else if (v instanceof Instant i) {
         out.writeByte(TAG_INSTANT);
         out.writeLong(i.getEpochSecond());
         out.writeInt(i.getNano());
-      } else if (v instanceof OffsetDateTime) {
-        OffsetDateTime o = (OffsetDateTime) v;
+      } else if (v instanceof OffsetDateTime o) {
         out.writeByte(TAG_OFFSET_DATE_TIME);
         out.writeLong(o.toEpochSecond());
         out.writeInt(o.getNano());
         out.writeInt(o.getOffset().getTotalSeconds());
-      } else if (v instanceof LocalDateTime) {
-        LocalDateTime l = (LocalDateTime) v;
+      } else if (v instanceof LocalDateTime l) {
         out.writeByte(TAG_LOCAL_DATE_TIME);
         out.writeLong(l.toEpochSecond(ZoneOffset.UTC));
         out.writeInt(l.getNano());
-      } else if (v instanceof LocalDate) {
+      } else if (v instanceof LocalDate localDate) {
         out.writeByte(TAG_LOCAL_DATE);
-        out.writeLong(((LocalDate) v).toEpochDay());
-      } else if (v instanceof UUID) {
-        UUID u = (UUID) v;
+        out.writeLong(localDate.toEpochDay());
+      } else if (v instanceof UUID u) {
         out.writeByte(TAG_UUID);
         out.writeLong(u.getMostSignificantBits());
         out.writeLong(u.getLeastSignificantBits());
-      } else if (v instanceof BigDecimal) {
-        BigDecimal d = (BigDecimal) v;
+      } else if (v instanceof BigDecimal d) {
         out.writeByte(TAG_BIG_DECIMAL);
         out.writeInt(d.scale());
         writeBytes(out, d.unscaledValue().toByteArray());
-      } else if (v instanceof Double) {
+      } else if (v instanceof Double d) {
         out.writeByte(TAG_DOUBLE);
-        out.writeLong(Double.doubleToRawLongBits((Double) v));
+        out.writeLong(Double.doubleToRawLongBits(d));
       } else {
         CustomKeyType<?> type = custom.get(v.getClass());
         if (type == null) {
@@ -144,64 +141,69 @@ final class KeyValueIo {
       throws CharacterCodingException {
     int tag = in.get() & 0xFF;
     switch (tag) {
-      case TAG_NULL:
+      case TAG_NULL -> {
         return null;
-      case TAG_FALSE:
-        return Boolean.FALSE;
-      case TAG_TRUE:
-        return Boolean.TRUE;
-      case TAG_INT:
+      }
+      case TAG_FALSE -> {
+        return false;
+      }
+      case TAG_TRUE -> {
+        return true;
+      }
+      case TAG_INT -> {
         return in.getInt();
-      case TAG_LONG:
+      }
+      case TAG_LONG -> {
         return in.getLong();
-      case TAG_STRING:
+      }
+      case TAG_STRING -> {
         return StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT)
             .decode(ByteBuffer.wrap(readBytes(in)))
             .toString();
-      case TAG_INSTANT:
+      }
+      case TAG_INSTANT -> {
         return Instant.ofEpochSecond(in.getLong(), nanos(in));
-      case TAG_OFFSET_DATE_TIME:
-        {
-          long seconds = in.getLong();
-          int nanos = nanos(in);
-          ZoneOffset offset = ZoneOffset.ofTotalSeconds(in.getInt());
-          return OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds, nanos), offset);
-        }
-      case TAG_LOCAL_DATE_TIME:
-        {
-          long seconds = in.getLong();
-          return LocalDateTime.ofEpochSecond(seconds, nanos(in), ZoneOffset.UTC);
-        }
-      case TAG_LOCAL_DATE:
+      }
+      case TAG_OFFSET_DATE_TIME -> {
+        long seconds = in.getLong();
+        int nanos = nanos(in);
+        ZoneOffset offset = ZoneOffset.ofTotalSeconds(in.getInt());
+        return OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds, nanos), offset);
+      }
+      case TAG_LOCAL_DATE_TIME -> {
+        long seconds = in.getLong();
+        return LocalDateTime.ofEpochSecond(seconds, nanos(in), ZoneOffset.UTC);
+      }
+      case TAG_LOCAL_DATE -> {
         return LocalDate.ofEpochDay(in.getLong());
-      case TAG_UUID:
+      }
+      case TAG_UUID -> {
         return new UUID(in.getLong(), in.getLong());
-      case TAG_BIG_DECIMAL:
-        {
-          int scale = in.getInt();
-          byte[] unscaled = readBytes(in);
-          if (unscaled.length == 0) {
-            throw new IllegalArgumentException("empty unscaled value");
-          }
-          return new BigDecimal(new BigInteger(unscaled), scale);
+      }
+      case TAG_BIG_DECIMAL -> {
+        int scale = in.getInt();
+        byte[] unscaled = readBytes(in);
+        if (unscaled.length == 0) {
+          throw new IllegalArgumentException("empty unscaled value");
         }
-      case TAG_DOUBLE:
+        return new BigDecimal(new BigInteger(unscaled), scale);
+      }
+      case TAG_DOUBLE -> {
         return Double.longBitsToDouble(in.getLong());
-      case TAG_CUSTOM:
-        {
-          byte[] id = new byte[in.get() & 0xFF];
-          in.get(id);
-          CustomKeyType<?> type = custom.get(new String(id, StandardCharsets.US_ASCII));
-          if (type == null) {
-            throw new IllegalArgumentException("unknown custom type");
-          }
-          return type.decode(readBytes(in));
+      }
+      case TAG_CUSTOM -> {
+        byte[] id = new byte[in.get() & 0xFF];
+        in.get(id);
+        CustomKeyType<?> type = custom.get(new String(id, StandardCharsets.US_ASCII));
+        if (type == null) {
+          throw new IllegalArgumentException("unknown custom type");
         }
-      default:
-        throw new IllegalArgumentException("unknown tag");
+        return type.decode(readBytes(in));
+      }
+      default -> throw new IllegalArgumentException("unknown tag");
     }
   }
 

@@ -300,10 +300,10 @@ public final class KeysetSpec {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KeysetSpec
-        && ((KeysetSpec) o).fingerprint.equals(fingerprint)
-        && ((KeysetSpec) o).defaultPageSize == defaultPageSize
-        && ((KeysetSpec) o).maxPageSize == maxPageSize;
+    return o instanceof KeysetSpec keysetSpec
+        && keysetSpec.fingerprint.equals(fingerprint)
+        && keysetSpec.defaultPageSize == defaultPageSize
+        && keysetSpec.maxPageSize == maxPageSize;
   }
 
   @Override

@@ -152,10 +152,9 @@ public final class PageRequest {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof PageRequest)) {
+    if (!(o instanceof PageRequest r)) {
       return false;
     }
-    PageRequest r = (PageRequest) o;
     return Objects.equals(cursor, r.cursor)
         && direction == r.direction
         && Objects.equals(limit, r.limit)

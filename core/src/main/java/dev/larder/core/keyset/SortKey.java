@@ -158,10 +158,9 @@ public final class SortKey {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof SortKey)) {
+    if (!(o instanceof SortKey k)) {
       return false;
     }
-    SortKey k = (SortKey) o;
     return name.equals(k.name)
         && direction == k.direction
         && nullable == k.nullable

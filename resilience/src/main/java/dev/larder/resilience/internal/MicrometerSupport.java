@@ -24,7 +24,11 @@ public final class MicrometerSupport {
     /** An attempt started. */
     void attempt();
 
-    /** The policy stopped retrying a failed call, or granted a retry. @param verdict why */
+    /**
+     * The policy stopped retrying a failed call, or granted a retry.
+     *
+     * @param verdict why
+     */
     void decision(RetryPlanner.Verdict verdict);
   }
 

@@ -271,14 +271,11 @@ public final class BinaryCache {
     OTHER;
 
     static Arch of(String s) {
-      switch (s) {
-        case "amd64":
-          return AMD64;
-        case "x86_64":
-          return X86_64;
-        default:
-          return OTHER;
-      }
+      return switch (s) {
+        case "amd64" -> AMD64;
+        case "x86_64" -> X86_64;
+        default -> OTHER;
+      };
     }
   }
 }

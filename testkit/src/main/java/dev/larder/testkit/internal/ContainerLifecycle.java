@@ -241,7 +241,7 @@ public final class ContainerLifecycle implements Lifecycle {
   private String tail() {
     try {
       String logs = container.getLogs();
-      String[] lines = logs.split("\n");
+      String[] lines = logs.lines().toArray(String[]::new);
       return String.join(
           "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 20), lines.length));
     } catch (RuntimeException e) {

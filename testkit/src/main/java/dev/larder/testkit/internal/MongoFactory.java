@@ -96,6 +96,7 @@ public final class MongoFactory {
     return server;
   }
 
+  @SuppressWarnings("AddressSelection") // a literal loopback address: no name is resolved
   private static boolean accepts(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(Ports.LOOPBACK, port), 500);

@@ -19,6 +19,7 @@ public final class Ports {
    *
    * @return the port
    */
+  @SuppressWarnings("AddressSelection") // a literal loopback address: no name is resolved
   public static int free() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
       return s.getLocalPort();

@@ -156,7 +156,7 @@ public final class RedisServerImpl extends LifecycleServer implements RedisServe
   public String runId() {
     Object info = admin("INFO", "server");
     if (info instanceof String text) {
-      for (String line : text.split("\r?\n")) {
+      for (String line : text.lines().toList()) {
         if (line.startsWith("run_id:")) {
           return line.substring("run_id:".length()).trim();
         }
@@ -181,7 +181,7 @@ public final class RedisServerImpl extends LifecycleServer implements RedisServe
       throw new TestServerException(name + " answered CLIENT LIST with '" + reply + "'");
     }
     int lines = 0;
-    for (String line : list.split("\r?\n")) {
+    for (String line : list.lines().toList()) {
       if (!line.isBlank()) {
         lines++;
       }

@@ -122,44 +122,42 @@ public final class Resp {
     }
     String rest = line.substring(1);
     switch (line.charAt(0)) {
-      case '+':
+      case '+' -> {
         return rest;
-      case '-':
-        throw new ErrorReply(rest);
-      case ':':
+      }
+      case '-' -> throw new ErrorReply(rest);
+      case ':' -> {
         return parseLong(rest, line);
-      case '$':
-        {
-          long len = parseLong(rest, line);
-          if (len < 0) {
-            return null;
-          }
-          if (len > MAX_BULK) {
-            throw new IOException("bulk reply of " + len + " bytes is larger than " + MAX_BULK);
-          }
-          byte[] data = in.readNBytes((int) len);
-          if (data.length < len) {
-            throw new EOFException("bulk reply cut short");
-          }
-          if (in.read() != '\r' || in.read() != '\n') {
-            throw new IOException("bulk reply not terminated by CRLF");
-          }
-          return new String(data, StandardCharsets.UTF_8);
+      }
+      case '$' -> {
+        long len = parseLong(rest, line);
+        if (len < 0) {
+          return null;
         }
-      case '*':
-        {
-          long n = parseLong(rest, line);
-          if (n < 0) {
-            return null;
-          }
-          List<Object> items = new ArrayList<>();
-          for (long i = 0; i < n; i++) {
-            items.add(read(in));
-          }
-          return items;
+        if (len > MAX_BULK) {
+          throw new IOException("bulk reply of " + len + " bytes is larger than " + MAX_BULK);
         }
-      default:
-        throw new IOException("not a RESP2 reply: '" + line + "'");
+        byte[] data = in.readNBytes((int) len);
+        if (data.length < len) {
+          throw new EOFException("bulk reply cut short");
+        }
+        if (in.read() != '\r' || in.read() != '\n') {
+          throw new IOException("bulk reply not terminated by CRLF");
+        }
+        return new String(data, StandardCharsets.UTF_8);
+      }
+      case '*' -> {
+        long n = parseLong(rest, line);
+        if (n < 0) {
+          return null;
+        }
+        List<Object> items = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+          items.add(read(in));
+        }
+        return items;
+      }
+      default -> throw new IOException("not a RESP2 reply: '" + line + "'");
     }
   }
 

@@ -97,31 +97,32 @@ public final class TierResolver {
   public static Decision resolve(
       Settings.Resolved choice, List<RequiredImage> images, DockerEngine engine) {
     switch (choice.choice()) {
-      case EMBEDDED:
+      case EMBEDDED -> {
         return new Decision(Tier.EMBEDDED, "chosen by " + choice.source());
-      case DOCKER:
-        {
-          try {
-            String host = engine.ping();
-            return new Decision(
-                Tier.DOCKER,
-                "chosen by "
-                    + choice.source()
-                    + "; the Docker engine at "
-                    + host
-                    + " answers (images are checked, and pulled if missing, as each server starts)");
-          } catch (DockerEngine.NoAnswer e) {
-            throw new TestServerException(
-                "Tier docker was chosen by "
-                    + choice.source()
-                    + " but no Docker engine answers: "
-                    + e.getMessage()
-                    + ". Start one (.ci/docker-tier.sh does), or choose embedded.",
-                e);
-          }
+      }
+      case DOCKER -> {
+        try {
+          String host = engine.ping();
+          return new Decision(
+              Tier.DOCKER,
+              "chosen by "
+                  + choice.source()
+                  + "; the Docker engine at "
+                  + host
+                  + " answers (images are checked, and pulled if missing, as each server starts)");
+        } catch (DockerEngine.NoAnswer e) {
+          throw new TestServerException(
+              "Tier docker was chosen by "
+                  + choice.source()
+                  + " but no Docker engine answers: "
+                  + e.getMessage()
+                  + ". Start one (.ci/docker-tier.sh does), or choose embedded.",
+              e);
         }
-      default:
+      }
+      default -> {
         return auto(images, engine);
+      }
     }
   }
 
