@@ -4,7 +4,6 @@ import dev.larder.checker.CheckResult;
 import dev.larder.checker.CheckerConfig;
 import dev.larder.checker.CheckerReport;
 import dev.larder.checker.internal.Op.Outcome;
-import dev.larder.checker.internal.Op.Type;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -136,7 +135,7 @@ public final class CheckerRun {
             checks.lostInvalidations(end, expected, sweepAfter));
     List<String> schedule = new ArrayList<>();
     int injected = 0;
-    for (Nemesis.Record r : nemesis.records()) {
+    for (Nemesis.FaultRecord r : nemesis.records()) {
       schedule.add(describe(r));
       if (r.injected()) {
         injected++;
@@ -199,7 +198,7 @@ public final class CheckerRun {
     return b.toString();
   }
 
-  private static String describe(Nemesis.Record r) {
+  private static String describe(Nemesis.FaultRecord r) {
     StringBuilder b =
         new StringBuilder(
             String.format(
@@ -246,14 +245,14 @@ public final class CheckerRun {
     return new LinkedHashMap<>(out);
   }
 
-  private Path dump(CheckerReport report, List<Op> ops, List<Nemesis.Record> faults)
+  private Path dump(CheckerReport report, List<Op> ops, List<Nemesis.FaultRecord> faults)
       throws IOException {
     Files.createDirectories(outputDir);
     Path file = outputDir.resolve(config.seed() + ".jsonl");
     try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       w.write(report.jsonLine());
       w.newLine();
-      for (Nemesis.Record r : faults) {
+      for (Nemesis.FaultRecord r : faults) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fault", r.label());
         m.put("plannedStartNs", r.plannedStart);
@@ -288,7 +287,7 @@ public final class CheckerRun {
         m.put("endNs", op.end());
         m.put("outcome", op.outcome().name());
         m.put("version", op.version());
-        if (op.type() == Type.READ || op.type() == Type.FINAL_READ) {
+        if (op.type() == Op.Type.READ || op.type() == Op.Type.FINAL_READ) {
           m.put("stale", op.stale());
           m.put("source", op.source());
           m.put("ageMs", op.ageMillis());

@@ -4,7 +4,6 @@ import dev.larder.checker.CheckResult;
 import dev.larder.checker.CheckerConfig;
 import dev.larder.checker.Effect;
 import dev.larder.checker.internal.Op.Outcome;
-import dev.larder.checker.internal.Op.Type;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -43,7 +42,7 @@ public final class Checks {
 
   private final CheckerConfig config;
   private final List<Op> ops;
-  private final List<Nemesis.Record> faults;
+  private final List<Nemesis.FaultRecord> faults;
   private final int outboxInstance;
   private final long workloadEnd;
   private final Map<String, List<Op>> byKey = new HashMap<>();
@@ -61,7 +60,7 @@ public final class Checks {
   public Checks(
       CheckerConfig config,
       List<Op> ops,
-      List<Nemesis.Record> faults,
+      List<Nemesis.FaultRecord> faults,
       int outboxInstance,
       long workloadEnd) {
     this.config = config;
@@ -95,9 +94,9 @@ public final class Checks {
     int staleTooOld = 0;
     int violations = 0;
     long maxLagOver = 0;
-    long staleAgeLimit = (config.ttl().plus(config.maxStale()).plus(config.slack())).toMillis();
+    long staleAgeLimit = config.ttl().plus(config.maxStale()).plus(config.slack()).toMillis();
     for (Op r : ops) {
-      if ((r.type() != Type.READ && r.type() != Type.FINAL_READ)
+      if ((r.type() != Op.Type.READ && r.type() != Op.Type.FINAL_READ)
           || r.outcome() != Outcome.OK
           || r.version() < 0) {
         continue;
@@ -214,7 +213,7 @@ public final class Checks {
     if ("outbox".equals(w.detail())) {
       long t = w.end();
       String delayedBy = "";
-      for (Nemesis.Record f : faults) {
+      for (Nemesis.FaultRecord f : faults) {
         if (!f.injected()) {
           continue;
         }
@@ -247,7 +246,7 @@ public final class Checks {
     } else if (w.outcome() == Outcome.PENDING) {
       long recovered = -1;
       String healer = "no fault";
-      for (Nemesis.Record f : faults) {
+      for (Nemesis.FaultRecord f : faults) {
         if (f.injected()
             && redisFaultFor(f, w.instance())
             && overlaps(f.effectStart(), f.effectEnd(), w.start(), w.end())) {
@@ -269,7 +268,7 @@ public final class Checks {
             + nanos(channel ? config.channelFaultStalenessBound() : config.directStalenessBound());
     why +=
         channel ? " + l1Ttl + slack (reader's channel disturbed)" : " + 4 x busHeartbeat + slack";
-    for (Nemesis.Record f : faults) {
+    for (Nemesis.FaultRecord f : faults) {
       if (f.injected()
           && f.has(Effect.REDIS_ROLLBACK)
           && w.end() <= f.effectEnd()
@@ -294,7 +293,7 @@ public final class Checks {
    * open wait if the fault was the server's (a breaker forced open is closed by the heal itself),
    * plus the retry bound.
    */
-  private long recovered(Nemesis.Record f) {
+  private long recovered(Nemesis.FaultRecord f) {
     long wait = f.has(Effect.REDIS_UNREACHABLE_ALL) ? nanos(config.redisBreakerWait()) : 0;
     return f.effectEnd() + wait + nanos(config.retryBound());
   }
@@ -305,12 +304,12 @@ public final class Checks {
    * bus that went silent hears its own heartbeat again); for any other fault, its heal plus the
    * settle margin.
    */
-  private long settledAfter(Nemesis.Record f) {
+  private long settledAfter(Nemesis.FaultRecord f) {
     long base = f.has(Effect.REDIS_UNREACHABLE_ALL) ? recovered(f) : f.effectEnd();
     return base + nanos(config.settleMargin());
   }
 
-  private static boolean redisFaultFor(Nemesis.Record f, int instance) {
+  private static boolean redisFaultFor(Nemesis.FaultRecord f, int instance) {
     return f.has(Effect.REDIS_UNREACHABLE_ALL)
         || (f.has(Effect.REDIS_UNREACHABLE_INSTANCE) && f.instance == instance);
   }
@@ -319,7 +318,7 @@ public final class Checks {
    * Whether a fault may have cut this instance off its invalidation channel at some time in [a, b].
    */
   private boolean channelDisturbed(int instance, long a, long b) {
-    for (Nemesis.Record f : faults) {
+    for (Nemesis.FaultRecord f : faults) {
       if (f.injected()
           && (f.has(Effect.CHANNEL_CUT_ALL) || redisFaultFor(f, instance))
           && overlaps(f.effectStart(), settledAfter(f), a, b)) {
@@ -346,7 +345,7 @@ public final class Checks {
     int violations = 0;
     long d = nanos(config.boundedStaleness()) + nanos(config.routedSlack());
     for (Op r : ops) {
-      if (r.type() != Type.ROUTED_READ) {
+      if (r.type() != Op.Type.ROUTED_READ) {
         continue;
       }
       if (r.outcome() != Outcome.OK) {
@@ -427,7 +426,7 @@ public final class Checks {
       // the last final read of each (instance, key) that did not match
       Map<String, Op> lastBad = new TreeMap<>();
       for (Op op : ops) {
-        if (op.type() == Type.FINAL_READ && op.instance() < config.instances()) {
+        if (op.type() == Op.Type.FINAL_READ && op.instance() < config.instances()) {
           String id = op.instance() + "/" + op.key();
           Expected e = expected.get(op.key());
           boolean good =
@@ -493,7 +492,7 @@ public final class Checks {
     Map<String, List<Op>> loads = new TreeMap<>();
     int total = 0;
     for (Op op : ops) {
-      if (op.type() == Type.LOAD
+      if (op.type() == Op.Type.LOAD
           && op.outcome() == Outcome.OK
           && op.version() >= 0
           && op.start() < workloadEnd) {
@@ -564,7 +563,7 @@ public final class Checks {
   }
 
   private boolean inFaultWindow(Op op, long margin) {
-    for (Nemesis.Record f : faults) {
+    for (Nemesis.FaultRecord f : faults) {
       if (f.injected()
           && overlaps(f.effectStart() - margin, settledAfter(f), op.start(), op.end())) {
         return true;
@@ -576,7 +575,7 @@ public final class Checks {
   private boolean invalidatedBetween(String key, long from, long to) {
     long delivery = nanos(config.outboxPollInterval()) + nanos(config.slack());
     for (Op w : byKey.getOrDefault(key, List.of())) {
-      if (w.type() == Type.WRITE) {
+      if (w.type() == Op.Type.WRITE) {
         long cacheHalfEnd = "outbox".equals(w.detail()) ? w.end() + delivery : w.end();
         if (overlaps(w.start(), cacheHalfEnd, from, to)) {
           return true;
@@ -606,10 +605,10 @@ public final class Checks {
     int violations = stuckWorkers.size();
     Set<String> seenBatches = new TreeSet<>();
     for (Op op : ops) {
-      if (op.type() == Type.WRITE) {
+      if (op.type() == Op.Type.WRITE) {
         writes.add(op.nanos());
       }
-      if (op.type() != Type.READ) {
+      if (op.type() != Op.Type.READ) {
         continue;
       }
       // a lookupAll is one call recorded once per key: count it once
@@ -717,7 +716,7 @@ public final class Checks {
     List<String> examples = new ArrayList<>();
     Set<String> keys = new TreeSet<>();
     for (Op op : ops) {
-      if (op.type() == Type.FINAL_READ
+      if (op.type() == Op.Type.FINAL_READ
           && op.start() >= end.origin() + sweepAfter
           && op.outcome() == Outcome.OK
           && !op.stale()
@@ -758,6 +757,7 @@ public final class Checks {
    * An offending operation with its neighbours: the operations on the same key just before and
    * after it, and the faults active around it.
    */
+  @SuppressWarnings("ReferenceEquality") // skips this very operation, not an equal one
   private String describe(String what, Op op) {
     StringBuilder b = new StringBuilder(what).append("\n    >> ").append(line(op));
     List<Op> same = byKey.getOrDefault(op.key(), List.of());
@@ -765,12 +765,12 @@ public final class Checks {
     int shown = 0;
     for (int i = Math.max(0, at - 6); i < Math.min(same.size(), at + 4); i++) {
       Op n = same.get(i);
-      if (n != op && n.type() != Type.FINAL_READ && shown < 8) {
+      if (n != op && n.type() != Op.Type.FINAL_READ && shown < 8) {
         b.append("\n       ").append(i < at ? "before " : "after  ").append(line(n));
         shown++;
       }
     }
-    for (Nemesis.Record f : faults) {
+    for (Nemesis.FaultRecord f : faults) {
       if (f.injected()
           && overlaps(
               f.effectStart() - 5_000 * MS, f.effectEnd() + 5_000 * MS, op.start(), op.end())) {

@@ -1,7 +1,6 @@
 package dev.larder.checker.internal;
 
 import dev.larder.checker.internal.Op.Outcome;
-import dev.larder.checker.internal.Op.Type;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +39,7 @@ public record Expected(long floor, long database) {
     Map<String, Long> known = new HashMap<>();
     Map<String, Boolean> unknownDirect = new HashMap<>();
     for (Op op : ops) {
-      if (op.type() != Type.WRITE) {
+      if (op.type() != Op.Type.WRITE) {
         continue;
       }
       if (op.committed() && op.version() >= 0) {

@@ -1,7 +1,6 @@
 package dev.larder.checker.internal;
 
 import dev.larder.checker.internal.Op.Outcome;
-import dev.larder.checker.internal.Op.Type;
 import dev.larder.core.LarderException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,7 +54,7 @@ public final class History {
    * @return the op
    */
   public Op record(
-      Type type,
+      Op.Type type,
       int instance,
       String key,
       long start,

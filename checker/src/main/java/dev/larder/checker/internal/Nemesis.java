@@ -28,7 +28,7 @@ public final class Nemesis {
   private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
 
   /** One fault of the schedule and what happened to it. */
-  public static final class Record {
+  public static final class FaultRecord {
     /** Position in the schedule, from 1. */
     public final int index;
 
@@ -51,7 +51,7 @@ public final class Nemesis {
     volatile @Nullable String skipped;
     volatile @Nullable String error;
 
-    Record(int index, Fault fault, int instance, long plannedStart, long plannedEnd) {
+    FaultRecord(int index, Fault fault, int instance, long plannedStart, long plannedEnd) {
       this.index = index;
       this.fault = fault;
       this.instance = instance;
@@ -154,7 +154,7 @@ public final class Nemesis {
     }
   }
 
-  private final List<Record> schedule;
+  private final List<FaultRecord> schedule;
   private final FaultContext context;
   private final History history;
   private final AtomicBoolean stop = new AtomicBoolean();
@@ -180,8 +180,8 @@ public final class Nemesis {
    * @param config the configuration
    * @return the faults in start order
    */
-  public static List<Record> plan(CheckerConfig config) {
-    List<Record> out = new ArrayList<>();
+  public static List<FaultRecord> plan(CheckerConfig config) {
+    List<FaultRecord> out = new ArrayList<>();
     List<String> kinds = Faults.ordered(config.faults());
     if (kinds.isEmpty()) {
       return out;
@@ -216,7 +216,7 @@ public final class Nemesis {
         break;
       }
       dur = Math.min(dur, lastEnd - start);
-      out.add(new Record(++index, f, instance, start, start + dur));
+      out.add(new FaultRecord(++index, f, instance, start, start + dur));
       long quiet = between(rnd, config.quietMin().toNanos(), config.quietMax().toNanos());
       busyUntil.put(f.resource(instance), start + dur + quiet);
       t = config.overlap() ? start + between(rnd, 0, dur + quiet) : start + dur + quiet;
@@ -234,7 +234,7 @@ public final class Nemesis {
    *
    * @return the records
    */
-  public List<Record> records() {
+  public List<FaultRecord> records() {
     return schedule;
   }
 
@@ -246,16 +246,16 @@ public final class Nemesis {
    * @throws IllegalStateException if a fault could not be healed (the run cannot go on)
    */
   public void run(long origin) {
-    record Event(long at, Record r, boolean inject) {}
+    record Event(long at, FaultRecord r, boolean inject) {}
     List<Event> events = new ArrayList<>();
-    for (Record r : schedule) {
+    for (FaultRecord r : schedule) {
       events.add(new Event(origin + r.plannedStart, r, true));
       if (!r.fault.instantaneous()) {
         events.add(new Event(origin + r.plannedEnd, r, false));
       }
     }
     events.sort(Comparator.comparingLong(Event::at).thenComparing(e -> e.inject()));
-    List<Record> active = new ArrayList<>();
+    List<FaultRecord> active = new ArrayList<>();
     try {
       for (Event e : events) {
         if (!e.inject() && !active.contains(e.r())) {
@@ -281,7 +281,7 @@ public final class Nemesis {
         }
       }
     } finally {
-      for (Record r : new ArrayList<>(active)) {
+      for (FaultRecord r : new ArrayList<>(active)) {
         heal(r);
       }
     }
@@ -307,7 +307,7 @@ public final class Nemesis {
     return false;
   }
 
-  private boolean inject(Record r) {
+  private boolean inject(FaultRecord r) {
     String reason = r.fault.unsupportedReason(context);
     if (reason != null) {
       r.skipped = reason;
@@ -328,7 +328,7 @@ public final class Nemesis {
     }
   }
 
-  private void heal(Record r) {
+  private void heal(FaultRecord r) {
     r.healStart = history.now();
     try {
       r.fault.heal(context, r.instance);
@@ -351,9 +351,9 @@ public final class Nemesis {
    * @param effects effects of interest
    * @return the records that were injected and have one of them
    */
-  public static List<Record> acted(List<Record> records, Set<Effect> effects) {
-    List<Record> out = new ArrayList<>();
-    for (Record r : records) {
+  public static List<FaultRecord> acted(List<FaultRecord> records, Set<Effect> effects) {
+    List<FaultRecord> out = new ArrayList<>();
+    for (FaultRecord r : records) {
       if (r.injected()
           && r.effectEnd() >= 0
           && r.fault.effects().stream().anyMatch(effects::contains)) {

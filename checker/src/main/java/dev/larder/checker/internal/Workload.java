@@ -9,7 +9,6 @@ import dev.larder.cache.SourcedInvalidation;
 import dev.larder.checker.CheckerConfig;
 import dev.larder.checker.FaultContext;
 import dev.larder.checker.internal.Op.Outcome;
-import dev.larder.checker.internal.Op.Type;
 import dev.larder.core.InvalidationSource;
 import dev.larder.core.KeyNamespace;
 import dev.larder.jdbc.ConsistencyToken;
@@ -385,7 +384,7 @@ public final class Workload implements FaultContext, AutoCloseable {
       outcome = version[0] >= 0 ? Outcome.CACHE_FAILED : Outcome.UNKNOWN;
     }
     history.record(
-        Type.WRITE,
+        Op.Type.WRITE,
         path == 1 ? outboxInstance : instance,
         key,
         start,
@@ -418,14 +417,13 @@ public final class Workload implements FaultContext, AutoCloseable {
       long start = history.now();
       try {
         Map<String, CacheResult<Long>> results = cache.lookupAll(keys, ks -> load(instance, ks));
-        long end = history.now();
         for (String k : keys) {
           CacheResult<Long> r = results.get(k);
-          recordRead(Type.READ, instance, k, start, end, r, null, "lookupAll");
+          recordRead(Op.Type.READ, instance, k, start, r, null, "lookupAll");
         }
       } catch (RuntimeException e) {
         for (String k : keys) {
-          recordRead(Type.READ, instance, k, start, history.now(), null, e, "lookupAll");
+          recordRead(Op.Type.READ, instance, k, start, null, e, "lookupAll");
         }
       }
     } else {
@@ -434,20 +432,19 @@ public final class Workload implements FaultContext, AutoCloseable {
       try {
         CacheResult<Long> r =
             cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
-        recordRead(Type.READ, instance, key, start, history.now(), r, null, "lookup");
+        recordRead(Op.Type.READ, instance, key, start, r, null, "lookup");
       } catch (RuntimeException e) {
-        recordRead(Type.READ, instance, key, start, history.now(), null, e, "lookup");
+        recordRead(Op.Type.READ, instance, key, start, null, e, "lookup");
       }
     }
     pause(rnd, 2, 12);
   }
 
   private void recordRead(
-      Type type,
+      Op.Type type,
       int instance,
       String key,
       long start,
-      long end,
       @Nullable CacheResult<Long> r,
       @Nullable Throwable error,
       String detail) {
@@ -503,7 +500,7 @@ public final class Workload implements FaultContext, AutoCloseable {
                           .mapTo(Long.class)
                           .one());
       history.record(
-          Type.ROUTED_READ,
+          Op.Type.ROUTED_READ,
           -1,
           key,
           start,
@@ -517,7 +514,7 @@ public final class Workload implements FaultContext, AutoCloseable {
           ryw ? tw.version() : -1);
     } catch (RuntimeException e) {
       history.record(
-          Type.ROUTED_READ,
+          Op.Type.ROUTED_READ,
           -1,
           key,
           start,
@@ -546,7 +543,18 @@ public final class Workload implements FaultContext, AutoCloseable {
       keys.forEach(
           k ->
               history.record(
-                  Type.LOAD, instance, k, start, Outcome.FAIL, -1, false, null, 0, e, "fail", -1));
+                  Op.Type.LOAD,
+                  instance,
+                  k,
+                  start,
+                  Outcome.FAIL,
+                  -1,
+                  false,
+                  null,
+                  0,
+                  e,
+                  "fail",
+                  -1));
       throw e;
     }
     CountDownLatch release = sw.release;
@@ -570,7 +578,7 @@ public final class Workload implements FaultContext, AutoCloseable {
       keys.forEach(
           k ->
               history.record(
-                  Type.LOAD,
+                  Op.Type.LOAD,
                   instance,
                   k,
                   start,
@@ -591,7 +599,7 @@ public final class Workload implements FaultContext, AutoCloseable {
     }
     for (String k : keys) {
       history.record(
-          Type.LOAD,
+          Op.Type.LOAD,
           instance,
           k,
           start,
@@ -747,11 +755,11 @@ public final class Workload implements FaultContext, AutoCloseable {
     try {
       CacheResult<Long> r =
           cache.lookup(key, k -> Optional.ofNullable(load(instance, Set.of(k)).get(k)));
-      recordRead(Type.FINAL_READ, instance, key, start, history.now(), r, null, detail);
+      recordRead(Op.Type.FINAL_READ, instance, key, start, r, null, detail);
       Long v = r.valueOrNull();
       return !r.isStale() && v != null && expected.accepts(v);
     } catch (RuntimeException e) {
-      recordRead(Type.FINAL_READ, instance, key, start, history.now(), null, e, detail);
+      recordRead(Op.Type.FINAL_READ, instance, key, start, null, e, detail);
       return false;
     }
   }
@@ -770,7 +778,7 @@ public final class Workload implements FaultContext, AutoCloseable {
         try {
           CacheResult<Long> r =
               probe.lookup(e.getKey(), k -> Optional.ofNullable(load(0, Set.of(k)).get(k)));
-          recordRead(Type.FINAL_READ, index, e.getKey(), start, history.now(), r, null, "sweep-l2");
+          recordRead(Op.Type.FINAL_READ, index, e.getKey(), start, r, null, "sweep-l2");
           Long v = r.valueOrNull();
           if (r.source() == CacheResult.Source.L2
               && !r.isStale()
@@ -779,8 +787,7 @@ public final class Workload implements FaultContext, AutoCloseable {
             old++;
           }
         } catch (RuntimeException ex) {
-          recordRead(
-              Type.FINAL_READ, index, e.getKey(), start, history.now(), null, ex, "sweep-l2");
+          recordRead(Op.Type.FINAL_READ, index, e.getKey(), start, null, ex, "sweep-l2");
         }
       }
     } finally {

@@ -23,7 +23,7 @@ class ChecksTest {
   // breaker wait 5 s, retryBound 2.8 s; pollInterval 1 s; maxStale 30 s; loadTimeout 1 s
   private final CheckerConfig config = CheckerConfig.defaults(7);
   private final List<Op> ops = new ArrayList<>();
-  private final List<Nemesis.Record> faults = new ArrayList<>();
+  private final List<Nemesis.FaultRecord> faults = new ArrayList<>();
   private long seq;
 
   private Op add(
@@ -119,8 +119,8 @@ class ChecksTest {
   }
 
   private void fault(String name, int instance, long injectMs, long healStartMs, long healEndMs) {
-    Nemesis.Record r =
-        new Nemesis.Record(
+    Nemesis.FaultRecord r =
+        new Nemesis.FaultRecord(
             faults.size() + 1, Faults.byName(name), instance, injectMs * MS, healEndMs * MS);
     r.injectStart = injectMs * MS;
     r.injectEnd = injectMs * MS;

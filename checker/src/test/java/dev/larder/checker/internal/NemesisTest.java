@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class NemesisTest {
 
-  private static List<String> labels(List<Nemesis.Record> schedule) {
+  private static List<String> labels(List<Nemesis.FaultRecord> schedule) {
     return schedule.stream()
         .map(r -> r.label() + "@" + r.plannedStart + "-" + r.plannedEnd)
         .toList();
@@ -41,7 +41,7 @@ class NemesisTest {
   void withoutOverlapEachFaultEndsBeforeTheNextStartsAndAllEndBeforeTheRun() {
     CheckerConfig config =
         CheckerConfig.defaults(5).toBuilder().duration(Duration.ofMinutes(10)).build();
-    List<Nemesis.Record> schedule = Nemesis.plan(config);
+    List<Nemesis.FaultRecord> schedule = Nemesis.plan(config);
     for (int i = 1; i < schedule.size(); i++) {
       assertThat(schedule.get(i).plannedStart).isGreaterThan(schedule.get(i - 1).plannedEnd);
     }
@@ -58,11 +58,11 @@ class NemesisTest {
             .duration(Duration.ofMinutes(10))
             .overlap(true)
             .build();
-    List<Nemesis.Record> schedule = Nemesis.plan(config);
+    List<Nemesis.FaultRecord> schedule = Nemesis.plan(config);
     Map<String, Long> busyUntil = new HashMap<>();
     boolean overlapped = false;
     long lastEnd = -1;
-    for (Nemesis.Record r : schedule) {
+    for (Nemesis.FaultRecord r : schedule) {
       String res = r.fault.resource(r.instance);
       assertThat(r.plannedStart).isGreaterThanOrEqualTo(busyUntil.getOrDefault(res, -1L));
       busyUntil.put(res, r.plannedEnd);
