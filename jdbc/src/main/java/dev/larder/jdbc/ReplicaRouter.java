@@ -6,6 +6,7 @@ import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import dev.larder.jdbc.internal.Engine;
 import dev.larder.jdbc.internal.JdbcMetrics;
+import dev.larder.jdbc.internal.RouterSettings;
 import dev.larder.jdbc.internal.Target;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -540,8 +541,8 @@ public final class ReplicaRouter implements AutoCloseable {
                 + " primary's pool but was the primary's pool itself");
       }
       FailureClassifier fc = classifier != null ? classifier : DefaultClassifier.get();
-      Engine.Settings settings =
-          new Engine.Settings(
+      RouterSettings settings =
+          new RouterSettings(
               maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
               maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
               healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,
