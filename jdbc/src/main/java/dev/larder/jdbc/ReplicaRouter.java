@@ -47,10 +47,17 @@ import org.jspecify.annotations.Nullable;
  *     .maxReplayDelay(Duration.ofSeconds(2))
  *     .build();
  * }</pre>
+ *
+ * <p>Thread-safe: share one router between threads, front doors and {@link Migrations}; its health
+ * checks run on their own daemon threads. Its {@link Builder} is not thread-safe.
  */
 public final class ReplicaRouter implements AutoCloseable {
 
-  /** How reads are spread over eligible replicas. */
+  /**
+   * How reads are spread over eligible replicas.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Balancing {
     /** Each eligible replica in turn. */
     ROUND_ROBIN,
@@ -58,7 +65,11 @@ public final class ReplicaRouter implements AutoCloseable {
     LEAST_IN_FLIGHT
   }
 
-  /** What a read does when no replica qualifies for its intent. */
+  /**
+   * What a read does when no replica qualifies for its intent.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum NoReplicaPolicy {
     /** Read from the primary (counted in {@link #primaryFallbacks()}). */
     PRIMARY,
@@ -245,7 +256,11 @@ public final class ReplicaRouter implements AutoCloseable {
     engine.close();
   }
 
-  /** Builds a {@link ReplicaRouter}; every setting may be given once. */
+  /**
+   * Builds a {@link ReplicaRouter}; every setting may be given once.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private @Nullable DataSource primary;
     private @Nullable DataSource primaryReadPool;

@@ -63,6 +63,8 @@ public final class RoutingDataSource implements DataSource {
   /**
    * Work run by {@link #withReadIntent}, with its own checked exception type.
    *
+   * <p>Runs on the thread that called {@link #withReadIntent}, whose intent it sees.
+   *
    * @param <T> the result type
    * @param <X> the checked exception the work throws
    */

@@ -478,7 +478,11 @@ public final class RoutingJdbi {
     return null;
   }
 
-  /** Builds a {@link RoutingJdbi}. */
+  /**
+   * Builds a {@link RoutingJdbi}.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private final ReplicaRouter router;
     private final List<Consumer<Jdbi>> customizers = new ArrayList<>();

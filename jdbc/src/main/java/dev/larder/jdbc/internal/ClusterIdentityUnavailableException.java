@@ -8,6 +8,9 @@ import java.sql.SQLException;
  * SQLException}; each front door turns it back into what it has always thrown ({@code RoutingJdbi}
  * JDBI's {@code ConnectionException}, {@code RoutingDataSource} the {@code SQLException} itself).
  * Never reaches a caller as itself.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public final class ClusterIdentityUnavailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -30,6 +30,8 @@ public final class Failover {
   /**
    * One attempt of a read on a routed server.
    *
+   * <p>Runs on the thread that called {@link Failover#read}, once per server tried.
+   *
    * @param <T> the result type
    * @param <X> the checked exception the attempt may throw
    */
@@ -45,7 +47,11 @@ public final class Failover {
     T run(Route route) throws X;
   }
 
-  /** How the front doors differ, each as documented for it. */
+  /**
+   * How the front doors differ, each as documented for it.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Shape {
     /**
      * {@code RoutingJdbi}: the attempt is the whole read; the server is released when it ends; a

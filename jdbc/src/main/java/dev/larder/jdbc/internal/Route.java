@@ -14,7 +14,11 @@ import javax.sql.DataSource;
  */
 public record Route(Target target, Mode mode, DataSource pool) {
 
-  /** How a routed read is kept read-only. */
+  /**
+   * How a routed read is kept read-only.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Mode {
     /** On a standby, which refuses writes by itself. */
     REPLICA,
