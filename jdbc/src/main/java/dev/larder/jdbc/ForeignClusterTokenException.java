@@ -6,6 +6,9 @@ import dev.larder.core.LarderException;
  * A consistency token was minted by another PostgreSQL cluster (its system identifier differs), so
  * its WAL position means nothing here. Usually a token forwarded between environments, or a cluster
  * rebuilt from scratch; drop the token or read with {@link ReadIntent#strong()}.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public class ForeignClusterTokenException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -6,6 +6,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A consistency token could not be read: the header text is malformed, truncated or from an unknown
  * format version. Treat it as the caller's bad input (an HTTP 400), not a server error.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public class InvalidConsistencyTokenException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -32,12 +32,18 @@ import org.slf4j.LoggerFactory;
  * Migrations.builder(router).locations("classpath:db/migration")
  *     .awaitReplicas(Duration.ofSeconds(30)).migrate();
  * }</pre>
+ *
+ * <p>Immutable once built; {@link #migrate()} may be called from any thread, but run one migration
+ * at a time (Flyway locks its schema history table, so concurrent runs wait for each other). Its
+ * {@link Builder} is not thread-safe.
  */
 public final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
   /**
    * What a migration did.
+   *
+   * <p>An immutable value: thread-safe.
    *
    * @param migrationsExecuted how many migrations ran
    * @param targetVersion the schema version after this run (also when nothing ran), or null if the
@@ -141,7 +147,11 @@ public final class Migrations {
     return new Result(result.migrationsExecuted, version, position, late, evicted);
   }
 
-  /** Builds {@link Migrations}. */
+  /**
+   * Builds {@link Migrations}.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private final @Nullable ReplicaRouter router;
     private final DataSource primary;

@@ -7,6 +7,9 @@ import java.util.List;
  * A pool's settings contradict what the database server reports about itself (for example a {@code
  * maxLifetime} longer than the server keeps idle sessions, or pools larger in total than {@code
  * max_connections}). Thrown by {@link ServerSettingsCheck} in strict mode.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public class PoolConfigurationException extends LarderException {
   private static final long serialVersionUID = 1L;

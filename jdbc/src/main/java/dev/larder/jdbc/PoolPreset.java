@@ -26,6 +26,8 @@ import java.time.Duration;
  * <p>All presets: maxLifetime 30 min, keepaliveTime 2 min, idleTimeout 10 min, validationTimeout 1
  * s, PgJDBC {@code connectTimeout} 5 s, {@code tcpKeepAlive}, {@code reWriteBatchedInserts} and
  * {@code prepareThreshold} 5 (0 in PgBouncer transaction mode).
+ *
+ * <p>An enum: immutable and thread-safe.
  */
 public enum PoolPreset {
   /**

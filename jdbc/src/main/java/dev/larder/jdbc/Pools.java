@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Check the result against the server's own settings with {@link ServerSettingsCheck}.
+ *
+ * <p>Stateless: thread-safe. Its {@link Builder} is not (one per thread); the pools it builds are
+ * HikariCP's, thread-safe.
  */
 public final class Pools {
   /** Default maxLifetime: HikariCP's, and well under common proxy and firewall idle limits. */
@@ -62,7 +65,11 @@ public final class Pools {
     return new Builder(preset, jdbcUrl);
   }
 
-  /** Builds a pool; every setting may be given once. */
+  /**
+   * Builds a pool; every setting may be given once.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private final PoolPreset preset;
     private final String jdbcUrl;

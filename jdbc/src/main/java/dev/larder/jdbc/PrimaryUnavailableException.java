@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>How long.</b> One attempt fails after the pool's {@code connectionTimeout} ({@link
  * #connectionTimeout()}; the OLTP preset's is 1 s); with a retry policy, the call ends once its
  * deadline allows no further attempt, at most {@code deadline + connectionTimeout} after it began.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public class PrimaryUnavailableException extends LarderException implements ClassifiedFailure {
   private static final long serialVersionUID = 1L;

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * RoutingJdbi db = RoutingJdbi.builder(router).sqlLogger(metrics).build();
  * handle.createQuery("SELECT ...").define(QueryMetrics.QUERY_NAME_ATTRIBUTE, "findOrder")...
  * }</pre>
+ *
+ * <p>Thread-safe: JDBI calls it from every thread that runs statements; it keeps no per-statement
+ * state of its own. Its {@link Builder} is not.
  */
 public final class QueryMetrics implements SqlLogger {
   /** Statement attribute naming a query for the {@code query} tag. */
@@ -146,7 +149,11 @@ public final class QueryMetrics implements SqlLogger {
     return v == null ? otherwise : v.toString();
   }
 
-  /** Builds {@link QueryMetrics}. */
+  /**
+   * Builds {@link QueryMetrics}.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private @Nullable Object registry;
     private @Nullable Duration slow;

@@ -25,7 +25,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ReadIntent {
 
-  /** The kinds of intent. */
+  /**
+   * The kinds of intent.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Kind {
     /** Primary only. */
     STRONG,

@@ -7,6 +7,9 @@ import dev.larder.core.LarderException;
  * connections (a standby refuses writes; on the primary they run in a {@code READ ONLY}
  * transaction), so the write was refused by the server: move the work to {@link RoutingJdbi#write}
  * or {@link RoutingJdbi#inTransaction}.
+ *
+ * <p>Thread-safe once thrown: its state is fixed at construction (only what {@link Throwable}
+ * itself allows, such as suppressed exceptions, is added later).
  */
 public class ReadOnlyViolationException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -6,6 +6,7 @@ import dev.larder.core.TimeSource;
 import dev.larder.core.internal.Require;
 import dev.larder.jdbc.internal.Engine;
 import dev.larder.jdbc.internal.JdbcMetrics;
+import dev.larder.jdbc.internal.RouterSettings;
 import dev.larder.jdbc.internal.Target;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -46,10 +47,17 @@ import org.jspecify.annotations.Nullable;
  *     .maxReplayDelay(Duration.ofSeconds(2))
  *     .build();
  * }</pre>
+ *
+ * <p>Thread-safe: share one router between threads, front doors and {@link Migrations}; its health
+ * checks run on their own daemon threads. Its {@link Builder} is not thread-safe.
  */
 public final class ReplicaRouter implements AutoCloseable {
 
-  /** How reads are spread over eligible replicas. */
+  /**
+   * How reads are spread over eligible replicas.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Balancing {
     /** Each eligible replica in turn. */
     ROUND_ROBIN,
@@ -57,7 +65,11 @@ public final class ReplicaRouter implements AutoCloseable {
     LEAST_IN_FLIGHT
   }
 
-  /** What a read does when no replica qualifies for its intent. */
+  /**
+   * What a read does when no replica qualifies for its intent.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum NoReplicaPolicy {
     /** Read from the primary (counted in {@link #primaryFallbacks()}). */
     PRIMARY,
@@ -244,7 +256,11 @@ public final class ReplicaRouter implements AutoCloseable {
     engine.close();
   }
 
-  /** Builds a {@link ReplicaRouter}; every setting may be given once. */
+  /**
+   * Builds a {@link ReplicaRouter}; every setting may be given once.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private @Nullable DataSource primary;
     private @Nullable DataSource primaryReadPool;
@@ -540,8 +556,8 @@ public final class ReplicaRouter implements AutoCloseable {
                 + " primary's pool but was the primary's pool itself");
       }
       FailureClassifier fc = classifier != null ? classifier : DefaultClassifier.get();
-      Engine.Settings settings =
-          new Engine.Settings(
+      RouterSettings settings =
+          new RouterSettings(
               maxLagBytes != null ? maxLagBytes : DEFAULT_MAX_LAG_BYTES,
               maxReplayDelay != null ? maxReplayDelay : DEFAULT_MAX_REPLAY_DELAY,
               healthCheckInterval != null ? healthCheckInterval : DEFAULT_HEALTH_CHECK_INTERVAL,

@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * One replica as the router's health checks last saw it.
  *
+ * <p>An immutable snapshot: thread-safe.
+ *
  * @param name the replica's name, as given to {@link ReplicaRouter.Builder#replica}
  * @param state whether it is in rotation and, if not, why
  * @param replayLsn the last WAL position it had replayed ({@code pg_last_wal_replay_lsn()}), or
@@ -32,7 +34,11 @@ public record ReplicaStatus(
     int inFlight,
     String detail) {
 
-  /** Whether a replica is in rotation and, if not, why. */
+  /**
+   * Whether a replica is in rotation and, if not, why.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum State {
     /** Not checked yet: not in rotation. */
     UNKNOWN,

@@ -1,15 +1,15 @@
 package dev.larder.jdbc;
 
 import dev.larder.core.internal.Require;
+import dev.larder.jdbc.internal.ClusterIdentityUnavailableException;
 import dev.larder.jdbc.internal.Engine;
+import dev.larder.jdbc.internal.Failover;
 import dev.larder.jdbc.internal.LazyConnection;
 import dev.larder.jdbc.internal.Target;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A plain {@link DataSource} over a {@link ReplicaRouter} that routes each connection by its
  * read-only flag: connections marked {@code setReadOnly(true)} before first use go to a replica
- * (per the router's default intent, or the one set with {@link #withIntent}), the others to the
+ * (per the router's default intent, or the one set with {@link #withReadIntent}), the others to the
  * primary.
  *
  * <p>The connections handed out are lazy: no physical connection is taken until the first statement
@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  *   ...
  * }
  * }</pre>
+ *
+ * <p>Thread-safe; the connections it hands out are not (as JDBC connections generally are not): use
+ * each on one thread at a time. The read intent set by {@link #withReadIntent} is per thread.
  */
 public final class RoutingDataSource implements DataSource {
   private static final ThreadLocal<@Nullable ReadIntent> INTENT = new ThreadLocal<>();
@@ -58,21 +61,43 @@ public final class RoutingDataSource implements DataSource {
   }
 
   /**
+   * Work run by {@link #withReadIntent}, with its own checked exception type.
+   *
+   * <p>Runs on the thread that called {@link #withReadIntent}, whose intent it sees.
+   *
+   * @param <T> the result type
+   * @param <X> the checked exception the work throws
+   */
+  @FunctionalInterface
+  public interface IntentWork<T, X extends Exception> {
+    /**
+     * Runs the work.
+     *
+     * @return its result
+     * @throws X its failure
+     */
+    T run() throws X;
+  }
+
+  /**
    * Runs work with a read intent for the read-only connections it first uses on this thread (for
    * example read-your-writes with a token from a request header).
    *
    * @param intent the intent
    * @param work the work
    * @param <T> the result type
+   * @param <X> the work's checked exception ({@code SQLException} for plain JDBC work)
    * @return the work's result
-   * @throws Exception what the work throws
+   * @throws X what the work throws
    */
-  public static <T> T withIntent(ReadIntent intent, Callable<T> work) throws Exception {
+  public static <T, X extends Exception> T withReadIntent(ReadIntent intent, IntentWork<T, X> work)
+      throws X {
     Require.notNull(intent, "intent");
+    Require.notNull(work, "work");
     ReadIntent before = INTENT.get();
     INTENT.set(intent);
     try {
-      return work.call();
+      return work.run();
     } finally {
       if (before == null) {
         INTENT.remove();
@@ -80,6 +105,23 @@ public final class RoutingDataSource implements DataSource {
         INTENT.set(before);
       }
     }
+  }
+
+  /**
+   * {@link #withReadIntent} for a {@link Callable}.
+   *
+   * @param intent the intent
+   * @param work the work
+   * @param <T> the result type
+   * @return the work's result
+   * @throws Exception what the work throws
+   * @deprecated use {@link #withReadIntent(ReadIntent, IntentWork)}, which throws only what the
+   *     work throws instead of any {@code Exception}
+   */
+  @Deprecated
+  public static <T> T withIntent(ReadIntent intent, Callable<T> work) throws Exception {
+    Require.notNull(work, "work");
+    return withReadIntent(intent, work::call);
   }
 
   /**
@@ -118,19 +160,15 @@ public final class RoutingDataSource implements DataSource {
       }
     }
     ReadIntent intent = captured != null ? captured : router.defaultReadIntent();
-    Set<Target> excluded = new HashSet<>();
-    while (true) {
-      Target t = engine.route(intent, excluded);
-      try {
-        return new LazyConnection.Acquired(t.dataSource().getConnection(), t);
-      } catch (SQLException | RuntimeException e) {
-        t.release();
-        if (t.isPrimary() || !engine.isTransient(e)) {
-          throw e;
-        }
-        engine.markFailed(t, e);
-        excluded.add(t);
-      }
+    try {
+      return engine
+          .failover()
+          .read(
+              intent,
+              Failover.Shape.CONNECTION,
+              route -> new LazyConnection.Acquired(route.pool().getConnection(), route.target()));
+    } catch (ClusterIdentityUnavailableException e) {
+      throw e.getCause();
     }
   }
 

@@ -5,11 +5,15 @@ import dev.larder.core.FailureClass;
 import dev.larder.core.FailureClassifier;
 import dev.larder.core.LarderException;
 import dev.larder.core.internal.Require;
+import dev.larder.jdbc.internal.CallGuards;
+import dev.larder.jdbc.internal.ClusterIdentityUnavailableException;
 import dev.larder.jdbc.internal.Engine;
+import dev.larder.jdbc.internal.Failover;
+import dev.larder.jdbc.internal.Route;
 import dev.larder.jdbc.internal.Target;
+import dev.larder.resilience.CallGuard;
 import dev.larder.resilience.Resilience;
 import dev.larder.resilience.RetryPolicy;
-import dev.larder.resilience.ThrowingSupplier;
 import dev.larder.resilience.TimeoutChain;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -17,6 +21,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.ConnectionException;
@@ -42,8 +47,13 @@ import org.jspecify.annotations.Nullable;
  * With a retry policy or a resilience stack ({@link Builder#retryPolicy}, {@link
  * Builder#resilience}) whole calls are repeated with backoff: reads after transient failures and
  * failures of unknown outcome, writes after transient failures only (a transaction the server
- * rolled back), unless declared idempotent ({@link #write(boolean, HandleCallback)}). Without one,
- * writes run once.
+ * rolled back), unless declared {@link Idempotency#IDEMPOTENT} ({@link #write(Idempotency,
+ * HandleCallback)}). Without one, writes run once.
+ *
+ * <p><b>Exceptions.</b> Every method throws what its callback throws, with the callback's own
+ * checked type {@code X}; everything else is unchecked ({@link PrimaryUnavailableException}, {@link
+ * NoEligibleReplicaException}, {@link ReadOnlyViolationException}, JDBI's exceptions): no checked
+ * {@code SQLException} leaves this class.
  *
  * <p><b>Primary down.</b> A call that needs the primary and cannot get a connection to it fails
  * with {@link PrimaryUnavailableException} after the primary pool's {@code connectionTimeout}
@@ -58,6 +68,8 @@ import org.jspecify.annotations.Nullable;
  * long n = db.read(ReadIntent.readYourWrites(w.token()),
  *     h -> h.createQuery("SELECT count(*) FROM note").mapTo(Long.class).one());
  * }</pre>
+ *
+ * <p>Thread-safe: build one per router and share it.
  */
 public final class RoutingJdbi {
   /** SQLSTATE read_only_sql_transaction: a write in a read-only transaction or on a standby. */
@@ -69,8 +81,9 @@ public final class RoutingJdbi {
   private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
   private final Jdbi primaryJdbi;
   private final @Nullable Jdbi primaryReadJdbi;
-  private final @Nullable RetryPolicy retryPolicy;
-  private final @Nullable Resilience resilience;
+
+  /** Every call runs under it: the resilience stack, the retry policy, or once. */
+  private final CallGuard guard;
 
   private RoutingJdbi(
       ReplicaRouter router,
@@ -79,8 +92,7 @@ public final class RoutingJdbi {
       @Nullable RetryPolicy retryPolicy,
       @Nullable Resilience resilience) {
     this.router = router;
-    this.retryPolicy = retryPolicy;
-    this.resilience = resilience;
+    this.guard = CallGuards.of(retryPolicy, resilience);
     this.engine = router.engine();
     this.classifier = FailureClassifier.walkingCauses(router.classifier());
     List<Target> targets = new ArrayList<>(engine.replicas());
@@ -187,38 +199,44 @@ public final class RoutingJdbi {
       throws X {
     Require.notNull(intent, "intent");
     Require.notNull(callback, "callback");
-    return call(true, () -> readOnce(intent, callback));
+    return guard.callChecked(true, () -> readOnce(intent, callback)); // reads are idempotent
   }
 
   private <T, X extends Exception> T readOnce(ReadIntent intent, HandleCallback<T, X> callback)
       throws X {
     try {
-      return engine.read(
-          intent,
-          target -> {
-            // on the primary, a session or a transaction that is read-only refuses what a standby
-            // would
-            boolean readOnlySession =
-                target.isPrimary() && primaryReadJdbi != null && engine.primaryReadsUsable();
-            Jdbi jdbi = readOnlySession ? primaryReadJdbi : jdbis.get(target);
-            @Nullable DataSource pool =
-                readOnlySession ? engine.configuredPrimaryReads() : target.dataSource();
-            try (Handle h = target.isPrimary() ? openPrimary(jdbi, pool) : jdbi.open()) {
-              if (target.isPrimary() && !readOnlySession) {
-                // BEGIN READ ONLY ... COMMIT: a second round trip, which the primary read pool
-                // saves
-                h.setReadOnly(true);
-                return h.inTransaction(callback);
-              }
-              return callback.withHandle(h);
-            } catch (PrimaryUnavailableException e) {
-              throw e;
-            } catch (Exception e) {
-              throw readOnlyViolation(e, target);
-            }
-          });
+      return engine
+          .failover()
+          .read(intent, Failover.Shape.WHOLE_READ, route -> readOn(route, callback));
+    } catch (ClusterIdentityUnavailableException e) {
+      throw new ConnectionException(e.getCause());
+    }
+  }
+
+  /**
+   * Runs a read where the router sent it, read-only there: on a standby as it is, on the primary in
+   * a read-only session of the primary read pool or in a {@code READ ONLY} transaction (a second
+   * round trip for the {@code COMMIT}, which the read pool saves), as the router chose.
+   */
+  private <T, X extends Exception> T readOn(Route route, HandleCallback<T, X> callback) throws X {
+    Jdbi jdbi =
+        route.mode() == Route.Mode.PRIMARY_READ_SESSION
+            ? Objects.requireNonNull(primaryReadJdbi, "primaryReadJdbi")
+            : jdbis.get(route.target());
+    try (Handle h = route.onPrimary() ? openPrimary(jdbi, route.pool()) : jdbi.open()) {
+      if (route.mode() == Route.Mode.PRIMARY_READ_ONLY_TRANSACTION) {
+        h.setReadOnly(true);
+        return h.inTransaction(callback);
+      }
+      return callback.withHandle(h);
+    } catch (PrimaryUnavailableException e) {
+      throw e;
     } catch (Exception e) {
-      throw LarderJdbcSupport.<X>rethrow(e);
+      ReadOnlyViolationException violation = readOnlyViolation(e, route.target());
+      if (violation != null) {
+        throw violation;
+      }
+      throw e;
     }
   }
 
@@ -237,13 +255,32 @@ public final class RoutingJdbi {
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> write(HandleCallback<T, X> callback) throws X {
-    return write(false, callback);
+    return write(Idempotency.NOT_IDEMPOTENT, callback);
   }
 
   /**
    * {@link #write(HandleCallback)}, declaring whether the work is safe to repeat: with a retry
-   * policy, idempotent work is also repeated after failures of unknown outcome (a connection lost
-   * mid-statement), other work only after transient ones.
+   * policy, {@link Idempotency#IDEMPOTENT} work is also repeated after failures of unknown outcome
+   * (a connection lost mid-statement), other work only after transient ones.
+   *
+   * @param idempotency whether running the work twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after it committed
+   * @throws X what the callback throws
+   * @throws PrimaryUnavailableException if no connection to the primary could be had (after the
+   *     retry policy, if any, gave up)
+   */
+  public <T, X extends Exception> Written<T> write(
+      Idempotency idempotency, HandleCallback<T, X> callback) throws X {
+    Require.notNull(idempotency, "idempotency");
+    Require.notNull(callback, "callback");
+    return onPrimary(idempotency, callback);
+  }
+
+  /**
+   * {@link #write(Idempotency, HandleCallback)} with a boolean.
    *
    * @param idempotent whether running the work twice is harmless
    * @param callback the work
@@ -251,11 +288,13 @@ public final class RoutingJdbi {
    * @param <X> the callback's exception type
    * @return the result and the position after it committed
    * @throws X what the callback throws
+   * @deprecated use {@link #write(Idempotency, HandleCallback)}: a named value says at the call
+   *     site what {@code true} did not
    */
+  @Deprecated
   public <T, X extends Exception> Written<T> write(
       boolean idempotent, HandleCallback<T, X> callback) throws X {
-    Require.notNull(callback, "callback");
-    return onPrimary(idempotent, callback);
+    return write(Idempotency.of(idempotent), callback);
   }
 
   /**
@@ -290,13 +329,32 @@ public final class RoutingJdbi {
    * @throws LarderException if the work committed but the position could not be read
    */
   public <T, X extends Exception> Written<T> inTransaction(HandleCallback<T, X> callback) throws X {
-    return inTransaction(false, callback);
+    return inTransaction(Idempotency.NOT_IDEMPOTENT, callback);
   }
 
   /**
    * {@link #inTransaction(HandleCallback)}, declaring whether the transaction is safe to repeat
-   * (see {@link #write(boolean, HandleCallback)}). A transaction the server rolled back
+   * (see {@link #write(Idempotency, HandleCallback)}). A transaction the server rolled back
    * (serialization failure, deadlock, server shutting down) is transient and repeated either way.
+   *
+   * @param idempotency whether running the transaction twice is harmless
+   * @param callback the work
+   * @param <T> the result type
+   * @param <X> the callback's exception type
+   * @return the result and the position after the commit
+   * @throws X what the callback throws
+   * @throws PrimaryUnavailableException if no connection to the primary could be had (after the
+   *     retry policy, if any, gave up)
+   */
+  public <T, X extends Exception> Written<T> inTransaction(
+      Idempotency idempotency, HandleCallback<T, X> callback) throws X {
+    Require.notNull(idempotency, "idempotency");
+    Require.notNull(callback, "callback");
+    return onPrimary(idempotency, h -> h.inTransaction(callback));
+  }
+
+  /**
+   * {@link #inTransaction(Idempotency, HandleCallback)} with a boolean.
    *
    * @param idempotent whether running the transaction twice is harmless
    * @param callback the work
@@ -304,11 +362,12 @@ public final class RoutingJdbi {
    * @param <X> the callback's exception type
    * @return the result and the position after the commit
    * @throws X what the callback throws
+   * @deprecated use {@link #inTransaction(Idempotency, HandleCallback)}
    */
+  @Deprecated
   public <T, X extends Exception> Written<T> inTransaction(
       boolean idempotent, HandleCallback<T, X> callback) throws X {
-    Require.notNull(callback, "callback");
-    return onPrimary(idempotent, h -> h.inTransaction(callback));
+    return inTransaction(Idempotency.of(idempotent), callback);
   }
 
   /**
@@ -334,10 +393,10 @@ public final class RoutingJdbi {
   private record Outcome<T>(@Nullable T value, @Nullable ConsistencyToken token) {}
 
   private <T, X extends Exception> Written<T> onPrimary(
-      boolean idempotent, HandleCallback<T, X> work) throws X {
+      Idempotency idempotency, HandleCallback<T, X> work) throws X {
     Outcome<T> outcome =
-        call(
-            idempotent,
+        guard.callChecked(
+            idempotency.isIdempotent(),
             () -> {
               try (Handle h = openPrimary(primaryJdbi, engine.primary().dataSource())) {
                 T value = work.withHandle(h);
@@ -365,17 +424,6 @@ public final class RoutingJdbi {
       }
     }
     return new Written<>(value, token);
-  }
-
-  private <T, X extends Exception> T call(boolean idempotent, ThrowingSupplier<T, X> work)
-      throws X {
-    if (resilience != null) {
-      return resilience.callChecked(idempotent, work);
-    }
-    if (retryPolicy != null) {
-      return retryPolicy.callChecked(idempotent, work);
-    }
-    return work.get();
   }
 
   /**
@@ -415,8 +463,10 @@ public final class RoutingJdbi {
         : null;
   }
 
-  private static Exception readOnlyViolation(Exception e, Target target) {
-    for (Throwable t : dev.larder.core.FailureClassifier.causalChain(e)) {
+  /** A write refused by a read-only server, as {@link ReadOnlyViolationException}; else null. */
+  private static @Nullable ReadOnlyViolationException readOnlyViolation(
+      Exception e, Target target) {
+    for (Throwable t : FailureClassifier.causalChain(e)) {
       if (t instanceof SQLException s && READ_ONLY_SQL_TRANSACTION.equals(s.getSQLState())) {
         return new ReadOnlyViolationException(
             "a write was attempted inside read() on "
@@ -425,10 +475,14 @@ public final class RoutingJdbi {
             e);
       }
     }
-    return e;
+    return null;
   }
 
-  /** Builds a {@link RoutingJdbi}. */
+  /**
+   * Builds a {@link RoutingJdbi}.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private final ReplicaRouter router;
     private final List<Consumer<Jdbi>> customizers = new ArrayList<>();

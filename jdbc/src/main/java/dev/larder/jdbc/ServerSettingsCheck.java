@@ -43,12 +43,19 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * ServerSettingsCheck.builder().pool(primaryPool).instances(4).failOnContradiction().build().run();
  * }</pre>
+ *
+ * <p>Immutable once built; {@link #run()} may be called from any thread (each run reads the servers
+ * anew). Its {@link Builder} is not thread-safe.
  */
 public final class ServerSettingsCheck {
   private static final Logger LOG = LoggerFactory.getLogger(ServerSettingsCheck.class);
   private static final Duration TCP_ADVICE = Duration.ofHours(2);
 
-  /** How serious a finding is. */
+  /**
+   * How serious a finding is.
+   *
+   * <p>An enum: immutable and thread-safe.
+   */
   public enum Severity {
     /** Worth a look; never fails start-up. */
     ADVICE,
@@ -58,6 +65,8 @@ public final class ServerSettingsCheck {
 
   /**
    * One thing the check found.
+   *
+   * <p>An immutable value: thread-safe.
    *
    * @param severity how serious
    * @param setting the setting concerned ({@code maxLifetime}, {@code maximumPoolSize}…)
@@ -72,6 +81,8 @@ public final class ServerSettingsCheck {
 
   /**
    * The server's settings as read.
+   *
+   * <p>An immutable value: thread-safe.
    *
    * @param idleSessionTimeout {@code idle_session_timeout}, zero when off or unknown
    * @param tcpKeepalivesIdle {@code tcp_keepalives_idle}, zero when the OS default is used
@@ -92,6 +103,8 @@ public final class ServerSettingsCheck {
 
   /**
    * What a run found.
+   *
+   * <p>An immutable value: thread-safe.
    *
    * @param server the settings read
    * @param findings the findings, possibly none
@@ -285,7 +298,11 @@ public final class ServerSettingsCheck {
         superuser);
   }
 
-  /** Builds a {@link ServerSettingsCheck}. */
+  /**
+   * Builds a {@link ServerSettingsCheck}.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private final List<HikariDataSource> pools = new ArrayList<>();
     private @Nullable Integer instances;

@@ -148,7 +148,7 @@ class FailoverIT {
           worker.submit(
               () ->
                   db.inTransaction(
-                      true,
+                      Idempotency.IDEMPOTENT,
                       h -> {
                         attempts.incrementAndGet();
                         h.execute("INSERT INTO item VALUES (2, 'two') ON CONFLICT (id) DO NOTHING");

@@ -98,7 +98,7 @@ class RouterInputIT {
       RoutingDataSource ds = RoutingDataSource.create(router);
       assertThatThrownBy(
               () ->
-                  RoutingDataSource.withIntent(
+                  RoutingDataSource.withReadIntent(
                       ReadIntent.readYourWrites(foreign),
                       () -> {
                         try (var c = ds.getConnection()) {

@@ -196,7 +196,7 @@ class RoutingDataSourceIT {
         token = router.currentPosition();
       }
       long seen =
-          RoutingDataSource.withIntent(
+          RoutingDataSource.withReadIntent(
               ReadIntent.readYourWrites(token),
               () -> {
                 try (Connection c = ds.getConnection()) {

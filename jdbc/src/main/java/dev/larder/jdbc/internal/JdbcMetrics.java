@@ -4,6 +4,8 @@ package dev.larder.jdbc.internal;
  * Where larder-jdbc reports what it measures. {@link #NOOP} when no {@code MeterRegistry} was
  * given, so Micrometer stays an optional dependency (its classes load only in {@link
  * MicrometerJdbcMetrics}).
+ *
+ * <p>Implementations are thread-safe: reads, health checks and statements report from many threads.
  */
 public interface JdbcMetrics {
 

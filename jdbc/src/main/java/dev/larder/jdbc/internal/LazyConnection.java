@@ -14,10 +14,17 @@ import org.jspecify.annotations.Nullable;
  * where it is routed. Frameworks set read-only and auto-commit before running anything (Spring's
  * {@code @Transactional(readOnly = true)}); those calls, commit/rollback with nothing done, and
  * close are answered here without a connection, so an unused connection costs no pool slot.
+ *
+ * <p>Not thread-safe, like the JDBC connection it stands for: use each connection on one thread at
+ * a time.
  */
 public final class LazyConnection implements InvocationHandler {
 
-  /** Takes the physical connection once the read-only flag is known. */
+  /**
+   * Takes the physical connection once the read-only flag is known.
+   *
+   * <p>Called on the thread that first uses the connection.
+   */
   @FunctionalInterface
   public interface Acquirer {
     /**
@@ -32,6 +39,8 @@ public final class LazyConnection implements InvocationHandler {
 
   /**
    * A physical connection and what to do after closing it.
+   *
+   * <p>An immutable pair; the connection in it is used on one thread at a time.
    *
    * @param connection the physical connection
    * @param target the server it belongs to

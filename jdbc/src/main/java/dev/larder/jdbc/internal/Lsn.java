@@ -2,6 +2,8 @@ package dev.larder.jdbc.internal;
 
 /**
  * PostgreSQL WAL positions: text {@code "X/Y"} (two hexadecimal 32-bit halves) as a 64-bit number.
+ *
+ * <p>Stateless: thread-safe.
  */
 public final class Lsn {
   private Lsn() {}

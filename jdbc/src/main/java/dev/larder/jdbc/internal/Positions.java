@@ -13,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * The SQL that reads WAL positions and cluster identity. A position that a server does not have (a
  * primary's replay position, a standby's write position) is an empty {@link OptionalLong}, never a
  * sentinel: every 64-bit value is a valid LSN, and positions compare unsigned.
+ *
+ * <p>Stateless: thread-safe (each call uses the connection it is given).
  */
 public final class Positions {
   private Positions() {}
@@ -55,6 +57,8 @@ public final class Positions {
   /**
    * What the primary reports about itself.
    *
+   * <p>An immutable value: thread-safe.
+   *
    * @param inRecovery whether it is (unexpectedly) in recovery
    * @param lsn its current WAL write position; meaningless (0) when in recovery
    * @param systemIdentifier the cluster's identifier
@@ -90,6 +94,8 @@ public final class Positions {
 
   /**
    * What a replica reports about itself.
+   *
+   * <p>An immutable value: thread-safe.
    *
    * @param inRecovery whether it is a standby
    * @param receiveLsn last WAL position received, empty if none

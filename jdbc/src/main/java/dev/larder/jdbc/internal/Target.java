@@ -7,7 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
-/** A server reads or writes can be routed to: the primary or one replica, with its pool. */
+/**
+ * A server reads or writes can be routed to: the primary or one replica, with its pool.
+ *
+ * <p>Thread-safe: its counters and positions are atomic, its status volatile (written by one
+ * health-check task at a time).
+ */
 public final class Target {
   /** The name used for the primary in logs, metrics and errors. */
   public static final String PRIMARY = "primary";

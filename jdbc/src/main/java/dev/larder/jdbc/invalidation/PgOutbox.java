@@ -476,7 +476,11 @@ public final class PgOutbox {
     }
   }
 
-  /** Builds a {@link PgOutbox} with non-default names. Each setting may be given once. */
+  /**
+   * Builds a {@link PgOutbox} with non-default names. Each setting may be given once.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
+   */
   public static final class Builder {
     private @Nullable QualifiedName outbox;
     private @Nullable QualifiedName positions;

@@ -56,6 +56,9 @@ import org.postgresql.Driver;
  * first {@code subscribe}, reconnects with exponential backoff on failure, and prunes rows older
  * than the retention. {@code close()} stops the thread and releases the connection. Listeners are
  * called on the source's thread, one at a time.
+ *
+ * <p>This class only holds defaults and the builder: no state, thread-safe. Its {@link Builder} is
+ * not thread-safe (configure and build it on one thread).
  */
 public final class PgOutboxSource {
   /** Default safety-net polling interval: 1 s. */
@@ -98,6 +101,8 @@ public final class PgOutboxSource {
    * in {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source
    * ({@code pg-outbox:<name>}), its thread, its connection's {@code application_name} and its row
    * in the position table; the time source schedules prunes.
+   *
+   * <p>Not thread-safe: configure and build it on one thread.
    */
   public static final class Builder extends InvalidationSourceBuilder<Builder> {
     private @Nullable DataSource dataSource;
