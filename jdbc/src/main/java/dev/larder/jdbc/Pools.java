@@ -413,11 +413,11 @@ public final class Pools {
     }
 
     private static Duration atLeast(@Nullable Duration value, Duration min, String field) {
-      Require.notNull(value, field);
-      if (value.compareTo(min) < 0) {
-        throw new IllegalArgumentException(field + " must be >= " + min + " but was " + value);
+      Duration present = Require.notNull(value, field);
+      if (present.compareTo(min) < 0) {
+        throw new IllegalArgumentException(field + " must be >= " + min + " but was " + present);
       }
-      return value;
+      return present;
     }
   }
 }

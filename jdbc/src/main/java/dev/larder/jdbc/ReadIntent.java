@@ -137,13 +137,10 @@ public final class ReadIntent {
 
   @Override
   public String toString() {
-    switch (kind) {
-      case READ_YOUR_WRITES:
-        return "READ_YOUR_WRITES(" + token + ")";
-      case BOUNDED_STALENESS:
-        return "BOUNDED_STALENESS(" + maxStaleness + ")";
-      default:
-        return kind.name();
-    }
+    return switch (kind) {
+      case READ_YOUR_WRITES -> "READ_YOUR_WRITES(" + token + ")";
+      case BOUNDED_STALENESS -> "BOUNDED_STALENESS(" + maxStaleness + ")";
+      default -> kind.name();
+    };
   }
 }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -78,7 +77,7 @@ public final class RoutingJdbi {
   private final ReplicaRouter router;
   private final Engine engine;
   private final FailureClassifier classifier;
-  private final Map<Target, Jdbi> jdbis = new IdentityHashMap<>();
+  private final IdentityHashMap<Target, Jdbi> jdbis = new IdentityHashMap<>();
   private final Jdbi primaryJdbi;
   private final @Nullable Jdbi primaryReadJdbi;
 
@@ -100,7 +99,7 @@ public final class RoutingJdbi {
     for (Target t : targets) {
       jdbis.put(t, jdbi(t.dataSource(), t.route(), customizers, logger));
     }
-    this.primaryJdbi = jdbis.get(engine.primary());
+    this.primaryJdbi = jdbiFor(engine.primary());
     DataSource primaryReads = engine.configuredPrimaryReads();
     this.primaryReadJdbi =
         primaryReads == null
@@ -218,11 +217,16 @@ public final class RoutingJdbi {
    * a read-only session of the primary read pool or in a {@code READ ONLY} transaction (a second
    * round trip for the {@code COMMIT}, which the read pool saves), as the router chose.
    */
+  /** Every target got its Jdbi in the constructor. */
+  private Jdbi jdbiFor(Target target) {
+    return Objects.requireNonNull(jdbis.get(target), "no Jdbi for a target");
+  }
+
   private <T, X extends Exception> T readOn(Route route, HandleCallback<T, X> callback) throws X {
     Jdbi jdbi =
         route.mode() == Route.Mode.PRIMARY_READ_SESSION
             ? Objects.requireNonNull(primaryReadJdbi, "primaryReadJdbi")
-            : jdbis.get(route.target());
+            : jdbiFor(route.target());
     try (Handle h = route.onPrimary() ? openPrimary(jdbi, route.pool()) : jdbi.open()) {
       if (route.mode() == Route.Mode.PRIMARY_READ_ONLY_TRANSACTION) {
         h.setReadOnly(true);

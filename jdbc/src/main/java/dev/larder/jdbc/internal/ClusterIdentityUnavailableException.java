@@ -29,6 +29,7 @@ public final class ClusterIdentityUnavailableException extends RuntimeException 
    */
   @Override
   public synchronized SQLException getCause() {
-    return (SQLException) super.getCause();
+    // The only constructor takes the SQLException.
+    return (SQLException) java.util.Objects.requireNonNull(super.getCause());
   }
 }

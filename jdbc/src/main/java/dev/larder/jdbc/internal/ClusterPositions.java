@@ -135,7 +135,7 @@ final class ClusterPositions {
    * @return the position every replica must have replayed to be in rotation, empty for none
    */
   OptionalLong required() {
-    return required.get();
+    return java.util.Objects.requireNonNull(required.get()); // set at construction, never null
   }
 
   /**

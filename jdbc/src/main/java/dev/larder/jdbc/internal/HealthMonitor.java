@@ -90,6 +90,9 @@ final class HealthMonitor implements AutoCloseable {
    * @throws IllegalStateException when checking now finds the primary's pool on a standby, or the
    *     primary read pool's sessions not read-only on this primary
    */
+  // The checks catch their own failures (a throwing periodic task would silently stop); close()
+  // shuts the scheduler down, so the futures are not needed.
+  @SuppressWarnings("FutureReturnValueIgnored")
   void start(boolean checkNow) {
     if (checkNow) {
       checkAll();

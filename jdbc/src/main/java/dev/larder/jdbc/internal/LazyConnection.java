@@ -91,59 +91,69 @@ public final class LazyConnection implements InvocationHandler {
       throws Throwable {
     String name = method.getName();
     switch (name) {
-      case "equals":
+      case "equals" -> {
         return proxy == args[0];
-      case "hashCode":
+      }
+      case "hashCode" -> {
         return System.identityHashCode(proxy);
-      case "toString":
+      }
+      case "toString" -> {
         return "LazyConnection["
             + (physical == null ? "not connected" : physical.target().name())
             + "]";
-      case "isClosed":
+      }
+      case "isClosed" -> {
         return closed;
-      case "close":
+      }
+      case "close" -> {
         close();
         return null;
-      default:
-        break;
+      }
+      default -> {}
     }
     if (closed) {
       throw new SQLException("connection is closed", "08003");
     }
     if (physical == null) {
       switch (name) {
-        case "setReadOnly":
+        case "setReadOnly" -> {
           readOnly = (Boolean) args[0];
           return null;
-        case "isReadOnly":
+        }
+        case "isReadOnly" -> {
           return readOnly;
-        case "setAutoCommit":
+        }
+        case "setAutoCommit" -> {
           autoCommit = (Boolean) args[0];
           return null;
-        case "getAutoCommit":
+        }
+        case "getAutoCommit" -> {
           return autoCommit;
-        case "setTransactionIsolation":
+        }
+        case "setTransactionIsolation" -> {
           isolation = (Integer) args[0];
           return null;
-        case "getTransactionIsolation":
+        }
+        case "getTransactionIsolation" -> {
           if (isolation != null) {
             return isolation;
           }
-          break;
-        case "commit":
-        case "rollback":
+        }
+        case "commit", "rollback" -> {
           if (args == null || args.length == 0) {
             return null; // nothing was done, so nothing to end
           }
-          break;
-        case "isValid":
+        }
+        case "isValid" -> {
           return true;
-        case "getWarnings":
+        }
+        case "getWarnings" -> {
           return null;
-        case "clearWarnings":
+        }
+        case "clearWarnings" -> {
           return null;
-        default:
-          break;
+        }
+        default -> {}
       }
       physical = connect();
     }

@@ -94,21 +94,23 @@ final class ReadRouter {
     String kind = intent.kind().name();
     List<Target> candidates;
     switch (intent.kind()) {
-      case STRONG:
+      case STRONG -> {
         return choose(primary, kind, "strong", readSessions);
-      case READ_YOUR_WRITES:
+      }
+      case READ_YOUR_WRITES -> {
         return routeReadYourWrites(intent, excluded, readSessions);
-      case BOUNDED_STALENESS:
-        long bound = intent.maxStaleness().toNanos();
+      }
+      case BOUNDED_STALENESS -> {
+        // BOUNDED_STALENESS intents always carry their bound.
+        long bound = java.util.Objects.requireNonNull(intent.maxStaleness()).toNanos();
         long now = settings.time().nanoTime();
         candidates =
             inRotation(excluded).stream()
                 .filter(
                     t -> t.status().replayDelay().toNanos() + (now - t.checkedAtNanos()) <= bound)
                 .collect(Collectors.toList());
-        break;
-      default:
-        candidates = inRotation(excluded);
+      }
+      default -> candidates = inRotation(excluded);
     }
     Target chosen = pick(candidates);
     return chosen != null

@@ -102,7 +102,7 @@ public final class Target {
    */
   public ReplicaStatus status() {
     ReplicaStatus s = status;
-    OptionalLong replay = observedReplayLsn.get();
+    OptionalLong replay = replayed();
     String lsn = replay.isPresent() ? Lsn.format(replay.getAsLong()) : s.replayLsn();
     return new ReplicaStatus(
         s.name(),
@@ -167,11 +167,15 @@ public final class Target {
     observedReplayLsn.set(OptionalLong.empty());
   }
 
+  private OptionalLong replayed() {
+    return java.util.Objects.requireNonNull(observedReplayLsn.get()); // starts empty, never null
+  }
+
   /**
    * @return the highest replay position seen, empty if none
    */
   public OptionalLong replayLsn() {
-    return observedReplayLsn.get();
+    return replayed();
   }
 
   /**
@@ -181,7 +185,7 @@ public final class Target {
    * @return true if the highest replay position seen is at or after it (unsigned)
    */
   public boolean hasReplayed(long lsn) {
-    OptionalLong replay = observedReplayLsn.get();
+    OptionalLong replay = replayed();
     return replay.isPresent() && Lsn.reached(replay.getAsLong(), lsn);
   }
 

@@ -453,9 +453,9 @@ public final class PgOutbox {
   }
 
   private static void requireText(@Nullable String value, String field) {
-    Require.notNull(value, field);
-    if (value.isBlank()) {
-      throw new IllegalArgumentException(field + " must not be blank but was '" + value + "'");
+    String present = Require.notNull(value, field);
+    if (present.isBlank()) {
+      throw new IllegalArgumentException(field + " must not be blank but was '" + present + "'");
     }
   }
 

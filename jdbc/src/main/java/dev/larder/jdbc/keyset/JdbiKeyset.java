@@ -156,8 +156,8 @@ public final class JdbiKeyset<T> {
   static Argument argument(Object value) {
     // PgJDBC has no setObject(Instant); as timestamptz it is exact.
     Object bound =
-        value instanceof Instant
-            ? OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC)
+        value instanceof Instant instant
+            ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
             : value;
     return (position, statement, ctx) -> statement.setObject(position, bound);
   }
@@ -177,7 +177,7 @@ public final class JdbiKeyset<T> {
       String text =
           v == null
               ? "null"
-              : v instanceof Object[] ? Arrays.deepToString((Object[]) v) : String.valueOf(v);
+              : v instanceof Object[] array ? Arrays.deepToString(array) : String.valueOf(v);
       sb.append(e.getKey())
           .append('=')
           .append(v == null ? "" : v.getClass().getName())

@@ -64,45 +64,26 @@ final class KeyedRowMapper<T> implements RowMapper<KeyedRow<T>> {
   }
 
   private static Reader reader(int i, String typeName, String column) {
-    switch (typeName.toLowerCase(Locale.ROOT)) {
-      case "timestamptz":
-        return rs -> rs.getObject(i, OffsetDateTime.class);
-      case "timestamp":
-        return rs -> rs.getObject(i, LocalDateTime.class);
-      case "date":
-        return rs -> rs.getObject(i, LocalDate.class);
-      case "int2":
-      case "int4":
-      case "serial":
-        return rs -> nullOr(rs, rs.getInt(i));
-      case "int8":
-      case "bigserial":
-      case "oid":
-        return rs -> nullOr(rs, rs.getLong(i));
-      case "numeric":
-        return rs -> rs.getBigDecimal(i);
-      case "float8":
-        return rs -> nullOr(rs, rs.getDouble(i));
-      case "float4":
-        return rs -> nullOr(rs, (double) rs.getFloat(i));
-      case "text":
-      case "varchar":
-      case "bpchar":
-      case "name":
-      case "citext":
-        return rs -> rs.getString(i);
-      case "uuid":
-        return rs -> rs.getObject(i, UUID.class);
-      case "bool":
-        return rs -> nullOr(rs, rs.getBoolean(i));
-      default:
-        throw new IllegalStateException(
-            "sort key \""
-                + column
-                + "\" has PostgreSQL type "
-                + typeName
-                + ", which a cursor cannot hold; sort by a column of another type");
-    }
+    return switch (typeName.toLowerCase(Locale.ROOT)) {
+      case "timestamptz" -> rs -> rs.getObject(i, OffsetDateTime.class);
+      case "timestamp" -> rs -> rs.getObject(i, LocalDateTime.class);
+      case "date" -> rs -> rs.getObject(i, LocalDate.class);
+      case "int2", "int4", "serial" -> rs -> nullOr(rs, rs.getInt(i));
+      case "int8", "bigserial", "oid" -> rs -> nullOr(rs, rs.getLong(i));
+      case "numeric" -> rs -> rs.getBigDecimal(i);
+      case "float8" -> rs -> nullOr(rs, rs.getDouble(i));
+      case "float4" -> rs -> nullOr(rs, (double) rs.getFloat(i));
+      case "text", "varchar", "bpchar", "name", "citext" -> rs -> rs.getString(i);
+      case "uuid" -> rs -> rs.getObject(i, UUID.class);
+      case "bool" -> rs -> nullOr(rs, rs.getBoolean(i));
+      default ->
+          throw new IllegalStateException(
+              "sort key \""
+                  + column
+                  + "\" has PostgreSQL type "
+                  + typeName
+                  + ", which a cursor cannot hold; sort by a column of another type");
+    };
   }
 
   private static @Nullable Object nullOr(ResultSet rs, Object value) throws SQLException {

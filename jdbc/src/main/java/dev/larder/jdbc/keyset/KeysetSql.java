@@ -127,18 +127,13 @@ final class KeysetSql {
   /** One comparison; the value, if any, is bound as {@code :param}. */
   static String term(Seek.Term t, String param) {
     String col = quote(t.key().name());
-    switch (t.operator()) {
-      case EQUAL:
-        return col + " = :" + param;
-      case IS_NULL:
-        return col + " IS NULL";
-      case IS_NOT_NULL:
-        return col + " IS NOT NULL";
-      case AFTER:
-        return col + (t.key().direction() == SortDirection.ASC ? " > :" : " < :") + param;
-      default:
-        throw new IllegalStateException("unknown operator " + t.operator());
-    }
+    return switch (t.operator()) {
+      case EQUAL -> col + " = :" + param;
+      case IS_NULL -> col + " IS NULL";
+      case IS_NOT_NULL -> col + " IS NOT NULL";
+      case AFTER -> col + (t.key().direction() == SortDirection.ASC ? " > :" : " < :") + param;
+      default -> throw new IllegalStateException("unknown operator " + t.operator());
+    };
   }
 
   private static String orderTerm(SortKey k) {
