@@ -458,6 +458,8 @@ public abstract class AbstractInvalidationSource implements InvalidationSource {
     private static final long serialVersionUID = 1L;
 
     private final transient @Nullable InvalidationListener listener;
+
+    /** What was not applied (an event or a gap notice), for the message. */
     private final String what;
 
     NotApplied(String message) {

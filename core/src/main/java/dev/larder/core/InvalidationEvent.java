@@ -36,6 +36,12 @@ public record InvalidationEvent(
   /**
    * Validates and copies the components.
    *
+   * @param cacheName the cache whose entries changed
+   * @param keys the changed keys
+   * @param all whether every entry of the cache changed
+   * @param origin who emitted the event
+   * @param occurredAt when the change happened at its origin
+   * @param position the source's own position of this event, or null
    * @throws NullPointerException if a required component or a key is null
    * @throws IllegalArgumentException if {@code cacheName} or {@code origin} is blank, a key is
    *     empty, or {@code keys} is empty while {@code all} is false (or not empty while it is true)

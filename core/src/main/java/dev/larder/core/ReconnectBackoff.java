@@ -35,6 +35,8 @@ public record ReconnectBackoff(Duration initial, Duration max) {
    * Checks the bounds. The messages name the builder setting {@code reconnectBackoff(initial, max)}
    * that the sources expose, so callers can pass their arguments straight through.
    *
+   * @param initial the first delay
+   * @param max the longest delay
    * @throws NullPointerException if either is null
    * @throws IllegalArgumentException if either is not positive ({@code "reconnectBackoff.initial
    *     must be > 0 but was PT0S"}) or {@code max < initial} ({@code "reconnectBackoff.max must be

@@ -13,7 +13,10 @@ import dev.larder.core.LarderException;
 public class ForeignClusterTokenException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** The system identifier of the cluster that issued the token. */
   private final long tokenSystemIdentifier;
+
+  /** The system identifier of the cluster the router serves. */
   private final long clusterSystemIdentifier;
 
   /**

@@ -14,6 +14,7 @@ import java.util.List;
 public class PoolConfigurationException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** What the check found. */
   private final List<ServerSettingsCheck.Finding> findings;
 
   /**

@@ -31,7 +31,10 @@ import org.jspecify.annotations.Nullable;
 public class PrimaryUnavailableException extends LarderException implements ClassifiedFailure {
   private static final long serialVersionUID = 1L;
 
+  /** How the failure to reach the primary was classified. */
   private final FailureClass failureClass;
+
+  /** The pool's connectionTimeout that passed without a connection, if known. */
   private final @Nullable Duration connectionTimeout;
 
   /**

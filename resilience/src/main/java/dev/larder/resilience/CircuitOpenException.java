@@ -16,6 +16,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 public class CircuitOpenException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the breaker that refused the call. */
   private final String breakerName;
 
   /**

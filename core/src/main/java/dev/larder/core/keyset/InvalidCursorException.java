@@ -50,6 +50,7 @@ public final class InvalidCursorException extends LarderException {
     }
   }
 
+  /** Why the cursor was refused. */
   private final Reason reason;
 
   /**

@@ -47,6 +47,9 @@ public final class Seek {
     /**
      * Checks the term.
      *
+     * @param key the sort key
+     * @param operator the comparison
+     * @param value the boundary value, or null
      * @throws IllegalArgumentException if the value is null for EQUAL or AFTER, or set for a NULL
      *     test
      */
