@@ -79,10 +79,12 @@ public final class CachedRepository<I, T> {
 
   private CachedRepository(Builder<I, T> b) {
     this.collection = b.collection;
-    this.loads = b.collection.withReadPreference(b.loadReadPreference);
+    this.loads =
+        b.collection.withReadPreference(
+            b.loadReadPreference != null ? b.loadReadPreference : ReadPreference.primary());
     this.cache = b.cache;
     this.idOf = b.idOf;
-    this.keyOf = b.keyOf;
+    this.keyOf = b.keyOf != null ? b.keyOf : String::valueOf;
   }
 
   /**
@@ -280,7 +282,10 @@ public final class CachedRepository<I, T> {
   }
 
   /**
-   * Builds a {@link CachedRepository}. Not thread-safe.
+   * Builds a {@link CachedRepository}. Each setting may be given once: a repeated setting fails
+   * with {@link IllegalStateException} naming the value set earlier.
+   *
+   * <p>Not thread-safe; the repository it builds is.
    *
    * @param <I> the {@code _id} type
    * @param <T> the document type
@@ -289,9 +294,8 @@ public final class CachedRepository<I, T> {
     private final MongoCollection<T> collection;
     private final LarderCache<T> cache;
     private final Function<? super T, ? extends I> idOf;
-    private Function<? super I, String> keyOf = String::valueOf;
-    private ReadPreference loadReadPreference = ReadPreference.primary();
-    private @Nullable Object keyOfSet;
+    private @Nullable Function<? super I, String> keyOf;
+    private @Nullable ReadPreference loadReadPreference;
 
     private Builder(
         MongoCollection<T> collection,
@@ -311,9 +315,8 @@ public final class CachedRepository<I, T> {
      * @throws IllegalStateException if already set
      */
     public Builder<I, T> keyOf(Function<? super I, String> keyOf) {
-      Require.notYetSet(keyOfSet, "keyOf");
+      Require.notYetSet(this.keyOf, "keyOf");
       this.keyOf = Require.notNull(keyOf, "keyOf");
-      this.keyOfSet = keyOf;
       return this;
     }
 
@@ -322,8 +325,10 @@ public final class CachedRepository<I, T> {
      *
      * @param preference the read preference
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<I, T> loadReadPreference(ReadPreference preference) {
+      Require.notYetSet(this.loadReadPreference, "loadReadPreference");
       this.loadReadPreference = Require.notNull(preference, "loadReadPreference");
       return this;
     }

@@ -3,6 +3,7 @@ package dev.larder.mongo;
 /**
  * What {@link MongoRouter} does when the deployment refuses client sessions, so causal consistency
  * cannot be had (a standalone server without sessions, or a stand-in such as mongo-java-server).
+ * Immutable and thread-safe.
  */
 public enum CausalFallback {
   /**

@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * of its clock by more than the allowed skew. For tokens that travel through clients, the signed
  * form ({@link #toHeader(CursorCodec)} / {@link #fromHeader(String, CursorCodec)}, {@code m2.})
  * adds larder-core's HMAC (the keyset cursors' mechanism, with its key rotation), so a client can
- * neither make one up nor move its times on any deployment. Instances are immutable.
+ * neither make one up nor move its times on any deployment. Instances are immutable and
+ * thread-safe.
  */
 public final class ConsistencyToken {
 

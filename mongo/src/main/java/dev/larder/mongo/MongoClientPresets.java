@@ -38,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  * operators can tune through the URI), else from the preset. Retryable reads and writes are always
  * on. The result is the driver's own immutable settings object, so everything the builder does not
  * cover can still be changed with {@code MongoClientSettings.builder(settings)}.
+ *
+ * <p>This class only starts builders: it holds no state and its methods are thread-safe. A {@link
+ * Builder} is not thread-safe; what it builds is.
  */
 public final class MongoClientPresets {
 
@@ -87,7 +90,15 @@ public final class MongoClientPresets {
     return builder(MongoPreset.parse(preset), connectionString);
   }
 
-  /** Builds tuned {@link MongoClientSettings}. Not thread-safe; the settings it builds are. */
+  /**
+   * Builds tuned {@link MongoClientSettings}. Each setting may be given once: a repeated setting
+   * fails with {@link IllegalStateException} naming the value set earlier; a bad value fails at
+   * once with {@link IllegalArgumentException} naming the setting and the value; rules that involve
+   * several settings (or the connection string and the preset) are checked in {@link #build()}.
+   *
+   * <p>Not thread-safe; the settings it builds are immutable and thread-safe, and so is the client
+   * {@link #buildClient()} creates.
+   */
   public static final class Builder {
     private final MongoPreset preset;
     private final ConnectionString connectionString;
@@ -121,8 +132,10 @@ public final class MongoClientPresets {
      * @param size {@code > 0}; the driver's "0 = unlimited" is refused on purpose
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxPoolSize(int size) {
+      Require.notYetSet(maxPoolSize, "maxPoolSize");
       this.maxPoolSize = Require.positive(size, "maxPoolSize");
       return this;
     }
@@ -133,8 +146,10 @@ public final class MongoClientPresets {
      * @param size {@code >= 0}, at most {@code maxPoolSize} (checked in {@link #build()})
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
      */
     public Builder minPoolSize(int size) {
+      Require.notYetSet(minPoolSize, "minPoolSize");
       this.minPoolSize = Require.nonNegative(size, "minPoolSize");
       return this;
     }
@@ -145,8 +160,10 @@ public final class MongoClientPresets {
      * @param count {@code > 0}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxConnecting(int count) {
+      Require.notYetSet(maxConnecting, "maxConnecting");
       this.maxConnecting = Require.positive(count, "maxConnecting");
       return this;
     }
@@ -158,8 +175,10 @@ public final class MongoClientPresets {
      * @param wait {@code > 0}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxWaitTime(Duration wait) {
+      Require.notYetSet(maxWaitTime, "maxWaitTime");
       this.maxWaitTime = Require.positive(wait, "maxWaitTime");
       return this;
     }
@@ -171,8 +190,10 @@ public final class MongoClientPresets {
      * @param idle {@code >= 0}; zero means no limit
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
      */
     public Builder maxConnectionIdleTime(Duration idle) {
+      Require.notYetSet(maxConnectionIdleTime, "maxConnectionIdleTime");
       this.maxConnectionIdleTime = Require.nonNegative(idle, "maxConnectionIdleTime");
       return this;
     }
@@ -184,8 +205,10 @@ public final class MongoClientPresets {
      * @param life {@code >= 0}; zero means no limit
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
      */
     public Builder maxConnectionLifeTime(Duration life) {
+      Require.notYetSet(maxConnectionLifeTime, "maxConnectionLifeTime");
       this.maxConnectionLifeTime = Require.nonNegative(life, "maxConnectionLifeTime");
       return this;
     }
@@ -197,8 +220,10 @@ public final class MongoClientPresets {
      * @param timeout {@code > 0}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder serverSelectionTimeout(Duration timeout) {
+      Require.notYetSet(serverSelectionTimeout, "serverSelectionTimeout");
       this.serverSelectionTimeout = Require.positive(timeout, "serverSelectionTimeout");
       return this;
     }
@@ -209,8 +234,10 @@ public final class MongoClientPresets {
      * @param timeout {@code > 0}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder connectTimeout(Duration timeout) {
+      Require.notYetSet(connectTimeout, "connectTimeout");
       this.connectTimeout = Require.positive(timeout, "connectTimeout");
       return this;
     }
@@ -221,8 +248,10 @@ public final class MongoClientPresets {
      * @param timeout {@code >= 0}; zero means wait forever (not recommended)
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
      */
     public Builder socketTimeout(Duration timeout) {
+      Require.notYetSet(socketTimeout, "socketTimeout");
       this.socketTimeout = Require.nonNegative(timeout, "socketTimeout");
       return this;
     }
@@ -234,8 +263,10 @@ public final class MongoClientPresets {
      * @param frequency at least 500 ms (the driver's minimum heartbeat)
      * @return this builder
      * @throws IllegalArgumentException if shorter than 500 ms
+     * @throws IllegalStateException if already set
      */
     public Builder heartbeatFrequency(Duration frequency) {
+      Require.notYetSet(heartbeatFrequency, "heartbeatFrequency");
       Require.notNull(frequency, "heartbeatFrequency");
       if (frequency.compareTo(Duration.ofMillis(500)) < 0) {
         throw new IllegalArgumentException(
@@ -252,8 +283,10 @@ public final class MongoClientPresets {
      *     secondaryPreferred} or {@code nearest}
      * @return this builder
      * @throws IllegalArgumentException naming the value and the accepted modes if unknown
+     * @throws IllegalStateException if already set
      */
     public Builder readPreference(String mode) {
+      Require.notYetSet(readMode, "readPreference");
       this.readMode = ReadPreferences.parseMode(mode, "readPreference");
       return this;
     }
@@ -265,8 +298,10 @@ public final class MongoClientPresets {
      * @param tagSets the tag sets, at least one
      * @return this builder
      * @throws IllegalArgumentException if empty
+     * @throws IllegalStateException if already set
      */
     public Builder readTagSets(List<TagSet> tagSets) {
+      Require.notYetSet(this.tagSets, "readTagSets");
       Require.notNull(tagSets, "readTagSets");
       if (tagSets.isEmpty()) {
         throw new IllegalArgumentException("readTagSets must not be empty but was []");
@@ -283,8 +318,10 @@ public final class MongoClientPresets {
      *     frequency + 10 s (checked in {@link #build()})
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxStaleness(Duration staleness) {
+      Require.notYetSet(maxStaleness, "maxStaleness");
       this.maxStaleness = Require.positive(staleness, "maxStaleness");
       return this;
     }
@@ -296,8 +333,11 @@ public final class MongoClientPresets {
      *     {@code available}
      * @return this builder
      * @throws IllegalArgumentException naming the value and the accepted levels if unknown
+     * @throws IllegalStateException if already set
      */
     public Builder readConcern(String level) {
+      Require.notYetSet(
+          readConcern == null ? null : readConcern.getLevel().getValue(), "readConcern");
       Require.notNull(level, "readConcern");
       if (!READ_CONCERNS.contains(level.toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(
@@ -315,8 +355,11 @@ public final class MongoClientPresets {
      *     SECONDS)}; unacknowledged writes are refused (their failures are invisible)
      * @return this builder
      * @throws IllegalArgumentException if unacknowledged
+     * @throws IllegalStateException if already set
      */
     public Builder writeConcern(WriteConcern concern) {
+      Require.notYetSet(
+          writeConcern == null ? null : writeConcern.asDocument().toJson(), "writeConcern");
       Require.notNull(concern, "writeConcern");
       if (!concern.isAcknowledged()) {
         throw new IllegalArgumentException(
@@ -334,8 +377,10 @@ public final class MongoClientPresets {
      *     none to turn compression off
      * @return this builder
      * @throws IllegalArgumentException naming the value if unknown or if its library is missing
+     * @throws IllegalStateException if already set
      */
     public Builder compressors(String... names) {
+      Require.notYetSet(compressorNames(compressors), "compressors");
       Require.notNull(names, "compressors");
       List<MongoCompressor> list = new ArrayList<>();
       for (String name : names) {
@@ -351,8 +396,10 @@ public final class MongoClientPresets {
      * @param name not blank
      * @return this builder
      * @throws IllegalArgumentException if blank
+     * @throws IllegalStateException if already set
      */
     public Builder applicationName(String name) {
+      Require.notYetSet(applicationName, "applicationName");
       Require.notNull(name, "applicationName");
       if (name.isBlank()) {
         throw new IllegalArgumentException(
@@ -369,8 +416,10 @@ public final class MongoClientPresets {
      *
      * @param registry the registry
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder meterRegistry(MeterRegistry registry) {
+      Require.notYetSet(meterRegistry, "meterRegistry");
       this.meterRegistry = Require.notNull(registry, "meterRegistry");
       return this;
     }
@@ -498,6 +547,10 @@ public final class MongoClientPresets {
         staleness = maxStaleness != null ? maxStaleness : p.maxStaleness;
       }
       return ReadPreferences.build(mode, tags, staleness, heartbeat);
+    }
+
+    private static @Nullable List<String> compressorNames(@Nullable List<MongoCompressor> list) {
+      return list == null ? null : list.stream().map(MongoCompressor::getName).toList();
     }
 
     private static MongoCompressor compressor(String name) {

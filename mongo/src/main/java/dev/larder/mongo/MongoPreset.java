@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * A starting point for {@link MongoClientPresets}: pool, timeouts, read/write concerns, read
  * preference and compression chosen together for one kind of workload. Every value can be
  * overridden, by the connection string or by the builder. The module README lists each value and
- * why it was chosen.
+ * why it was chosen. Immutable and thread-safe.
  */
 public enum MongoPreset {
   /**

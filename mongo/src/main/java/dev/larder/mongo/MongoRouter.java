@@ -71,7 +71,7 @@ public final class MongoRouter {
     MongoDatabase db = b.client.getDatabase(b.database);
     this.readPreference = b.readPreference != null ? b.readPreference : db.getReadPreference();
     this.database = db;
-    this.fallback = b.fallback;
+    this.fallback = b.fallback != null ? b.fallback : CausalFallback.PRIMARY;
     this.tokenClockSkew = b.tokenClockSkew != null ? b.tokenClockSkew : DEFAULT_TOKEN_CLOCK_SKEW;
     this.time = b.time != null ? b.time : TimeSource.system();
   }
@@ -324,12 +324,18 @@ public final class MongoRouter {
     }
   }
 
-  /** Builds a {@link MongoRouter}. Not thread-safe. */
+  /**
+   * Builds a {@link MongoRouter}. Each setting may be given once: a repeated setting fails with
+   * {@link IllegalStateException} naming the value set earlier; a bad value fails at once with
+   * {@link IllegalArgumentException} naming the setting and the value.
+   *
+   * <p>Not thread-safe; the router it builds is.
+   */
   public static final class Builder {
     private final MongoClient client;
     private final String database;
     private @Nullable ReadPreference readPreference;
-    private CausalFallback fallback = CausalFallback.PRIMARY;
+    private @Nullable CausalFallback fallback;
     private @Nullable Duration tokenClockSkew;
     private @Nullable TimeSource time;
 
@@ -346,8 +352,10 @@ public final class MongoRouter {
      * @return this builder
      * @throws IllegalArgumentException if its max staleness is below 90 s or below the client's
      *     heartbeat frequency + 10 s
+     * @throws IllegalStateException if already set
      */
     public Builder readPreference(ReadPreference preference) {
+      Require.notYetSet(this.readPreference, "readPreference");
       Require.notNull(preference, "readPreference");
       ServerSettings server = client.getClusterDescription().getServerSettings();
       Duration heartbeat =
@@ -363,8 +371,10 @@ public final class MongoRouter {
      *
      * @param fallback the fallback
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder causalFallback(CausalFallback fallback) {
+      Require.notYetSet(this.fallback, "causalFallback");
       this.fallback = Require.notNull(fallback, "causalFallback");
       return this;
     }

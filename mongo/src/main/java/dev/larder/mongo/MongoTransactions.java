@@ -64,13 +64,13 @@ public final class MongoTransactions {
 
   private MongoTransactions(Builder b) {
     this.client = b.client;
-    this.options = b.options;
+    this.options = b.options != null ? b.options : Builder.DEFAULT_OPTIONS;
     this.loop =
         new TransactionLoop(
-            b.maxAttempts,
-            b.deadline,
+            b.maxAttempts != null ? b.maxAttempts : DEFAULT_MAX_ATTEMPTS,
+            b.deadline != null ? b.deadline : DEFAULT_DEADLINE,
             waits(Require.notNull(b.pacing, "pacing")),
-            b.timeSource,
+            b.timeSource != null ? b.timeSource : TimeSource.system(),
             d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000));
   }
 
@@ -142,22 +142,30 @@ public final class MongoTransactions {
     }
   }
 
-  /** Builds {@link MongoTransactions}. Not thread-safe. */
+  /**
+   * Builds {@link MongoTransactions}. Each setting may be given once: a repeated setting fails with
+   * {@link IllegalStateException} naming the value set earlier; a bad value fails at once with
+   * {@link IllegalArgumentException} naming the setting and the value.
+   *
+   * <p>Not thread-safe; the runner it builds is.
+   */
   public static final class Builder {
-    private final MongoClient client;
-    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-    private Duration deadline = DEFAULT_DEADLINE;
-    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
-    private Jitter jitter = Jitter.FULL;
-    private @Nullable RetryPolicy pacing;
-    private TimeSource timeSource = TimeSource.system();
-    private TransactionOptions options =
+    private static final TransactionOptions DEFAULT_OPTIONS =
         TransactionOptions.builder()
             .readConcern(ReadConcern.SNAPSHOT)
             .writeConcern(WriteConcern.MAJORITY)
             .readPreference(ReadPreference.primary())
             .build();
+
+    private final MongoClient client;
+    private @Nullable Integer maxAttempts;
+    private @Nullable Duration deadline;
+    private @Nullable Duration initialBackoff;
+    private @Nullable Duration maxBackoff;
+    private @Nullable Jitter jitter;
+    private @Nullable RetryPolicy pacing;
+    private @Nullable TimeSource timeSource;
+    private @Nullable TransactionOptions options;
 
     private Builder(MongoClient client) {
       this.client = client;
@@ -169,8 +177,10 @@ public final class MongoTransactions {
      * @param attempts {@code > 0}; 1 means no retry
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxAttempts(int attempts) {
+      Require.notYetSet(maxAttempts, "maxAttempts");
       this.maxAttempts = Require.positive(attempts, "maxAttempts");
       return this;
     }
@@ -182,8 +192,10 @@ public final class MongoTransactions {
      * @param deadline {@code > 0}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder deadline(Duration deadline) {
+      Require.notYetSet(this.deadline, "deadline");
       this.deadline = Require.positive(deadline, "deadline");
       return this;
     }
@@ -197,8 +209,12 @@ public final class MongoTransactions {
      * @return this builder
      * @throws IllegalArgumentException if not positive, not whole milliseconds or {@code max <
      *     initial}
+     * @throws IllegalStateException if already set
      */
     public Builder backoff(Duration initial, Duration max) {
+      Require.notYetSet(
+          initialBackoff == null ? null : "initial " + initialBackoff + ", max " + maxBackoff,
+          "backoff");
       wholeMillis(Require.positive(initial, "initialBackoff"), "initialBackoff");
       wholeMillis(Require.positive(max, "maxBackoff"), "maxBackoff");
       if (max.compareTo(initial) < 0) {
@@ -216,8 +232,10 @@ public final class MongoTransactions {
      *
      * @param jitter the jitter
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder jitter(Jitter jitter) {
+      Require.notYetSet(this.jitter, "jitter");
       this.jitter = Require.notNull(jitter, "jitter");
       return this;
     }
@@ -234,8 +252,10 @@ public final class MongoTransactions {
      *
      * @param options the driver's transaction options
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder transactionOptions(TransactionOptions options) {
+      Require.notYetSet(this.options, "transactionOptions");
       this.options = Require.notNull(options, "transactionOptions");
       return this;
     }
@@ -245,8 +265,10 @@ public final class MongoTransactions {
      *
      * @param timeSource the time source
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
+      Require.notYetSet(this.timeSource, "timeSource");
       this.timeSource = Require.notNull(timeSource, "timeSource");
       return this;
     }
@@ -261,9 +283,9 @@ public final class MongoTransactions {
       // retried commit is not a retried body.
       this.pacing =
           RetryPolicy.builder("mongo-transactions")
-              .initialInterval(initialBackoff)
-              .maxInterval(maxBackoff)
-              .jitter(jitter)
+              .initialInterval(initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF)
+              .maxInterval(maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF)
+              .jitter(jitter != null ? jitter : Jitter.FULL)
               .maxAttempts(Integer.MAX_VALUE)
               .noDeadline()
               .build();

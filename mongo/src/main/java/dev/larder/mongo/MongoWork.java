@@ -3,6 +3,9 @@ package dev.larder.mongo;
 /**
  * Work run by {@link MongoRouter} against a routed {@link MongoContext}.
  *
+ * <p>Runs on the thread that called the router, once per call; it must not hand the context (or
+ * what it made from it) to another thread.
+ *
  * @param <T> what the work returns
  */
 @FunctionalInterface

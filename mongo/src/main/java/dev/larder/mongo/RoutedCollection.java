@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * {@link MongoContext} that made this object. Everything else is on {@link #collection()} (pass
  * {@link MongoContext#session()} to keep the causal guarantee).
  *
+ * <p>Valid only during the call whose context made it; not thread-safe, as that context's session
+ * is not.
+ *
  * @param <D> the document type
  */
 public interface RoutedCollection<D> {

@@ -8,6 +8,8 @@ import dev.larder.core.LarderException;
  * deadline was reached. The cause is the last failure. When {@link #failureClass()} is {@link
  * FailureClass#UNKNOWN} the last commit's outcome is unknown: the transaction may have committed,
  * so the caller must check before doing it again.
+ *
+ * <p>Immutable once thrown (its fields are final): safe to pass between threads.
  */
 public final class TransactionRetriesExhaustedException extends LarderException {
   private static final long serialVersionUID = 1L;

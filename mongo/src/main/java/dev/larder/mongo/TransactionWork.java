@@ -7,6 +7,9 @@ import com.mongodb.client.ClientSession;
  * have no effects outside the database that cannot be repeated, and must pass the session to every
  * operation.
  *
+ * <p>Runs on the thread that called {@link MongoTransactions#inTransaction}; the session must not
+ * be handed to another thread (a session is not thread-safe).
+ *
  * @param <T> what the body returns
  */
 @FunctionalInterface

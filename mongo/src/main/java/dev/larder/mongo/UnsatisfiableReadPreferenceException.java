@@ -8,6 +8,8 @@ import org.jspecify.annotations.Nullable;
  * secondary} on a standalone server, a tag set no member carries, or no secondary within {@code
  * maxStaleness} until the server selection timeout ran out. The message names the read preference
  * and the members the client sees.
+ *
+ * <p>Immutable once thrown (its fields are final): safe to pass between threads.
  */
 public final class UnsatisfiableReadPreferenceException extends LarderException {
   private static final long serialVersionUID = 1L;

@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
  * The outcome of {@link MongoRouter#write(MongoWork)}: what the work returned and the token a later
  * read passes to see the write.
  *
+ * <p>Immutable and thread-safe if the value is (the token always is).
+ *
  * @param value what the work returned
  * @param token the consistency token; send {@link ConsistencyToken#toHeader()} to the caller
  * @param <T> the work's result type

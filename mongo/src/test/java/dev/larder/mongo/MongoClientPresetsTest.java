@@ -220,4 +220,109 @@ class MongoClientPresetsTest {
     assertThat(MongoClientPresets.builder(MongoPreset.OLTP, URI).build().getCommandListeners())
         .isEmpty();
   }
+
+  @Test
+  void aSecondCallOfAnySettingIsRefusedNamingTheValueSetFirst() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    var b =
+        MongoClientPresets.builder(MongoPreset.OLTP, URI)
+            .maxPoolSize(40)
+            .minPoolSize(4)
+            .maxConnecting(3)
+            .maxWaitTime(Duration.ofSeconds(2))
+            .maxConnectionIdleTime(Duration.ofMinutes(5))
+            .maxConnectionLifeTime(Duration.ofMinutes(30))
+            .serverSelectionTimeout(Duration.ofSeconds(5))
+            .connectTimeout(Duration.ofSeconds(3))
+            .socketTimeout(Duration.ofSeconds(10))
+            .heartbeatFrequency(Duration.ofSeconds(10))
+            .readPreference("nearest")
+            .readTagSets(List.of(new TagSet(new Tag("dc", "east"))))
+            .maxStaleness(Duration.ofSeconds(120))
+            .readConcern("Majority")
+            .writeConcern(WriteConcern.MAJORITY.withWTimeout(5, TimeUnit.SECONDS))
+            .compressors("zlib")
+            .applicationName("shop")
+            .meterRegistry(registry);
+
+    assertThatThrownBy(() -> b.maxPoolSize(50))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxPoolSize was already set to 40");
+    assertThatThrownBy(() -> b.minPoolSize(5)).hasMessage("minPoolSize was already set to 4");
+    assertThatThrownBy(() -> b.maxConnecting(2)).hasMessage("maxConnecting was already set to 3");
+    assertThatThrownBy(() -> b.maxWaitTime(Duration.ofSeconds(1)))
+        .hasMessage("maxWaitTime was already set to PT2S");
+    assertThatThrownBy(() -> b.maxConnectionIdleTime(Duration.ZERO))
+        .hasMessage("maxConnectionIdleTime was already set to PT5M");
+    assertThatThrownBy(() -> b.maxConnectionLifeTime(Duration.ZERO))
+        .hasMessage("maxConnectionLifeTime was already set to PT30M");
+    assertThatThrownBy(() -> b.serverSelectionTimeout(Duration.ofSeconds(1)))
+        .hasMessage("serverSelectionTimeout was already set to PT5S");
+    assertThatThrownBy(() -> b.connectTimeout(Duration.ofSeconds(1)))
+        .hasMessage("connectTimeout was already set to PT3S");
+    assertThatThrownBy(() -> b.socketTimeout(Duration.ofSeconds(1)))
+        .hasMessage("socketTimeout was already set to PT10S");
+    assertThatThrownBy(() -> b.heartbeatFrequency(Duration.ofSeconds(1)))
+        .hasMessage("heartbeatFrequency was already set to PT10S");
+    assertThatThrownBy(() -> b.readPreference("primary"))
+        .hasMessage("readPreference was already set to nearest");
+    assertThatThrownBy(() -> b.readTagSets(List.of(new TagSet())))
+        .hasMessageStartingWith("readTagSets was already set to [")
+        .hasMessageContaining("east");
+    assertThatThrownBy(() -> b.maxStaleness(Duration.ofSeconds(90)))
+        .hasMessage("maxStaleness was already set to PT2M");
+    assertThatThrownBy(() -> b.readConcern("local"))
+        .hasMessage("readConcern was already set to majority");
+    assertThatThrownBy(() -> b.writeConcern(WriteConcern.W1))
+        .hasMessage("writeConcern was already set to {\"w\": \"majority\", \"wtimeout\": 5000}");
+    assertThatThrownBy(() -> b.compressors()).hasMessage("compressors was already set to [zlib]");
+    assertThatThrownBy(() -> b.applicationName("other"))
+        .hasMessage("applicationName was already set to shop");
+    assertThatThrownBy(() -> b.meterRegistry(new SimpleMeterRegistry()))
+        .hasMessage("meterRegistry was already set to " + registry);
+
+    // The first values stand: the refused calls changed nothing.
+    MongoClientSettings s = b.build();
+    assertThat(s.getConnectionPoolSettings().getMaxSize()).isEqualTo(40);
+    assertThat(s.getReadPreference().getName()).isEqualTo("nearest");
+  }
+
+  @Test
+  void turningCompressionOffCountsAsSettingCompressors() {
+    var b = MongoClientPresets.builder(MongoPreset.ANALYTICS, URI).compressors();
+    assertThatThrownBy(() -> b.compressors("zlib"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("compressors was already set to []");
+  }
+
+  @Test
+  void badDurationsNamesAndTagSetsAreRefusedNamingTheSettingAndTheValue() {
+    var b = MongoClientPresets.builder(MongoPreset.OLTP, URI);
+    assertThatThrownBy(() -> b.maxConnectionIdleTime(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConnectionIdleTime must be >= 0 but was PT-1S");
+    assertThatThrownBy(() -> b.maxConnectionLifeTime(Duration.ofSeconds(-1)))
+        .hasMessage("maxConnectionLifeTime must be >= 0 but was PT-1S");
+    assertThatThrownBy(() -> b.serverSelectionTimeout(Duration.ZERO))
+        .hasMessage("serverSelectionTimeout must be > 0 but was PT0S");
+    assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO))
+        .hasMessage("connectTimeout must be > 0 but was PT0S");
+    assertThatThrownBy(() -> b.socketTimeout(Duration.ofMillis(-5)))
+        .hasMessage("socketTimeout must be >= 0 but was PT-0.005S");
+    assertThatThrownBy(() -> b.heartbeatFrequency(Duration.ofMillis(100)))
+        .hasMessage("heartbeatFrequency must be >= PT0.5S but was PT0.1S");
+    assertThatThrownBy(() -> b.maxStaleness(Duration.ZERO))
+        .hasMessage("maxStaleness must be > 0 but was PT0S");
+    assertThatThrownBy(() -> b.readTagSets(List.of()))
+        .hasMessage("readTagSets must not be empty but was []");
+    assertThatThrownBy(() -> b.applicationName("  "))
+        .hasMessage("applicationName must not be blank but was '  '");
+    assertThatThrownBy(() -> b.maxWaitTime(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("maxWaitTime must not be null");
+    // A refused value leaves the setting unset: a good value is still taken.
+    assertThat(b.connectTimeout(Duration.ofSeconds(2)).build().getSocketSettings())
+        .extracting(x -> x.getConnectTimeout(TimeUnit.SECONDS))
+        .isEqualTo(2);
+  }
 }

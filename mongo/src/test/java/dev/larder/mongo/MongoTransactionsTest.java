@@ -3,8 +3,11 @@ package dev.larder.mongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.TransactionOptions;
+import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import dev.larder.core.TimeSource;
 import dev.larder.resilience.Jitter;
 import dev.larder.resilience.RetryPolicy;
 import dev.larder.testsupport.Gen;
@@ -74,6 +77,58 @@ class MongoTransactionsTest {
       assertThatThrownBy(() -> b.maxAttempts(0)).hasMessage("maxAttempts must be > 0 but was 0");
       assertThatThrownBy(() -> b.deadline(Duration.ZERO))
           .hasMessage("deadline must be > 0 but was PT0S");
+    }
+  }
+
+  @Test
+  void aSecondCallOfAnySettingIsRefusedNamingTheValueSetFirst() {
+    try (MongoClient client =
+        MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")) {
+      TimeSource clock = TimeSource.system();
+      TransactionOptions options =
+          TransactionOptions.builder().writeConcern(WriteConcern.MAJORITY).build();
+      MongoTransactions.Builder b =
+          MongoTransactions.builder(client)
+              .maxAttempts(3)
+              .deadline(Duration.ofSeconds(10))
+              .backoff(Duration.ofMillis(10), Duration.ofMillis(500))
+              .jitter(Jitter.DECORRELATED)
+              .transactionOptions(options)
+              .timeSource(clock);
+
+      assertThatThrownBy(() -> b.maxAttempts(5))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("maxAttempts was already set to 3");
+      assertThatThrownBy(() -> b.deadline(Duration.ofSeconds(30)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("deadline was already set to PT10S");
+      assertThatThrownBy(() -> b.backoff(Duration.ofMillis(20), Duration.ofSeconds(1)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("backoff was already set to initial PT0.01S, max PT0.5S");
+      assertThatThrownBy(() -> b.jitter(Jitter.FULL))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("jitter was already set to DECORRELATED");
+      assertThatThrownBy(() -> b.transactionOptions(TransactionOptions.builder().build()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("transactionOptions was already set to " + options);
+      assertThatThrownBy(() -> b.timeSource(TimeSource.system()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("timeSource was already set to " + clock);
+      assertThat(b.build()).isNotNull();
+    }
+  }
+
+  @Test
+  void aRefusedBackoffLeavesTheSettingUnset() {
+    try (MongoClient client =
+        MongoClients.create("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")) {
+      MongoTransactions.Builder b = MongoTransactions.builder(client);
+      assertThatThrownBy(() -> b.backoff(Duration.ofMillis(200), Duration.ofMillis(100)))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> b.jitter(null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("jitter must not be null");
+      assertThat(b.backoff(Duration.ofMillis(100), Duration.ofMillis(200)).build()).isNotNull();
     }
   }
 }

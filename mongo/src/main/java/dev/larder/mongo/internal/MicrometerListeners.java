@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.binder.mongodb.MongoMetricsConnectionPoolLi
 
 /**
  * Wires Micrometer's MongoDB binders into client settings. Kept apart so that Micrometer, an
- * optional dependency, is only loaded when a registry is given.
+ * optional dependency, is only loaded when a registry is given. Stateless and thread-safe.
  */
 public final class MicrometerListeners {
   private MicrometerListeners() {}

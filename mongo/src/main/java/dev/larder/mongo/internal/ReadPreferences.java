@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
-/** Read preference parsing and the checks the driver only makes at server-selection time. */
+/**
+ * Read preference parsing and the checks the driver only makes at server-selection time. Stateless
+ * and thread-safe.
+ */
 public final class ReadPreferences {
   /** The accepted modes, as the driver spells them. */
   public static final List<String> MODES =

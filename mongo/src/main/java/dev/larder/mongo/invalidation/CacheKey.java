@@ -3,7 +3,8 @@ package dev.larder.mongo.invalidation;
 import java.util.Objects;
 
 /**
- * One cache entry to invalidate: the cache's name and the caller's key within it.
+ * One cache entry to invalidate: the cache's name and the caller's key within it. Immutable and
+ * thread-safe.
  *
  * @param cacheName the cache, not blank
  * @param key the key, not empty

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Only the {@code _id} is offered, on purpose: it is the one field every change event carries
  * (deletes have no document, and updates carry the full document only at the price of an extra
- * lookup). Implementations must be fast and must not throw.
+ * lookup). Implementations must be fast, must not throw, and must be thread-safe (a mapper may be
+ * shared by several sources, each calling it on its own reader thread). The mappers made here are
+ * immutable and thread-safe, given a thread-safe {@code render} function.
  */
 public interface ChangeMapper {
 

@@ -63,6 +63,9 @@ import org.jspecify.annotations.Nullable;
  * {@code startAfter}); a standalone {@code mongod} refuses them. Listeners are called on the
  * source's daemon thread, one at a time, in stream order. {@code close()} returns within {@code
  * maxAwaitTime} plus a few seconds.
+ *
+ * <p>This class only starts builders and holds no state. The {@link Builder} is not thread-safe;
+ * the source it builds is (subscribe and close from any thread).
  */
 public final class ChangeStreamSource {
   /** Default consumer name, for sources that keep their token in memory only. */
@@ -92,8 +95,12 @@ public final class ChangeStreamSource {
   }
 
   /**
-   * Settings of a change-stream source. Each setting may be given once; cross-setting rules run in
-   * {@link #build()}. The {@linkplain #consumerName(String) consumer name} names the source ({@code
+   * Settings of a change-stream source. Each setting may be given once: a repeated setting fails
+   * with {@link IllegalStateException} naming the value set earlier; a bad value fails at once with
+   * {@link IllegalArgumentException} naming the setting and the value; cross-setting rules run in
+   * {@link #build()}. Not thread-safe.
+   *
+   * <p>The {@linkplain #consumerName(String) consumer name} names the source ({@code
    * mongo-change-stream:<name>}) and its thread, and keys its token in the {@link
    * #tokenStore(ResumeTokenStore)}; the time source drives save intervals and stamps events whose
    * server time is unknown.
@@ -121,10 +128,12 @@ public final class ChangeStreamSource {
      * @param collection the collection (its codec registry and read concern are used)
      * @param mapper maps a changed document's {@code _id} to a cache key
      * @return this builder
-     * @throws IllegalStateException if a collection or database was already set
+     * @throws IllegalStateException if a collection was already set (a database as well fails in
+     *     {@link #build()})
      */
     public Builder collection(MongoCollection<?> collection, ChangeMapper mapper) {
-      Require.notYetSet(this.collection, "collection");
+      Require.notYetSet(
+          this.collection == null ? null : this.collection.getNamespace(), "collection");
       this.collection = Require.notNull(collection, "collection");
       this.collectionMapper = Require.notNull(mapper, "mapper");
       return this;
@@ -140,7 +149,7 @@ public final class ChangeStreamSource {
      * @throws IllegalStateException if already set
      */
     public Builder database(MongoDatabase database) {
-      Require.notYetSet(this.database, "database");
+      Require.notYetSet(this.database == null ? null : this.database.getName(), "database");
       this.database = Require.notNull(database, "database");
       return this;
     }

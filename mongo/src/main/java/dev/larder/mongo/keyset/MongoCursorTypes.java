@@ -17,6 +17,9 @@ import org.bson.types.ObjectId;
  *
  * <p>Register them on every codec used with {@link MongoKeyset}: {@code
  * MongoCursorTypes.register(CursorCodec.builder()).signingKey(id, secret).build()}.
+ *
+ * <p>Holds only immutable constants; its methods are thread-safe (the {@code CursorCodec.Builder}
+ * handed to {@link #register} is not).
  */
 public final class MongoCursorTypes {
   /** {@code ObjectId} under type id {@code "oid"}. */

@@ -253,7 +253,12 @@ public final class MongoKeyset<T> {
   }
 
   /**
-   * Builds a {@link MongoKeyset}; not thread-safe.
+   * Builds a {@link MongoKeyset}. Each setting may be given once: a repeated setting fails with
+   * {@link IllegalStateException} naming the value set earlier; a bad value fails at once with
+   * {@link IllegalArgumentException} naming the setting and the value; rules that involve the spec
+   * and the codec are checked in {@link #build()}.
+   *
+   * <p>Not thread-safe; the keyset query it builds is immutable and thread-safe.
    *
    * @param <T> the item type
    */
@@ -262,6 +267,7 @@ public final class MongoKeyset<T> {
     private final CursorCodec codec;
     private final Function<? super Document, ? extends T> mapper;
     private @Nullable AllowList allowedFields;
+    private @Nullable List<String> allowedFieldsGiven;
 
     private Builder(
         KeysetSpec spec, CursorCodec codec, Function<? super Document, ? extends T> mapper) {
@@ -281,8 +287,9 @@ public final class MongoKeyset<T> {
      * @throws IllegalStateException if already set
      */
     public Builder<T> allowedFields(String... fields) {
-      Require.notYetSet(allowedFields, "allowedFields");
+      Require.notYetSet(allowedFieldsGiven, "allowedFields");
       allowedFields = AllowList.of("allowedFields", "field", FIELD, fields).with(ID);
+      allowedFieldsGiven = List.of(fields);
       return this;
     }
 

@@ -99,6 +99,55 @@ class ChangeStreamSourceBuilderTest {
   }
 
   @Test
+  void aSecondCallOfAnySettingIsRefusedNamingTheValueSetFirst() {
+    ResumeTokenStore store = ResumeTokenStore.inMemory();
+    ChangeStreamSource.Builder b =
+        ChangeStreamSource.builder()
+            .collection(PRODUCTS, ChangeMapper.idAsKey("p"))
+            .database(DB)
+            .tokenStore(store)
+            .fullDocumentLookup(true)
+            .maxAwaitTime(Duration.ofMillis(200))
+            .idleSaveInterval(Duration.ofSeconds(10))
+            .consumerName("web-1");
+
+    assertThatThrownBy(() -> b.collection(DB.getCollection("orders"), ChangeMapper.idAsKey("o")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("collection was already set to shop.products");
+    assertThatThrownBy(() -> b.database(CLIENT.getDatabase("other")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("database was already set to shop");
+    assertThatThrownBy(() -> b.tokenStore(ResumeTokenStore.inMemory()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("tokenStore was already set to " + store);
+    assertThatThrownBy(() -> b.fullDocumentLookup(false))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("fullDocumentLookup was already set to true");
+    assertThatThrownBy(() -> b.maxAwaitTime(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxAwaitTime was already set to PT0.2S");
+    assertThatThrownBy(() -> b.idleSaveInterval(Duration.ofSeconds(30)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("idleSaveInterval was already set to PT10S");
+    assertThatThrownBy(() -> b.consumerName("web-2"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("consumerName was already set to web-1");
+  }
+
+  @Test
+  void badIntervalsAndBlankRoutesAreRefusedNamingTheSettingAndTheValue() {
+    assertThatThrownBy(() -> ChangeStreamSource.builder().idleSaveInterval(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("idleSaveInterval must be > 0 but was PT-1S");
+    assertThatThrownBy(() -> ChangeStreamSource.builder().route(" ", ChangeMapper.idAsKey("o")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("collectionName must not be blank but was ' '");
+    assertThatThrownBy(() -> ChangeStreamSource.builder().tokenStore(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tokenStore must not be null");
+  }
+
+  @Test
   void buildsWithoutConnectingAndNamesItselfByConsumer() {
     InvalidationSource s =
         ChangeStreamSource.builder()

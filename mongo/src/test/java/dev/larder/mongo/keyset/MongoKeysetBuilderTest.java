@@ -72,7 +72,17 @@ class MongoKeysetBuilderTest {
     assertThatThrownBy(() -> builder(spec, CODEC).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("allowedFields must be set");
-    assertThatThrownBy(() -> builder(spec, CODEC).allowedFields("a").allowedFields("a"))
-        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> builder(spec, CODEC).allowedFields("a", "b.c").allowedFields("a"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("allowedFields was already set to [a, b.c]");
+  }
+
+  @Test
+  void aRefusedAllowListLeavesTheSettingUnset() {
+    KeysetSpec spec = MongoKeyset.spec("q").sortBy(SortKey.asc("a")).build();
+    MongoKeyset.Builder<Object> b = builder(spec, CODEC);
+    assertThatThrownBy(() -> b.allowedFields("a", "$where"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(b.allowedFields("a").build().spec()).isEqualTo(spec);
   }
 }
