@@ -37,52 +37,34 @@ class ReadmeSnippetTest {
 
   @SuppressWarnings("unused")
   void rootReadme(UserDao userDao) {
+    // spotless:off (the README shows these lines as written)
     // root:begin
-    RedissonClient redisson =
-        Redisson.create(RedissonPresets.singleServer("redis://cache:6379").build());
-    LarderCache<String> names =
-        LarderCache.newBuilder(CacheCodec.utf8())
-            .namespace(KeyNamespace.of("user-names", 1))
-            .redisson(redisson)
-            .ttl(Duration.ofMinutes(5))
-            .maxStale(Duration.ofHours(1))
-            .build();
-    String name =
-        names.get(
-            "user:42",
-            key ->
-                userDao.findName(
-                    key)); // the loader returns Optional<String>; one load per key, all JVMs
-    String nick =
-        names.get(
-            "nick:42",
-            CacheLoader.ofNullable(userDao::findNickOrNull)); // or answers null for "no such key"
-    names.invalidate("user:42"); // every instance's L1, over pub/sub
+    RedissonClient redisson = Redisson.create(RedissonPresets.singleServer("redis://cache:6379").build());
+    LarderCache<String> names = LarderCache.newBuilder(CacheCodec.utf8())
+        .namespace(KeyNamespace.of("user-names", 1)).redisson(redisson)
+        .ttl(Duration.ofMinutes(5)).maxStale(Duration.ofHours(1)).build();
+    String name = names.get("user:42", key -> userDao.findName(key));  // the loader returns Optional<String>; one load per key, all JVMs
+    String nick = names.get("nick:42", CacheLoader.ofNullable(userDao::findNickOrNull)); // or answers null for "no such key"
+    names.invalidate("user:42");                                        // every instance's L1, over pub/sub
     // root:end
+    // spotless:on
   }
 
   @SuppressWarnings("unused")
   void cacheReadme(UserDao userDao, MeterRegistry registry, List<String> ids) {
+    // spotless:off (the README shows these lines as written)
     // cache:begin
-    RedissonClient redisson =
-        Redisson.create(RedissonPresets.singleServer("redis://cache:6379").build());
-    LarderCache<String> names =
-        LarderCache.newBuilder(CacheCodec.utf8())
-            .namespace(KeyNamespace.of("user-names", 1))
-            .redisson(redisson)
-            .ttl(Duration.ofMinutes(5))
-            .maxStale(Duration.ofHours(1))
-            .meterRegistry(registry)
-            .build();
-    // The loader returns Optional<String>: empty says "no such key" (remembered for negativeTtl),
-    // and get returns null.
+    RedissonClient redisson = Redisson.create(RedissonPresets.singleServer("redis://cache:6379").build());
+    LarderCache<String> names = LarderCache.newBuilder(CacheCodec.utf8())
+        .namespace(KeyNamespace.of("user-names", 1)).redisson(redisson)
+        .ttl(Duration.ofMinutes(5)).maxStale(Duration.ofHours(1)).meterRegistry(registry).build();
+    // The loader returns Optional<String>: empty says "no such key" (remembered for negativeTtl), and get returns null.
     String name = names.get("user:42", key -> userDao.findName(key));
-    // A loader in the plain form, answering null for "no such key": wrap it with
-    // CacheLoader.ofNullable.
+    // A loader in the plain form, answering null for "no such key": wrap it with CacheLoader.ofNullable.
     String nick = names.get("nick:42", CacheLoader.ofNullable(userDao::findNickOrNull));
-    Map<String, String> many =
-        names.getAll(ids, keys -> userDao.findNames(keys)); // one query for the misses
+    Map<String, String> many = names.getAll(ids, keys -> userDao.findNames(keys)); // one query for the misses
     // cache:end
+    // spotless:on
   }
 
   @Test
