@@ -52,7 +52,7 @@ final class AdaptiveTimeout {
   synchronized void record(long roundTripNanos) {
     long now = System.nanoTime();
     double decayed = estimateNanos * Math.exp(-decayPerNano * Math.max(0, now - updatedNanos));
-    estimateNanos = Math.max(decayed, roundTripNanos);
+    estimateNanos = Math.max(decayed, (double) roundTripNanos);
     updatedNanos = now;
   }
 }

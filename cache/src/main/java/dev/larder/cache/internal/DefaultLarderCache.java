@@ -215,7 +215,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
    * @param settings the settings
    * @param busSettings how it takes part in the invalidation channel
    */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"FutureReturnValueIgnored", "unchecked"})
   public DefaultLarderCache(Settings settings, BusSettings busSettings) {
     this.settings = settings;
     this.namespace = settings.namespace();
@@ -390,6 +390,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
    * check beyond null; any other key is checked in full by {@link #lookupSlow} before it reaches
    * Redis or the loader.
    */
+  @SuppressWarnings("NullAway") // a null key goes on to qualify() for the usual message
   private void checkSingle(@Nullable String key, CacheLoader<V> loader) {
     if (key == null) {
       namespace.qualify(key); // throws the usual message
@@ -1027,7 +1028,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         if (l2 != null && now < l2.softExpiryMillis()) {
           storeL1(key, l2, owned.get(key));
           metrics.hit(Source.L2, l2.value() == null);
-          finish(key, owned.get(key), CacheResult.fresh(l2.value(), Source.L2, age(l2, now)));
+          finish(key, present(owned, key), CacheResult.fresh(l2.value(), Source.L2, age(l2, now)));
           // After finish: while this lookup's own flight was registered, a refresh could not start.
           maybeRefreshEarly(key, l2, loader, now);
           it.remove();
@@ -1088,7 +1089,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
               metrics.stampedeJoin(true);
             }
             storeL1(key, seen, owned.get(key));
-            finish(key, owned.get(key), CacheResult.fresh(seen.value(), Source.L2, age(seen, now)));
+            finish(
+                key,
+                present(owned, key),
+                CacheResult.fresh(seen.value(), Source.L2, age(seen, now)));
           } else {
             mergeStale(stale, key, seen, Source.L2);
             (a.acquired() ? toLoad : stillWaiting).add(key);
@@ -1118,7 +1122,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
                   "waited loadTimeout ("
                       + settings.loadTimeout()
                       + ") for another instance's load of this key");
-          pending.forEach(k -> finish(k, owned.get(k), fallback(k, stale.get(k), waited)));
+          pending.forEach(k -> finish(k, present(owned, k), fallback(k, stale.get(k), waited)));
         } else {
           // Redis is down, or the other instance's load outlived lockWait: load without a lease.
           // Keys without a known version are written to L1 only.
@@ -1157,7 +1161,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       CallNotPermittedException refused =
           CallNotPermittedException.createCallNotPermittedException(loaderBreaker);
       redis.releaseQuietly(keysOf(keys), token);
-      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), refused)));
+      keys.forEach(k -> finish(k, present(flights, k), fallback(k, stale.get(k), refused)));
       return;
     }
     Set<String> keySet = Collections.unmodifiableSet(new LinkedHashSet<>(keys));
@@ -1184,7 +1188,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
         LOG.debug("{}", refused.getMessage());
       }
       redis.releaseQuietly(keysOf(keys), token);
-      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), refused)));
+      keys.forEach(k -> finish(k, present(flights, k), fallback(k, stale.get(k), refused)));
       return;
     }
     rejectionLogged.set(false);
@@ -1213,6 +1217,9 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     }
   }
 
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // the scheduled ticks catch everything; whenComplete's callback
+  // handles the outcome
   private void awaitLoad(
       List<String> keys,
       CompletableFuture<Map<String, V>> call,
@@ -1261,24 +1268,24 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
               store(keys, m, millisSince(startedTs), versions, generation, token, flights);
             }
           });
-      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
+      keys.forEach(k -> finish(k, present(flights, k), fallback(k, stale.get(k), e)));
       return;
     } catch (ExecutionException e) {
       Throwable cause = causeOf(e);
       metrics.load("failure", System.nanoTime() - started);
       redis.releaseQuietly(keysOf(keys), token);
-      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), cause)));
+      keys.forEach(k -> finish(k, present(flights, k), fallback(k, stale.get(k), cause)));
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       redis.releaseQuietly(keysOf(keys), token);
-      keys.forEach(k -> finish(k, flights.get(k), fallback(k, stale.get(k), e)));
+      keys.forEach(k -> finish(k, present(flights, k), fallback(k, stale.get(k), e)));
       return;
     }
     metrics.load("success", System.nanoTime() - started);
     Map<String, CacheResult<V>> results =
         store(keys, loaded, millisSince(startedTs), versions, generation, token, flights);
-    keys.forEach(k -> finish(k, flights.get(k), results.get(k)));
+    keys.forEach(k -> finish(k, present(flights, k), present(results, k)));
   }
 
   /**
@@ -1338,7 +1345,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
       for (int i = 0; i < writeKeys.size(); i++) {
         if (written.get(i)) {
           String key = writeKeys.get(i);
-          storeL1(key, entries.get(key), flights.get(key));
+          storeL1(key, present(entries, key), flights.get(key));
         } else {
           metrics.staleSetRejected("l2");
         }
@@ -1434,7 +1441,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
     try {
       flight.timeout =
           scheduler.schedule(
-              () -> refreshTimedOut(key, flight, System.nanoTime()),
+              () -> refreshTimedOut(key, flight),
               loadTimeoutNanos + redisTimeoutNanos,
               TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
@@ -1443,7 +1450,7 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
   }
 
   /** A refresh still running after loadTimeout: it no longer counts as running here or in Redis. */
-  private void refreshTimedOut(String key, Flight<V> flight, long startedNanos) {
+  private void refreshTimedOut(String key, Flight<V> flight) {
     if (!flight.future.complete(null)) {
       return;
     }
@@ -1784,5 +1791,10 @@ public final class DefaultLarderCache<V> implements LarderCache<V>, Invalidation
 
   private static Duration age(Entry<?> e, long now) {
     return Duration.ofMillis(Math.max(0, now - e.writtenAtMillis()));
+  }
+
+  /** A value the caller put in the map for every key it now reads back. */
+  private static <T> T present(Map<String, T> map, String key) {
+    return java.util.Objects.requireNonNull(map.get(key), key);
   }
 }

@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param loadMillis how long the load that produced it took (XFetch's delta)
  * @param value the codec's bytes; empty when absent
  */
+@SuppressWarnings("ArrayRecordComponent") // a carrier of bytes, never compared or hashed
 public record Envelope(
     boolean absent,
     long version,

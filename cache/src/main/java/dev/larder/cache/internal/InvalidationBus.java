@@ -2,7 +2,6 @@ package dev.larder.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.larder.cache.internal.InvalidationMessage.Type;
 import dev.larder.core.TimeSource;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -129,6 +128,9 @@ public final class InvalidationBus implements AutoCloseable {
    * @param metrics meters
    * @param time clocks
    */
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // whenComplete's callback handles the outcome; listener removal
+  // and heartbeats are best effort
   public InvalidationBus(
       RedissonClient redisson,
       String channel,
@@ -212,7 +214,7 @@ public final class InvalidationBus implements AutoCloseable {
    * @return completes when Redis accepted the message (or exceptionally)
    */
   public CompletableFuture<Void> publishKeys(List<String> keys, long[] versions) {
-    return send(Type.KEYS, keys, versions);
+    return send(InvalidationMessage.Type.KEYS, keys, versions);
   }
 
   /**
@@ -221,7 +223,7 @@ public final class InvalidationBus implements AutoCloseable {
    * @return completes when Redis accepted the message (or exceptionally)
    */
   public CompletableFuture<Void> publishAll() {
-    return send(Type.ALL, List.of(), new long[0]);
+    return send(InvalidationMessage.Type.ALL, List.of(), new long[0]);
   }
 
   /**
@@ -240,9 +242,10 @@ public final class InvalidationBus implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<Void> send(Type type, List<String> keys, long[] versions) {
+  private CompletableFuture<Void> send(
+      InvalidationMessage.Type type, List<String> keys, long[] versions) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    boolean content = type != Type.HEARTBEAT;
+    boolean content = type != InvalidationMessage.Type.HEARTBEAT;
     try {
       sender.execute(
           () -> {
@@ -293,6 +296,9 @@ public final class InvalidationBus implements AutoCloseable {
     done.completeExceptionally(e);
   }
 
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // whenComplete's callback handles the outcome; listener removal
+  // and heartbeats are best effort
   private void subscribe() {
     // One attempt at a time: Redisson may retry a subscription for longer than a heartbeat, and two
     // attempts that both succeed would register the listeners twice.
@@ -421,7 +427,7 @@ public final class InvalidationBus implements AutoCloseable {
             });
     Long last = previous[0];
     // An invalidation must be the next number; a heartbeat repeats the last one.
-    long expected = m.type() == Type.HEARTBEAT ? m.seq() : m.seq() - 1;
+    long expected = m.type() == InvalidationMessage.Type.HEARTBEAT ? m.seq() : m.seq() - 1;
     if (last != null && expected > last) {
       gap("gap", "missed " + (expected - last) + " message(s) from instance " + m.origin());
     } else if (last == null && m.afterLoss()) {
@@ -448,6 +454,9 @@ public final class InvalidationBus implements AutoCloseable {
     target.clearLocal(detail);
   }
 
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // whenComplete's callback handles the outcome; listener removal
+  // and heartbeats are best effort
   private void tickQuietly() {
     try {
       if (!listening) {
@@ -462,12 +471,15 @@ public final class InvalidationBus implements AutoCloseable {
                 + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos)
                 + " ms");
       }
-      send(Type.HEARTBEAT, List.of(), new long[0]);
+      send(InvalidationMessage.Type.HEARTBEAT, List.of(), new long[0]);
     } catch (RuntimeException e) {
       LOG.debug("cache '{}': bus tick failed", cacheName, e);
     }
   }
 
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // whenComplete's callback handles the outcome; listener removal
+  // and heartbeats are best effort
   private void removeListeners() {
     try {
       topic.removeListenerAsync(messageListenerId, statusListenerId);
@@ -506,7 +518,7 @@ public final class InvalidationBus implements AutoCloseable {
     return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
-  private static String kind(Type type) {
+  private static String kind(InvalidationMessage.Type type) {
     return switch (type) {
       case KEYS -> "keys";
       case ALL -> "all";

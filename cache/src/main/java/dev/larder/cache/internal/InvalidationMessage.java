@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  *     that reached Redis: a receiver that does not know this origin yet must then assume it missed
  *     something
  */
+@SuppressWarnings("ArrayRecordComponent") // a carrier, never compared or hashed
 public record InvalidationMessage(
     Type type,
     UUID origin,

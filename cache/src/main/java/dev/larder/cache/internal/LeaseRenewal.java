@@ -105,6 +105,7 @@ final class LeaseRenewal implements Runnable {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's callback handles the outcome
   public void run() {
     long left = untilNanos - System.nanoTime();
     RedisTier tier = redis;
@@ -116,7 +117,7 @@ final class LeaseRenewal implements Runnable {
     tier.renew(keys, token, ttl, generation)
         .whenComplete(
             (held, t) -> {
-              if (held != null && held.contains(Boolean.FALSE) && !lostLogged && !stopped) {
+              if (held != null && held.contains(false) && !lostLogged && !stopped) {
                 lostLogged = true;
                 LOG.debug(
                     "a load lease is no longer this holder's (lapsed and taken, or revoked by an invalidation); "

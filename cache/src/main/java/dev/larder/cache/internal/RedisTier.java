@@ -76,41 +76,49 @@ public final class RedisTier {
   // Re-entrant for the same token: an acquire whose reply was lost (timeout) and is retried finds
   // the lease it already holds instead of waiting for itself.
   private static final String ACQUIRE =
-      "local ok = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0\n"
-          + "if ok == 0 and redis.call('GET', KEYS[3]) == ARGV[1] then ok = 1 end\n"
-          + "local v = redis.call('GET', KEYS[2]) or '0'\n"
-          + "local d = redis.call('GET', KEYS[1])\n"
-          + "if d then return {ok, v, d} end\n"
-          + "return {ok, v}";
+      """
+      local ok = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+      if ok == 0 and redis.call('GET', KEYS[3]) == ARGV[1] then ok = 1 end
+      local v = redis.call('GET', KEYS[2]) or '0'
+      local d = redis.call('GET', KEYS[1])
+      if d then return {ok, v, d} end
+      return {ok, v}\
+      """;
 
   // Writes only under the version the load started with; releases the caller's lease either way.
   // A version key lives at least as long as the value written under it: were it to expire first,
   // versions would restart at 1 below the stored value's, and the L1 fence would compare wrongly.
   private static final String WRITE =
-      "local v = redis.call('GET', KEYS[2]) or '0'\n"
-          + "local written = 0\n"
-          + "if v == ARGV[3] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); written = 1\n"
-          + "  if v ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end end\n"
-          + "if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end\n"
-          + "return written";
+      """
+      local v = redis.call('GET', KEYS[2]) or '0'
+      local written = 0
+      if v == ARGV[3] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); written = 1
+        if v ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end end
+      if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+      return written\
+      """;
 
   // A put in one step: bump the version and store the value under it, so no failure between two
   // calls can leave the old value readable under a new version. The envelope's version field
   // (8 bytes big-endian after magic, format and flags) is set here, to the bumped version.
   private static final String PUT =
-      "local v = redis.call('INCR', KEYS[2])\n"
-          + "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
-          + "local env = string.sub(ARGV[1], 1, 3) .. struct.pack('>i8', v) .. string.sub(ARGV[1], 12)\n"
-          + "redis.call('SET', KEYS[1], env, 'PX', ARGV[2])\n"
-          + "return v";
+      """
+      local v = redis.call('INCR', KEYS[2])
+      redis.call('PEXPIRE', KEYS[2], ARGV[3])
+      local env = string.sub(ARGV[1], 1, 3) .. struct.pack('>i8', v) .. string.sub(ARGV[1], 12)
+      redis.call('SET', KEYS[1], env, 'PX', ARGV[2])
+      return v\
+      """;
 
   // A new generation: max(old + 1, TIME in microseconds), so numbers never repeat across restarts.
   // Returns {old, new}.
   private static final String NEXT_GENERATION_LUA =
-      "local t = redis.call('TIME')\n"
-          + "local old = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
-          + "local new = math.max(old + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))\n"
-          + "redis.call('SET', KEYS[1], string.format('%d', new))\n";
+      """
+      local t = redis.call('TIME')
+      local old = tonumber(redis.call('GET', KEYS[1]) or '0')
+      local new = math.max(old + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+      redis.call('SET', KEYS[1], string.format('%d', new))
+      """;
 
   // A clear-all fences everything the server holds, so a namespace it starts (no server run
   // recorded yet, e.g. a sourced gap at a consumer's first start) is verified by it: without the
@@ -148,10 +156,12 @@ public final class RedisTier {
   // Bumps the version (fencing off loads in flight); invalidate also drops the value and revokes
   // the lease so the next reader loads at once instead of waiting for a fenced-off holder.
   private static final String BUMP =
-      "local v = redis.call('INCR', KEYS[2])\n"
-          + "redis.call('PEXPIRE', KEYS[2], ARGV[1])\n"
-          + "if ARGV[2] == '1' then redis.call('DEL', KEYS[1], KEYS[3]) end\n"
-          + "return v";
+      """
+      local v = redis.call('INCR', KEYS[2])
+      redis.call('PEXPIRE', KEYS[2], ARGV[1])
+      if ARGV[2] == '1' then redis.call('DEL', KEYS[1], KEYS[3]) end
+      return v\
+      """;
 
   /** The scripts sent inside batches, where Redisson does not recover from NOSCRIPT itself. */
   private static final List<String> BATCH_SCRIPTS = List.of(CHECK, ACQUIRE, WRITE, BUMP, PUT);
@@ -235,6 +245,7 @@ public final class RedisTier {
   }
 
   /** What {@link #acquire} saw; {@code generation} is the one the version belongs to. */
+  @SuppressWarnings("ArrayRecordComponent") // a carrier of bytes, never compared or hashed
   record Acquired(boolean acquired, long version, byte @Nullable [] data, long generation) {}
 
   /** New versions after {@link #bumpAll}, all in {@code generation}. */
@@ -292,6 +303,9 @@ public final class RedisTier {
    * Reads the data keys in the current generation (pipelined GETs, one bounded wait); absent keys
    * are missing from the map, which is keyed by qualified key.
    */
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // fire and forget by design: the batch or a lease release; a
+  // failure is counted where the result is read
   Map<String, byte[]> get(List<Keys> keys) {
     Batched r =
         inCurrentGeneration(
@@ -424,6 +438,9 @@ public final class RedisTier {
    * @param token the holder's token
    * @param generation the generation the leases were taken in
    */
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // fire and forget by design: the batch or a lease release; a
+  // failure is counted where the result is read
   void releaseAsync(List<Keys> keys, String token, long generation) {
     if (!keys.isEmpty()) {
       evalAsync(keys, generation, RELEASE, bytes(token));
@@ -610,6 +627,9 @@ public final class RedisTier {
     return false;
   }
 
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // fire and forget by design: the batch or a lease release; a
+  // failure is counted where the result is read
   private void evalInto(
       RBatch b,
       List<Keys> keys,
