@@ -37,7 +37,11 @@ final class InvalidationStep {
     long newPrice = oldPrice + 500;
     // Instance A changes the price: the write goes to the database, the new value into both tiers,
     // and the invalidation to every other instance over the cache's Redis channel.
-    a.writeThrough(key, () -> catalog.db().write(h -> Catalog.setPrice(h, 42, newPrice)).value());
+    a.writeThrough(
+        key,
+        () ->
+            Objects.requireNonNull(
+                catalog.db().write(h -> Catalog.setPrice(h, 42, newPrice)).value()));
     long written = System.nanoTime();
     AtomicReference<CacheResult<Product>> seen = new AtomicReference<>();
     Duration after =
@@ -45,8 +49,9 @@ final class InvalidationStep {
             "B to see the new price",
             TIMEOUT,
             () -> {
-              seen.set(b.lookup(key, catalog::load));
-              Product p = seen.get().valueOrNull();
+              CacheResult<Product> r = b.lookup(key, catalog::load);
+              seen.set(r);
+              Product p = r.valueOrNull();
               return p != null && p.priceCents() == newPrice;
             });
     long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
@@ -56,7 +61,7 @@ final class InvalidationStep {
             + " after "
             + ms
             + " ms (served from "
-            + seen.get().source()
+            + Objects.requireNonNull(seen.get()).source()
             + "); without the channel B's L1 copy would live up to its L1 TTL");
     return new Evidence(
         after.compareTo(TIMEOUT) < 0,

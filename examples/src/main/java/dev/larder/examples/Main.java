@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -94,12 +95,12 @@ public final class Main {
     }
     console.line("Larder examples: a product catalog on external servers");
     return Servers.external(
-        options.get("--jdbc-primary"),
-        options.get("--jdbc-standby"),
+        given(options, "--jdbc-primary"),
+        given(options, "--jdbc-standby"),
         options.getOrDefault("--jdbc-user", "postgres"),
         options.getOrDefault("--jdbc-password", ""),
-        options.get("--redis"),
-        options.get("--mongo"));
+        given(options, "--redis"),
+        given(options, "--mongo"));
   }
 
   static Map<String, String> parse(String[] args) {
@@ -125,11 +126,18 @@ public final class Main {
     return options;
   }
 
+  /** An option checked above to be present. */
+  private static String given(Map<String, String> options, String name) {
+    return Objects.requireNonNull(options.get(name), name);
+  }
+
+  @SuppressWarnings("StringConcatToTextBlock") // one long usage line, split at 100 columns
   static String usage() {
     return String.join(
         "\n",
-        "usage: Main                      start servers through the testkit: containers when a Docker engine already has"
-            + " their images, else embedded (LARDER_TEST_SERVICES=docker|embedded forces one)",
+        "usage: Main                      start servers through the testkit: containers when a Docker"
+            + " engine already has their images, else embedded (LARDER_TEST_SERVICES=docker|embedded"
+            + " forces one)",
         "       Main --jdbc-primary URL --jdbc-standby URL [--jdbc-user U] [--jdbc-password P] --redis URI --mongo URI",
         "  --jdbc-primary  JDBC URL of the PostgreSQL primary (migrations run there)",
         "  --jdbc-standby  JDBC URL of its streaming standby (the user may call pg_wal_replay_pause/resume)",

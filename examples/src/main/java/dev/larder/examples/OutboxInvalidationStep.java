@@ -61,8 +61,9 @@ final class OutboxInvalidationStep {
         "B to see the price written by SQL",
         Duration.ofSeconds(10),
         () -> {
-          seen.set(b.lookup(key, catalog::load));
-          Product p = seen.get().valueOrNull();
+          CacheResult<Product> r = b.lookup(key, catalog::load);
+          seen.set(r);
+          Product p = r.valueOrNull();
           return p != null && p.priceCents() == newPrice;
         });
     long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
@@ -72,7 +73,7 @@ final class OutboxInvalidationStep {
             + " after "
             + ms
             + " ms (from "
-            + seen.get().source()
+            + Objects.requireNonNull(seen.get()).source()
             + "): trigger -> outbox row -> NOTIFY -> A's source -> Redis + channel -> B");
     return new Evidence(
         true, "SQL-only update " + oldPrice + " -> " + newPrice + "; B saw it after " + ms + " ms");

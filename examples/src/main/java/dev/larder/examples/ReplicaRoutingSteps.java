@@ -188,7 +188,7 @@ final class ReplicaRoutingSteps {
   Evidence readYourWrites() throws Exception {
     ReplicaRouter router = catalog.router();
     Servers.Faults faults = catalog.servers().faults();
-    long newPrice = 1000 + ThreadLocalRandom.current().nextInt(9000);
+    long newPrice = 1000L + ThreadLocalRandom.current().nextInt(9000);
     String header;
     long standbyPrice;
     PriceAndServer during;

@@ -105,7 +105,7 @@ public record Servers(
   public static Servers fromTestkit(Consumer<String> progress) {
     progress.accept(
         "PostgreSQL primary + streaming standby (tier "
-            + LarderServices.tier().name().toLowerCase()
+            + LarderServices.tier().name().toLowerCase(java.util.Locale.ROOT)
             + ")");
     PostgresCluster pg = LarderServices.postgres();
     String db = pg.createDatabase("catalog");
@@ -150,7 +150,7 @@ public record Servers(
         mongo.uniqueDatabaseName("catalog"),
         !mongo.features().contains(MongoFeature.TRANSACTIONS),
         "testkit tier "
-            + LarderServices.tier().name().toLowerCase()
+            + LarderServices.tier().name().toLowerCase(java.util.Locale.ROOT)
             + "; MongoDB: "
             + mongo.flavour(),
         faults,

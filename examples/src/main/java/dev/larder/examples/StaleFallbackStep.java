@@ -115,8 +115,9 @@ final class StaleFallbackStep {
               STEP_TIMEOUT,
               () -> {
                 try {
-                  last.set(cache.lookup("5", loader));
-                  return !last.get().isStale();
+                  CacheResult<Product> r = cache.lookup("5", loader);
+                  last.set(r);
+                  return !r.isStale();
                 } catch (RuntimeException e) {
                   return false;
                 }

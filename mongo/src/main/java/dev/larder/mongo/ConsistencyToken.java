@@ -131,10 +131,12 @@ public final class ConsistencyToken {
     if (isPrimaryOnly() || other.isPrimaryOnly()) {
       return PRIMARY_ONLY;
     }
-    BsonTimestamp op =
-        operationTime.compareTo(other.operationTime) >= 0 ? operationTime : other.operationTime;
+    BsonTimestamp mine = known(operationTime);
+    BsonTimestamp theirs = known(other.operationTime);
+    BsonTimestamp op = mine.compareTo(theirs) >= 0 ? mine : theirs;
     BsonDocument ct =
-        clusterTimestamp(clusterTime).compareTo(clusterTimestamp(other.clusterTime)) >= 0
+        known(clusterTimestamp(clusterTime)).compareTo(known(clusterTimestamp(other.clusterTime)))
+                >= 0
             ? clusterTime
             : other.clusterTime;
     return new ConsistencyToken(op, ct);
@@ -217,7 +219,8 @@ public final class ConsistencyToken {
       return 0;
     }
     BsonTimestamp ct = clusterTimestamp(clusterTime);
-    BsonTimestamp later = ct != null && ct.compareTo(operationTime) > 0 ? ct : operationTime;
+    BsonTimestamp op = known(operationTime);
+    BsonTimestamp later = ct != null && ct.compareTo(op) > 0 ? ct : op;
     return later.getValue() >>> 32;
   }
 
@@ -272,6 +275,11 @@ public final class ConsistencyToken {
           "consistency token refused: it is signed but holds no token");
     }
     return fromHeader(inner);
+  }
+
+  /** A token that is not primary-only was made by {@link #of}, which checked both times. */
+  private static <T> T known(@Nullable T time) {
+    return java.util.Objects.requireNonNull(time, "a token's time");
   }
 
   private static @Nullable BsonTimestamp clusterTimestamp(@Nullable BsonDocument clusterTime) {

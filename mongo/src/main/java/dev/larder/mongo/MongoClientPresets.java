@@ -555,19 +555,20 @@ public final class MongoClientPresets {
 
     private static MongoCompressor compressor(String name) {
       String n = name.trim().toLowerCase(Locale.ROOT);
-      switch (n) {
-        case "zlib":
-          return MongoCompressor.createZlibCompressor();
-        case "snappy":
+      return switch (n) {
+        case "zlib" -> MongoCompressor.createZlibCompressor();
+        case "snappy" -> {
           requireClass("org.xerial.snappy.Snappy", "snappy", "org.xerial.snappy:snappy-java");
-          return MongoCompressor.createSnappyCompressor();
-        case "zstd":
+          yield MongoCompressor.createSnappyCompressor();
+        }
+        case "zstd" -> {
           requireClass("com.github.luben.zstd.Zstd", "zstd", "com.github.luben:zstd-jni");
-          return MongoCompressor.createZstdCompressor();
-        default:
-          throw new IllegalArgumentException(
-              "compressors must be among " + COMPRESSORS + " but was '" + name + "'");
-      }
+          yield MongoCompressor.createZstdCompressor();
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "compressors must be among " + COMPRESSORS + " but was '" + name + "'");
+      };
     }
 
     private static void requireClass(String className, String compressor, String artifact) {
@@ -638,49 +639,48 @@ public final class MongoClientPresets {
 
     static PresetValues of(MongoPreset preset) {
       Objects.requireNonNull(preset, "preset");
-      switch (preset) {
-        case OLTP:
-          return new PresetValues(
-              50,
-              5,
-              Duration.ofSeconds(2),
-              Duration.ofSeconds(5),
-              Duration.ofSeconds(5),
-              Duration.ofSeconds(10),
-              "primary",
-              null,
-              ReadConcern.MAJORITY,
-              WriteConcern.MAJORITY.withWTimeout(5, TimeUnit.SECONDS),
-              List.of());
-        case ANALYTICS:
-          return new PresetValues(
-              10,
-              0,
-              Duration.ofSeconds(30),
-              Duration.ofSeconds(10),
-              Duration.ofSeconds(10),
-              Duration.ofMinutes(5),
-              "secondaryPreferred",
-              Duration.ofSeconds(120),
-              ReadConcern.LOCAL,
-              WriteConcern.MAJORITY.withWTimeout(10, TimeUnit.SECONDS),
-              List.of(MongoCompressor.createZlibCompressor()));
-        case BATCH:
-          return new PresetValues(
-              20,
-              0,
-              Duration.ofSeconds(60),
-              Duration.ofSeconds(30),
-              Duration.ofSeconds(10),
-              Duration.ofMinutes(2),
-              "primary",
-              null,
-              ReadConcern.LOCAL,
-              WriteConcern.MAJORITY.withWTimeout(60, TimeUnit.SECONDS),
-              List.of(MongoCompressor.createZlibCompressor()));
-        default:
-          throw new IllegalArgumentException("preset must be known but was " + preset);
-      }
+      return switch (preset) {
+        case OLTP ->
+            new PresetValues(
+                50,
+                5,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10),
+                "primary",
+                null,
+                ReadConcern.MAJORITY,
+                WriteConcern.MAJORITY.withWTimeout(5, TimeUnit.SECONDS),
+                List.of());
+        case ANALYTICS ->
+            new PresetValues(
+                10,
+                0,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(5),
+                "secondaryPreferred",
+                Duration.ofSeconds(120),
+                ReadConcern.LOCAL,
+                WriteConcern.MAJORITY.withWTimeout(10, TimeUnit.SECONDS),
+                List.of(MongoCompressor.createZlibCompressor()));
+        case BATCH ->
+            new PresetValues(
+                20,
+                0,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(2),
+                "primary",
+                null,
+                ReadConcern.LOCAL,
+                WriteConcern.MAJORITY.withWTimeout(60, TimeUnit.SECONDS),
+                List.of(MongoCompressor.createZlibCompressor()));
+        default -> throw new IllegalArgumentException("preset must be known but was " + preset);
+      };
     }
   }
 }

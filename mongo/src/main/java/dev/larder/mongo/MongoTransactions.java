@@ -86,6 +86,7 @@ public final class MongoTransactions {
   /**
    * The interval function only reads the attempt number; the outcome it is handed is a placeholder.
    */
+  @SuppressWarnings("StaticAssignmentOfThrowable") // never thrown: a placeholder argument
   private static final Throwable PACING = new IllegalStateException("pacing only");
 
   /**
@@ -240,6 +241,7 @@ public final class MongoTransactions {
       return this;
     }
 
+    @SuppressWarnings("JavaDurationGetSecondsGetNano") // the sub-second part is the question
     private static void wholeMillis(Duration d, String field) {
       if (d.getNano() % 1_000_000 != 0) {
         throw new IllegalArgumentException(field + " must be whole milliseconds but was " + d);

@@ -35,9 +35,9 @@ public final class ReadPreferences {
    * @throws IllegalArgumentException naming the value and the accepted modes
    */
   public static String parseMode(@Nullable String mode, String field) {
-    Require.notNull(mode, field);
+    String given = Require.notNull(mode, field);
     for (String m : MODES) {
-      if (m.equalsIgnoreCase(mode.trim())) {
+      if (m.equalsIgnoreCase(given.trim())) {
         return m;
       }
     }

@@ -98,25 +98,29 @@ public interface ChangeMapper {
   static String renderId(BsonValue id) {
     Require.notNull(id, "id");
     switch (id.getBsonType()) {
-      case OBJECT_ID:
+      case OBJECT_ID -> {
         return id.asObjectId().getValue().toHexString();
-      case STRING:
+      }
+      case STRING -> {
         return id.asString().getValue();
-      case INT32:
+      }
+      case INT32 -> {
         return Integer.toString(id.asInt32().getValue());
-      case INT64:
+      }
+      case INT64 -> {
         return Long.toString(id.asInt64().getValue());
-      case DECIMAL128:
+      }
+      case DECIMAL128 -> {
         Decimal128 d = id.asDecimal128().getValue();
         return d.toString();
-      case BINARY:
+      }
+      case BINARY -> {
         if (id.asBinary().getType() == BsonBinarySubType.UUID_STANDARD.getValue()) {
           UUID uuid = id.asBinary().asUuid();
           return uuid.toString();
         }
-        break;
-      default:
-        break;
+      }
+      default -> {}
     }
     String json =
         new BsonDocument("_id", id)

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class ChangeTranslator {
   private static final Logger log = LoggerFactory.getLogger(ChangeStreamSource.class);
 
-  /** What the reader must do after an event besides delivering {@link #events}. */
+  /** What the reader must do after an event besides delivering the events. */
   enum Next {
     CONTINUE,
     /**
@@ -62,66 +62,63 @@ final class ChangeTranslator {
       type = "";
     }
     switch (type) {
-      case "insert":
-      case "update":
-      case "replace":
-      case "delete":
-        {
-          ChangeMapper mapper = mapperFor(change.getNamespace());
-          if (mapper == null) {
-            return new Result(List.of(), Next.CONTINUE);
-          }
-          BsonValue id = idOf(change);
-          if (id == null) {
-            return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
-          }
-          CacheKey key;
-          try {
-            key = mapper.map(id);
-          } catch (RuntimeException e) {
-            // A mapper bug must not stall the stream on one event (a reopen would replay it
-            // forever); clearing is the safe answer for a change we cannot place.
-            log.warn(
-                "{}: mapper {} failed on _id of a {} event; clearing its caches",
-                origin,
-                mapper,
-                type,
-                e);
-            return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
-          }
-          if (key == null) {
-            return new Result(List.of(), Next.CONTINUE);
-          }
-          return new Result(
-              List.of(
-                  withPosition(
-                      InvalidationEvent.ofKeys(key.cacheName(), List.of(key.key()), origin, at),
-                      position)),
-              Next.CONTINUE);
+      case "insert", "update", "replace", "delete" -> {
+        ChangeMapper mapper = mapperFor(change.getNamespace());
+        if (mapper == null) {
+          return new Result(List.of(), Next.CONTINUE);
         }
-      case "drop":
-      case "rename":
-        {
-          ChangeMapper mapper = mapperFor(change.getNamespace());
-          Set<String> caches = new LinkedHashSet<>();
-          if (mapper != null) {
-            caches.addAll(mapper.cacheNames());
-          }
-          // A rename onto a watched collection replaces its documents too.
-          ChangeMapper target =
-              collection == null ? mapperFor(change.getDestinationNamespace()) : null;
-          if (target != null) {
-            caches.addAll(target.cacheNames());
-          }
-          return new Result(clearAll(caches, at, position), Next.CONTINUE);
+        BsonValue id = idOf(change);
+        if (id == null) {
+          return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
         }
-      case "dropDatabase":
+        CacheKey key;
+        try {
+          key = mapper.map(id);
+        } catch (RuntimeException e) {
+          // A mapper bug must not stall the stream on one event (a reopen would replay it
+          // forever); clearing is the safe answer for a change we cannot place.
+          log.warn(
+              "{}: mapper {} failed on _id of a {} event; clearing its caches",
+              origin,
+              mapper,
+              type,
+              e);
+          return new Result(clearAll(mapper.cacheNames(), at, position), Next.CONTINUE);
+        }
+        if (key == null) {
+          return new Result(List.of(), Next.CONTINUE);
+        }
+        return new Result(
+            List.of(
+                withPosition(
+                    InvalidationEvent.ofKeys(key.cacheName(), List.of(key.key()), origin, at),
+                    position)),
+            Next.CONTINUE);
+      }
+      case "drop", "rename" -> {
+        ChangeMapper mapper = mapperFor(change.getNamespace());
+        Set<String> caches = new LinkedHashSet<>();
+        if (mapper != null) {
+          caches.addAll(mapper.cacheNames());
+        }
+        // A rename onto a watched collection replaces its documents too.
+        ChangeMapper target =
+            collection == null ? mapperFor(change.getDestinationNamespace()) : null;
+        if (target != null) {
+          caches.addAll(target.cacheNames());
+        }
+        return new Result(clearAll(caches, at, position), Next.CONTINUE);
+      }
+      case "dropDatabase" -> {
         // The server follows it with an invalidate, which reopens the stream.
         return new Result(clearAll(allCaches(), at, position), Next.CONTINUE);
-      case "invalidate":
+      }
+      case "invalidate" -> {
         return new Result(clearAll(allCaches(), at, position), Next.REOPEN_AFTER_INVALIDATE);
-      default:
+      }
+      default -> {
         return new Result(List.of(), Next.CONTINUE);
+      }
     }
   }
 

@@ -80,6 +80,7 @@ public interface ResumeTokenStore {
    *     change events of its own)
    * @return the store
    */
+  @SuppressWarnings("JavaUtilDate") // the driver's type for a BSON date
   static ResumeTokenStore collection(MongoCollection<Document> collection) {
     Require.notNull(collection, "collection");
     MongoCollection<BsonDocument> tokens = collection.withDocumentClass(BsonDocument.class);

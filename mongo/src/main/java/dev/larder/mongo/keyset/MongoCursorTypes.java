@@ -28,6 +28,7 @@ public final class MongoCursorTypes {
           "oid", ObjectId.class, ObjectId::toByteArray, b -> new ObjectId(exactly(12, b)));
 
   /** {@code java.util.Date} (a BSON date) under type id {@code "date"}. */
+  @SuppressWarnings("JavaUtilDate") // the driver's type for a BSON date
   public static final CustomKeyType<Date> DATE =
       CustomKeyType.of(
           "date",

@@ -187,20 +187,16 @@ public final class MongoKeyset<T> {
   static Bson term(Seek.Term t) {
     String field = t.key().name();
     Object v = t.value();
-    switch (t.operator()) {
-      case EQUAL:
-        return Filters.eq(field, v);
-      case IS_NULL:
-        return Filters.eq(field, null);
-      case IS_NOT_NULL:
-        return Filters.ne(field, null);
-      case AFTER:
-        return t.key().direction() == SortDirection.ASC
-            ? Filters.gt(field, Objects.requireNonNull(v))
-            : Filters.lt(field, Objects.requireNonNull(v));
-      default:
-        throw new IllegalStateException("unknown operator " + t.operator());
-    }
+    return switch (t.operator()) {
+      case EQUAL -> Filters.eq(field, v);
+      case IS_NULL -> Filters.eq(field, null);
+      case IS_NOT_NULL -> Filters.ne(field, null);
+      case AFTER ->
+          t.key().direction() == SortDirection.ASC
+              ? Filters.gt(field, Objects.requireNonNull(v))
+              : Filters.lt(field, Objects.requireNonNull(v));
+      default -> throw new IllegalStateException("unknown operator " + t.operator());
+    };
   }
 
   static Bson sort(List<SortKey> keys) {
