@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
 public class InvalidationPendingException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** The cache whose invalidation is pending. */
   private final String cacheName;
+
   private final transient List<String> keys;
 
   /**

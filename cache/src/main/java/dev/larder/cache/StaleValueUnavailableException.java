@@ -12,7 +12,10 @@ import dev.larder.core.LarderException;
 public class StaleValueUnavailableException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** The cache that failed. */
   private final String cacheName;
+
+  /** The key that could not be served. */
   private final String key;
 
   /**

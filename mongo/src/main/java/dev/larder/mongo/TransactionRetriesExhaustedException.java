@@ -14,7 +14,10 @@ import dev.larder.core.LarderException;
 public final class TransactionRetriesExhaustedException extends LarderException {
   private static final long serialVersionUID = 1L;
 
+  /** How many tries were made: bodies run plus commits retried. */
   private final int attempts;
+
+  /** How the last failure was classified. */
   private final FailureClass failureClass;
 
   TransactionRetriesExhaustedException(

@@ -17,6 +17,8 @@ public record Written<T extends @Nullable Object>(T value, ConsistencyToken toke
   /**
    * Checks the token is present.
    *
+   * @param value what the work returned
+   * @param token the token of the write
    * @throws NullPointerException if {@code token} is null
    */
   public Written {

@@ -14,6 +14,8 @@ public record CacheKey(String cacheName, String key) {
   /**
    * Validates the components.
    *
+   * @param cacheName the cache's name
+   * @param key the key within the cache
    * @throws NullPointerException if either is null
    * @throws IllegalArgumentException if {@code cacheName} is blank or {@code key} is empty
    */
