@@ -64,7 +64,10 @@ public final class RetryBudget {
     this.tokens = new TokenWindow(time, window.toNanos(), reserve);
     this.depositPerCall = Math.round(retryRatio * MILLI);
     this.meters =
-        b.meterRegistry == null ? null : MicrometerSupport.budgetMeters(b.meterRegistry, this);
+        b.meterRegistry == null
+            ? null
+            : MicrometerSupport.budgetMeters(
+                b.meterRegistry, name, this, RetryBudget::balance, RetryBudget::callCount);
   }
 
   /**

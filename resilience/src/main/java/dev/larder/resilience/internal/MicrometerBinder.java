@@ -1,6 +1,5 @@
 package dev.larder.resilience.internal;
 
-import dev.larder.resilience.RetryBudget;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetricsPublisher;
@@ -10,14 +9,19 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /** Micrometer bindings; loaded only once a {@code MeterRegistry} has been passed in. */
 final class MicrometerBinder {
   private MicrometerBinder() {}
 
-  static MicrometerSupport.BudgetMeters budget(Object registryObject, RetryBudget budget) {
+  static <B> MicrometerSupport.BudgetMeters budget(
+      Object registryObject,
+      String name,
+      B budget,
+      ToDoubleFunction<B> balance,
+      ToDoubleFunction<B> callCount) {
     MeterRegistry registry = (MeterRegistry) registryObject;
-    String name = budget.name();
     Counter granted =
         Counter.builder("larder.resilience.budget.retries")
             .description("Retries asked of a retry budget, by result")
@@ -30,13 +34,13 @@ final class MicrometerBinder {
             .tag("budget", name)
             .tag("result", "exhausted")
             .register(registry);
-    Gauge.builder("larder.resilience.budget.balance", budget, RetryBudget::balance)
+    Gauge.builder("larder.resilience.budget.balance", budget, balance)
         .description("Retry tokens available now")
         .baseUnit("tokens")
         .tag("budget", name)
         .register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder(
-            "larder.resilience.budget.calls", budget, RetryBudget::callCount)
+            "larder.resilience.budget.calls", budget, callCount)
         .description("Calls that deposited into the retry budget")
         .tag("budget", name)
         .register(registry);

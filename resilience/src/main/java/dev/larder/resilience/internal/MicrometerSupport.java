@@ -1,6 +1,6 @@
 package dev.larder.resilience.internal;
 
-import dev.larder.resilience.RetryBudget;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The only door to Micrometer. Nothing here names a Micrometer type in a signature, so the public
@@ -33,14 +33,25 @@ public final class MicrometerSupport {
   }
 
   /**
-   * Registers a budget's meters.
+   * Registers a budget's meters. The budget is passed with its two readings rather than as a {@code
+   * RetryBudget}, so this package does not depend back on the one that uses it; the gauges hold the
+   * budget weakly, as Micrometer's do.
    *
    * @param registry a {@code MeterRegistry}
+   * @param name the budget's name (the {@code budget} tag)
    * @param budget the budget
+   * @param balance reads the tokens available now
+   * @param callCount reads the calls recorded since creation
+   * @param <B> the budget's type
    * @return its counters
    */
-  public static BudgetMeters budgetMeters(Object registry, RetryBudget budget) {
-    return MicrometerBinder.budget(registry, budget);
+  public static <B> BudgetMeters budgetMeters(
+      Object registry,
+      String name,
+      B budget,
+      ToDoubleFunction<B> balance,
+      ToDoubleFunction<B> callCount) {
+    return MicrometerBinder.budget(registry, name, budget, balance, callCount);
   }
 
   /**
