@@ -57,15 +57,21 @@ class FaultEdgesIT {
     for (int i = 0; i < 100; i++) {
       cache.get("k" + i, key -> Optional.of(kib));
     }
-    int fromL1 = 0;
-    for (int i = 0; i < 100; i++) {
-      if (cache.lookup("k" + i, key -> Optional.of(kib)).source() == Source.L1) {
-        fromL1++;
-      }
-    }
     // 8 KiB holds about six of these entries (value + key + 64 bytes each); an entry bound holds
-    // all 100.
-    assertThat(fromL1).isLessThanOrEqualTo(10);
+    // all 100. Caffeine evicts in its maintenance, which runs on another thread and may lag on a
+    // busy host (a CI run saw 60 in L1 right after the loads): the bound must hold once it has run.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              int fromL1 = 0;
+              for (int i = 0; i < 100; i++) {
+                if (cache.lookup("k" + i, key -> Optional.of(kib)).source() == Source.L1) {
+                  fromL1++;
+                }
+              }
+              assertThat(fromL1).isLessThanOrEqualTo(10);
+            });
   }
 
   @Test

@@ -14,7 +14,7 @@ final class RecordingLogger extends AbstractLogger {
   /** One logged line: its level, the formatted message and the throwable logged with it, if any. */
   record Line(Level level, String message, Throwable thrown) {}
 
-  private final List<Line> lines = new CopyOnWriteArrayList<>();
+  private final transient List<Line> lines = new CopyOnWriteArrayList<>();
 
   RecordingLogger() {
     this.name = "recording";

@@ -14,6 +14,7 @@ import dev.larder.mongo.keyset.MongoKeyset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.bson.Document;
 
 /**
@@ -71,17 +72,18 @@ final class MongoStep {
     long forProduct42 =
         router.read(
             token, ctx -> ctx.collection(collection).countDocuments(Filters.eq("productId", 42)));
-    Document avg =
+    Optional<Document> avg =
         router.read(
             token,
             ctx ->
-                ctx.collection(collection)
-                    .aggregate(
-                        List.of(
-                            Aggregates.match(Filters.eq("productId", 42)),
-                            Aggregates.group("$productId", Accumulators.avg("avg", "$rating"))))
-                    .first());
-    double average = avg == null ? Double.NaN : avg.get("avg", Number.class).doubleValue();
+                Optional.ofNullable(
+                    ctx.collection(collection)
+                        .aggregate(
+                            List.of(
+                                Aggregates.match(Filters.eq("productId", 42)),
+                                Aggregates.group("$productId", Accumulators.avg("avg", "$rating"))))
+                        .first()));
+    double average = avg.map(d -> d.get("avg", Number.class).doubleValue()).orElse(Double.NaN);
     console.detail(
         "a read carrying the token (another request) sees "
             + forProduct42

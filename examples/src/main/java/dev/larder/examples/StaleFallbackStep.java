@@ -171,6 +171,7 @@ final class StaleFallbackStep {
             .orElse("");
   }
 
+  @SuppressWarnings("ReferenceEquality") // a cause chain that points at itself ends the walk
   private static Throwable rootCause(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null && c.getCause() != c) {

@@ -15,9 +15,7 @@ public enum Idempotency {
   /** Running the work twice may do it twice: repeated only after transient failures. */
   NOT_IDEMPOTENT;
 
-  /**
-   * @return whether this is {@link #IDEMPOTENT}
-   */
+  /** {@return whether this is {@link #IDEMPOTENT}} */
   public boolean isIdempotent() {
     return this == IDEMPOTENT;
   }

@@ -15,7 +15,7 @@ public class PoolConfigurationException extends LarderException {
   private static final long serialVersionUID = 1L;
 
   /** What the check found. */
-  private final List<ServerSettingsCheck.Finding> findings;
+  private final transient List<ServerSettingsCheck.Finding> findings;
 
   /**
    * Creates the exception.

@@ -536,6 +536,8 @@ public final class ReplicaRouter implements AutoCloseable {
      *     primary's pool reaches a server in recovery (a standby) or the primary read pool answers
      *     with sessions that are not read-only or not on the primary
      */
+    // The same pool object given twice is the mistake; equal-but-distinct pools are fine.
+    @SuppressWarnings("ReferenceEquality")
     public ReplicaRouter build() {
       if (primary == null) {
         throw new IllegalStateException("primary must be set: a router needs a primary pool");

@@ -212,16 +212,16 @@ public final class RoutingJdbi {
     }
   }
 
-  /**
-   * Runs a read where the router sent it, read-only there: on a standby as it is, on the primary in
-   * a read-only session of the primary read pool or in a {@code READ ONLY} transaction (a second
-   * round trip for the {@code COMMIT}, which the read pool saves), as the router chose.
-   */
   /** Every target got its Jdbi in the constructor. */
   private Jdbi jdbiFor(Target target) {
     return Objects.requireNonNull(jdbis.get(target), "no Jdbi for a target");
   }
 
+  /**
+   * Runs a read where the router sent it, read-only there: on a standby as it is, on the primary in
+   * a read-only session of the primary read pool or in a {@code READ ONLY} transaction (a second
+   * round trip for the {@code COMMIT}, which the read pool saves), as the router chose.
+   */
   private <T, X extends Exception> T readOn(Route route, HandleCallback<T, X> callback) throws X {
     Jdbi jdbi =
         route.mode() == Route.Mode.PRIMARY_READ_SESSION

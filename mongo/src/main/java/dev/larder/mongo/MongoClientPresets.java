@@ -326,6 +326,11 @@ public final class MongoClientPresets {
       return this;
     }
 
+    private static String levelOf(ReadConcern concern) {
+      ReadConcernLevel level = concern.getLevel();
+      return level == null ? "the server's default" : level.getValue();
+    }
+
     /**
      * The default read concern.
      *
@@ -336,8 +341,7 @@ public final class MongoClientPresets {
      * @throws IllegalStateException if already set
      */
     public Builder readConcern(String level) {
-      Require.notYetSet(
-          readConcern == null ? null : readConcern.getLevel().getValue(), "readConcern");
+      Require.notYetSet(readConcern == null ? null : levelOf(readConcern), "readConcern");
       Require.notNull(level, "readConcern");
       if (!READ_CONCERNS.contains(level.toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(

@@ -33,9 +33,7 @@ public class CircuitOpenException extends LarderException {
     this.breakerName = cause.getCausingCircuitBreakerName();
   }
 
-  /**
-   * @return the name of the breaker that refused the call
-   */
+  /** {@return the name of the breaker that refused the call} */
   public String breakerName() {
     return breakerName;
   }

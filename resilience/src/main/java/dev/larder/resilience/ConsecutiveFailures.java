@@ -114,30 +114,26 @@ public final class ConsecutiveFailures {
   }
 
   /**
-   * @return failed or slow calls in a row that open the breaker (with {@link #minimumDuration()})
+   * {@return failed or slow calls in a row that open the breaker (with {@link #minimumDuration()})}
    */
   public int threshold() {
     return threshold;
   }
 
-  /**
-   * @return how long a run must have lasted to open the breaker
-   */
+  /** {@return how long a run must have lasted to open the breaker} */
   public Duration minimumDuration() {
     return minimumDuration;
   }
 
   /**
-   * @return whether successful calls slower than the breaker's slowCallDurationThreshold extend a
-   *     run
+   * {@return whether successful calls slower than the breaker's slowCallDurationThreshold extend a
+   * run}
    */
   public boolean countSlowCalls() {
     return countSlowCalls;
   }
 
-  /**
-   * @return whether the first failed probe in the half-open state reopens the breaker
-   */
+  /** {@return whether the first failed probe in the half-open state reopens the breaker} */
   public boolean reopenOnFailedProbe() {
     return reopenOnFailedProbe;
   }

@@ -103,23 +103,17 @@ public final class Resilience implements CallGuard {
     return Attempts.run(retryPolicy, breaker, budget, idempotent, work);
   }
 
-  /**
-   * @return the circuit breaker, if any
-   */
+  /** {@return the circuit breaker, if any} */
   public Optional<CircuitBreaker> circuitBreaker() {
     return Optional.ofNullable(breaker);
   }
 
-  /**
-   * @return the retry policy
-   */
+  /** {@return the retry policy} */
   public RetryPolicy retryPolicy() {
     return retryPolicy;
   }
 
-  /**
-   * @return the retry budget, if any
-   */
+  /** {@return the retry budget, if any} */
   public Optional<RetryBudget> retryBudget() {
     return Optional.ofNullable(budget);
   }

@@ -116,58 +116,42 @@ public final class RetryBudget {
     return false;
   }
 
-  /**
-   * @return the name
-   */
+  /** {@return the name} */
   public String name() {
     return name;
   }
 
-  /**
-   * @return the tokens available now (fractional)
-   */
+  /** {@return the tokens available now (fractional)} */
   public double balance() {
     return tokens.balance() / (double) MILLI;
   }
 
-  /**
-   * @return calls recorded since creation
-   */
+  /** {@return calls recorded since creation} */
   public long callCount() {
     return calls.sum();
   }
 
-  /**
-   * @return retries granted since creation
-   */
+  /** {@return retries granted since creation} */
   public long grantedCount() {
     return granted.sum();
   }
 
-  /**
-   * @return retries refused because the budget was empty, since creation
-   */
+  /** {@return retries refused because the budget was empty, since creation} */
   public long exhaustedCount() {
     return exhausted.sum();
   }
 
-  /**
-   * @return the configured ratio
-   */
+  /** {@return the configured ratio} */
   public double retryRatio() {
     return retryRatio;
   }
 
-  /**
-   * @return the configured floor
-   */
+  /** {@return the configured floor} */
   public int minRetriesPerSecond() {
     return minRetriesPerSecond;
   }
 
-  /**
-   * @return the configured window
-   */
+  /** {@return the configured window} */
   public Duration window() {
     return window;
   }

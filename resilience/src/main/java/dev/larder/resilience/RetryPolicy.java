@@ -192,58 +192,42 @@ public final class RetryPolicy implements CallGuard {
     return Attempts.run(this, null, null, idempotent, work);
   }
 
-  /**
-   * @return the underlying resilience4j retry, for its events and metrics
-   */
+  /** {@return the underlying resilience4j retry, for its events and metrics} */
   public Retry retry() {
     return retry;
   }
 
-  /**
-   * @return the name
-   */
+  /** {@return the name} */
   public String name() {
     return name;
   }
 
-  /**
-   * @return attempts in all, the first included
-   */
+  /** {@return attempts in all, the first included} */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /**
-   * @return the ceiling of the first wait
-   */
+  /** {@return the ceiling of the first wait} */
   public Duration initialInterval() {
     return initialInterval;
   }
 
-  /**
-   * @return the longest wait
-   */
+  /** {@return the longest wait} */
   public Duration maxInterval() {
     return maxInterval;
   }
 
-  /**
-   * @return the deadline after which no attempt starts, if any
-   */
+  /** {@return the deadline after which no attempt starts, if any} */
   public Optional<Duration> deadline() {
     return Optional.ofNullable(deadline);
   }
 
-  /**
-   * @return the jitter formula
-   */
+  /** {@return the jitter formula} */
   public Jitter jitter() {
     return jitter;
   }
 
-  /**
-   * @return the failure classifier
-   */
+  /** {@return the failure classifier} */
   public FailureClassifier classifier() {
     return classifier;
   }

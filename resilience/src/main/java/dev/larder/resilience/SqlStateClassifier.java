@@ -151,6 +151,7 @@ public final class SqlStateClassifier implements FailureClassifier {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // a chain that points at itself
   public FailureClass classify(Throwable failure) {
     if (!(failure instanceof SQLException sql)) {
       return FailureClass.UNKNOWN;

@@ -123,9 +123,7 @@ public final class TimeoutChain {
     return this;
   }
 
-  /**
-   * @return the chain as {@code name (PT1S) < name (PT2S) < ...}
-   */
+  /** {@return the chain as {@code name (PT1S) < name (PT2S) < ...}} */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder();

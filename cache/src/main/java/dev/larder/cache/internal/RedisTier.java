@@ -714,6 +714,7 @@ public final class RedisTier {
   }
 
   /** Whether a failure is Redis saying it does not know a script's hash. */
+  @SuppressWarnings("ReferenceEquality") // a cause chain that points at itself
   static boolean noScript(@Nullable Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof RedisNoScriptException

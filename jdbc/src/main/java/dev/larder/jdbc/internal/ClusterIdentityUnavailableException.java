@@ -24,9 +24,7 @@ public final class ClusterIdentityUnavailableException extends RuntimeException 
     super("the cluster's identity could not be read from the primary", cause);
   }
 
-  /**
-   * @return why the primary could not be asked
-   */
+  /** {@return why the primary could not be asked} */
   @Override
   public synchronized SQLException getCause() {
     // The only constructor takes the SQLException.

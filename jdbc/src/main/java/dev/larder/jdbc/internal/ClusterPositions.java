@@ -64,9 +64,7 @@ final class ClusterPositions {
     this.probeTimeoutMillis = probeTimeoutMillis;
   }
 
-  /**
-   * @return the primary's last known position, or null if never read
-   */
+  /** {@return the primary's last known position, or null if never read} */
   Positions.@Nullable PrimaryPosition known() {
     return cluster;
   }
@@ -124,16 +122,12 @@ final class ClusterPositions {
     return history.firstSeenPast(replayed);
   }
 
-  /**
-   * @return the latest primary position seen by a check, empty if none
-   */
+  /** {@return the latest primary position seen by a check, empty if none} */
   OptionalLong latestPrimaryLsn() {
     return history.latest();
   }
 
-  /**
-   * @return the position every replica must have replayed to be in rotation, empty for none
-   */
+  /** {@return the position every replica must have replayed to be in rotation, empty for none} */
   OptionalLong required() {
     return java.util.Objects.requireNonNull(required.get()); // set at construction, never null
   }

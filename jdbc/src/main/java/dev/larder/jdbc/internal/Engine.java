@@ -97,9 +97,7 @@ public final class Engine implements AutoCloseable {
     monitor.checkAll();
   }
 
-  /**
-   * @return the failover loop reads run through
-   */
+  /** {@return the failover loop reads run through} */
   public Failover failover() {
     return failover;
   }
@@ -147,51 +145,40 @@ public final class Engine implements AutoCloseable {
     return late;
   }
 
-  /**
-   * @return every replica's status
-   */
+  /** {@return every replica's status} */
   public List<ReplicaStatus> statuses() {
     return replicas.stream().map(Target::status).collect(Collectors.toList());
   }
 
-  /**
-   * @return the primary
-   */
+  /** {@return the primary} */
   public Target primary() {
     return primary;
   }
 
-  /**
-   * @return the primary read pool as configured, whether in use or not; null if none
-   */
+  /** {@return the primary read pool as configured, whether in use or not; null if none} */
   public @Nullable DataSource configuredPrimaryReads() {
     return primaryReads;
   }
 
   /**
-   * @return whether reads on the primary may use the primary read pool now (its last check passed)
+   * {@return whether reads on the primary may use the primary read pool now (its last check
+   * passed)}
    */
   public boolean primaryReadsUsable() {
     return monitor.primaryReadsUsable();
   }
 
-  /**
-   * @return the replicas
-   */
+  /** {@return the replicas} */
   public List<Target> replicas() {
     return replicas;
   }
 
-  /**
-   * @return read-your-writes reads no replica could serve in time
-   */
+  /** {@return read-your-writes reads no replica could serve in time} */
   public long readYourWritesFallbacks() {
     return router.readYourWritesFallbacks();
   }
 
-  /**
-   * @return reads sent to the primary because no replica qualified
-   */
+  /** {@return reads sent to the primary because no replica qualified} */
   public long primaryFallbacks() {
     return router.primaryFallbacks();
   }

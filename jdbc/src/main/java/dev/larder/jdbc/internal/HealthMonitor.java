@@ -403,7 +403,8 @@ final class HealthMonitor implements AutoCloseable {
   }
 
   /**
-   * @return whether reads on the primary may use the primary read pool now (its last check passed)
+   * {@return whether reads on the primary may use the primary read pool now (its last check
+   * passed)}
    */
   boolean primaryReadsUsable() {
     return primaryReadsUsable;

@@ -87,6 +87,7 @@ public final class LazyConnection implements InvocationHandler {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // a proxy is equal only to itself
   public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args)
       throws Throwable {
     String name = method.getName();
@@ -117,14 +118,14 @@ public final class LazyConnection implements InvocationHandler {
     if (physical == null) {
       switch (name) {
         case "setReadOnly" -> {
-          readOnly = (Boolean) args[0];
+          readOnly = (Boolean) java.util.Objects.requireNonNull(args[0]); // a boolean parameter
           return null;
         }
         case "isReadOnly" -> {
           return readOnly;
         }
         case "setAutoCommit" -> {
-          autoCommit = (Boolean) args[0];
+          autoCommit = (Boolean) java.util.Objects.requireNonNull(args[0]); // a boolean parameter
           return null;
         }
         case "getAutoCommit" -> {

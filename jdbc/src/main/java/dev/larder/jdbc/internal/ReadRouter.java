@@ -269,16 +269,12 @@ final class ReadRouter {
     return best;
   }
 
-  /**
-   * @return read-your-writes reads no replica could serve in time
-   */
+  /** {@return read-your-writes reads no replica could serve in time} */
   long readYourWritesFallbacks() {
     return rywFallbacks.get();
   }
 
-  /**
-   * @return reads sent to the primary because no replica qualified
-   */
+  /** {@return reads sent to the primary because no replica qualified} */
   long primaryFallbacks() {
     return primaryFallbacks.get();
   }

@@ -28,9 +28,7 @@ public record Route(Target target, Mode mode, DataSource pool) {
     PRIMARY_READ_ONLY_TRANSACTION
   }
 
-  /**
-   * @return whether the read runs on the primary
-   */
+  /** {@return whether the read runs on the primary} */
   public boolean onPrimary() {
     return mode != Mode.REPLICA;
   }

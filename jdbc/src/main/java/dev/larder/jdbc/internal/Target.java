@@ -52,30 +52,22 @@ public final class Target {
             primary ? "primary" : "not checked yet");
   }
 
-  /**
-   * @return the name
-   */
+  /** {@return the name} */
   public String name() {
     return name;
   }
 
-  /**
-   * @return the pool
-   */
+  /** {@return the pool} */
   public DataSource dataSource() {
     return dataSource;
   }
 
-  /**
-   * @return whether this is the primary
-   */
+  /** {@return whether this is the primary} */
   public boolean isPrimary() {
     return primary;
   }
 
-  /**
-   * @return the route tag: {@code primary} or {@code replica}
-   */
+  /** {@return the route tag: {@code primary} or {@code replica}} */
   public String route() {
     return primary ? "primary" : "replica";
   }
@@ -90,16 +82,12 @@ public final class Target {
     inFlight.decrementAndGet();
   }
 
-  /**
-   * @return reads running here now
-   */
+  /** {@return reads running here now} */
   public int inFlight() {
     return inFlight.get();
   }
 
-  /**
-   * @return the last health status (with the current in-flight count)
-   */
+  /** {@return the last health status (with the current in-flight count)} */
   public ReplicaStatus status() {
     ReplicaStatus s = status;
     OptionalLong replay = replayed();
@@ -115,9 +103,7 @@ public final class Target {
         s.detail());
   }
 
-  /**
-   * @return the last health status's state
-   */
+  /** {@return the last health status's state} */
   public ReplicaStatus.State state() {
     return status.state();
   }
@@ -139,9 +125,7 @@ public final class Target {
     return previous;
   }
 
-  /**
-   * @return when the last status was measured, on the router's monotonic clock
-   */
+  /** {@return when the last status was measured, on the router's monotonic clock} */
   public long checkedAtNanos() {
     return checkedAtNanos;
   }
@@ -171,9 +155,7 @@ public final class Target {
     return java.util.Objects.requireNonNull(observedReplayLsn.get()); // starts empty, never null
   }
 
-  /**
-   * @return the highest replay position seen, empty if none
-   */
+  /** {@return the highest replay position seen, empty if none} */
   public OptionalLong replayLsn() {
     return replayed();
   }

@@ -46,9 +46,7 @@ public final class RetryPlanner {
    * @param waitMillis the wait before the next attempt when {@link Verdict#RETRY}, else 0
    */
   public record Decision(Verdict verdict, FailureClass failureClass, long waitMillis) {
-    /**
-     * @return whether another attempt follows
-     */
+    /** {@return whether another attempt follows} */
     public boolean retry() {
       return verdict == Verdict.RETRY;
     }
@@ -79,23 +77,17 @@ public final class RetryPlanner {
     this.classifier = Objects.requireNonNull(classifier, "classifier");
   }
 
-  /**
-   * @return the backoff function
-   */
+  /** {@return the backoff function} */
   public Backoff backoff() {
     return backoff;
   }
 
-  /**
-   * @return attempts in all
-   */
+  /** {@return attempts in all} */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /**
-   * @return the classifier
-   */
+  /** {@return the classifier} */
   public FailureClassifier classifier() {
     return classifier;
   }
@@ -129,16 +121,12 @@ public final class RetryPlanner {
       return ++attempts;
     }
 
-    /**
-     * @return attempts begun so far
-     */
+    /** {@return attempts begun so far} */
     public int attempts() {
       return attempts;
     }
 
-    /**
-     * @return whether the call was declared idempotent
-     */
+    /** {@return whether the call was declared idempotent} */
     public boolean idempotent() {
       return idempotent;
     }

@@ -81,9 +81,7 @@ public final class TokenWindow {
     }
   }
 
-  /**
-   * @return the balance now, in milli-tokens
-   */
+  /** {@return the balance now, in milli-tokens} */
   public long balance() {
     lock.lock();
     try {

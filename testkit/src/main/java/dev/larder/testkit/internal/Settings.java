@@ -1,7 +1,7 @@
 package dev.larder.testkit.internal;
 
 import java.util.Locale;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,8 +92,8 @@ public final class Settings {
     }
   }
 
-  private final UnaryOperator<@Nullable String> properties;
-  private final UnaryOperator<@Nullable String> environment;
+  private final Function<String, @Nullable String> properties;
+  private final Function<String, @Nullable String> environment;
 
   /**
    * Reads from the given lookups (tests pass maps).
@@ -102,7 +102,8 @@ public final class Settings {
    * @param environment environment variable lookup
    */
   public Settings(
-      UnaryOperator<@Nullable String> properties, UnaryOperator<@Nullable String> environment) {
+      Function<String, @Nullable String> properties,
+      Function<String, @Nullable String> environment) {
     this.properties = properties;
     this.environment = environment;
   }
