@@ -2,6 +2,7 @@ package dev.larder.examples;
 
 import com.mongodb.client.MongoClient;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.larder.cache.CacheResult;
 import dev.larder.cache.LarderCache;
 import dev.larder.jdbc.ReadIntent;
 import dev.larder.jdbc.ReplicaRouter;
@@ -13,8 +14,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
@@ -180,6 +184,31 @@ final class Catalog implements AutoCloseable {
   }
 
   // ---- the service's data access ------------------------------------------------------------
+
+  /** Where an instance served a product from once it had the awaited price. */
+  record Seen(CacheResult.Source source) {}
+
+  /**
+   * Waits until {@code cache} serves product {@code key} at {@code priceCents}, looking it up (with
+   * {@link #load} on a miss) until then.
+   *
+   * @throws TimeoutException if it does not within {@code timeout}
+   */
+  Seen awaitPrice(
+      LarderCache<Product> cache, String key, long priceCents, String what, Duration timeout)
+      throws TimeoutException, InterruptedException {
+    AtomicReference<CacheResult<Product>> seen = new AtomicReference<>();
+    console.await(
+        what,
+        timeout,
+        () -> {
+          CacheResult<Product> r = cache.lookup(key, this::load);
+          seen.set(r);
+          Product p = r.valueOrNull();
+          return p != null && p.priceCents() == priceCents;
+        });
+    return new Seen(Objects.requireNonNull(seen.get()).source());
+  }
 
   /**
    * The cache's loader. It reads the primary: an invalidation can arrive before the standby has

@@ -1,12 +1,10 @@
 package dev.larder.examples;
 
-import dev.larder.cache.CacheResult;
 import dev.larder.cache.LarderCache;
 import dev.larder.core.InvalidationSource;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The outbox invalidation step ({@link OutboxInvalidationWiring}): the price of product 42 changes
@@ -56,16 +54,10 @@ final class OutboxInvalidationStep {
       Catalog.updatePrice(c, 42, newPrice);
     }
     long written = System.nanoTime();
-    AtomicReference<CacheResult<Product>> seen = new AtomicReference<>();
-    console.await(
-        "B to see the price written by SQL",
-        Duration.ofSeconds(10),
-        () -> {
-          CacheResult<Product> r = b.lookup(key, catalog::load);
-          seen.set(r);
-          Product p = r.valueOrNull();
-          return p != null && p.priceCents() == newPrice;
-        });
+    // Throws TimeoutException if B does not see the price within 10 s.
+    Catalog.Seen seen =
+        catalog.awaitPrice(
+            b, key, newPrice, "B to see the price written by SQL", Duration.ofSeconds(10));
     long ms = Duration.ofNanos(System.nanoTime() - written).toMillis();
     console.detail(
         "UPDATE committed by SQL alone; B serves "
@@ -73,7 +65,7 @@ final class OutboxInvalidationStep {
             + " after "
             + ms
             + " ms (from "
-            + Objects.requireNonNull(seen.get()).source()
+            + seen.source()
             + "): trigger -> outbox row -> NOTIFY -> A's source -> Redis + channel -> B");
     return new Evidence(
         true, "SQL-only update " + oldPrice + " -> " + newPrice + "; B saw it after " + ms + " ms");

@@ -540,21 +540,7 @@ public final class Workload implements FaultContext, AutoCloseable {
     if (mode == Switch.Mode.FAIL) {
       LoaderFaultException e =
           new LoaderFaultException("injected loader failure on instance " + instance);
-      keys.forEach(
-          k ->
-              history.record(
-                  Op.Type.LOAD,
-                  instance,
-                  k,
-                  start,
-                  Outcome.FAIL,
-                  -1,
-                  false,
-                  null,
-                  0,
-                  e,
-                  "fail",
-                  -1));
+      recordFailedLoads(instance, keys, start, e, "fail");
       throw e;
     }
     CountDownLatch release = sw.release;
@@ -575,21 +561,7 @@ public final class Workload implements FaultContext, AutoCloseable {
                 return null;
               });
     } catch (RuntimeException e) {
-      keys.forEach(
-          k ->
-              history.record(
-                  Op.Type.LOAD,
-                  instance,
-                  k,
-                  start,
-                  Outcome.FAIL,
-                  -1,
-                  false,
-                  null,
-                  0,
-                  e,
-                  mode.name(),
-                  -1));
+      recordFailedLoads(instance, keys, start, e, mode.name());
       throw e;
     }
     if (mode == Switch.Mode.HANG) {
@@ -665,6 +637,15 @@ public final class Workload implements FaultContext, AutoCloseable {
   /** Heals every loader switch (the nemesis did already; this is the belt to its braces). */
   public void healLoaders() {
     switches.forEach(Switch::heal);
+  }
+
+  /** One failed LOAD op per key of a load that failed (injected or real). */
+  private void recordFailedLoads(
+      int instance, Set<String> keys, long start, Throwable e, String detail) {
+    for (String k : keys) {
+      history.record(
+          Op.Type.LOAD, instance, k, start, Outcome.FAIL, -1, false, null, 0, e, detail, -1);
+    }
   }
 
   /** bump() returns the row's new version: a write's value is never null here. */
